@@ -1,0 +1,95 @@
+"""Real MNIST through ``torchvision.datasets.MNIST``, checked against the canonical md5 sums.
+
+``prepare_mnist(root, out)`` reads the four IDX files (gzip or not) from ``root`` (a folder holding
+``raw/`` or ``MNIST/raw/``), verifies the md5 of the uncompressed bytes, lays them out where
+torchvision expects them and saves uint8 tensors once. With ``download=True`` and no files,
+torchvision downloads them (same bytes).
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import shutil
+from pathlib import Path
+
+import torch
+
+# md5 of the UNCOMPRESSED IDX files (canonical MNIST values; also in ../shared/data/mnist/MD5SUMS)
+MNIST_MD5 = {
+    "train-images-idx3-ubyte": "6bbc9ace898e44ae57da46a324031adb",
+    "train-labels-idx1-ubyte": "a25bea736e30d166cdddb491f175f624",
+    "t10k-images-idx3-ubyte": "2646ac647ad5339dbf082846283269ea",
+    "t10k-labels-idx1-ubyte": "27ae3e4e09519cfbb04c329615203637",
+}
+MEAN, STD = 0.1307, 0.3081
+FETCH_HINT = (
+    "Put the four MNIST IDX files (gzipped or not) in <data.mnist_root>/raw/, or set "
+    "data.mnist_root in config.yaml to a folder that has them, or set data.download: true to let "
+    "torchvision download them (python -c \"import torchvision; torchvision.datasets.MNIST('resources', download=True)\")."
+)
+
+
+class DatasetError(RuntimeError):
+    pass
+
+
+def _raw_dir(root: Path) -> Path | None:
+    for cand in (root / "raw", root / "MNIST" / "raw", root):
+        if any((cand / f).exists() or (cand / f"{f}.gz").exists() for f in MNIST_MD5):
+            return cand
+    return None
+
+
+def _uncompressed_bytes(raw: Path, name: str) -> bytes:
+    if (raw / name).exists():
+        return (raw / name).read_bytes()
+    if (raw / f"{name}.gz").exists():
+        with gzip.open(raw / f"{name}.gz", "rb") as fh:
+            return fh.read()
+    raise DatasetError(f"MNIST file {name}(.gz) is missing in {raw}. {FETCH_HINT}")
+
+
+def stage_verified(root: str | Path, staging: str | Path) -> Path:
+    """Verify the four files in ``root`` and write them uncompressed to ``staging/MNIST/raw``."""
+    root, staging = Path(root), Path(staging)
+    raw = _raw_dir(root) if root.exists() else None
+    if raw is None:
+        raise DatasetError(f"no MNIST files found under data.mnist_root={root}. {FETCH_HINT}")
+    dest = staging / "MNIST" / "raw"
+    dest.mkdir(parents=True, exist_ok=True)
+    for name, md5 in MNIST_MD5.items():
+        data = _uncompressed_bytes(raw, name)
+        got = hashlib.md5(data).hexdigest()
+        if got != md5:
+            raise DatasetError(
+                f"MNIST file {raw / name}: md5 {got} != canonical {md5}; the copy is corrupt or not "
+                f"MNIST. Replace it (same bytes as torchvision's download). {FETCH_HINT}"
+            )
+        (dest / name).write_bytes(data)
+    return staging
+
+
+def prepare_mnist(root: str | Path, staging: str | Path, download: bool = False) -> dict[str, torch.Tensor]:
+    """Tensors ``train_x`` (60000x784 uint8), ``train_y``, ``test_x``, ``test_y`` from real MNIST."""
+    from torchvision.datasets import MNIST
+
+    root = Path(root)
+    if download and _raw_dir(root) is None:
+        MNIST(str(root), train=True, download=True)
+        MNIST(str(root), train=False, download=True)
+    stage_verified(root, staging)
+    tr = MNIST(str(staging), train=True, download=False)
+    te = MNIST(str(staging), train=False, download=False)
+    shutil.rmtree(Path(staging) / "MNIST" / "processed", ignore_errors=True)
+    return {
+        "train_x": tr.data.reshape(len(tr.data), -1).contiguous(),
+        "train_y": tr.targets.clone(),
+        "test_x": te.data.reshape(len(te.data), -1).contiguous(),
+        "test_y": te.targets.clone(),
+    }
+
+
+def to_device_float(x_uint8: torch.Tensor, device) -> torch.Tensor:
+    """uint8 pixels -> normalised float32 on ``device`` ((x/255 - mean)/std)."""
+    return ((x_uint8.to(device=device, dtype=torch.float32) / 255.0) - MEAN) / STD

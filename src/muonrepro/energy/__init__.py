@@ -1,0 +1,1 @@
+"""Spectral-equalization paper: K-FAC factors, per-mode energy, Gini, quadratic theory."""

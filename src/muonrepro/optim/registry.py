@@ -1,0 +1,65 @@
+"""Build an optimizer for a model from a config dict.
+
+Models expose ``hidden_matrices()`` (the 2-D hidden weights Muon acts on) and ``other_params()``
+(head and biases). Muon runs get the reference split: Muon on the hidden matrices, AdamW (the
+``aux_adamw`` sub-config) on the rest (Keller Jordan's ``MuonWithAuxAdam`` recipe).
+"""
+
+from __future__ import annotations
+
+import torch
+
+from .muon import Muon
+
+
+class OptimizerSet:
+    """Several optimizers stepped as one (state dicts included)."""
+
+    def __init__(self, optimizers: list[torch.optim.Optimizer]):
+        self.optimizers = optimizers
+
+    def zero_grad(self, set_to_none: bool = True):
+        for o in self.optimizers:
+            o.zero_grad(set_to_none=set_to_none)
+
+    def step(self):
+        for o in self.optimizers:
+            o.step()
+
+    def state_dict(self):
+        return [o.state_dict() for o in self.optimizers]
+
+    def load_state_dict(self, states):
+        for o, s in zip(self.optimizers, states, strict=True):
+            o.load_state_dict(s)
+
+
+def _sgd(model, cfg, lr):
+    return [torch.optim.SGD(model.parameters(), lr=lr, momentum=cfg.get("momentum", 0.0),
+                            nesterov=cfg.get("nesterov", False), weight_decay=cfg.get("weight_decay", 0.0))]
+
+
+def _adamw(model, cfg, lr):
+    return [torch.optim.AdamW(model.parameters(), lr=lr, betas=tuple(cfg.get("betas", (0.9, 0.999))),
+                              eps=cfg.get("eps", 1e-8), weight_decay=cfg.get("weight_decay", 0.01))]
+
+
+def _muon(model, cfg, lr):
+    aux = cfg.get("aux_adamw", {})
+    muon = Muon(
+        model.hidden_matrices(), lr=lr, momentum=cfg.get("momentum", 0.95), nesterov=cfg.get("nesterov", True),
+        weight_decay=cfg.get("weight_decay", 0.0), ns_steps=cfg.get("ns_steps", 5),
+        method=cfg.get("method", "ns5"), adjust_lr_fn=cfg.get("adjust_lr_fn", "original"),
+    )
+    adam = torch.optim.AdamW(model.other_params(), lr=aux.get("lr", 3e-4), betas=tuple(aux.get("betas", (0.9, 0.95))),
+                             eps=aux.get("eps", 1e-10), weight_decay=aux.get("weight_decay", 0.01))
+    return [muon, adam]
+
+
+OPTIMIZERS = {"sgd": _sgd, "adamw": _adamw, "muon": _muon}
+
+
+def build_optimizer(model: torch.nn.Module, name: str, cfg: dict, lr: float) -> OptimizerSet:
+    if name not in OPTIMIZERS:
+        raise ValueError(f"unknown optimizer {name!r}; known: {sorted(OPTIMIZERS)}")
+    return OptimizerSet(OPTIMIZERS[name](model, cfg, lr))

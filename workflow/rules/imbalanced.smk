@@ -1,0 +1,2 @@
+# Rules of the imbalanced paper (placeholder; filled by the imbalanced issue).
+IMBALANCED_TARGETS = []

@@ -1,0 +1,2 @@
+# Rules of the precond paper (placeholder; filled by the precond issue).
+PRECOND_TARGETS = []
