@@ -23,6 +23,11 @@ wildcard_constraints:
     seed="[0-9]+",
 
 
+def notebook(name):
+    """Path of a figure notebook (inputs are relative to the working directory, not this file)."""
+    return str(Path(workflow.basedir) / "workflow" / "notebooks" / f"{name}.py")
+
+
 def mnist_root():
     root = config["data"]["mnist_root"]
     if root != "auto":

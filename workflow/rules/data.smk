@@ -1,0 +1,16 @@
+# Dataset preparation: raw MNIST (md5-checked) -> uint8 tensors, built once for every paper.
+
+
+rule data_mnist:
+    output:
+        tensors="results/data/mnist.pt",
+        meta="results/data/mnist.json",
+    params:
+        root=mnist_root(),
+        download=config["data"]["download"],
+    log:
+        "logs/data/mnist.log",
+    conda:
+        ENV
+    script:
+        "../scripts/data_mnist.py"

@@ -1,0 +1,28 @@
+# Figure notebooks (jupytext py:percent, run by papermill through workflow/scripts/run_notebook.py).
+
+
+rule energy_figures:
+    input:
+        notebook=notebook("energy_figures"),
+        gini="results/energy/gini.csv",
+        accuracy="results/energy/accuracy.csv",
+        bins="results/energy/curvature_bins.csv",
+        per_mode=expand("results/energy/per_mode/{arch}_{opt}_s{seed}.parquet", arch=ARCHS[-1], opt=OPTS, seed=ES["seeds"][0]),
+    output:
+        executed="results/energy/figures.ipynb",
+        **{
+            name: report(
+                f"results/figures/energy/{name}.png",
+                caption=f"../report/energy_{name}.rst",
+                category="Energy paper",
+            )
+            for name in ENERGY_FIGURES
+        },
+    params:
+        nb={"scale": SCALE, "estimator": E["estimator"], "width": E["width"], "tail_bins": E["claims"]["tail_bins"]},
+    log:
+        "logs/energy/figures.log",
+    conda:
+        ENV
+    script:
+        "../scripts/run_notebook.py"
