@@ -9,7 +9,14 @@ from muonrepro.energy.factors import layer_factors, sample_labels
 from muonrepro.energy.per_mode import curvature_deciles, eigh_desc, log_weights, mode_energy
 from muonrepro.models import MLP
 
-torch.set_default_dtype(torch.float64)
+
+
+@pytest.fixture(autouse=True)
+def float64_default():
+    old = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    yield
+    torch.set_default_dtype(old)
 
 
 def _spd(n, rng):

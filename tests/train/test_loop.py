@@ -53,8 +53,8 @@ def test_checkpoint_with_other_settings_is_ignored(tmp_path):
 
 def test_divergence_is_recorded_not_dropped():
     x, y = _data()
-    model, opt = _fresh("sgd", lr=1e6)
-    res = train(model, opt, x * 1e3, y, x, y, TrainSpec(epochs=3, batch_size=32, seed=0, log_every=2), progress=False)
+    model, opt = _fresh("sgd", lr=1e12)
+    res = train(model, opt, x * 1e6, y, x, y, TrainSpec(epochs=3, batch_size=32, seed=0, log_every=2), progress=False)
     assert res.diverged and res.diverged_step is not None
     finite = [all(torch.isfinite(v).all() for v in s["state"].values()) for s in res.snapshots]
     assert all(finite) and res.snapshots[0]["step"] == 0

@@ -40,6 +40,14 @@ def arch_depth(wildcards):
     return int(wildcards.arch.removeprefix("mlp"))
 
 
+def energy_model(wildcards):
+    return {"depth": arch_depth(wildcards), "width": E["width"], "bias": E["bias"]}
+
+
+def energy_opt_cfg(wildcards):
+    return E["optimizers"][wildcards.opt]
+
+
 def energy_runs(pattern):
     return expand(pattern, arch=ARCHS, opt=OPTS, seed=ES["seeds"])
 

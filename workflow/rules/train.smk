@@ -2,14 +2,6 @@
 # monitored runs (weight snapshots every log_every steps, a resumable checkpoint per epoch).
 
 
-def energy_model(wildcards):
-    return {"depth": arch_depth(wildcards), "width": E["width"], "bias": E["bias"]}
-
-
-def energy_opt_cfg(wildcards):
-    return E["optimizers"][wildcards.opt]
-
-
 rule energy_select_lr:
     input:
         mnist="results/data/mnist.pt",

@@ -75,9 +75,12 @@ def prepare_mnist(root: str | Path, staging: str | Path, download: bool = False)
     from torchvision.datasets import MNIST
 
     root = Path(root)
-    if download and _raw_dir(root) is None:
-        MNIST(str(root), train=True, download=True)
-        MNIST(str(root), train=False, download=True)
+    if download and (not root.exists() or _raw_dir(root) is None):
+        try:
+            MNIST(str(root), train=True, download=True)
+            MNIST(str(root), train=False, download=True)
+        except Exception as exc:  # network errors come in many types
+            raise DatasetError(f"downloading MNIST into data.mnist_root={root} failed ({exc}). {FETCH_HINT}") from exc
     stage_verified(root, staging)
     tr = MNIST(str(staging), train=True, download=False)
     te = MNIST(str(staging), train=False, download=False)

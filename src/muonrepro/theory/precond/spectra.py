@@ -37,3 +37,8 @@ def basis(rng: np.random.Generator, d: int, k: int, rotate: bool) -> np.ndarray:
     """
     Q = random_orthonormal(rng, d, k)
     return Q if rotate else np.eye(d, k)
+
+
+def random_orthogonal_square(rng: np.random.Generator, k: int) -> np.ndarray:
+    """Haar-random k x k orthogonal matrix."""
+    return random_orthonormal(rng, k, k)
