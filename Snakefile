@@ -20,10 +20,12 @@ include: "workflow/rules/figures.smk"
 include: "workflow/rules/precond.smk"
 include: "workflow/rules/imbalanced.smk"
 include: "workflow/rules/claims.smk"
+include: "workflow/rules/report.smk"
 
 
 rule all:
     default_target: True
     input:
         "results/claims.csv",
+        "results/REPRODUCTION.md",
         final_targets(),

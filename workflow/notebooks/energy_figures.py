@@ -50,6 +50,40 @@ gini["panel"] = gini["arch"] + " / " + gini["matrix"]
 n_seeds = gini["seed"].nunique()
 
 # %% [markdown]
+# ## Theory checks (claims C3-C5): relative error of each float64 identity, and inequality margins
+
+# %%
+from muonrepro.energy.theory_checks import COUNTEREXAMPLE_CHECK, INEQUALITY_CHECKS
+
+th = pd.read_csv(inputs["theory"])
+th = th[th["check"] != COUNTEREXAMPLE_CHECK]  # an observation, not an identity (see the report caption)
+th["status"] = np.where(th["passed"], "passed", "failed")
+scale_ = th["reference"].abs().clip(lower=1.0)
+th["rel_error"] = ((th["value"] - th["reference"]).abs() / scale_).clip(lower=1e-17)
+sense = th["check"].map(INEQUALITY_CHECKS)
+th["margin"] = np.where(sense.isin([">", ">="]), 1, -1) * (th["value"] - th["reference"]) / scale_
+eq, ineq = th[sense.isna()], th[sense.notna()]
+fig, axes = plt.subplots(1, 2, figsize=(13, 0.2 * len(eq) + 1.5), gridspec_kw={"width_ratios": [1.2, 1]})
+pal = {"passed": "tab:green", "failed": "tab:red"}
+sns.scatterplot(data=eq, x="rel_error", y="check", hue="status", palette=pal, ax=axes[0])
+axes[0].scatter(eq["tolerance"], eq["check"], marker="|", color="0.3", s=80, label="tolerance")
+axes[0].set_xscale("log")
+axes[0].set_xlabel("|value - reference| / max(1, |reference|)  (floored at 1e-17)")
+axes[0].set_title("identities: relative error vs tolerance")
+ineq = ineq.assign(shown=ineq["margin"].clip(lower=1e-17))
+sns.scatterplot(data=ineq, x="shown", y="check", hue="status", palette=pal, ax=axes[1])
+axes[1].set_xscale("log")
+axes[1].set_xlabel("margin to the bound / max(1, |bound|)  (floored at 1e-17; a violated bound shows red)")
+axes[1].set_title("inequalities: margin")
+for ax in axes:
+    ax.set_ylabel("")
+    ax.tick_params(axis="y", labelsize=6)
+    ax.legend(loc="lower right", fontsize=7)
+fig.suptitle("Quadratic-model theory checks in float64 (claims C3-C5; spec energy.md §5)")
+fig.tight_layout()
+save(fig, "theory_checks")
+
+# %% [markdown]
 # ## Gini of per-mode cumulative energy, per monitored matrix (mean over seeds, error bars = sd)
 
 # %%

@@ -69,7 +69,7 @@ def energy_figures():
     return expand("results/figures/energy/{name}.png", name=ENERGY_FIGURES)
 
 
-ENERGY_FIGURES = ["gini", "cumulative_energy", "per_mode_heatmap", "curvature_deciles", "training_curves"]
+ENERGY_FIGURES = ["theory_checks", "gini", "cumulative_energy", "per_mode_heatmap", "curvature_deciles", "training_curves"]
 
 
 def final_targets():
@@ -81,6 +81,10 @@ def final_targets():
     if "imbalanced" in PAPERS:
         targets += IMBALANCED_TARGETS  # defined in imbalanced.smk
     return targets
+
+
+def report_seeds():
+    return {p: config["scales"][SCALE][p].get("seeds", "n/a") for p in PAPERS}
 
 
 def paper_claims():

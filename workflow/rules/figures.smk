@@ -4,6 +4,7 @@
 rule energy_figures:
     input:
         notebook=notebook("energy_figures"),
+        theory="results/energy/theory_checks.csv",
         gini="results/energy/gini.csv",
         accuracy="results/energy/accuracy.csv",
         bins="results/energy/curvature_bins.csv",

@@ -41,7 +41,8 @@ def theory_claims(summary: dict, scale: str) -> list[Claim]:
         rows.append(_claim(claim_id=cid, claim=text, metric="float64 theory checks passed (closed form vs simulation)",
                            value=f"{s['n_passed']}/{s['n_checks']}", criterion="all checks pass within their tolerance",
                            verdict=Claim.verdict_of(s["all_passed"]), scale=scale,
-                           evidence=f"results/energy/theory_checks.csv: {', '.join(s['checks'])}; {detail}"))
+                           evidence=(f"results/energy/theory_checks.csv; results/figures/energy/theory_checks.png: "
+                                     f"{', '.join(s['checks'])}; {detail}")))
     return rows
 
 

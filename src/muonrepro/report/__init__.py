@@ -1,0 +1,1 @@
+"""The reproduction report: REPRODUCTION.md and the first page of `snakemake --report`."""
