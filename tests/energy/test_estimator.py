@@ -72,24 +72,38 @@ def test_linear_mse_identity_sum_e_equals_mean_delta_sq_equals_2L():
     torch.testing.assert_close(mean_delta_sq, 2 * loss.detach(), rtol=1e-12, atol=0)
 
 
+def _per_sample_grads(model, x, labels, li):
+    """d CE(x_b, label_b) / d y_l for each sample, by a fresh forward per sample (independent of
+    the batched vector-Jacobian products of layer_factors)."""
+    out = []
+    for b in range(len(x)):
+        logits, _, pre = model.forward_with_activations(x[b:b + 1])
+        out.append(torch.autograd.grad(F.cross_entropy(logits, labels[b:b + 1]), pre[li])[0][0])
+    return torch.stack(out)
+
+
 def test_layer_factors_match_per_sample_autograd():
-    """One backward with a summed loss gives per-sample pre-activation gradients: compare with a
-    per-sample loop, for every layer, and the full-probe gradient with autograd's weight gradient."""
+    """Every Sigma_delta variant, G and the direct energy against per-sample autograd."""
     torch.manual_seed(0)
     model = MLP(2, 5, in_dim=4, n_classes=3)
     x = torch.randn(9, 4)
     y = torch.randint(0, 3, (9,))
-    ys = torch.randint(0, 3, (9,))
-    f = layer_factors(model, x, y, ys)
+    f = layer_factors(model, x, y, ("empirical", "sampled1", "sampled4", "exact_ggn"), torch.Generator().manual_seed(3))
+    probs = torch.softmax(model(x), 1).detach()
+    g = torch.Generator().manual_seed(3)
+    draws = {1: sample_labels(probs, 1, g), 4: sample_labels(probs, 4, g)}     # same order as layer_factors
     for li in range(2):
-        gs, ds = [], []
-        for b in range(9):                                     # a fresh forward per sample and label set
-            for labels, out in ((ys, gs), (y, ds)):
-                logits, _, pre = model.forward_with_activations(x[b:b + 1])
-                out.append(torch.autograd.grad(F.cross_entropy(logits, labels[b:b + 1]), pre[li])[0][0])
-        g, d = torch.stack(gs), torch.stack(ds)
-        torch.testing.assert_close(f[li]["Sd"], g.T @ g / 9)
+        d = _per_sample_grads(model, x, y, li)
+        torch.testing.assert_close(f[li]["Sd"]["empirical"], d.T @ d / 9)
         torch.testing.assert_close(f[li]["direct"], float((d ** 2).sum() / 9))
+        for k, s in draws.items():
+            gs = torch.cat([_per_sample_grads(model, x, s[:, r], li) for r in range(k)])
+            torch.testing.assert_close(f[li]["Sd"][f"sampled{k}"], gs.T @ gs / (9 * k))
+        ggn = sum(
+            (_per_sample_grads(model, x, torch.full((9,), c), li) * probs[:, c:c + 1].sqrt()).T
+            @ (_per_sample_grads(model, x, torch.full((9,), c), li) * probs[:, c:c + 1].sqrt())
+            for c in range(3)) / 9
+        torch.testing.assert_close(f[li]["Sd"]["exact_ggn"], ggn)
     model.zero_grad()
     F.cross_entropy(model(x), y).backward()
     torch.testing.assert_close(f[0]["G"], model.hidden[0].weight.grad)
@@ -97,16 +111,21 @@ def test_layer_factors_match_per_sample_autograd():
     torch.testing.assert_close(f[0]["Sx"], x.T @ x / 9)
 
 
+def test_exact_ggn_is_the_mean_of_many_samples():
+    torch.manual_seed(1)
+    model = MLP(1, 4, in_dim=3, n_classes=4)
+    x, y = torch.randn(6, 3), torch.randint(0, 4, (6,))
+    f = layer_factors(model, x, y, ("sampled4000", "exact_ggn"), torch.Generator().manual_seed(0))[0]["Sd"]
+    assert (f["sampled4000"] - f["exact_ggn"]).norm() / f["exact_ggn"].norm() < 0.05
+
+
 def test_sampled_labels_are_seeded_and_follow_softmax():
-    torch.manual_seed(0)
-    model = MLP(1, 4, in_dim=3, n_classes=3)
-    x = torch.zeros(20000, 3)                                    # one input: labels ~ softmax(model(0))
-    a = sample_labels(model, x, torch.Generator().manual_seed(7))
-    b = sample_labels(model, x, torch.Generator().manual_seed(7))
-    assert torch.equal(a, b)
-    p = torch.softmax(model(x[:1]), 1)[0]
-    freq = torch.bincount(a, minlength=3) / len(a)
-    assert (freq - p).abs().max() < 0.015
+    probs = torch.tensor([[0.2, 0.5, 0.3]]).expand(20000, 3)
+    a = sample_labels(probs, 1, torch.Generator().manual_seed(7))
+    b = sample_labels(probs, 1, torch.Generator().manual_seed(7))
+    assert torch.equal(a, b) and a.shape == (20000, 1)
+    freq = torch.bincount(a[:, 0], minlength=3) / len(a)
+    assert (freq - probs[0]).abs().max() < 0.015
 
 
 def test_log_weights_and_bins():

@@ -7,6 +7,7 @@ rule energy_claims:
         gini="results/energy/gini.csv",
         accuracy="results/energy/accuracy.csv",
         bins="results/energy/curvature_bins.csv",
+        sensitivity="results/energy/sensitivity_summary.csv",
     output:
         "results/energy/claims.csv",
     params:

@@ -27,3 +27,25 @@ rule energy_figures:
         ENV
     script:
         "../scripts/run_notebook.py"
+
+
+rule energy_sensitivity_figures:
+    input:
+        notebook=notebook("energy_sensitivity"),
+        readings="results/energy/sensitivity_readings.csv",
+        summary="results/energy/sensitivity_summary.csv",
+    output:
+        executed="results/energy/sensitivity_figures.ipynb",
+        sensitivity_heatmap=report(
+            "results/figures/energy/sensitivity_heatmap.png",
+            caption="../report/energy_sensitivity_heatmap.rst",
+            category="Energy paper",
+        ),
+    params:
+        nb={"scale": SCALE, "primary": primary_reading()},
+    log:
+        "logs/energy/sensitivity_figures.log",
+    conda:
+        ENV
+    script:
+        "../scripts/run_notebook.py"

@@ -37,9 +37,20 @@ def log_weights(steps: list[int], total_steps: int) -> np.ndarray:
     return nxt - s
 
 
+def bin_energy(curv: np.ndarray, energy: np.ndarray, n_bins: int) -> np.ndarray:
+    """Energy per curvature quantile bin (equal-count bins of sorted curvature; bin 0 = lowest)."""
+    return sorted_bin_energy(np.argsort(curv, kind="stable"), np.ones(len(curv), bool), energy, n_bins)
+
+
+def sorted_bin_energy(order: np.ndarray, keep: np.ndarray, energy: np.ndarray, n_bins: int) -> np.ndarray:
+    """``bin_energy`` over the modes with ``keep``, given ``order`` = argsort of ALL curvatures
+    (flat arrays), so that one sort serves several retention masks."""
+    e = energy[order[keep[order]]]
+    return np.array([b.sum() for b in np.array_split(e, n_bins)])
+
+
 def curvature_deciles(curv: np.ndarray, energy: np.ndarray, n_bins: int) -> np.ndarray:
     """Energy share per curvature quantile bin (bin 0 = lowest curvature). Both arrays flat."""
-    order = np.argsort(curv, kind="stable")
-    bins = np.array_split(order, n_bins)
-    tot = energy.sum()
-    return np.array([energy[b].sum() / tot if tot > 0 else np.nan for b in bins])
+    e = bin_energy(curv, energy, n_bins)
+    tot = e.sum()
+    return e / tot if tot > 0 else np.full(n_bins, np.nan)

@@ -9,6 +9,8 @@ from muonrepro.models import MLP
 from muonrepro.util.device import resolve_device
 
 from .extract import extract_run
+from .readings import Grid, accumulate
+from .sensitivity import run_units
 
 
 def probe_set(mnist_pt, probe_size: int, probe_seed: int, device):
@@ -18,21 +20,38 @@ def probe_set(mnist_pt, probe_size: int, probe_seed: int, device):
     return to_device_float(d["train_x"][idx], device), d["train_y"][idx].to(device)
 
 
-def run_extraction(mnist_pt, snapshots_pt, meta: dict, *, estimator: dict, probe_size: int, device="auto"):
-    dev = resolve_device(device)
+def load_run(mnist_pt, snapshots_pt, probe_size: int, probe_seed: int, device):
+    """Model, float64 snapshots, probe set and step count of one run, on ``device``.
+
+    float64 forward/backward: the estimator divides by lambda_i mu_j down to rel_threshold * max,
+    where float32 round-off in G would dominate the low-curvature tail."""
     blob = torch.load(snapshots_pt, weights_only=False)
     m = blob["model"]
-    # float64 forward/backward: the estimator divides by lambda_i mu_j down to rel_threshold * max,
-    # where float32 round-off in G would dominate the low-curvature tail
-    model = MLP(m["depth"], m["width"], bias=m["bias"]).to(dev, torch.float64)
-    x, y = probe_set(mnist_pt, probe_size, estimator["probe_seed"], dev)
-    x = x.double()
-    snaps = [{"step": s["step"], "state": {k: v.to(dev, torch.float64) for k, v in s["state"].items()}}
+    model = MLP(m["depth"], m["width"], bias=m["bias"]).to(device, torch.float64)
+    x, y = probe_set(mnist_pt, probe_size, probe_seed, device)
+    snaps = [{"step": s["step"], "state": {k: v.to(device, torch.float64) for k, v in s["state"].items()}}
              for s in blob["snapshots"]]
-    rows, per_mode, logs, seconds = extract_run(
-        model, snaps, x, y, blob["total_steps"], sigma_delta=estimator["sigma_delta"],
-        rel_threshold=estimator["rel_threshold"], probe_seed=estimator["probe_seed"], n_bins=estimator["n_deciles"])
-    summary = {"matrices": rows, "extract_seconds": seconds, "train_seconds": meta["train_seconds"],
+    return model, snaps, x.double(), y, blob["total_steps"]
+
+
+def run_extraction(mnist_pt, snapshots_pt, meta: dict, *, estimator: dict, probe_size: int, device="auto"):
+    dev = resolve_device(device)
+    model, snaps, x, y, total_steps = load_run(mnist_pt, snapshots_pt, probe_size, estimator["probe_seed"], dev)
+    rows, per_mode, logs, seconds = extract_run(model, snaps, x, y, total_steps, estimator=estimator,
+                                                probe_seed=estimator["probe_seed"])
+    # the run's wall-clock training time is in its timing.json, not in meta.json (meta is byte-identical
+    # for the same config and seed), so it is not copied here
+    summary = {"matrices": rows, "extract_seconds": seconds,
                "diverged": meta["diverged"], "lr": meta["config"]["lr"], "n_logs": len(snaps),
-               "total_steps": blob["total_steps"], "probe_size": probe_size, "estimator": estimator}
+               "total_steps": total_steps, "probe_size": probe_size, "estimator": estimator}
     return summary, per_mode, logs
+
+
+def run_sensitivity(mnist_pt, snapshots_pt, meta: dict, *, grid: dict, estimator: dict, probe_size: int, device="auto"):
+    """All readings of the sensitivity grid for one run (one pass over its snapshots)."""
+    dev = resolve_device(device)
+    model, snaps, x, y, total_steps = load_run(mnist_pt, snapshots_pt, probe_size, estimator["probe_seed"], dev)
+    g = Grid(sigma_delta=tuple(grid["sigma_delta"]), thresholds=tuple(grid["thresholds"]), damping=tuple(grid["damping"]),
+             mode_identity=tuple(grid["mode_identity"]), n_bins=estimator["n_deciles"])
+    results, direct, _, seconds = accumulate(model, snaps, x, y, total_steps, g, estimator["probe_seed"])
+    return run_units(results, direct).assign(diverged=bool(meta["diverged"])), seconds

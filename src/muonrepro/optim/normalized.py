@@ -9,9 +9,7 @@ weight decay) and differ only in how the momentum update is normalised:
 Neither rescales the learning rate by shape (``lr_scale`` = 1): the step has Frobenius norm ``lr``
 (NMD) or ``lr * sqrt(numel)`` (Signum); tune lr per optimizer.
 
-``BUILDERS`` holds registry builders (the ``optim.registry`` signature ``(model, cfg, lr) -> list``)
-with Muon's parameter split: NMD / Signum on ``model.hidden_matrices()``, AdamW (``aux_adamw``) on
-``model.other_params()``. ``register(optimizers)`` adds them to a registry dict.
+``optim.registry`` builds them with Muon's parameter split (hidden matrices; AdamW on the rest).
 """
 
 from __future__ import annotations
@@ -35,28 +33,3 @@ class NMD(MomentumNormalized):
 class Signum(MomentumNormalized):
     def direction(self, update: torch.Tensor, group: dict) -> torch.Tensor:
         return torch.sign(update)
-
-
-def _aux_adamw(model, cfg):
-    aux = cfg.get("aux_adamw", {})
-    return torch.optim.AdamW(model.other_params(), lr=aux.get("lr", 1e-3), betas=tuple(aux.get("betas", (0.9, 0.95))),
-                             eps=aux.get("eps", 1e-10), weight_decay=aux.get("weight_decay", 0.0))
-
-
-def _build(cls):
-    def builder(model, cfg, lr):
-        main = cls(model.hidden_matrices(), lr=lr, momentum=cfg.get("momentum", 0.95),
-                   nesterov=cfg.get("nesterov", True), weight_decay=cfg.get("weight_decay", 0.0))
-        return [main, _aux_adamw(model, cfg)]
-    builder.__name__ = f"_{cls.__name__.lower()}"
-    return builder
-
-
-BUILDERS = {"nmd": _build(NMD), "signum": _build(Signum)}
-
-
-def register(optimizers: dict) -> dict:
-    """Add ``nmd`` and ``signum`` to a registry dict (e.g. ``optim.registry.OPTIMIZERS``); idempotent."""
-    for name, fn in BUILDERS.items():
-        optimizers.setdefault(name, fn)
-    return optimizers

@@ -1,7 +1,7 @@
 """Build an optimizer for a model from a config dict.
 
 Models expose ``hidden_matrices()`` (the 2-D hidden weights Muon acts on) and ``other_params()``
-(head and biases). Muon runs get the reference split: Muon on the hidden matrices, AdamW (the
+(head and biases). Muon, NMD and Signum runs get the reference split: the optimizer on the hidden matrices, AdamW (the
 ``aux_adamw`` sub-config) on the rest (Keller Jordan's ``MuonWithAuxAdam`` recipe).
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 import torch
 
 from .muon import Muon
+from .normalized import NMD, Signum
 
 
 class OptimizerSet:
@@ -44,19 +45,36 @@ def _adamw(model, cfg, lr):
                               eps=cfg.get("eps", 1e-8), weight_decay=cfg.get("weight_decay", 0.01))]
 
 
-def _muon(model, cfg, lr):
+def _aux_adamw(model, cfg):
     aux = cfg.get("aux_adamw", {})
-    muon = Muon(
-        model.hidden_matrices(), lr=lr, momentum=cfg.get("momentum", 0.95), nesterov=cfg.get("nesterov", True),
-        weight_decay=cfg.get("weight_decay", 0.0), ns_steps=cfg.get("ns_steps", 5),
-        method=cfg.get("method", "ns5"), adjust_lr_fn=cfg.get("adjust_lr_fn", "original"),
-    )
-    adam = torch.optim.AdamW(model.other_params(), lr=aux.get("lr", 3e-4), betas=tuple(aux.get("betas", (0.9, 0.95))),
+    return torch.optim.AdamW(model.other_params(), lr=aux.get("lr", 3e-4), betas=tuple(aux.get("betas", (0.9, 0.95))),
                              eps=aux.get("eps", 1e-10), weight_decay=aux.get("weight_decay", 0.01))
-    return [muon, adam]
 
 
-OPTIMIZERS = {"sgd": _sgd, "adamw": _adamw, "muon": _muon}
+def _momentum_kw(cfg):
+    return dict(momentum=cfg.get("momentum", 0.95), nesterov=cfg.get("nesterov", True),
+                weight_decay=cfg.get("weight_decay", 0.0))
+
+
+def _hidden_split(make):
+    """Builder with the reference split: ``make`` on the hidden matrices, AdamW on head and biases."""
+    def builder(model, cfg, lr):
+        return [make(model.hidden_matrices(), cfg, lr), _aux_adamw(model, cfg)]
+    return builder
+
+
+def _make_muon(params, cfg, lr):
+    return Muon(params, lr=lr, **_momentum_kw(cfg), ns_steps=cfg.get("ns_steps", 5), method=cfg.get("method", "ns5"),
+                adjust_lr_fn=cfg.get("adjust_lr_fn", "original"))
+
+
+OPTIMIZERS = {
+    "sgd": _sgd,
+    "adamw": _adamw,
+    "muon": _hidden_split(_make_muon),
+    "nmd": _hidden_split(lambda params, cfg, lr: NMD(params, lr=lr, **_momentum_kw(cfg))),
+    "signum": _hidden_split(lambda params, cfg, lr: Signum(params, lr=lr, **_momentum_kw(cfg))),
+}
 
 
 def build_optimizer(model: torch.nn.Module, name: str, cfg: dict, lr: float) -> OptimizerSet:

@@ -6,24 +6,24 @@ come from the shared registry (``muon``, ``sgd``, ``adamw``) plus ``nmd`` and ``
 Adam). Muon, NMD and Signum act on the hidden matrices with AdamW on the head and biases.
 
 The loop keeps the data on the device and draws batches by a seeded permutation, like
-``train.loop.train``, but evaluates every ``eval_every`` steps the per-group accuracies on the
-validation and test sets (majority groups: colour = class colour; minority: the other 90).
+``train.loop.train``, but evaluates the per-group accuracies on the validation and test sets
+(majority groups: colour = class colour; minority: the other 90) at ``eval_schedule`` steps: every
+``eval_every`` steps plus ``log_evals`` log-spaced steps (dense early, where the groups separate).
 """
 
 from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 import torch
 import torch.nn.functional as F
 
 from muonrepro.data.colored_mnist import N_CLASSES, colorize, is_majority
 from muonrepro.models import MLP
-from muonrepro.optim.normalized import register
-from muonrepro.optim.registry import OPTIMIZERS, build_optimizer
+from muonrepro.optim.registry import build_optimizer
 
-register(OPTIMIZERS)
 REGISTRY_NAME = {"adam": "adamw"}
 METRIC_GROUPS = ("minority", "majority", "worst_group", "average")
 
@@ -61,8 +61,17 @@ def group_metrics(model, split: Split, batch: int = 8192) -> dict[str, float]:
     }
 
 
+def eval_schedule(total: int, eval_every: int, log_evals: int) -> set[int]:
+    """Steps (>= 1) at which to evaluate: multiples of ``eval_every``, ``log_evals`` log-spaced steps, the last."""
+    steps = set(range(eval_every, total + 1, eval_every)) | {total}
+    if log_evals > 0:
+        steps |= set(np.unique(np.round(np.geomspace(1, total, log_evals)).astype(int)).tolist())
+    return steps
+
+
 def train_one(data: dict, layers: int, width: int, optimizer: str, opt_cfg: dict, lr: float, epochs: int,
-              batch_size: int, seed: int, eval_every: int, device, bias: bool = True) -> pd.DataFrame:
+              batch_size: int, seed: int, eval_every: int, device, bias: bool = True,
+              log_evals: int = 0) -> pd.DataFrame:
     """Train one MLP; tidy rows (step, metric in {val_acc, test_acc, train_loss}, group, value)."""
     dev = torch.device(device)
     tr, va, te = Split(data, "train", dev), Split(data, "val", dev), Split(data, "test", dev)
@@ -72,6 +81,7 @@ def train_one(data: dict, layers: int, width: int, optimizer: str, opt_cfg: dict
     gen = torch.Generator().manual_seed(seed)
     n = len(tr.y)
     per_epoch = math.ceil(n / batch_size)
+    eval_at = eval_schedule(epochs * per_epoch, eval_every, log_evals)
     rows, step, loss_sum, loss_n = [], 0, torch.zeros((), device=dev), 0
 
     def log():
@@ -91,7 +101,7 @@ def train_one(data: dict, layers: int, width: int, optimizer: str, opt_cfg: dict
             step += 1
             loss_sum += loss.detach()
             loss_n += 1
-            if step % eval_every == 0 or step == epochs * per_epoch:
+            if step in eval_at:
                 mean_loss = (loss_sum / loss_n).item()
                 rows.append((step, "train_loss", "average", mean_loss))
                 loss_sum.zero_()
@@ -106,11 +116,13 @@ def train_one(data: dict, layers: int, width: int, optimizer: str, opt_cfg: dict
 
 
 def run_cmnist(data: dict, layers: int, width: int, optimizer: str, opt_cfg: dict, lrs: list[float], epochs: int,
-               batch_size: int, seed: int, eval_every: int, device, bias: bool = True) -> pd.DataFrame:
+               batch_size: int, seed: int, eval_every: int, device, bias: bool = True,
+               log_evals: int = 0) -> pd.DataFrame:
     """Every lr of the grid for one (depth, optimizer, seed): tidy curves with an ``lr`` column."""
     frames = []
     for lr in lrs:
-        df = train_one(data, layers, width, optimizer, opt_cfg, lr, epochs, batch_size, seed, eval_every, device, bias)
+        df = train_one(data, layers, width, optimizer, opt_cfg, lr, epochs, batch_size, seed, eval_every, device, bias,
+                       log_evals)
         df.insert(0, "lr", float(lr))
         frames.append(df)
     out = pd.concat(frames, ignore_index=True)

@@ -1,0 +1,65 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Energy paper: which claims hold under which reading of the estimator?
+# Rows: Sigma_delta variant x mode retention; columns: mode identity x energy x (tail binning | Gini variant).
+# Every reading is ours: the paper does not state its estimator.
+
+# %% tags=["parameters"]
+inputs = {}
+outputs = {}
+scale = "small"
+primary = {}
+
+# %%
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.patches import Rectangle
+
+sns.set_theme(style="white", context="notebook")
+readings = pd.read_csv(inputs["readings"])
+summary = pd.read_csv(inputs["summary"]).set_index("claim")
+readings["row"] = readings["sigma_delta"] + " / " + readings["threshold"]
+readings["col"] = (readings["mode_identity"] + " / " + readings["energy"] + " / "
+                   + readings["tail_binning"].where(readings["tail_binning"] != "n/a", readings["gini_variant"]))
+readings["ok"] = (readings["verdict"] == "supported").astype(float)
+
+claims = ["C6a", "C6b", "C6c"]
+widths = [max(1, readings[readings.claim == c]["col"].nunique()) for c in claims]
+fig, axes = plt.subplots(1, 3, figsize=(4 + 0.45 * sum(widths), 0.32 * readings["row"].nunique() + 3),
+                         gridspec_kw={"width_ratios": widths})
+cmap = matplotlib.colors.ListedColormap(["#d9534f", "#5cb85c"])
+prow = f"{primary.get('sigma_delta')} / {primary.get('threshold')}"
+for ax, claim in zip(axes, claims):
+    g = readings[readings.claim == claim]
+    grid = g.pivot_table(index="row", columns="col", values="ok", aggfunc="first")
+    sns.heatmap(grid, ax=ax, cmap=cmap, vmin=0, vmax=1, cbar=False, linewidths=0.5, linecolor="white")
+    s = summary.loc[claim] if claim in summary.index else None
+    title = f"{claim}: holds under {s['holds']}/{s['readings']} readings" if s is not None else claim
+    ax.set_title(title + f"\n(primary reading: {s['primary_verdict'] if s is not None else 'n/a'})", fontsize=10)
+    ax.set_xlabel("mode identity / energy / (tail binning | Gini variant)")
+    ax.set_ylabel("Sigma_delta / retention" if claim == "C6a" else "")
+    ax.tick_params(axis="x", labelsize=7, rotation=90)
+    ax.tick_params(axis="y", labelsize=7)
+    pcol = [c for c in grid.columns if c.startswith(f"{primary.get('mode_identity')} / {primary.get('energy')} / ")
+            and (c.endswith(primary.get("gini_variant", "")) or c.endswith(primary.get("tail_binning", "")) or claim == "C6b")]
+    if prow in grid.index:
+        for c in pcol[:1]:
+            ax.add_patch(Rectangle((list(grid.columns).index(c), list(grid.index).index(prow)), 1, 1, fill=False,
+                                   edgecolor="black", lw=2.5))
+fig.suptitle(f"Energy-paper claims under each reading of the estimator (green = supported; framed = primary; scale={scale})")
+fig.tight_layout()
+fig.savefig(outputs["sensitivity_heatmap"], dpi=120, bbox_inches="tight", metadata={"Software": None})
