@@ -30,8 +30,8 @@ import seaborn as sns
 from matplotlib.patches import Rectangle
 
 sns.set_theme(style="white", context="notebook")
-readings = pd.read_csv(inputs["readings"])
-summary = pd.read_csv(inputs["summary"]).set_index("claim")
+readings = pd.read_csv(inputs["readings"], keep_default_na=False)   # "n/a" marks a dimension that does not apply
+summary = pd.read_csv(inputs["summary"], keep_default_na=False).set_index("claim")
 readings["row"] = readings["sigma_delta"] + " / " + readings["threshold"]
 readings["col"] = (readings["mode_identity"] + " / " + readings["energy"] + " / "
                    + readings["tail_binning"].where(readings["tail_binning"] != "n/a", readings["gini_variant"]))
@@ -39,7 +39,7 @@ readings["ok"] = (readings["verdict"] == "supported").astype(float)
 
 claims = ["C6a", "C6b", "C6c"]
 widths = [max(1, readings[readings.claim == c]["col"].nunique()) for c in claims]
-fig, axes = plt.subplots(1, 3, figsize=(4 + 0.45 * sum(widths), 0.32 * readings["row"].nunique() + 3),
+fig, axes = plt.subplots(1, 3, figsize=(7 + 0.5 * sum(widths), 0.32 * readings["row"].nunique() + 4),
                          gridspec_kw={"width_ratios": widths})
 cmap = matplotlib.colors.ListedColormap(["#d9534f", "#5cb85c"])
 prow = f"{primary.get('sigma_delta')} / {primary.get('threshold')}"
@@ -48,9 +48,9 @@ for ax, claim in zip(axes, claims):
     grid = g.pivot_table(index="row", columns="col", values="ok", aggfunc="first")
     sns.heatmap(grid, ax=ax, cmap=cmap, vmin=0, vmax=1, cbar=False, linewidths=0.5, linecolor="white")
     s = summary.loc[claim] if claim in summary.index else None
-    title = f"{claim}: holds under {s['holds']}/{s['readings']} readings" if s is not None else claim
-    ax.set_title(title + f"\n(primary reading: {s['primary_verdict'] if s is not None else 'n/a'})", fontsize=10)
-    ax.set_xlabel("mode identity / energy / (tail binning | Gini variant)")
+    title = f"{claim}: holds under\n{s['holds']}/{s['readings']} readings" if s is not None else claim
+    ax.set_title(title + f"\n(primary: {s['primary_verdict'] if s is not None else 'n/a'})", fontsize=9)
+    ax.set_xlabel("identity / energy / binning|Gini" if claim != "C6b" else "identity / energy", fontsize=9)
     ax.set_ylabel("Sigma_delta / retention" if claim == "C6a" else "")
     ax.tick_params(axis="x", labelsize=7, rotation=90)
     ax.tick_params(axis="y", labelsize=7)

@@ -1,2 +1,177 @@
-# Rules of the imbalanced paper (placeholder; filled by the imbalanced issue).
-IMBALANCED_TARGETS = []
+# Rules of the imbalanced-data paper (Vasudeva et al., ICLR 2026; spec ../shared/papers/imbalanced.md):
+# theory checks (float64, CPU), the Fig. 4 linear cross-entropy model, Colored-MNIST MLPs, then the
+# tidy curves, the claims ledger rows (§5 items 1-12, 17) and the figures.
+I = config["imbalanced"]
+IS = config["scales"][SCALE]["imbalanced"]
+IMB_LAYERS = I["cmnist"]["depths"]
+IMB_OPTS = list(I["cmnist"]["optimizers"])
+IMBALANCED_FIGURES = ["fig2_trajectories", "loss_gaps", "depth", "dm_accuracy", "fig4_linear_ce",
+                      "cmnist_groups", "fig6_depth"]
+
+
+IMB_LINEAR_RUNS = expand("results/imbalanced/linear_ce/seed{seed}.parquet", seed=IS["linear_ce"]["seeds"])
+IMB_CMNIST_RUNS = expand(
+    "results/imbalanced/cmnist/L{layers}_{imb_opt}_seed{seed}.parquet",
+    layers=IMB_LAYERS,
+    imb_opt=IMB_OPTS,
+    seed=IS["cmnist"]["seeds"],
+)
+
+
+IMBALANCED_TARGETS = [
+    "results/imbalanced/claims.csv",
+    *expand("results/figures/imbalanced/{name}.png", name=IMBALANCED_FIGURES),
+]
+
+
+rule imbalanced_theory:
+    output:
+        checks="results/imbalanced/theory_checks.csv",
+        depth="results/imbalanced/depth.csv",
+        trajectories="results/imbalanced/theory_trajectories.parquet",
+        paths="results/imbalanced/theory_paths.parquet",
+        sweep="results/imbalanced/theory_sweep.parquet",
+        meta="results/imbalanced/theory_meta.json",
+    params:
+        cfg=I["theory"],
+        sizes=IS["theory"],
+    threads: 1
+    log:
+        "logs/imbalanced/theory.log",
+    benchmark:
+        "benchmarks/imbalanced/imbalanced_theory.tsv"
+    conda:
+        ENV
+    script:
+        "../scripts/imbalanced_theory.py"
+
+
+rule imbalanced_linear_ce:
+    output:
+        curves="results/imbalanced/linear_ce/seed{seed}.parquet",
+        meta="results/imbalanced/linear_ce/seed{seed}.json",
+    params:
+        cfg=I["linear_ce"],
+        sizes={k: v for k, v in IS["linear_ce"].items() if k != "seeds"},
+    threads: 1
+    log:
+        "logs/imbalanced/linear_ce/seed{seed}.log",
+    benchmark:
+        "benchmarks/imbalanced/imbalanced_linear_ce/seed{seed}.tsv"
+    conda:
+        ENV
+    script:
+        "../scripts/imbalanced_linear_ce.py"
+
+
+rule imbalanced_cmnist_data:
+    input:
+        mnist="results/data/mnist.pt",
+    output:
+        "results/imbalanced/colored_mnist.pt",
+    params:
+        cfg={k: I["cmnist"][k] for k in ("correlation", "data_seed", "palette")},
+        sizes={k: IS["cmnist"][k] for k in ("n_train", "n_val", "n_test")},
+    log:
+        "logs/imbalanced/cmnist_data.log",
+    conda:
+        ENV
+    script:
+        "../scripts/imbalanced_cmnist_data.py"
+
+
+rule imbalanced_cmnist_train:
+    input:
+        data="results/imbalanced/colored_mnist.pt",
+    output:
+        curves="results/imbalanced/cmnist/L{layers}_{imb_opt}_seed{seed}.parquet",
+        meta="results/imbalanced/cmnist/L{layers}_{imb_opt}_seed{seed}.json",
+    wildcard_constraints:
+        layers="[0-9]+",
+        imb_opt="|".join(IMB_OPTS),
+    params:
+        cfg={k: v for k, v in I["cmnist"].items() if k != "palette"},
+        sizes={k: v for k, v in IS["cmnist"].items() if k != "seeds"},
+        device=config["device"],
+    resources:
+        **train_resources("train"),
+    threads: 1
+    log:
+        "logs/imbalanced/cmnist/L{layers}_{imb_opt}_seed{seed}.log",
+    benchmark:
+        "benchmarks/imbalanced/imbalanced_cmnist_train/L{layers}_{imb_opt}_seed{seed}.tsv"
+    conda:
+        ENV
+    script:
+        "../scripts/imbalanced_cmnist_train.py"
+
+
+rule imbalanced_curves:
+    input:
+        trajectories="results/imbalanced/theory_trajectories.parquet",
+        linear_ce=IMB_LINEAR_RUNS,
+        cmnist=IMB_CMNIST_RUNS,
+    output:
+        curves="results/imbalanced/curves.parquet",
+        selection="results/imbalanced/lr_selection.csv",
+    params:
+        early_fraction=I["claims"]["early_fraction"],
+    log:
+        "logs/imbalanced/curves.log",
+    conda:
+        ENV
+    script:
+        "../scripts/imbalanced_curves.py"
+
+
+rule imbalanced_claims:
+    input:
+        checks="results/imbalanced/theory_checks.csv",
+        curves="results/imbalanced/curves.parquet",
+    output:
+        "results/imbalanced/claims.csv",
+    params:
+        cfg={**I["claims"], "depths": IMB_LAYERS},
+        scale=SCALE,
+    log:
+        "logs/imbalanced/claims.log",
+    conda:
+        ENV
+    script:
+        "../scripts/imbalanced_claims.py"
+
+
+rule imbalanced_figures:
+    input:
+        notebook=notebook("imbalanced_figures"),
+        checks="results/imbalanced/theory_checks.csv",
+        depth="results/imbalanced/depth.csv",
+        paths="results/imbalanced/theory_paths.parquet",
+        sweep="results/imbalanced/theory_sweep.parquet",
+        curves="results/imbalanced/curves.parquet",
+        selection="results/imbalanced/lr_selection.csv",
+    output:
+        executed="results/imbalanced/figures.ipynb",
+        **{
+            name: report(
+                f"results/figures/imbalanced/{name}.png",
+                caption=f"../report/imbalanced_{name}.rst",
+                category="Imbalanced-data paper",
+            )
+            for name in IMBALANCED_FIGURES
+        },
+    params:
+        nb={
+            "scale": SCALE,
+            "theory": I["theory"],
+            "linear_ce": {k: v for k, v in I["linear_ce"].items() if k != "lr_grid"},
+            "cmnist": {k: I["cmnist"][k] for k in ("correlation", "depths", "batch_size")},
+            "cmnist_sizes": {k: v for k, v in IS["cmnist"].items() if k != "lr_grid"},
+            "claims": I["claims"],
+        },
+    log:
+        "logs/imbalanced/figures.log",
+    conda:
+        ENV
+    script:
+        "../scripts/run_notebook.py"

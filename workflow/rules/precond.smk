@@ -1,2 +1,202 @@
-# Rules of the precond paper (placeholder; filled by the precond issue).
-PRECOND_TARGETS = []
+# Rules of the preconditioning paper (spec ../shared/papers/preconditioning.md, issue 4):
+# per-problem sweeps -> merged iteration table; ablations and theory checks; claims ledger A1-A15,
+# table T1 and figures R1-R8. Everything is float64 on CPU and seeded. File names and config slices
+# come from muonrepro.theory.precond.layout (a rule file may not define functions).
+from muonrepro.theory.precond.layout import config_slice, curve_files
+
+P = config["precond"]
+PS = config["scales"][SCALE]["precond"]
+PRECOND_PROBLEMS = list(P["problems"])
+PRECOND_FIGURES = [
+    "R1_mf_convergence",
+    "R2_mf_iterations",
+    "R3_mf_modes",
+    "R4_icl_convergence",
+    "R5_icl_iterations",
+    "R6_icl_modes",
+    "R7_step_rules",
+    "R8_orthogonalizer",
+    "R8b_adam_rotation",
+    "X1_extensions",
+]
+PRECOND_TARGETS = expand("results/figures/precond/{name}.png", name=PRECOND_FIGURES) + [
+    "results/precond/table_T1.csv"
+]
+
+
+for _problem in PRECOND_PROBLEMS:
+
+    rule:
+        name:
+            f"precond_sweep_{_problem}"
+        input:
+            code=package_sources("precond_sweep"),
+        output:
+            iterations=f"results/precond/sweep/{_problem}_iterations.csv",
+            info=f"results/precond/sweep/{_problem}_info.csv",
+            curves=curve_files(P, PS, _problem),
+        params:
+            problem=_problem,
+            precond=config_slice(P, "spectrum", "msgn_rel_cutoff", "curves", "adam", problems=[_problem]),
+            preset=PS,
+        threads: 1
+        priority: 10 if _problem in ("mf", "icl", "mf_aligned") else 0  # longest jobs first
+        log:
+            f"logs/precond/sweep_{_problem}.log",
+        benchmark:
+            f"benchmarks/precond/sweep_{_problem}.tsv"
+        conda:
+            ENV
+        script:
+            "../scripts/precond_sweep.py"
+
+
+rule precond_iterations:
+    input:
+        code=package_sources("precond_merge"),
+        iterations=expand("results/precond/sweep/{p}_iterations.csv", p=PRECOND_PROBLEMS),
+        info=expand("results/precond/sweep/{p}_info.csv", p=PRECOND_PROBLEMS),
+    output:
+        iterations="results/precond/iterations.csv",
+        info="results/precond/problem_info.csv",
+    log:
+        "logs/precond/iterations.log",
+    conda:
+        ENV
+    script:
+        "../scripts/precond_merge.py"
+
+
+rule precond_ablation:
+    input:
+        code=package_sources("precond_ablation"),
+    output:
+        steps_curves="results/precond/ablation/steps_curves.parquet",
+        steps="results/precond/ablation/steps.csv",
+        ns5_curves="results/precond/ablation/ns5_curves.parquet",
+        ns5="results/precond/ablation/ns5.csv",
+    params:
+        precond=config_slice(P, "spectrum", "msgn_rel_cutoff", "ablation", "claims", problems=["mf"]),
+        preset=PS,
+    threads: 1
+    log:
+        "logs/precond/ablation.log",
+    benchmark:
+        "benchmarks/precond/ablation.tsv"
+    conda:
+        ENV
+    script:
+        "../scripts/precond_ablation.py"
+
+
+rule precond_lemma:
+    input:
+        code=package_sources("precond_lemma"),
+    output:
+        scalar="results/precond/theory/lemma_scalar.csv",
+        matrix="results/precond/theory/lemma_matrix.csv",
+        decoupling="results/precond/theory/decoupling_mf.csv",
+    params:
+        precond=config_slice(P, "spectrum", "msgn_rel_cutoff", "lemma", "decoupling", "claims", problems=["mf_aligned"]),
+        preset=PS,
+    threads: 1
+    log:
+        "logs/precond/lemma.log",
+    benchmark:
+        "benchmarks/precond/lemma.tsv"
+    conda:
+        ENV
+    script:
+        "../scripts/precond_lemma.py"
+
+
+rule precond_montecarlo:
+    input:
+        code=package_sources("precond_montecarlo"),
+    output:
+        "results/precond/theory/icl_montecarlo.csv",
+    params:
+        precond=config_slice(P, "spectrum", "icl_mc"),
+        preset=PS,
+    threads: 1
+    log:
+        "logs/precond/montecarlo.log",
+    benchmark:
+        "benchmarks/precond/montecarlo.tsv"
+    conda:
+        ENV
+    script:
+        "../scripts/precond_montecarlo.py"
+
+
+rule precond_claims:
+    input:
+        code=package_sources("precond_claims"),
+        iterations="results/precond/iterations.csv",
+        info="results/precond/problem_info.csv",
+        curves=curve_files(P, PS, "mf", ["muon_s1"])
+        + curve_files(P, PS, "mf_aligned", ["muon_s1"])
+        + curve_files(P, PS, "icl", ["muon_s1"]),
+        steps="results/precond/ablation/steps.csv",
+        ns5="results/precond/ablation/ns5.csv",
+        lemma_scalar="results/precond/theory/lemma_scalar.csv",
+        lemma_matrix="results/precond/theory/lemma_matrix.csv",
+        decoupling="results/precond/theory/decoupling_mf.csv",
+        mc="results/precond/theory/icl_montecarlo.csv",
+    output:
+        claims="results/precond/claims.csv",
+        table="results/precond/table_T1.csv",
+        meta="results/precond/meta.json",
+    params:
+        precond=P,
+        preset=PS,
+        scale=SCALE,
+    log:
+        "logs/precond/claims.log",
+    conda:
+        ENV
+    script:
+        "../scripts/precond_claims.py"
+
+
+rule precond_figures:
+    input:
+        notebook=notebook("precond_figures"),
+        code=package_sources(notebook("precond_figures")),
+        iterations="results/precond/iterations.csv",
+        info="results/precond/problem_info.csv",
+        curves=[f for p in PRECOND_PROBLEMS for f in curve_files(P, PS, p)],
+        steps_curves="results/precond/ablation/steps_curves.parquet",
+        steps="results/precond/ablation/steps.csv",
+        ns5_curves="results/precond/ablation/ns5_curves.parquet",
+        table="results/precond/table_T1.csv",
+    output:
+        executed="results/precond/figures.ipynb",
+        **{
+            name: report(
+                f"results/figures/precond/{name}.png",
+                caption=f"../report/precond_{name}.rst",
+                category="Preconditioning paper",
+            )
+            for name in PRECOND_FIGURES
+        },
+    params:
+        nb={
+            "scale": SCALE,
+            "kappa_panels": [k for k in PS["kappas"] if k in (10, 100, 1000)] or PS["kappas"][:3],
+            "kappa_modes": 1000 if 1000 in PS["kappas"] else PS["kappas"][-1],
+            "kappa_min": P["claims"]["kappa_min"],
+            "kappa_ablation": P["ablation"]["kappa_plot"],
+            "mf_eps": P["problems"]["mf"]["epsilon"][0],
+            "icl_eps": P["problems"]["icl"]["epsilon"],
+            "muon": {p: P["problems"][p]["muon"] for p in PRECOND_PROBLEMS},
+            "mf_init": P["problems"]["mf"]["init"],
+            "sizes": {k: PS[k] for k in ("mf", "mf_asym", "icl", "ns5")},
+            "ns5": P["ablation"]["ns5"],
+        },
+    log:
+        "logs/precond/figures.log",
+    conda:
+        ENV
+    script:
+        "../scripts/run_notebook.py"

@@ -68,9 +68,7 @@ def run_rule(prob: Problem, rule: str, lr: float, steps: int, log_at: np.ndarray
     rows = []
     for step in range(steps + 1):
         if step in log_at:
-            acc = class_accuracies(W, prob.x_test, prob.y_test, prob.k)
-            if step == 0:                       # W = 0: every logit ties, argmax is class 0
-                pass
+            acc = class_accuracies(W, prob.x_test, prob.y_test, prob.k)   # at W = 0 every logit ties: class 0
             rows += [(step, "test_acc", "balanced", float(acc.mean())),
                      (step, "test_acc", "worst_class", float(acc.min())),
                      (step, "test_acc", "majority_class", float(acc[0])),

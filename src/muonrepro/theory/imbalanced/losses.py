@@ -48,8 +48,10 @@ _WZ = np.exp(-0.5 * _Z**2) / np.sqrt(2 * np.pi) * (_Z[1] - _Z[0])
 def per_class_accuracy(alpha, mu: float, sigma: float) -> np.ndarray:
     """Per-class accuracy of argmax_j (W x)_j for diagonal W_bar = diag(alpha), alpha >= 0, not all 0.
 
-    Ties (alpha_j = 0 for a competitor) count the competitor's score 0 as beaten when the class score
-    is > 0. Accuracy of class c with alpha_c = 0 is 0 unless every alpha is 0 (then undefined: NaN).
+    A competitor with alpha_j = 0 scores exactly 0 and is beaten when the class score is > 0. A class
+    with alpha_c = 0 scores 0: it wins when every positive-alpha score is < 0 (probability 2^-#positive)
+    and it has the lowest index among the zero-alpha classes (argmax takes the first of tied maxima).
+    All alpha = 0 is undefined (NaN).
     """
     a = np.asarray(alpha, dtype=np.float64)
     if np.any(a < 0):
@@ -59,6 +61,9 @@ def per_class_accuracy(alpha, mu: float, sigma: float) -> np.ndarray:
     k = len(a)
     out = np.zeros(k)
     pos = a > 0
+    zero = np.flatnonzero(~pos)
+    if len(zero):
+        out[zero[0]] = 0.5 ** pos.sum()
     for c in np.flatnonzero(pos):
         score = a[c] * (mu + sigma * _Z)                    # class-c score as a function of z_c
         others = np.flatnonzero(pos & (np.arange(k) != c))

@@ -15,4 +15,6 @@ Modules, one concept each (float64 numpy throughout, batched over a leading run 
 - ``theory``: Lemma L1 sweeps and the Monte-Carlo loss check (spec §5.1, checks A10, A11, A14).
 - ``checks``: checks A1-A15 (+ extensions) turned into claims-ledger rows (spec §7).
 - ``table``: table T1 (spec §6).
+- ``claims``: loads the result tables and writes the ledger, T1 and run metadata.
+- ``layout``: file names of the output contract and config slices for the rules.
 """

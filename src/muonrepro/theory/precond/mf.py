@@ -134,14 +134,23 @@ class AsymmetricMF:
 
 
 def make_asymmetric_mf(seed: int, d1: int, d2: int, r: int, kappa: float, spectrum_kind: str,
-                       rotate: bool, init_scale: float):
-    """One instance (U*, V*, sig, X_0, Y_0): U*, V* drawn first, then ``alpha G / sqrt(d)`` inits."""
+                       rotate: bool, init: str, init_scale: float):
+    """One instance (U*, V*, sig, X_0, Y_0); U*, V* drawn first.
+
+    ``init="random"``: ``X_0 = alpha G_1 / sqrt(d1)``, ``Y_0 = alpha G_2 / sqrt(d2)``;
+    ``init="aligned"``: the balanced start ``X_0 = a_0 U*``, ``Y_0 = a_0 V*`` of spec §3.1.
+    """
     rng = np.random.default_rng(seed)
     Us = basis(rng, d1, r, rotate)
     Vs = basis(rng, d2, r, rotate)
     sig = spectrum(spectrum_kind, r, kappa)
-    X0 = init_scale * rng.standard_normal((d1, r)) / np.sqrt(d1)
-    Y0 = init_scale * rng.standard_normal((d2, r)) / np.sqrt(d2)
+    if init == "random":
+        X0 = init_scale * rng.standard_normal((d1, r)) / np.sqrt(d1)
+        Y0 = init_scale * rng.standard_normal((d2, r)) / np.sqrt(d2)
+    elif init == "aligned":
+        X0, Y0 = init_scale * Us, init_scale * Vs
+    else:
+        raise ValueError(f"init must be 'random' or 'aligned', got {init!r}")
     return Us, Vs, sig, X0, Y0
 
 

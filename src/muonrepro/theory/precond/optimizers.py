@@ -76,8 +76,15 @@ class Adam:
         c1, c2 = 1.0 - self.b1 ** (t + 1), 1.0 - self.b2 ** (t + 1)
         out = []
         for k, (p, g) in enumerate(zip(params, grads)):
-            self.m[k] = self.b1 * self.m[k] + (1 - self.b1) * g
-            self.v[k] = self.b2 * self.v[k] + (1 - self.b2) * g * g
-            upd = (self.m[k] / c1) / (np.sqrt(self.v[k] / c2) + self.eps)
-            out.append(p - _bcast(lr, p) * upd)
+            m, v = self.m[k], self.v[k]  # in place: m <- b1 m + (1-b1) g, v <- b2 v + (1-b2) g^2
+            m *= self.b1
+            m += (1 - self.b1) * g
+            v *= self.b2
+            v += (1 - self.b2) * (g * g)
+            den = np.sqrt(v)  # the operation order of torch.optim.Adam (single-tensor path)
+            den /= np.sqrt(c2)
+            den += self.eps
+            upd = np.divide(m, den, out=den)
+            upd *= _bcast(lr / c1, p)  # lr_t / c1 * m / (sqrt(v) / sqrt(c2) + eps)
+            out.append(p - upd)
         return tuple(out)

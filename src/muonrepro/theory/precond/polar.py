@@ -20,14 +20,35 @@ def _torch(G: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(np.ascontiguousarray(G, dtype=np.float64))
 
 
+def _finite_only(fn, G: np.ndarray) -> np.ndarray:
+    """Apply ``fn`` to the matrices of a batch that are finite; diverged runs get NaN."""
+    ok = np.isfinite(G).all(axis=(-2, -1))
+    if ok.all():
+        return fn(G)
+    out = np.full(G.shape, np.nan)
+    if ok.any():
+        out[ok] = fn(G[ok])
+    return out
+
+
 def msgn(G: np.ndarray, rel_cutoff: float = MSGN_REL_CUTOFF) -> np.ndarray:
     """Exact polar factor ``P Q^T`` of ``G = P S Q^T`` (rank cut at ``rel_cutoff * s_max``)."""
-    return orthogonalize(_torch(G), method="svd", dtype=torch.float64, rel_cutoff=rel_cutoff).numpy()
+    fn = lambda X: orthogonalize(_torch(X), method="svd", dtype=torch.float64, rel_cutoff=rel_cutoff).numpy()  # noqa: E731
+    return _finite_only(fn, G)
 
 
 def ns5(G: np.ndarray) -> np.ndarray:
     """Five quintic Newton-Schulz steps (3.4445, -4.7750, 2.0315), Frobenius-normalised, float64."""
-    return orthogonalize(_torch(G), method="ns5", dtype=torch.float64).numpy()
+    return _finite_only(lambda X: orthogonalize(_torch(X), method="ns5", dtype=torch.float64).numpy(), G)
+
+
+def singular_values(G: np.ndarray) -> np.ndarray:
+    """Singular values (descending) of a batch; NaN for non-finite matrices."""
+    ok = np.isfinite(G).all(axis=(-2, -1))
+    out = np.full(G.shape[:-2] + (min(G.shape[-2:]),), np.nan)
+    if ok.any():
+        out[ok] = np.linalg.svd(G[ok], compute_uv=False)
+    return out
 
 
 def orthogonalizer(name: str, rel_cutoff: float = MSGN_REL_CUTOFF):

@@ -76,8 +76,8 @@ def gd_icl_gap(t: np.ndarray, h: np.ndarray, w: np.ndarray, eta: float) -> np.nd
     """Normalized GD loss gap from B_0 = 0: ``sum_i w_i (1 - eta h_i)^(2t) / sum_i w_i``,
     ``w_i = lam_i^2 / gam_i`` (§5.4). ``t`` may be any non-negative array (floats allowed)."""
     t = np.asarray(t, dtype=np.float64)
-    logr = np.log(np.abs(1.0 - eta * h))
-    with np.errstate(invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"):  # log 0 = -inf: a mode solved in one step
+        logr = np.log(np.abs(1.0 - eta * h))
         terms = w[None, :] * np.exp(2.0 * t.reshape(-1, 1) * logr[None, :])
     terms = np.where(t.reshape(-1, 1) == 0, w[None, :], terms)
     return (terms.sum(axis=1) / w.sum()).reshape(t.shape)

@@ -25,9 +25,9 @@ def spectrum(kind: str, n: int, kappa: float) -> np.ndarray:
 
 
 def random_orthonormal(rng: np.random.Generator, d: int, k: int) -> np.ndarray:
-    """Q factor of a d x k standard normal matrix (signs fixed so the draw is Haar), spec §3.1."""
-    Q, R = np.linalg.qr(rng.standard_normal((d, k)))
-    return Q * np.sign(np.where(np.diag(R) == 0, 1.0, np.diag(R)))
+    """Q factor (numpy QR) of a d x k standard normal matrix, spec §3.1 and §6.2."""
+    Q, _ = np.linalg.qr(rng.standard_normal((d, k)))
+    return Q
 
 
 def basis(rng: np.random.Generator, d: int, k: int, rotate: bool) -> np.ndarray:

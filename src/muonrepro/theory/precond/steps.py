@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .polar import singular_values
+
 RULES = {"S0": "constant", "S1": "geometric", "S2": "op", "S3": "nuclear"}
 
 
@@ -40,7 +42,7 @@ class StepRule:
             return self.eta * self.q**t
         if G.ndim == 1:  # scalar parameter: both norms are |g|
             return self.eta * np.abs(G)
-        s = np.linalg.svd(G, compute_uv=False)
+        s = singular_values(G)
         return self.eta * (s[..., 0] if self.kind == "op" else s.sum(axis=-1))
 
 

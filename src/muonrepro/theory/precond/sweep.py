@@ -44,11 +44,6 @@ class SweepOutput:
     curves: dict
 
 
-def curve_name(problem: str, method: str, kappa: int, seed: int) -> str:
-    """File stem of a curve: ``{problem}_{method}_k{kappa}_s{seed}`` (output contract)."""
-    return f"{problem}_{method}_k{int(kappa)}_s{int(seed)}"
-
-
 def methods_of(problem: str, P: dict) -> list[str]:
     return list(P["problems"][problem]["methods"])
 
@@ -118,7 +113,7 @@ def _sym(ctx):
     rows, info, curves = [], [], {}
     lam = inst[0][1]
     q, eta0 = c["muon"]["q"], c["muon"]["eta0"] * np.sqrt(lam[0])
-    for s_i, seed in enumerate(ctx.seeds):
+    for seed in ctx.seeds:
         for eps in ctx.eps:
             bound = t_muon_mf(lam, eta0, q, eps) if aligned else np.nan
             info.append(dict(problem=ctx.problem, kappa=ctx.kappa, seed=seed, epsilon=eps, eta0=eta0, q=q,
@@ -160,7 +155,7 @@ def _sym(ctx):
                 else:
                     curves[(method, seed)] = _curve(ctx, res.errors[b])
         elif method == "adam":
-            rows_, curves_ = _adam(ctx, lambda: mf_mod.stack_symmetric, inst, its["adam"])
+            rows_, curves_ = _adam(ctx, mf_mod.stack_symmetric, inst, its["adam"])
             rows += rows_
             curves.update(curves_)
         else:
@@ -173,15 +168,14 @@ def _adam_grid(P):
     return list(itertools.product(A["lr_grid"], A["decay_grid"]))
 
 
-def _adam(ctx, stacker, inst, budget, build=None):
-    """Adam over the lr x decay grid (spec §4.4), all seeds in one batch; best per seed."""
+def _adam(ctx, build, inst, budget):
+    """Adam over the lr x decay grid (spec §4.4), all seeds in one batch; best per seed.
+
+    ``build(instances) -> (problem, params0)`` stacks the (repeated) instances."""
     grid = _adam_grid(ctx.P)
     A = ctx.P["adam"]
     ng = len(grid)
-    if build is None:
-        prob, p0 = stacker()([x for x in inst for _ in grid])
-    else:
-        prob, p0 = build([x for x in inst for _ in grid])
+    prob, p0 = build([x for x in inst for _ in grid])
     lr = np.tile([g[0] for g in grid], len(ctx.seeds))
     qa = np.tile([g[1] for g in grid], len(ctx.seeds))
     opt = Adam(lr, qa, A["beta1"], A["beta2"], A["eps"])
@@ -195,7 +189,7 @@ def _asym(ctx):
     S = ctx.PS["mf_asym"]
     c = ctx.cfg
     inst = [mf_mod.make_asymmetric_mf(s, S["d1"], S["d2"], S["r"], ctx.kappa, ctx.P["spectrum"], c["rotate"],
-                                      c["init_scale"]) for s in ctx.seeds]
+                                      c["init"], c["init_scale"]) for s in ctx.seeds]
     sig = inst[0][2]
     q, eta0 = c["muon"]["q"], c["muon"]["eta0"] * np.sqrt(sig[0])
     info = [dict(problem=ctx.problem, kappa=ctx.kappa, seed=s, epsilon=e, eta0=eta0, q=q, muon_bound=np.nan,
@@ -240,7 +234,8 @@ def _icl(ctx):
             def rec(p):
                 M = prob.eig_coords(p[0])
                 diag = np.diagonal(M, axis1=1, axis2=2).copy()
-                off = np.sqrt(np.maximum((M * M).sum(axis=(1, 2)) - (diag * diag).sum(axis=1), 0.0))
+                M[:, np.arange(d), np.arange(d)] = 0.0
+                off = np.sqrt((M * M).sum(axis=(1, 2)))  # directly: no cancellation
                 return {"diag": diag, "offdiag": off}
 
             res = run(prob, opt, (np.zeros((n, d, d)),), its["muon"], ctx.eps, record=rec)
@@ -259,7 +254,7 @@ def _icl(ctx):
             curves.update(c_)
         elif method == "adam":
             build = lambda xs: (icl_mod.stack_icl(xs, S["N"]), (np.zeros((len(xs), d, d)),))  # noqa: E731
-            r_, c_ = _adam(ctx, None, inst, its["adam_icl"], build=build)
+            r_, c_ = _adam(ctx, build, inst, its["adam_icl"])
             rows += r_
             curves.update(c_)
         else:

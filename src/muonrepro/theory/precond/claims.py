@@ -1,0 +1,39 @@
+"""Load the precond result tables and write the ledger, table T1 and run metadata (spec §6-§7).
+
+This is the package side of rule ``precond_claims``: it reads the merged iteration and info
+tables, the curve files the checks need, the ablation and theory tables, evaluates
+``checks.evaluate`` and writes ``claims.csv`` through the shared ledger API.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from muonrepro.claims import write_claims
+from muonrepro.util.io import atomic_write_csv, atomic_write_json
+from muonrepro.util.meta import run_metadata
+
+from .checks import evaluate
+from .layout import parse_curve_name
+from .table import table_t1
+
+def load_tables(iterations, info, curves, steps, ns5, lemma_scalar, lemma_matrix, decoupling, mc) -> dict:
+    return {
+        "iterations": pd.read_csv(iterations),
+        "info": pd.read_csv(info),
+        "curves": {parse_curve_name(p): pd.read_parquet(p) for p in curves},
+        "steps": pd.read_csv(steps),
+        "ns5": pd.read_csv(ns5),
+        "lemma_scalar": pd.read_csv(lemma_scalar),
+        "lemma_matrix": pd.read_csv(lemma_matrix),
+        "decoupling": pd.read_csv(decoupling),
+        "mc": pd.read_csv(mc),
+    }
+
+
+def write_ledger(tables: dict, P: dict, PS: dict, scale: str, claims_path, table_path, meta_path) -> pd.DataFrame:
+    rows = evaluate(tables, P, PS, scale)
+    df = write_claims(rows, claims_path)
+    atomic_write_csv(table_t1(tables["iterations"], P["claims"]["kappa_min"]), table_path)
+    atomic_write_json(run_metadata({"precond": P, "scale": scale, "preset": PS}, seed=None, device="cpu"), meta_path)
+    return df
