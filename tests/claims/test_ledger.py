@@ -29,3 +29,11 @@ def test_write_read_merge(tmp_path):
         write_claims([_c("C1"), _c("C1")], tmp_path / "dup.csv")
     with pytest.raises(ValueError, match="duplicate"):
         merge_claims([tmp_path / "a.csv", tmp_path / "a.csv"], tmp_path / "x.csv")
+
+
+def test_with_figures_prefixes_evidence():
+    from muonrepro.claims import with_figures
+
+    rows = with_figures([_c("C1"), _c("C2")], {"C1": ["a", "b"]}, "energy")
+    assert rows[0].evidence == "results/figures/energy/a.png; results/figures/energy/b.png; x"
+    assert rows[1].evidence == "x"

@@ -1,5 +1,5 @@
 """The claims ledger: one row per paper claim, with measured value, criterion and verdict."""
 
-from .ledger import VERDICTS, COLUMNS, Claim, read_claims, write_claims, merge_claims
+from .ledger import VERDICTS, COLUMNS, Claim, read_claims, write_claims, merge_claims, with_figures
 
-__all__ = ["VERDICTS", "COLUMNS", "Claim", "read_claims", "write_claims", "merge_claims"]
+__all__ = ["VERDICTS", "COLUMNS", "Claim", "read_claims", "write_claims", "merge_claims", "with_figures"]

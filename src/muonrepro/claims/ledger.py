@@ -9,7 +9,7 @@ number measured in the run and a criterion stated in the row; a ``not_run`` row 
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
 import pandas as pd
@@ -45,6 +45,16 @@ class Claim:
 
 
 COLUMNS = [f.name for f in fields(Claim)]
+
+
+def with_figures(rows: list[Claim], figures: dict[str, list[str]], paper_dir: str) -> list[Claim]:
+    """Prefix each row's evidence with the figures that show it (``results/figures/<paper_dir>/<name>.png``)."""
+    out = []
+    for r in rows:
+        names = figures.get(r.claim_id, [])
+        links = "; ".join(f"results/figures/{paper_dir}/{n}.png" for n in names)
+        out.append(replace(r, evidence=f"{links}; {r.evidence}" if links else r.evidence))
+    return out
 
 
 def write_claims(rows: list[Claim], path: str | Path) -> pd.DataFrame:

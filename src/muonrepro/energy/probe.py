@@ -9,8 +9,7 @@ from muonrepro.models import MLP
 from muonrepro.util.device import resolve_device
 
 from .extract import extract_run
-from .readings import Grid, accumulate
-from .sensitivity import run_units
+from .readings import Grid, accumulate, run_units
 
 
 def probe_set(mnist_pt, probe_size: int, probe_seed: int, device):

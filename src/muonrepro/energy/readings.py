@@ -25,6 +25,7 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 import torch
 
 from .factors import layer_factors
@@ -32,6 +33,7 @@ from .gini import gini
 from .per_mode import eigh_desc, log_weights, sorted_bin_energy
 
 ENERGIES = ("cumulative", "closed_form", "gain")
+NA = "n/a"          # a reading dimension that does not apply (the direct energy has no per-mode reading)
 
 
 @dataclass(frozen=True)
@@ -165,3 +167,18 @@ def accumulate(model, snapshots: list[dict], x, y, total_steps: int, grid: Grid,
     T = float(dts.sum())
     results = {key: acc.results(total_steps, T) for key, acc in accs.items()}
     return results, direct, logs, time.perf_counter() - t0
+
+
+def run_units(results: dict, direct: dict) -> pd.DataFrame:
+    rows = []
+    for (sd, mi, matrix), per_ret in results.items():
+        for retention, r in per_ret.items():
+            for energy, s in r["energies"].items():
+                rows.append({"sigma_delta": sd, "threshold": retention, "mode_identity": mi, "energy": energy,
+                             "matrix": matrix, **{k: s[k] for k in ("n_modes", "gini", "gini_corrected", "total")},
+                             "bins_time_avg": s["bins_time_avg"], "bins_per_log": s["bins_per_log"]})
+    for matrix, value in direct.items():
+        rows.append({"sigma_delta": NA, "threshold": NA, "mode_identity": NA, "energy": "direct", "matrix": matrix,
+                     "n_modes": 0, "gini": np.nan, "gini_corrected": np.nan, "total": value,
+                     "bins_time_avg": None, "bins_per_log": None})
+    return pd.DataFrame(rows)

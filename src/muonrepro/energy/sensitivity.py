@@ -1,6 +1,6 @@
 """Sensitivity of the energy paper's empirical claims to the reading of its estimator (issue 10).
 
-Per run, ``run_units`` turns the grid accumulated by ``readings.accumulate`` into a tidy table (one
+Per run, ``readings.run_units`` turns the grid accumulated by ``readings.accumulate`` into a tidy table (one
 row per reading x matrix). ``analyse`` then evaluates, for every reading and each claim, the
 per-unit winners (unit = arch x matrix x seed; arch x seed for the energy claim) and the reading's
 verdict, using the SAME verdict functions as the primary ledger rows (``energy.claims``), so the
@@ -22,26 +22,11 @@ import numpy as np
 import pandas as pd
 
 from .claims import energy_claim, gini_claim, tail_claim
+from .readings import NA
 
-NA = "n/a"
 COLUMNS = ["sigma_delta", "threshold", "mode_identity", "energy", "tail_binning", "gini_variant", "claim", "arch",
            "matrix", "seed", "winner", "muon_value", "best_other_value", "verdict"]
 CLAIMS = {"gini": "C6a", "energy": "C6b", "tail": "C6c"}
-
-
-def run_units(results: dict, direct: dict) -> pd.DataFrame:
-    rows = []
-    for (sd, mi, matrix), per_ret in results.items():
-        for retention, r in per_ret.items():
-            for energy, s in r["energies"].items():
-                rows.append({"sigma_delta": sd, "threshold": retention, "mode_identity": mi, "energy": energy,
-                             "matrix": matrix, **{k: s[k] for k in ("n_modes", "gini", "gini_corrected", "total")},
-                             "bins_time_avg": s["bins_time_avg"], "bins_per_log": s["bins_per_log"]})
-    for matrix, value in direct.items():
-        rows.append({"sigma_delta": NA, "threshold": NA, "mode_identity": NA, "energy": "direct", "matrix": matrix,
-                     "n_modes": 0, "gini": np.nan, "gini_corrected": np.nan, "total": value,
-                     "bins_time_avg": None, "bins_per_log": None})
-    return pd.DataFrame(rows)
 
 
 def _winner_rows(df, value, reading, claim):

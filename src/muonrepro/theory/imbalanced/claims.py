@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from muonrepro.claims import Claim
+from muonrepro.claims import with_figures, Claim
 
 from .curves import early_auc
 
@@ -150,10 +150,18 @@ def _cmnist_claim17(curves: pd.DataFrame, depths: list[int], threshold: float, s
     return Claim(PAPER, "C17", TEXT[17], metric, diff, crit, Claim.verdict_of(diff < 0), scale, "; ".join(ev))
 
 
+# the figure(s) that show each row
+FIGURES = {
+    "C1": ["fig2_trajectories"], "C2": ["fig2_trajectories"], "C3": ["fig2_trajectories"], "C4": ["fig2_trajectories"],
+    "C5": ["loss_gaps"], "C6": ["loss_gaps"], "C7": ["depth"], "C8": ["dm_accuracy"], "C9": ["fig2_trajectories"],
+    "C10": ["fig2_trajectories"], "C11": ["fig4_linear_ce"], "C12": ["cmnist_groups"], "C17": ["fig6_depth"],
+}
+
+
 def build_claims(checks: pd.DataFrame, curves: pd.DataFrame, cfg: dict, scale: str) -> list[Claim]:
     """``cfg`` is the ``imbalanced.claims`` slice plus ``depths`` (Colored-MNIST depths)."""
     rows = [_theory_claim(n, checks, scale) for n in range(1, 11)]
     rows.append(_linear_ce_claim(curves, scale))
     rows.append(_cmnist_claim12(curves, cfg["claim_depth"], cfg["early_fraction"], cfg["seed_fraction"], scale))
     rows.append(_cmnist_claim17(curves, cfg["depths"], cfg["learn_threshold"], scale))
-    return rows
+    return with_figures(rows, FIGURES, "imbalanced")
