@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import shutil
+import zlib
 from pathlib import Path
 
 import torch
@@ -45,8 +46,11 @@ def _uncompressed_bytes(raw: Path, name: str) -> bytes:
     if (raw / name).exists():
         return (raw / name).read_bytes()
     if (raw / f"{name}.gz").exists():
-        with gzip.open(raw / f"{name}.gz", "rb") as fh:
-            return fh.read()
+        try:
+            with gzip.open(raw / f"{name}.gz", "rb") as fh:
+                return fh.read()
+        except (OSError, EOFError, zlib.error) as exc:   # truncated or corrupted gzip stream
+            raise DatasetError(f"MNIST file {raw / name}.gz is damaged ({exc}). {FETCH_HINT}") from exc
     raise DatasetError(f"MNIST file {name}(.gz) is missing in {raw}. {FETCH_HINT}")
 
 
