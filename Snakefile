@@ -19,6 +19,7 @@ include: "workflow/rules/theory.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/precond.smk"
 include: "workflow/rules/imbalanced.smk"
+include: "workflow/rules/imbalanced_gpu.smk"
 include: "workflow/rules/claims.smk"
 include: "workflow/rules/report.smk"
 

@@ -182,6 +182,8 @@ def final_targets():
         targets += PRECOND_TARGETS  # defined in precond.smk
     if "imbalanced" in PAPERS:
         targets += IMBALANCED_TARGETS  # defined in imbalanced.smk
+    if "imbalanced_gpu" in PAPERS:
+        targets += IG_TARGETS  # defined in imbalanced_gpu.smk
     return targets
 
 

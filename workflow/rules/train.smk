@@ -5,6 +5,7 @@
 rule energy_select_lr:
     input:
         mnist="results/data/mnist.pt",
+        code=package_sources("energy_select_lr"),
     output:
         "results/energy/lr/{arch}_{opt}.json",
     params:
@@ -33,10 +34,12 @@ rule energy_train:
     input:
         mnist="results/data/mnist.pt",
         lr="results/energy/lr/{arch}_{opt}.json",
+        code=package_sources("energy_train"),
     output:
         snapshots="results/energy/runs/{arch}_{opt}_s{seed}/snapshots.pt",
         history="results/energy/runs/{arch}_{opt}_s{seed}/history.csv",
         meta="results/energy/runs/{arch}_{opt}_s{seed}/meta.json",
+        timing="results/energy/runs/{arch}_{opt}_s{seed}/timing.json",
     params:
         model=energy_model,
         opt_cfg=energy_opt_cfg,

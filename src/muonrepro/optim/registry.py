@@ -68,12 +68,31 @@ def _make_muon(params, cfg, lr):
                 adjust_lr_fn=cfg.get("adjust_lr_fn", "original"))
 
 
+def _shampoo(model, cfg, lr):
+    """Shampoo from ``pytorch-optimizer`` (optional extra ``shampoo``; imported only when used)."""
+    try:
+        from pytorch_optimizer import Shampoo
+    except ImportError as e:  # pragma: no cover - depends on the environment
+        raise ImportError("optimizer 'shampoo' needs the optional extra: pip install 'muonrepro[shampoo]' "
+                          "(the pytorch-optimizer package)") from e
+    return [Shampoo(model.parameters(), lr=lr, momentum=cfg.get("momentum", 0.0),
+                    weight_decay=cfg.get("weight_decay", 0.0),
+                    preconditioning_compute_steps=cfg.get("preconditioning_compute_steps", 1),
+                    matrix_eps=cfg.get("matrix_eps", 1e-6))]
+
+
+def shampoo_available() -> bool:
+    import importlib.util
+    return importlib.util.find_spec("pytorch_optimizer") is not None
+
+
 OPTIMIZERS = {
     "sgd": _sgd,
     "adamw": _adamw,
     "muon": _hidden_split(_make_muon),
     "nmd": _hidden_split(lambda params, cfg, lr: NMD(params, lr=lr, **_momentum_kw(cfg))),
     "signum": _hidden_split(lambda params, cfg, lr: Signum(params, lr=lr, **_momentum_kw(cfg))),
+    "shampoo": _shampoo,
 }
 
 

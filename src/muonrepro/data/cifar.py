@@ -1,0 +1,101 @@
+"""CIFAR-10/100 through ``torchvision.datasets.CIFAR10/CIFAR100`` and the STEP imbalance (spec imbalanced.md §4.3).
+
+``load_cifar(root, name)`` reads the pickled batches torchvision reads (``cifar-10-batches-py/`` or
+``cifar-100-python/`` under ``root``), with torchvision's md5 checks unless ``verify_md5=False``
+(then only the files' presence and format are checked: synthetic test data). ``step_indices`` keeps
+``n_max`` images of each majority class and ``n_max // ratio`` of each minority class (Cao et al.
+2019 "STEP"; which classes are minority is a config value).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+from torchvision.datasets import CIFAR10, CIFAR100
+
+FOLDERS = {"cifar10": CIFAR10, "cifar100": CIFAR100}
+MEAN = {"cifar10": (0.4914, 0.4822, 0.4465), "cifar100": (0.5071, 0.4865, 0.4409)}
+STD = {"cifar10": (0.2470, 0.2435, 0.2616), "cifar100": (0.2673, 0.2564, 0.2762)}
+
+
+def fetch_hint(name: str, root: str, key: str = "imbalanced_gpu.data.cifar_root") -> str:
+    cls = FOLDERS[name].__name__
+    return (f"{name} not found: expected {Path(root) / FOLDERS[name].base_folder}/ (config key {key}). "
+            f"Download it with: python -c \"import torchvision; torchvision.datasets.{cls}('{root}', download=True)\"")
+
+
+def expected_files(name: str, root: str | Path) -> list[Path]:
+    cls = FOLDERS[name]
+    base = Path(root) / cls.base_folder
+    return [base / f for f, _ in cls.train_list + cls.test_list] + [base / cls.meta["filename"]]
+
+
+def _unverified(cls):
+    """The torchvision class with md5 sums removed: presence and pickle format only (test data)."""
+    return type(f"{cls.__name__}Unverified", (cls,), {
+        "train_list": [[f, None] for f, _ in cls.train_list],
+        "test_list": [[f, None] for f, _ in cls.test_list],
+        "meta": {**cls.meta, "md5": None},
+    })
+
+
+def load_cifar(root: str | Path, name: str, verify_md5: bool = True) -> dict:
+    """uint8 tensors ``train_x`` (N, 3, 32, 32), int64 ``train_y``, same for test, and the class names."""
+    if name not in FOLDERS:
+        raise ValueError(f"unknown CIFAR {name!r}; known: {sorted(FOLDERS)}")
+    cls = FOLDERS[name] if verify_md5 else _unverified(FOLDERS[name])
+    out = {}
+    for split, train in (("train", True), ("test", False)):
+        ds = cls(str(root), train=train, download=False)
+        out[f"{split}_x"] = torch.from_numpy(np.ascontiguousarray(ds.data.transpose(0, 3, 1, 2)))
+        out[f"{split}_y"] = torch.as_tensor(ds.targets, dtype=torch.int64)
+        out["classes"] = list(ds.classes)
+    return out
+
+
+def step_indices(y: torch.Tensor, minority: list[int], ratio: float, n_max: int | None, seed: int) -> torch.Tensor:
+    """Indices of a STEP-imbalanced subset: ``n_max`` (default: the largest class) per majority
+    class, ``max(1, n_max // ratio)`` per minority class, drawn at random (seeded), sorted."""
+    y = torch.as_tensor(y)
+    classes = torch.unique(y).tolist()
+    counts = torch.bincount(y)
+    n_max = int(counts.max()) if n_max is None else int(min(n_max, counts.max()))
+    n_min = max(1, int(n_max // ratio))
+    gen = torch.Generator().manual_seed(seed)
+    keep = []
+    for c in classes:
+        idx = torch.nonzero(y == c).flatten()
+        n = min(len(idx), n_min if c in set(minority) else n_max)
+        keep.append(idx[torch.randperm(len(idx), generator=gen)[:n]])
+    return torch.sort(torch.cat(keep)).values
+
+
+def balanced_indices(y: torch.Tensor, per_class: int | None, seed: int) -> torch.Tensor:
+    """``per_class`` random indices of every class (all when None), sorted."""
+    if per_class is None:
+        return torch.arange(len(y))
+    gen = torch.Generator().manual_seed(seed)
+    keep = [idx[torch.randperm(len(idx), generator=gen)[:per_class]]
+            for c in torch.unique(y).tolist() for idx in [torch.nonzero(y == c).flatten()]]
+    return torch.sort(torch.cat(keep)).values
+
+
+def build_cifar_step(root, name: str, minority: list[int], ratio: float, n_max: int | None, n_test_per_class: int | None,
+                     seed: int, verify_md5: bool = True) -> dict:
+    """The experiment dataset (see ``imbalanced_gpu.datasets``): groups = classes."""
+    raw = load_cifar(root, name, verify_md5)
+    k = len(raw["classes"])
+    bad = [c for c in minority if not 0 <= c < k]
+    if bad:
+        raise ValueError(f"minority classes {bad} outside 0..{k - 1} for {name}")
+    tr = step_indices(raw["train_y"], minority, ratio, n_max, seed)
+    te = balanced_indices(raw["test_y"], n_test_per_class, seed + 1)
+    return {
+        "name": name, "n_classes": k, "group_names": list(raw["classes"]),
+        "minority_groups": sorted(minority), "majority_groups": [c for c in range(k) if c not in set(minority)],
+        "mean": MEAN[name], "std": STD[name], "augment": True,
+        "train_x": raw["train_x"][tr], "train_y": raw["train_y"][tr], "train_group": raw["train_y"][tr].clone(),
+        "test_x": raw["test_x"][te], "test_y": raw["test_y"][te], "test_group": raw["test_y"][te].clone(),
+    }

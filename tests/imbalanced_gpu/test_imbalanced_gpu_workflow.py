@@ -1,0 +1,88 @@
+"""The GPU-scale experiments through Snakemake on CPU: one combined tiny run on fake data in the real
+on-disk formats (CIFAR-10/100 pickles, CelebA list files + JPEGs, MNIST tensor dict), and a run with
+every dataset absent that must still finish with not_run rows."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+sys.path.insert(0, str(Path(__file__).parent))
+import fakes  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+SNAKEMAKE = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "--cores", "2"]
+pytestmark = pytest.mark.workflow
+IDS = {"C13", "C13-cifar100", "C14", "C15a", "C15b", "C16"}
+
+
+TARGETS = ["results/claims.csv", "results/imbalanced_gpu/claims.csv", "results/figures/imbalanced_gpu/e2_cifar_step.png"]
+
+
+def smk(wd, overlay):
+    cfg = wd / "overlay.yaml"
+    cfg.write_text(yaml.safe_dump(overlay))
+    res = subprocess.run(SNAKEMAKE + ["--directory", str(wd), "--configfile", str(ROOT / "config.yaml"), str(cfg), "--", *TARGETS],
+                         capture_output=True, text=True, timeout=600, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    assert res.returncode == 0, f"snakemake failed:\n{res.stdout[-3000:]}\n{res.stderr[-5000:]}"
+    return res
+
+
+def overlay(wd, small):
+    return {"papers": ["imbalanced_gpu"], "device": "cpu",
+            "imbalanced_gpu": {"data": {"cifar_root": str(wd / "cifar"), "celeba_root": str(wd / "celeba"),
+                                        "multinli_root": str(wd / "multinli"), "tinystories_root": str(wd / "ts"),
+                                        "verify_md5": False},
+                               "experiments": ["cifar10", "dominoes", "celeba", "multinli", "tinystories"],
+                               "cifar10": {"optimizers": ["sgd", "muon"]}, "dominoes": {"optimizers": ["sgd", "muon"]},
+                               "celeba": {"optimizers": ["sgd"]}},
+            "scales": {"small": {"imbalanced_gpu": small}}}
+
+
+def test_absent_data_gives_not_run_rows(tmp_path):
+    res = smk(tmp_path, overlay(tmp_path, {}))
+    assert "imbalanced_gpu.data.cifar_root" in res.stderr and "download=True" in res.stderr
+    claims = pd.read_csv(tmp_path / "results" / "claims.csv")
+    rows = claims[claims["paper"] == "imbalanced"].set_index("claim_id")
+    assert set(rows.index) == IDS and (rows["verdict"] == "not_run").all()
+    assert "imbalanced_gpu.data.celeba_root" in rows.loc["C15b", "evidence"]
+    for f in ("e2_cifar_step",):
+        assert (tmp_path / "results" / "figures" / "imbalanced_gpu" / f"{f}.png").stat().st_size > 0
+
+
+def test_tiny_run_end_to_end(tmp_path):
+    fakes.make_cifar10(tmp_path / "cifar", per_class_train=40, per_class_test=10)
+    fakes.make_celeba(tmp_path / "celeba", n=(16, 8, 8))
+    fakes.make_mnist_pt(tmp_path / "results" / "data" / "mnist.pt")
+    small = {"width": 4, "evals_per_epoch": 2,
+             "cifar10": {"epochs": 1, "n_max": 40},
+             "dominoes": {"epochs": 1, "n_val_per_class": 4}, "celeba": {"epochs": 1, "image_size": 16}}
+    ov = overlay(tmp_path, small)
+    for e in ("cifar10", "dominoes", "celeba"):
+        ov["imbalanced_gpu"][e]["model"] = {"depth": 18, "stem": "cifar"}
+        ov["imbalanced_gpu"][e]["batch_size"] = 32
+    smk(tmp_path, ov)
+    r = tmp_path / "results" / "imbalanced_gpu"
+    for exp, opts in (("cifar10", {"sgd", "muon"}), ("dominoes", {"sgd", "muon"}), ("celeba", {"sgd"})):
+        m = pd.read_parquet(r / exp / "metrics.parquet")
+        assert list(m.columns) == ["optimizer", "seed", "epoch", "step", "metric", "group", "value"]
+        assert set(m["optimizer"]) == opts
+        acc = m[m["metric"] == "test_acc"]
+        assert acc["value"].dropna().between(0, 1).all() and acc["epoch"].max() == 1.0
+        assert acc[acc["group"] == "worst_group"]["value"].notna().all()
+        assert {"minority", "majority", "worst_group", "balanced", "average"} <= set(acc["group"])
+    dom = pd.read_parquet(r / "dominoes" / "metrics.parquet")
+    assert (dom["metric"] == "decoded_test_acc").any()
+    c10 = pd.read_parquet(r / "cifar10" / "metrics.parquet")
+    assert {"airplane", "truck"} <= set(c10["group"])          # per-class rows
+    claims = pd.read_csv(tmp_path / "results" / "claims.csv")
+    rows = claims[claims["paper"] == "imbalanced"].set_index("claim_id")
+    assert set(rows.index) == IDS
+    assert rows.loc["C13", "verdict"] in {"supported", "not_supported"}
+    assert (rows.loc[["C13-cifar100", "C14", "C15a", "C15b", "C16"], "verdict"] == "not_run").all()
+    assert "shampoo" in rows.loc["C14", "evidence"]                  # which runs are missing
+    print(rows[["verdict", "value"]].to_string())
