@@ -6,7 +6,6 @@ import gzip
 import os
 import subprocess
 import sys
-import zlib
 from pathlib import Path
 
 import pytest
@@ -42,16 +41,8 @@ def _copy_with(tmp: Path, name: str, damage: str) -> Path:
     return tmp / "mnist"
 
 
-GZ_NOT_WRAPPED = pytest.mark.xfail(
-    raises=(EOFError, OSError, zlib.error),
-    reason="muonrepro.data.mnist._uncompressed_bytes lets gzip's EOFError/BadGzipFile through (no file name); "
-           "to fix: catch (OSError, EOFError, zlib.error) around gzip.open().read() and raise DatasetError naming the file",
-    strict=False)
-
-
 @pytest.mark.parametrize("name", ["train-labels-idx1-ubyte", "t10k-labels-idx1-ubyte"])
-@pytest.mark.parametrize("damage", ["truncated", "flipped", pytest.param("truncated_gz", marks=GZ_NOT_WRAPPED),
-                                    pytest.param("flipped_gz", marks=GZ_NOT_WRAPPED)])
+@pytest.mark.parametrize("damage", ["truncated", "flipped", "truncated_gz", "flipped_gz"])
 def test_damaged_file_fails_its_checksum_naming_it(tmp_path, name, damage):
     root = _copy_with(tmp_path, name, damage)
     with pytest.raises(DatasetError) as e:

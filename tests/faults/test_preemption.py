@@ -104,3 +104,29 @@ def test_sigkill_at_random_points_then_resume_is_byte_identical(jobs, fake_mnist
     assert killed >= 5, f"only {killed} of {TRIALS} kills hit a running job: {after}"
     # the kills landed in different phases of the run: several resumed, from different epochs
     assert len(set(resumed)) >= 3 and min(resumed) >= 1, (after, resumed)
+
+
+def test_extraction_of_the_same_run_gives_identical_files(jobs, fake_mnist, config_defaults, tmp_path):
+    """Determinism downstream of training: energy_extract twice on one run's snapshots."""
+    import json
+    from types import SimpleNamespace
+
+    cfg = config_defaults["energy"]["optimizers"]["muon"]
+    train = jobs.train_job(fake_mnist, tmp_path / "train", opt="muon", opt_cfg=cfg, lr=cfg["lr"], width=16,
+                           epochs=2, log_every=8)
+    jobs.run("energy_train", train)
+    outs = []
+    for i in range(2):
+        d = tmp_path / f"extract{i}"
+        smk = SimpleNamespace(
+            input=SimpleNamespace(mnist=str(fake_mnist), snapshots=train.output.snapshots, meta=train.output.meta),
+            output=SimpleNamespace(per_mode=str(d / "per_mode.parquet"), summary=str(d / "summary.json"),
+                                   logs=str(d / "logs.parquet")),
+            params=SimpleNamespace(estimator=config_defaults["energy"]["estimator"], probe_size=100, device="cpu"),
+            log=[str(d / "extract.log")], threads=1)
+        d.mkdir()
+        jobs.run("energy_extract", smk)
+        summary = json.loads(Path(smk.output.summary).read_text())
+        summary.pop("extract_seconds")   # wall time: the one field of the summary that is not a result
+        outs.append((Path(smk.output.per_mode).read_bytes(), Path(smk.output.logs).read_bytes(), summary))
+    assert outs[0] == outs[1]

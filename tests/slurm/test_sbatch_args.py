@@ -186,11 +186,6 @@ def test_retries_get_more_time_and_memory(paper_resources):
 DEFAULT_PROFILE = ROOT / "profiles" / "default" / "config.yaml"
 
 
-@pytest.mark.xfail(
-    condition=DEFAULT_PROFILE.exists() and "keep-going: false" in DEFAULT_PROFILE.read_text(),
-    reason="profiles/default (the workflow profile, loaded after --profile) sets keep-going: false, which "
-           "overrides profiles/slurm's keep-going: true key by key; delete that line (false is the default)",
-    strict=True)
 def test_profile_settings_reach_snakemake():
     """What `snakemake --profile profiles/slurm` really runs with, after Snakemake merged the profile
     with the workflow profile profiles/default (which wins key by key)."""

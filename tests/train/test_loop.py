@@ -69,3 +69,16 @@ def test_batches_are_a_seeded_permutation():
         runs.append([p.detach().clone() for p in model.parameters()])
     for a, b in zip(*runs):
         torch.testing.assert_close(a, b, rtol=0, atol=0)
+
+
+def test_a_finite_blow_up_counts_as_divergence(monkeypatch):
+    import muonrepro.train.loop as loop
+
+    x, y = _data()
+    spec = TrainSpec(epochs=3, batch_size=32, seed=0, log_every=2)
+    model, opt = _fresh("sgd", lr=10.0)                 # epoch-1 loss ~6e15: finite, absurd
+    res = train(model, opt, x * 10, y, x, y, spec, progress=False)
+    assert res.diverged and res.diverged_step <= 8 and len(res.history) == 1
+    monkeypatch.setattr(loop, "MAX_LOSS", float("inf"))  # the same run is not NaN: only the cap catches it
+    model, opt = _fresh("sgd", lr=10.0)
+    assert not train(model, opt, x * 10, y, x, y, spec, progress=False).diverged

@@ -72,7 +72,8 @@ def test_claims_ledger(run):
     claims = pd.read_csv(wd / "results" / "claims.csv")
     assert list(claims.columns) == ["paper", "claim_id", "claim", "metric", "value", "criterion", "verdict", "scale", "evidence"]
     energy = claims[claims["paper"] == "energy"].set_index("claim_id")
-    assert set(energy.index) == {"C3", "C4", "C5", "C6a", "C6b", "C6c", "sanity-acc"}
+    assert set(energy.index) == {"C3", "C4", "C5", "C6a", "C6b", "C6c", "sanity-acc",
+                                 "C6a-sensitivity", "C6b-sensitivity", "C6c-sensitivity"}
     assert set(energy["verdict"]) <= {"supported", "not_supported", "not_run"}
     assert energy.loc["C6b", "value"].endswith("/2")     # two architectures in the tiny config
     # the theory rows are exact identities: they must hold whatever the empirical rows say
@@ -136,13 +137,15 @@ def test_html_report_in_a_real_browser(run):
     try:
         driver.get((wd / "report.html").as_uri())
         driver.implicitly_wait(5)
-        body = driver.find_element("tag name", "body").text
+        # the rendered DOM's text (element.text would drop the part of the scrolled panel off screen)
+        body = driver.execute_script("return document.body.textContent")
         assert "Claims ledger" in body and "energy: Spectral Equalization" in body
         for cid in ("C3", "C6a", "C6b", "C6c", "sanity-acc"):
             assert cid in body
         figures = driver.execute_script("return Object.keys(results).filter(k => results[k].mime_type == 'image/png')")
         assert sorted(Path(f).stem for f in figures) == sorted(
-            ["theory_checks", "gini", "cumulative_energy", "per_mode_heatmap", "curvature_deciles", "training_curves"])
+            ["theory_checks", "gini", "cumulative_energy", "per_mode_heatmap", "curvature_deciles", "training_curves",
+             "sensitivity_heatmap"])
         sizes = driver.execute_async_script("""
             const done = arguments[arguments.length - 1];
             const keys = Object.keys(results).filter(k => results[k].mime_type == 'image/png');

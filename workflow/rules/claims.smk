@@ -3,6 +3,7 @@
 
 rule energy_claims:
     input:
+        code=package_sources("energy_claims"),
         theory="results/energy/theory_checks.csv",
         gini="results/energy/gini.csv",
         accuracy="results/energy/accuracy.csv",
@@ -25,7 +26,8 @@ rule energy_claims:
 
 rule claims_merge:
     input:
-        paper_claims(),
+        code=package_sources("claims_merge"),
+        claims=paper_claims(),
     output:
         "results/claims.csv",
     log:

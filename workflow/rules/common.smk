@@ -36,6 +36,17 @@ def mnist_root():
     return str(shared) if shared.exists() else "resources/mnist"
 
 
+def mnist_raw_files():
+    """The raw MNIST files under data.mnist_root that exist at parse time (inputs of data_mnist, so
+    replacing one reruns everything downstream); none when torchvision is to download them."""
+    root = Path(mnist_root())
+    for raw in (root / "raw", root / "MNIST" / "raw"):
+        files = sorted(str(f) for f in raw.glob("*-ubyte*")) if raw.is_dir() else []
+        if files:
+            return files
+    return []
+
+
 def arch_depth(wildcards):
     return int(wildcards.arch.removeprefix("mlp"))
 

@@ -2,6 +2,9 @@
 
 
 rule data_mnist:
+    input:
+        code=package_sources("data_mnist"),
+        raw=mnist_raw_files(),
     output:
         tensors="results/data/mnist.pt",
         meta="results/data/mnist.json",

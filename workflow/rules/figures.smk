@@ -3,6 +3,7 @@
 
 rule energy_figures:
     input:
+        code=package_sources(notebook("energy_figures")),
         notebook=notebook("energy_figures"),
         theory="results/energy/theory_checks.csv",
         gini="results/energy/gini.csv",
@@ -31,6 +32,7 @@ rule energy_figures:
 
 rule energy_sensitivity_figures:
     input:
+        code=package_sources(notebook("energy_sensitivity")),
         notebook=notebook("energy_sensitivity"),
         readings="results/energy/sensitivity_readings.csv",
         summary="results/energy/sensitivity_summary.csv",

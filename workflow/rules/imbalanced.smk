@@ -25,6 +25,8 @@ IMBALANCED_TARGETS = [
 
 
 rule imbalanced_theory:
+    input:
+        code=package_sources("imbalanced_theory"),
     output:
         checks="results/imbalanced/theory_checks.csv",
         depth="results/imbalanced/depth.csv",
@@ -47,6 +49,8 @@ rule imbalanced_theory:
 
 
 rule imbalanced_linear_ce:
+    input:
+        code=package_sources("imbalanced_linear_ce"),
     output:
         curves="results/imbalanced/linear_ce/seed{seed}.parquet",
         meta="results/imbalanced/linear_ce/seed{seed}.json",
@@ -66,6 +70,7 @@ rule imbalanced_linear_ce:
 
 rule imbalanced_cmnist_data:
     input:
+        code=package_sources("imbalanced_cmnist_data"),
         mnist="results/data/mnist.pt",
     output:
         "results/imbalanced/colored_mnist.pt",
@@ -82,6 +87,7 @@ rule imbalanced_cmnist_data:
 
 rule imbalanced_cmnist_train:
     input:
+        code=package_sources("imbalanced_cmnist_train"),
         data="results/imbalanced/colored_mnist.pt",
     output:
         curves="results/imbalanced/cmnist/L{layers}_{imb_opt}_seed{seed}.parquet",
@@ -108,6 +114,7 @@ rule imbalanced_cmnist_train:
 
 rule imbalanced_curves:
     input:
+        code=package_sources("imbalanced_curves"),
         trajectories="results/imbalanced/theory_trajectories.parquet",
         linear_ce=IMB_LINEAR_RUNS,
         cmnist=IMB_CMNIST_RUNS,
@@ -126,6 +133,7 @@ rule imbalanced_curves:
 
 rule imbalanced_claims:
     input:
+        code=package_sources("imbalanced_claims"),
         checks="results/imbalanced/theory_checks.csv",
         curves="results/imbalanced/curves.parquet",
     output:
@@ -143,6 +151,7 @@ rule imbalanced_claims:
 
 rule imbalanced_figures:
     input:
+        code=package_sources(notebook("imbalanced_figures")),
         notebook=notebook("imbalanced_figures"),
         checks="results/imbalanced/theory_checks.csv",
         depth="results/imbalanced/depth.csv",

@@ -3,6 +3,7 @@
 
 rule report_summary:
     input:
+        code=package_sources("report_summary"),
         claims="results/claims.csv",
         figures=final_targets(),
         metas=energy_runs("results/energy/runs/{arch}_{opt}_s{seed}/meta.json") if "energy" in PAPERS else [],

@@ -2,6 +2,8 @@
 
 
 rule energy_theory:
+    input:
+        code=package_sources("energy_theory"),
     output:
         "results/energy/theory_checks.csv",
     params:

@@ -5,4 +5,4 @@ import sys
 from muonrepro.claims import merge_claims
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "w")
-merge_claims(list(snakemake.input), snakemake.output[0])
+merge_claims(list(snakemake.input.claims), snakemake.output[0])

@@ -112,7 +112,8 @@ class _Acc:
             for ename, E in energies.items():
                 E = E.cpu().numpy() if torch.is_tensor(E) else np.zeros(mask.shape)
                 kept = E[mask]
-                g = gini(kept) if kept.size else math.nan
+                # an energy that overflowed (a blown-up run) has no Gini; NaN, not a crash
+                g = gini(kept) if kept.size and np.isfinite(kept).all() else math.nan
                 per_energy[ename] = {
                     "n_modes": int(mask.sum()), "gini": g,
                     "gini_corrected": g * kept.size / (kept.size - 1) if kept.size > 1 else math.nan,

@@ -22,6 +22,11 @@ from tqdm import tqdm
 from muonrepro.util.io import atomic_torch_save
 
 
+# A cross-entropy above this (chance level is ln(10) = 2.3 nats) is a blow-up, even while still finite:
+# such a run is recorded as diverged like one whose loss became NaN.
+MAX_LOSS = 1e6
+
+
 @dataclass
 class TrainSpec:
     epochs: int
@@ -98,14 +103,16 @@ def train(model, optimizer, x, y, x_test, y_test, spec: TrainSpec, checkpoint: s
             total += loss.detach() * len(idx)
             count += len(idx)
             if spec.log_every and res.steps % spec.log_every == 0:
-                if not torch.isfinite(loss):
+                if not torch.isfinite(loss) or loss.item() > MAX_LOSS:
                     break
                 res.snapshots.append(_snapshot(model, res.steps))
         train_loss = (total / count).item()
-        if not math.isfinite(train_loss) or not all(torch.isfinite(p).all() for p in model.parameters()):
+        if (not math.isfinite(train_loss) or train_loss > MAX_LOSS
+                or not all(torch.isfinite(p).all() for p in model.parameters())):
             res.diverged, res.diverged_step = True, res.steps
             res.history.append({"epoch": epoch + 1, "train_loss": float("nan"), "test_acc": float("nan")})
-            print(f"[{spec.desc}] diverged (non-finite loss) in epoch {epoch + 1}, step {res.steps}")
+            print(f"[{spec.desc}] diverged (loss {train_loss:.3g}: non-finite or > {MAX_LOSS:g}) in epoch "
+                  f"{epoch + 1}, step {res.steps}")
             break
         res.history.append({"epoch": epoch + 1, "train_loss": train_loss, "test_acc": accuracy(model, x_test, y_test)})
         res.train_seconds += time.perf_counter() - t0
