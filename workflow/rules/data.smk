@@ -9,7 +9,7 @@ rule data_mnist:
         tensors="results/data/mnist.pt",
         meta="results/data/mnist.json",
     params:
-        root=mnist_root(),
+        root=mnist_root_param,
         download=config["data"]["download"],
     log:
         "logs/data/mnist.log",
