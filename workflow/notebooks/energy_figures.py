@@ -20,6 +20,7 @@ scale = "small"
 estimator = {}
 width = 256
 tail_bins = 3
+dpi = 130
 
 # %%
 import matplotlib
@@ -39,7 +40,7 @@ OURS = (f"scale={scale}; ours: width {width}, Sigma_delta={estimator.get('sigma_
 
 def save(fig, name):
     fig.text(0.01, 0.005, OURS, fontsize=7, color="0.35")
-    fig.savefig(outputs[name], dpi=130, bbox_inches="tight", metadata={"Software": None})
+    fig.savefig(outputs[name], dpi=dpi, bbox_inches="tight", metadata={"Software": None})
     plt.close(fig)
 
 

@@ -21,7 +21,8 @@ rule energy_figures:
             for name in ENERGY_FIGURES
         },
     params:
-        nb={"scale": SCALE, "estimator": E["estimator"], "width": E["width"], "tail_bins": E["claims"]["tail_bins"]},
+        nb={"scale": SCALE, "estimator": E["estimator"], "width": E["width"], "tail_bins": E["claims"]["tail_bins"],
+            "dpi": E["figures"]["dpi"]},
     log:
         "logs/energy/figures.log",
     conda:
