@@ -8,9 +8,9 @@
   below ``rel_cutoff * s_max`` are dropped, so a rank-deficient G gives the partial isometry on
   its range.
 
-``dtype`` is the working precision. ``None`` means float32 on CPU (bf16 NS is ~28x slower on CPU,
-see DEVELOPERS notes in the README) and bfloat16 on CUDA for ns5; float64 for svd. The result
-is returned in G's dtype.
+``dtype`` is the working precision. ``None`` means float32 on CPU and bfloat16 on CUDA for ns5
+(float32 is kept on every CPU, also where AMX-BF16 makes bfloat16 faster, so that Muon's numerics do
+not depend on the machine; see the README); float64 for svd. The result is returned in G's dtype.
 """
 
 from __future__ import annotations
