@@ -133,3 +133,18 @@ def test_log_weights_and_bins():
     np.testing.assert_array_equal(log_weights([0, 50, 100], 100), [50, 50, 1])
     shares = curvature_deciles(np.array([3.0, 1.0, 2.0, 4.0]), np.array([30.0, 10.0, 20.0, 40.0]), 2)
     np.testing.assert_allclose(shares, [0.3, 0.7])
+
+
+def test_per_label_path_equals_all_class_path():
+    """Without exact_ggn, layer_factors back-propagates one cotangent per label set only; it must give
+    the same factors as the all-class path."""
+    torch.manual_seed(0)
+    model = MLP(2, 5, in_dim=4, n_classes=10)
+    x, y = torch.randn(9, 4), torch.randint(0, 10, (9,))
+    fast = layer_factors(model, x, y, ("empirical", "sampled1", "sampled4"), torch.Generator().manual_seed(3))
+    slow = layer_factors(model, x, y, ("empirical", "sampled1", "sampled4", "exact_ggn"), torch.Generator().manual_seed(3))
+    for a, b in zip(fast, slow):
+        for k in ("Sx", "G", "direct"):
+            torch.testing.assert_close(a[k], b[k])
+        for v in ("empirical", "sampled1", "sampled4"):
+            torch.testing.assert_close(a["Sd"][v], b["Sd"][v])

@@ -1,0 +1,155 @@
+"""Shared helpers of the benchmarks: paired timing, machine facts, config and data.
+
+Every ratio is measured side by side: the candidates of one comparison run interleaved within each
+repeat (order alternating between repeats), after a warm-up, with the same data on the same device
+and a fixed ``torch.set_num_threads``. Each call is timed by wall clock and by process CPU time
+(``time.process_time``): on a shared machine the wall time includes waiting for a core, the CPU
+time does not (with one torch thread it is what the call costs on an idle machine).
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+import yaml
+
+from muonrepro.util.meta import git_commit, package_versions
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+# ------------------------------------------------------------------------------------------ timing
+
+def sync(device) -> None:
+    if torch.device(device).type == "cuda":
+        torch.cuda.synchronize()
+
+
+@dataclass
+class Timing:
+    times: list[float] = field(default_factory=list)      # wall seconds
+    cpu: list[float] = field(default_factory=list)        # process CPU seconds (all threads)
+
+    @property
+    def cpu_min(self) -> float:
+        return min(self.cpu)
+
+    @property
+    def min(self) -> float:
+        return min(self.times)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.times)
+
+
+def paired(candidates: dict, repeats: int, warmup: int = 1, device="cpu") -> dict[str, Timing]:
+    """Time each zero-argument callable ``repeats`` times, interleaved, order alternating per repeat.
+
+    A callable may return a float: then that is its time (it timed itself, e.g. excluding setup);
+    otherwise its wall time is used.
+    """
+    names = list(candidates)
+    for _ in range(warmup):
+        for name in names:
+            candidates[name]()
+            sync(device)
+    out = {name: Timing() for name in names}
+    for r in range(repeats):
+        for name in (names if r % 2 == 0 else names[::-1]):
+            sync(device)
+            c0, t0 = time.process_time(), time.perf_counter()
+            got = candidates[name]()
+            sync(device)
+            dt, dc = time.perf_counter() - t0, time.process_time() - c0
+            out[name].times.append(got if isinstance(got, float) else dt)
+            out[name].cpu.append(dc)
+    return out
+
+
+def ratio(num: Timing, den: Timing) -> dict:
+    """Per-repeat wall-time ratios num/den (median, min, max), the ratio of the fastest repeats, and
+    the same two from process CPU time (``cpu_of_min``, ``cpu_median``)."""
+    rs = [a / b for a, b in zip(num.times, den.times)]
+    out = {"median": statistics.median(rs), "min": min(rs), "max": max(rs), "of_min": num.min / den.min}
+    if num.cpu and den.cpu and min(den.cpu) > 0:
+        out["cpu_of_min"] = num.cpu_min / den.cpu_min
+        out["cpu_median"] = statistics.median(a / b for a, b in zip(num.cpu, den.cpu))
+    return out
+
+
+# ------------------------------------------------------------------------------------------ facts
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def bf16_hardware() -> str:
+    """CPU features that make bfloat16 matmuls fast (they decide item 3 on CPU)."""
+    try:
+        flags = next(line for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("flags")).split()
+    except (OSError, StopIteration):
+        return "unknown"
+    have = [f for f in ("avx512_bf16", "amx_bf16", "amx_tile") if f in flags]
+    return ", ".join(have) if have else "none (no AVX512-BF16 / AMX)"
+
+
+def machine_facts(threads: int) -> dict:
+    mem = "unknown"
+    try:
+        kb = int(next(line for line in Path("/proc/meminfo").read_text().splitlines()
+                      if line.startswith("MemTotal")).split()[1])
+        mem = f"{kb / 2**20:.1f} GiB"
+    except (OSError, StopIteration, ValueError):
+        pass
+    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "none (no CUDA device visible to torch)"
+    try:
+        load = " ".join(f"{v:.2f}" for v in os.getloadavg())
+    except OSError:
+        load = "unknown"
+    return {
+        "cpu": cpu_model(), "cores": os.cpu_count(), "memory": mem, "gpu": gpu, "bf16_hardware": bf16_hardware(),
+        "torch_threads": threads, "python": platform.python_version(), "platform": platform.platform(),
+        "git_commit": git_commit(REPO), "load_average_at_start": load,
+        "versions": package_versions(),
+    }
+
+
+# ------------------------------------------------------------------------------------------ config / data
+
+def load_config(path: Path | None = None) -> dict:
+    return yaml.safe_load(open(path or REPO / "config.yaml"))
+
+
+def mnist_pt(explicit: str | None, cfg: dict, workdir: Path) -> Path:
+    """A prepared MNIST tensor file: ``--mnist-pt``, else results/data/mnist.pt of this checkout,
+    else prepared now (md5-checked, by the package) from ``data.mnist_root`` or ../shared/data/mnist."""
+    if explicit:
+        return Path(explicit)
+    built = REPO / "results" / "data" / "mnist.pt"
+    if built.exists():
+        return built
+    from muonrepro.data.mnist import prepare_mnist
+    from muonrepro.util.io import atomic_torch_save
+
+    root = cfg["data"]["mnist_root"]
+    if root == "auto":
+        shared = REPO.parent / "shared" / "data" / "mnist"
+        root = str(shared if shared.exists() else REPO / "resources" / "mnist")
+    out = workdir / "mnist.pt"
+    with tempfile.TemporaryDirectory() as staging:
+        atomic_torch_save(prepare_mnist(root, staging, download=cfg["data"]["download"]), out)
+    return out
