@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 
 from muonrepro.energy.factors import layer_factors, sample_labels
-from muonrepro.energy.per_mode import curvature_deciles, eigh_desc, log_weights, mode_energy
+from muonrepro.energy.per_mode import eigh_desc, log_weights, mode_energy, sorted_bin_energy
 from muonrepro.models import MLP
 
 
@@ -131,8 +131,11 @@ def test_sampled_labels_are_seeded_and_follow_softmax():
 def test_log_weights_and_bins():
     np.testing.assert_array_equal(log_weights([0, 50, 100], 120), [50, 50, 20])
     np.testing.assert_array_equal(log_weights([0, 50, 100], 100), [50, 50, 1])
-    shares = curvature_deciles(np.array([3.0, 1.0, 2.0, 4.0]), np.array([30.0, 10.0, 20.0, 40.0]), 2)
-    np.testing.assert_allclose(shares, [0.3, 0.7])
+    curv, energy = np.array([3.0, 1.0, 2.0, 4.0]), np.array([30.0, 10.0, 20.0, 40.0])
+    order = np.argsort(curv, kind="stable")
+    np.testing.assert_allclose(sorted_bin_energy(order, np.ones(4, bool), energy, 2), [30.0, 70.0])
+    keep = np.array([True, False, True, True])           # the lowest-curvature mode dropped
+    np.testing.assert_allclose(sorted_bin_energy(order, keep, energy, 2), [50.0, 40.0])  # bins of 2 and 1 modes
 
 
 def test_per_label_path_equals_all_class_path():

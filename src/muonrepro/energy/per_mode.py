@@ -21,12 +21,20 @@ def eigh_desc(S: torch.Tensor):
     return w.flip(0), V.flip(1)
 
 
+def threshold_energy(gt2, curv, rel_threshold: float):
+    """e_ij = Gt_ji^2 / (lambda_i mu_j) on the modes with lambda_i mu_j >= rel_threshold * max (else 0),
+    and that mask. ``gt2`` and ``curv`` are (m x n) with entry [j, i] for mode (i, j)."""
+    keep = curv >= rel_threshold * curv.max()
+    e = torch.where(keep, gt2 / curv.clamp(min=torch.finfo(curv.dtype).tiny), torch.zeros_like(gt2))
+    return e, keep
+
+
 def mode_energy(G, lam, Q, mu, R, rel_threshold: float):
-    """(m x n) array of e_ij placed at [j, i] (row = output mode j, column = input mode i), and the mask."""
+    """(m x n) array of e_ij placed at [j, i] (row = output mode j, column = input mode i), the mask,
+    and the curvatures lambda_i mu_j."""
     Gt = R.T @ G @ Q                         # (m, n): entry [j, i] = Gt_ji
     curv = mu[:, None] * lam[None, :]        # (m, n): lambda_i mu_j at [j, i]
-    keep = curv >= rel_threshold * curv.max()
-    e = torch.where(keep, Gt.square() / curv.clamp(min=torch.finfo(curv.dtype).tiny), torch.zeros_like(Gt))
+    e, keep = threshold_energy(Gt.square(), curv, rel_threshold)
     return e, keep, curv
 
 
@@ -37,20 +45,9 @@ def log_weights(steps: list[int], total_steps: int) -> np.ndarray:
     return nxt - s
 
 
-def bin_energy(curv: np.ndarray, energy: np.ndarray, n_bins: int) -> np.ndarray:
-    """Energy per curvature quantile bin (equal-count bins of sorted curvature; bin 0 = lowest)."""
-    return sorted_bin_energy(np.argsort(curv, kind="stable"), np.ones(len(curv), bool), energy, n_bins)
-
-
 def sorted_bin_energy(order: np.ndarray, keep: np.ndarray, energy: np.ndarray, n_bins: int) -> np.ndarray:
-    """``bin_energy`` over the modes with ``keep``, given ``order`` = argsort of ALL curvatures
-    (flat arrays), so that one sort serves several retention masks."""
+    """Energy per curvature quantile bin (equal-count bins of sorted curvature, bin 0 = lowest) over
+    the modes with ``keep``, given ``order`` = argsort of ALL curvatures (flat arrays), so that one
+    sort serves several retention masks."""
     e = energy[order[keep[order]]]
     return np.array([b.sum() for b in np.array_split(e, n_bins)])
-
-
-def curvature_deciles(curv: np.ndarray, energy: np.ndarray, n_bins: int) -> np.ndarray:
-    """Energy share per curvature quantile bin (bin 0 = lowest curvature). Both arrays flat."""
-    e = bin_energy(curv, energy, n_bins)
-    tot = e.sum()
-    return e / tot if tot > 0 else np.full(n_bins, np.nan)

@@ -30,7 +30,7 @@ import torch
 
 from .factors import layer_factors
 from .gini import gini
-from .per_mode import eigh_desc, log_weights, sorted_bin_energy
+from .per_mode import eigh_desc, log_weights, sorted_bin_energy, threshold_energy
 
 ENERGIES = ("cumulative", "closed_form", "gain")
 NA = "n/a"          # a reading dimension that does not apply (the direct energy has no per-mode reading)
@@ -70,8 +70,7 @@ class _Acc:
         order = np.argsort(curv.cpu().numpy().ravel(), kind="stable")    # one sort serves every retention
         for name, kind, v in self.grid.retentions:
             if kind == "thr":
-                keep = curv >= v * cmax
-                e = torch.where(keep, gt2 / curv.clamp(min=torch.finfo(curv.dtype).tiny), torch.zeros_like(gt2))
+                e, keep = threshold_energy(gt2, curv, v)
             else:
                 keep = curv > 0
                 e = torch.where(keep, gt2 / (curv + v * cmax), torch.zeros_like(gt2))
