@@ -28,6 +28,19 @@ def _n_steps(eta0: float, q: float, floor: float) -> int:
     return max(1, math.floor(math.log(floor / eta0) / math.log(q)) + 1)
 
 
+def _aligned_mf_sigmas(P: dict, PS: dict, d: int, r: int, kappa: float, eta0: float, q: float, steps: int):
+    """Exact-msgn Muon with geometric steps on aligned symmetric MF, one instance per seed: the
+    stacked problem and the singular values of U_t for t = 0 .. steps, shape (seeds, steps + 1, r)."""
+    c = P["problems"]["mf_aligned"]
+    inst = [mf_mod.make_symmetric_mf(s, d, r, kappa, P["spectrum"], c["rotate"], "aligned", c["init_scale"])
+            for s in PS["seeds"]]
+    prob, p0 = mf_mod.stack_symmetric(inst)
+    n = len(inst)
+    opt = Muon(StepRule("geometric", np.full(n, eta0), np.full(n, q)), rel_cutoff=P["msgn_rel_cutoff"])
+    res = run(prob, opt, p0, steps, record=lambda p: {"sigma": np.linalg.svd(p[0], compute_uv=False)})
+    return prob, res.records["sigma"]
+
+
 def lemma_scalar_sweep(L: dict) -> pd.DataFrame:
     """Spec §5.1 tightness sweep: ``n_modes`` modes, lam log-spaced in [lam_min, 1], a_0, eta_0 = 1 - q."""
     lam = np.logspace(np.log10(L["lam_min"]), 0.0, L["n_modes"])
@@ -46,7 +59,7 @@ def lemma_scalar_sweep(L: dict) -> pd.DataFrame:
 def lemma_matrix_sweep(P: dict, PS: dict) -> pd.DataFrame:
     """Aligned MF (I-a), exact-msgn Muon, ``eta_0 = matrix_budget (1 - q)``: per-mode ratio
     ``|sigma_i(U_t) - sqrt(lam_i)| / eta_t`` for every t with ``eta_t >= a10.eta_floor``."""
-    L, c = P["lemma"], P["problems"]["mf_aligned"]
+    L = P["lemma"]
     floor, tol = P["claims"]["a10"]["eta_floor"], P["claims"]["a10"]["tol"]
     d, r = PS["mf"]["d"], PS["mf"]["r"]
     rows = []
@@ -55,13 +68,7 @@ def lemma_matrix_sweep(P: dict, PS: dict) -> pd.DataFrame:
         T = _n_steps(eta0, q, floor)
         etas = geometric_etas(eta0, q, T)
         for kappa in PS["kappas"]:
-            inst = [mf_mod.make_symmetric_mf(s, d, r, kappa, P["spectrum"], c["rotate"], "aligned", c["init_scale"])
-                    for s in PS["seeds"]]
-            prob, p0 = mf_mod.stack_symmetric(inst)
-            n = len(inst)
-            opt = Muon(StepRule("geometric", np.full(n, eta0), np.full(n, q)), rel_cutoff=P["msgn_rel_cutoff"])
-            res = run(prob, opt, p0, T - 1, record=lambda p: {"sigma": np.linalg.svd(p[0], compute_uv=False)})
-            sig = res.records["sigma"]  # (n, T, r), t = 0 .. T-1
+            prob, sig = _aligned_mf_sigmas(P, PS, d, r, kappa, eta0, q, T - 1)  # (n, T, r), t = 0 .. T-1
             ratio = np.abs(sig - np.sqrt(prob.lam)[:, None, :]) / etas[None, :, None]
             for i, seed in enumerate(PS["seeds"]):
                 rows.append(dict(q=q, kappa=kappa, seed=seed, eta0=eta0, bound=lemma_bound(q),
@@ -103,15 +110,10 @@ def decoupling_mf(P: dict, PS: dict) -> pd.DataFrame:
     etas = geometric_etas(eta0, q, T)
     rows = []
     for kappa in PS["kappas"]:
-        inst = [mf_mod.make_symmetric_mf(s, d, r, kappa, P["spectrum"], c["rotate"], "aligned", c["init_scale"])
-                for s in PS["seeds"]]
-        prob, p0 = mf_mod.stack_symmetric(inst)
-        n = len(inst)
-        opt = Muon(StepRule("geometric", np.full(n, eta0), np.full(n, q)), rel_cutoff=P["msgn_rel_cutoff"])
-        res = run(prob, opt, p0, T, record=lambda p: {"sigma": np.linalg.svd(p[0], compute_uv=False)})
+        prob, sigma = _aligned_mf_sigmas(P, PS, d, r, kappa, eta0, q, T)
         for i, seed in enumerate(PS["seeds"]):
             a = mf_recursion(c["init_scale"], prob.lam[i], etas)
-            diff = np.abs(res.records["sigma"][i] + np.sort(-np.abs(a), axis=1))
+            diff = np.abs(sigma[i] + np.sort(-np.abs(a), axis=1))
             rows.append(dict(kappa=kappa, seed=seed, q=q, eta0=eta0, d=d, r=r, iterations=T,
                              max_diff=float(diff.max()), final_eta=float(etas[-1])))
     return pd.DataFrame(rows)
