@@ -13,15 +13,20 @@ report: "workflow/report/workflow.rst"
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
-include: "workflow/rules/train.smk"
-include: "workflow/rules/extract.smk"
-include: "workflow/rules/theory.smk"
-include: "workflow/rules/figures.smk"
+include: "workflow/rules/energy.smk"
 include: "workflow/rules/precond.smk"
-include: "workflow/rules/imbalanced.smk"
 include: "workflow/rules/imbalanced_gpu.smk"
-include: "workflow/rules/claims.smk"
-include: "workflow/rules/report.smk"
+include: "workflow/rules/imbalanced.smk"
+
+
+PAPER_TARGETS = (
+    (ENERGY_TARGETS if "energy" in PAPERS else [])
+    + (PRECOND_TARGETS if "precond" in PAPERS else [])
+    + (IMBALANCED_TARGETS if "imbalanced" in PAPERS else [])
+)
+
+
+include: "workflow/rules/ledger.smk"
 
 
 rule all:
@@ -29,4 +34,4 @@ rule all:
     input:
         "results/claims.csv",
         "results/REPRODUCTION.md",
-        final_targets(),
+        PAPER_TARGETS,

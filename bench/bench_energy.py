@@ -22,11 +22,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from muonrepro.energy.experiment import build_model
+from muonrepro.energy.runs import build_model
 from muonrepro.energy.extract import extract_run
 from muonrepro.energy.probe import load_run, run_extraction
 from muonrepro.optim.registry import build_optimizer
-from muonrepro.train.loop import TrainSpec, train
+from muonrepro.training.loop import TrainSpec, train
 from muonrepro.util.io import atomic_torch_save
 
 

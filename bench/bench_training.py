@@ -1,4 +1,4 @@
-"""Item 1: training-loop throughput, ``muonrepro.train.loop.train`` vs a bare hand-written loop.
+"""Item 1: training-loop throughput, ``muonrepro.training.loop.train`` vs a bare hand-written loop.
 
 Both loops get the same model (same seed, fresh copy per timed run), the same optimizer (built by
 ``muonrepro.optim.registry.build_optimizer`` with ``energy.optimizers`` from config.yaml; the bare
@@ -15,9 +15,9 @@ import io
 import torch
 import torch.nn.functional as F
 
-from muonrepro.energy.experiment import build_model
+from muonrepro.energy.runs import build_model
 from muonrepro.optim.registry import build_optimizer
-from muonrepro.train.loop import TrainSpec, train
+from muonrepro.training.loop import TrainSpec, train
 
 from common import paired, ratio
 

@@ -180,7 +180,7 @@ def render(res: dict, args, before: dict | None) -> str:
         out += ["## 1. Training loop throughput", "",
                 f"One epoch of {r0['n_train']} MNIST images, batch {r0['batch_size']}, width "
                 f"{cfg['energy']['width']}, snapshots off (`log_every=0`), {m['torch_threads']} thread(s). "
-                "`ours` = `muonrepro.train.loop.train` (incl. its epoch-end test accuracy on 10k images, "
+                "`ours` = `muonrepro.training.loop.train` (incl. its epoch-end test accuracy on 10k images, "
                 "finiteness check and tqdm bar); `bare` = a hand-written loop (shuffle, forward, loss, backward, "
                 "step). Same optimizer objects (`build_optimizer`, config.yaml `energy.optimizers`). "
                 "Ratio = ours throughput / bare throughput.", "",
@@ -226,7 +226,7 @@ def render(res: dict, args, before: dict | None) -> str:
                     "2L-1 float64 eigendecompositions (256x256: ~6-9 ms each; torch's `eigh` is as fast as "
                     "scipy's drivers here), and the rotation R^T G Q with its per-mode accumulators. Muon runs (the "
                     "slowest to train) and the pipeline as a whole are well below 0.5. Further cuts would need "
-                    "changes outside this issue's files: in `energy/readings.py`, rotate layer 1 through the fixed "
+                    "changes outside this issue's files: in `energy/estimator/readings.py`, rotate layer 1 through the fixed "
                     "X Q (saves G Q, 0.3 GFLOP per log) and bin per-log energies without a full argsort; across "
                     "runs, cache layer 1's 784x784 eigendecomposition (the same probe set for all 9 runs); or a "
                     "float32 gram / fewer eigh calls, which would change the results beyond round-off.", ""]
@@ -418,7 +418,7 @@ def main(argv=None):
     workdir.mkdir(exist_ok=True)
     data = mp = None
     if items & {"train", "energy"}:
-        from muonrepro.energy.experiment import load_split
+        from muonrepro.energy.runs import load_split
         mp = mnist_pt(args.mnist_pt, cfg, workdir)
         data = load_split(mp, 60000, 0, cpu)
     depths = cfg["energy"]["depths"][:1] if args.quick else cfg["energy"]["depths"]

@@ -54,7 +54,7 @@ n_seeds = gini["seed"].nunique()
 # ## Theory checks (claims C3-C5): relative error of each float64 identity, and inequality margins
 
 # %%
-from muonrepro.energy.theory_checks import COUNTEREXAMPLE_CHECK, INEQUALITY_CHECKS
+from muonrepro.energy.theory.checks import COUNTEREXAMPLE_CHECK, INEQUALITY_CHECKS
 
 th = pd.read_csv(inputs["theory"])
 th = th[th["check"] != COUNTEREXAMPLE_CHECK]  # an observation, not an identity (see the report caption)

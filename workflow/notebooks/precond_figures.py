@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from muonrepro.theory.precond.layout import parse_curve_name
+from muonrepro.precond.layout import split_curves
 
 sns.set_theme(style="whitegrid", context="paper", font_scale=1.05)
 PALETTE = {"muon_s1": "#c0392b", "gd": "#2c3e50", "adam": "#2980b9"}
@@ -52,15 +52,11 @@ OURS = (f"Scale '{scale}'. All settings are ours / the spec's inferred reconstru
 
 its = pd.read_csv(inputs["iterations"])
 info = pd.read_csv(inputs["info"])
-paths = {parse_curve_name(p): p for p in inputs["curves"]}
-_cache = {}
+paths = split_curves(pd.read_parquet(p) for p in inputs["curves"])   # (problem, method, kappa, seed) -> curve
 
 
 def curve(problem, method, kappa, seed):
-    key = (problem, method, int(kappa), int(seed))
-    if key not in _cache:
-        _cache[key] = pd.read_parquet(paths[key])
-    return _cache[key]
+    return paths[(problem, method, int(kappa), int(seed))]
 
 
 def seeds_of(problem, method, kappa):

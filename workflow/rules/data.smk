@@ -3,17 +3,17 @@
 
 rule data_mnist:
     input:
-        code=package_sources("data_mnist"),
-        raw=mnist_raw_files(),
+        code=script_sources("data/mnist"),
+        raw=pipeline_data.mnist_raw_files(MNIST_ROOT),
     output:
         tensors="results/data/mnist.pt",
         meta="results/data/mnist.json",
     params:
-        root=mnist_root_param,
+        root=lambda wildcards: MNIST_ROOT,
         download=config["data"]["download"],
     log:
         "logs/data/mnist.log",
     conda:
         ENV
     script:
-        "../scripts/data_mnist.py"
+        "../scripts/data/mnist.py"

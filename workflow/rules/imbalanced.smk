@@ -1,6 +1,7 @@
 # Rules of the imbalanced-data paper (Vasudeva et al., ICLR 2026; spec ../shared/papers/imbalanced.md):
 # theory checks (float64, CPU), the Fig. 4 linear cross-entropy model, Colored-MNIST MLPs, then the
-# tidy curves, the claims ledger rows (§5 items 1-12, 17) and the figures.
+# tidy curves, the claims ledger rows (§5 items 1-17, with the GPU-scale experiments of
+# imbalanced_gpu.smk) and the figures.
 I = config["imbalanced"]
 IS = config["scales"][SCALE]["imbalanced"]
 IMB_LAYERS = I["cmnist"]["depths"]
@@ -21,12 +22,13 @@ IMB_CMNIST_RUNS = expand(
 IMBALANCED_TARGETS = [
     "results/imbalanced/claims.csv",
     *expand("results/figures/imbalanced/{name}.png", name=IMBALANCED_FIGURES),
+    *IG_TARGETS,
 ]
 
 
 rule imbalanced_theory:
     input:
-        code=package_sources("imbalanced_theory"),
+        code=script_sources("imbalanced/theory"),
     output:
         checks="results/imbalanced/theory_checks.csv",
         depth="results/imbalanced/depth.csv",
@@ -45,12 +47,12 @@ rule imbalanced_theory:
     conda:
         ENV
     script:
-        "../scripts/imbalanced_theory.py"
+        "../scripts/imbalanced/theory.py"
 
 
 rule imbalanced_linear_ce:
     input:
-        code=package_sources("imbalanced_linear_ce"),
+        code=script_sources("imbalanced/linear_ce"),
     output:
         curves="results/imbalanced/linear_ce/seed{seed}.parquet",
         meta="results/imbalanced/linear_ce/seed{seed}.json",
@@ -65,12 +67,12 @@ rule imbalanced_linear_ce:
     conda:
         ENV
     script:
-        "../scripts/imbalanced_linear_ce.py"
+        "../scripts/imbalanced/linear_ce.py"
 
 
 rule imbalanced_cmnist_data:
     input:
-        code=package_sources("imbalanced_cmnist_data"),
+        code=script_sources("imbalanced/cmnist_data"),
         mnist="results/data/mnist.pt",
     output:
         "results/imbalanced/colored_mnist.pt",
@@ -82,12 +84,12 @@ rule imbalanced_cmnist_data:
     conda:
         ENV
     script:
-        "../scripts/imbalanced_cmnist_data.py"
+        "../scripts/imbalanced/cmnist_data.py"
 
 
 rule imbalanced_cmnist_train:
     input:
-        code=package_sources("imbalanced_cmnist_train"),
+        code=script_sources("imbalanced/cmnist_train"),
         data="results/imbalanced/colored_mnist.pt",
     output:
         curves="results/imbalanced/cmnist/L{layers}_{imb_opt}_seed{seed}.parquet",
@@ -100,7 +102,7 @@ rule imbalanced_cmnist_train:
         sizes={k: v for k, v in IS["cmnist"].items() if k != "seeds"},
         device=config["device"],
     resources:
-        **train_resources("train"),
+        **pipeline_resources.training(SCALE, IS["cmnist"]["epochs"]),
     threads: 1
     log:
         "logs/imbalanced/cmnist/L{layers}_{imb_opt}_seed{seed}.log",
@@ -109,12 +111,12 @@ rule imbalanced_cmnist_train:
     conda:
         ENV
     script:
-        "../scripts/imbalanced_cmnist_train.py"
+        "../scripts/imbalanced/cmnist_train.py"
 
 
 rule imbalanced_curves:
     input:
-        code=package_sources("imbalanced_curves"),
+        code=script_sources("imbalanced/curves"),
         trajectories="results/imbalanced/theory_trajectories.parquet",
         linear_ce=IMB_LINEAR_RUNS,
         cmnist=IMB_CMNIST_RUNS,
@@ -128,30 +130,35 @@ rule imbalanced_curves:
     conda:
         ENV
     script:
-        "../scripts/imbalanced_curves.py"
+        "../scripts/imbalanced/curves.py"
 
 
 rule imbalanced_claims:
     input:
-        code=package_sources("imbalanced_claims"),
+        code=script_sources("imbalanced/claims"),
         checks="results/imbalanced/theory_checks.csv",
         curves="results/imbalanced/curves.parquet",
+        gpu_status="results/imbalanced/gpu/data_status.json",
+        gpu_metrics=expand("results/imbalanced/gpu/{exp}/metrics.parquet", exp=IG_RUN),
+        gpu_skipped=expand("results/imbalanced/gpu/{exp}/skipped.json", exp=IG_RUN),
     output:
         "results/imbalanced/claims.csv",
     params:
         cfg={**I["claims"], "depths": IMB_LAYERS},
+        gpu_cfg=IG["claims"],
+        model_notes=IG_MODEL_NOTES,
         scale=SCALE,
     log:
         "logs/imbalanced/claims.log",
     conda:
         ENV
     script:
-        "../scripts/imbalanced_claims.py"
+        "../scripts/imbalanced/claims.py"
 
 
 rule imbalanced_figures:
     input:
-        code=package_sources(notebook("imbalanced_figures")),
+        code=notebook_sources("imbalanced_figures"),
         notebook=notebook("imbalanced_figures"),
         checks="results/imbalanced/theory_checks.csv",
         depth="results/imbalanced/depth.csv",

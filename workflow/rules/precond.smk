@@ -1,8 +1,8 @@
 # Rules of the preconditioning paper (spec ../shared/papers/preconditioning.md, issue 4):
 # per-problem sweeps -> merged iteration table; ablations and theory checks; claims ledger A1-A15,
-# table T1 and figures R1-R8. Everything is float64 on CPU and seeded. File names and config slices
-# come from muonrepro.theory.precond.layout (a rule file may not define functions).
-from muonrepro.theory.precond.layout import config_slice, curve_files
+# table T1 and figures R1-R8. Everything is float64 on CPU and seeded. Config slices come from
+# muonrepro.precond.layout.
+from muonrepro.precond.layout import config_slice
 
 P = config["precond"]
 PS = config["scales"][SCALE]["precond"]
@@ -19,41 +19,44 @@ PRECOND_FIGURES = [
     "R8b_adam_rotation",
     "X1_extensions",
 ]
-PRECOND_TARGETS = expand("results/figures/precond/{name}.png", name=PRECOND_FIGURES) + [
-    "results/precond/table_T1.csv"
+PRECOND_TARGETS = [
+    "results/precond/claims.csv",
+    "results/precond/table_T1.csv",
+    *expand("results/figures/precond/{name}.png", name=PRECOND_FIGURES),
 ]
 
 
-for _problem in PRECOND_PROBLEMS:
+wildcard_constraints:
+    problem="|".join(PRECOND_PROBLEMS),
 
-    rule:
-        name:
-            f"precond_sweep_{_problem}"
-        input:
-            code=package_sources("precond_sweep"),
-        output:
-            iterations=f"results/precond/sweep/{_problem}_iterations.csv",
-            info=f"results/precond/sweep/{_problem}_info.csv",
-            curves=curve_files(P, PS, _problem),
-        params:
-            problem=_problem,
-            precond=config_slice(P, "spectrum", "msgn_rel_cutoff", "curves", "adam", problems=[_problem]),
-            preset=PS,
-        threads: 1
-        priority: 10 if _problem in ("mf", "icl", "mf_aligned") else 0  # longest jobs first
-        log:
-            f"logs/precond/sweep_{_problem}.log",
-        benchmark:
-            f"benchmarks/precond/sweep_{_problem}.tsv"
-        conda:
-            ENV
-        script:
-            "../scripts/precond_sweep.py"
+
+rule precond_sweep:
+    input:
+        code=script_sources("precond/sweep"),
+    output:
+        iterations="results/precond/sweep/{problem}_iterations.csv",
+        info="results/precond/sweep/{problem}_info.csv",
+        curves="results/precond/sweep/{problem}_curves.parquet",
+    params:
+        precond=lambda wildcards: config_slice(
+            P, "spectrum", "msgn_rel_cutoff", "curves", "adam", problems=[wildcards.problem]
+        ),
+        preset=PS,
+    threads: 1
+    priority: 10  # the longest jobs of the default run: start them first
+    log:
+        "logs/precond/sweep_{problem}.log",
+    benchmark:
+        "benchmarks/precond/sweep_{problem}.tsv"
+    conda:
+        ENV
+    script:
+        "../scripts/precond/sweep.py"
 
 
 rule precond_iterations:
     input:
-        code=package_sources("precond_merge"),
+        code=script_sources("precond/iterations"),
         iterations=expand("results/precond/sweep/{p}_iterations.csv", p=PRECOND_PROBLEMS),
         info=expand("results/precond/sweep/{p}_info.csv", p=PRECOND_PROBLEMS),
     output:
@@ -64,12 +67,12 @@ rule precond_iterations:
     conda:
         ENV
     script:
-        "../scripts/precond_merge.py"
+        "../scripts/precond/iterations.py"
 
 
 rule precond_ablation:
     input:
-        code=package_sources("precond_ablation"),
+        code=script_sources("precond/ablation"),
     output:
         steps_curves="results/precond/ablation/steps_curves.parquet",
         steps="results/precond/ablation/steps.csv",
@@ -86,12 +89,12 @@ rule precond_ablation:
     conda:
         ENV
     script:
-        "../scripts/precond_ablation.py"
+        "../scripts/precond/ablation.py"
 
 
 rule precond_lemma:
     input:
-        code=package_sources("precond_lemma"),
+        code=script_sources("precond/lemma"),
     output:
         scalar="results/precond/theory/lemma_scalar.csv",
         matrix="results/precond/theory/lemma_matrix.csv",
@@ -107,12 +110,12 @@ rule precond_lemma:
     conda:
         ENV
     script:
-        "../scripts/precond_lemma.py"
+        "../scripts/precond/lemma.py"
 
 
 rule precond_montecarlo:
     input:
-        code=package_sources("precond_montecarlo"),
+        code=script_sources("precond/montecarlo"),
     output:
         "results/precond/theory/icl_montecarlo.csv",
     params:
@@ -126,17 +129,15 @@ rule precond_montecarlo:
     conda:
         ENV
     script:
-        "../scripts/precond_montecarlo.py"
+        "../scripts/precond/montecarlo.py"
 
 
 rule precond_claims:
     input:
-        code=package_sources("precond_claims"),
+        code=script_sources("precond/claims"),
         iterations="results/precond/iterations.csv",
         info="results/precond/problem_info.csv",
-        curves=curve_files(P, PS, "mf", ["muon_s1"])
-        + curve_files(P, PS, "mf_aligned", ["muon_s1"])
-        + curve_files(P, PS, "icl", ["muon_s1"]),
+        curves=expand("results/precond/sweep/{problem}_curves.parquet", problem=["mf", "mf_aligned", "icl"]),
         steps="results/precond/ablation/steps.csv",
         ns5="results/precond/ablation/ns5.csv",
         lemma_scalar="results/precond/theory/lemma_scalar.csv",
@@ -156,16 +157,16 @@ rule precond_claims:
     conda:
         ENV
     script:
-        "../scripts/precond_claims.py"
+        "../scripts/precond/claims.py"
 
 
 rule precond_figures:
     input:
         notebook=notebook("precond_figures"),
-        code=package_sources(notebook("precond_figures")),
+        code=notebook_sources("precond_figures"),
         iterations="results/precond/iterations.csv",
         info="results/precond/problem_info.csv",
-        curves=[f for p in PRECOND_PROBLEMS for f in curve_files(P, PS, p)],
+        curves=expand("results/precond/sweep/{problem}_curves.parquet", problem=PRECOND_PROBLEMS),
         steps_curves="results/precond/ablation/steps_curves.parquet",
         steps="results/precond/ablation/steps.csv",
         ns5_curves="results/precond/ablation/ns5_curves.parquet",

@@ -14,7 +14,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from .cifar import MEAN as CIFAR_MEAN, STD as CIFAR_STD, load_cifar
+from muonrepro.data.cifar import MEAN as CIFAR_MEAN, STD as CIFAR_STD, load_cifar
 
 
 def _mnist_images(x: torch.Tensor, y: torch.Tensor, digit: int, n: int, gen: torch.Generator) -> torch.Tensor:

@@ -11,7 +11,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from muonrepro.claims import Claim
+from muonrepro.ledger import Claim
 
 PAPER = "energy"
 OURS = ("ours: k-layer = k hidden layers; monitored = all hidden weights but the head; Sigma_delta = {sd} Fisher; "

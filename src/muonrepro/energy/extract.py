@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .readings import Grid, accumulate
+from muonrepro.energy.estimator.readings import Grid, accumulate
 
 
 def primary_grid(estimator: dict) -> Grid:

@@ -8,8 +8,8 @@ from muonrepro.data.mnist import to_device_float
 from muonrepro.models import MLP
 from muonrepro.util.device import resolve_device
 
-from .extract import extract_run
-from .readings import Grid, accumulate, run_units
+from muonrepro.energy.extract import extract_run
+from muonrepro.energy.estimator.readings import Grid, accumulate, run_units
 
 
 def probe_set(mnist_pt, probe_size: int, probe_seed: int, device):

@@ -21,8 +21,8 @@ import itertools
 import numpy as np
 import pandas as pd
 
-from .claims import energy_claim, gini_claim, tail_claim
-from .readings import NA
+from muonrepro.energy.claims import energy_claim, gini_claim, tail_claim
+from muonrepro.energy.estimator.readings import NA
 
 COLUMNS = ["sigma_delta", "threshold", "mode_identity", "energy", "tail_binning", "gini_variant", "claim", "arch",
            "matrix", "seed", "winner", "muon_value", "best_other_value", "verdict"]

@@ -1,3 +1,3 @@
-from .mlp import MLP
+from muonrepro.models.mlp import MLP
 
 __all__ = ["MLP"]

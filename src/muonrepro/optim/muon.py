@@ -16,8 +16,8 @@ import math
 
 import torch
 
-from .momentum import MomentumNormalized
-from .orthogonalize import NS5_COEFFICIENTS, NS_EPS, orthogonalize
+from muonrepro.optim.momentum import MomentumNormalized
+from muonrepro.optim.orthogonalize import NS5_COEFFICIENTS, NS_EPS, orthogonalize
 
 ADJUST_LR_FNS = ("original", "match_rms_adamw", "none")
 

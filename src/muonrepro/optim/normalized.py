@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import torch
 
-from .momentum import MomentumNormalized
+from muonrepro.optim.momentum import MomentumNormalized
 
 
 class NMD(MomentumNormalized):

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import torch
 
-from .muon import Muon
-from .normalized import NMD, Signum
+from muonrepro.optim.muon import Muon
+from muonrepro.optim.normalized import NMD, Signum
 
 
 class OptimizerSet:

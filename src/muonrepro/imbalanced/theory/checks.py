@@ -1,0 +1,207 @@
+"""All theory checks of the imbalanced paper in one run (spec §2; claims 1-10), float64.
+
+``run_theory(cfg, sizes)`` takes the ``imbalanced.theory`` config slice (method) and the
+``scales.<scale>.imbalanced.theory`` slice (counts) and returns
+
+- ``checks``: rows ``check, value, reference, tolerance, passed`` (theory_checks.csv). A check id
+  reads ``C<claim>:<name>:<relation>``; the relation says how ``passed`` is decided:
+  ``abs`` |value - reference| <= tolerance, ``le`` value <= reference + tolerance,
+  ``ge`` value >= reference - tolerance, ``gt`` value > reference; ``info`` rows only report a number
+  (always passed; not part of any verdict).
+- ``depth``: ``L, snr, p_min, p_max, measured_ratio, formula_ratio`` (depth.csv), both ratios
+  t_M / t_m - 1 (Delta T); measured from interpolated saturation times.
+- ``trajectories``: Fig. 2 components, tidy ``experiment, optimizer, seed, step, metric, group, value``.
+- ``paths``: continuous-time curves (loss gaps, DM accuracies, deep-linear components).
+- ``sweep``: one row per random case of the Theorem 1/2 sweeps.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from muonrepro.imbalanced.theory.data_model import harmonic_priors, lemma_errors, make_data_model
+from muonrepro.imbalanced.theory.deep_linear import delta_t_formula, predicted_saturation, run_deep_specgd, saturation_times
+from muonrepro.imbalanced.theory.dynamics import distance_to_gf_path, gd_closed_form, run_population, specgd_closed_form
+from muonrepro.imbalanced.theory.early_stopping import accuracy_paths, best_stopping
+from muonrepro.imbalanced.theory.theorems import gap_ratios, make_cases, sample_inside, sample_outside, sweep_table
+
+RELATIONS = {
+    "abs": lambda v, r, t: abs(v - r) <= t,
+    "le": lambda v, r, t: v <= r + t,
+    "ge": lambda v, r, t: v >= r - t,
+    "gt": lambda v, r, t: v > r,
+    "info": lambda v, r, t: True,
+}
+
+
+class CheckTable:
+    def __init__(self):
+        self.rows = []
+
+    def add(self, claim: int, name: str, relation: str, value: float, reference: float, tolerance: float = 0.0):
+        value = float(value)
+        ok = relation == "info" or bool(math.isfinite(value) and RELATIONS[relation](value, reference, tolerance))
+        self.rows.append((f"C{claim}:{name}:{relation}", value, float(reference), float(tolerance), ok))
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.rows, columns=["check", "value", "reference", "tolerance", "passed"])
+
+
+def _dm(cfg, d=None, axis_aligned=False, seed_offset=0):
+    return make_data_model(cfg["priors"], cfg["mu"], cfg["sigma_x"], d or cfg["d"], cfg["seed"] + seed_offset, axis_aligned)
+
+
+def population_checks(cfg: dict, ct: CheckTable) -> None:
+    """Claims 1-4, 9, 10 on the configured DM (random orthonormal means in R^d)."""
+    eta, eta_gd = cfg["eta"], cfg["gd_eta"]
+    dm = _dm(cfg)
+    for name, err in lemma_errors(dm).items():
+        ct.add(1, f"lemma_{name}", "abs", err, 0.0, 1e-10)
+    # k = 20, p ~ 1/c in d = 40 as a second Lemma case
+    dm20 = make_data_model(harmonic_priors(20), cfg["mu"], cfg["sigma_x"], 40, cfg["seed"] + 1)
+    for name, err in lemma_errors(dm20).items():
+        ct.add(1, f"lemma_k20_{name}", "abs", err, 0.0, 1e-10)
+
+    steps = int(math.ceil(cfg["horizon"] * dm.r.max() / eta))
+    spec = run_population(dm, "specgd", eta, steps)
+    ct.add(2, "prop1_max_abs(alpha-min(eta*t,r))", "le", np.abs(spec.alpha - specgd_closed_form(dm, eta, steps)).max(), 0.0, eta)
+    ct.add(2, "prop1_max_offdiag", "le", spec.offdiag.max(), 0.0, 1e-10)
+    ct.add(2, "prop1_max_Vperp_norm", "le", spec.perp.max(), 0.0, 1e-10)
+
+    gd_steps = int(math.ceil(cfg["gd_efolds"] / (eta_gd * dm.s_xx.min())))
+    gd = run_population(dm, "gd", eta_gd, gd_steps)
+    ct.add(3, "gd_max_abs(alpha-closed_form)", "le", np.abs(gd.alpha - gd_closed_form(dm, eta_gd, gd_steps)).max(), 0.0, 1e-10)
+    ct.add(3, "gd_max_offdiag", "le", gd.offdiag.max(), 0.0, 1e-10)
+
+    ngd = run_population(dm, "ngd", eta, steps)
+    ct.add(4, "ngd_max_distance_to_gf_path/eta", "le", distance_to_gf_path(ngd.alpha, dm).max() / eta, 0.0,
+           cfg["ngd_tol_eta"])
+    ct.add(4, "ngd_max_offdiag", "le", ngd.offdiag.max(), 0.0, 1e-10)
+
+    muon = run_population(dm, "muon", eta, steps, beta=cfg["muon_beta"], muon_method=cfg["muon_method"])
+    before = np.arange(steps + 1)[:, None] < dm.r[None, :] / eta           # before each component's saturation
+    dev = np.abs(muon.alpha - spec.alpha)
+    ct.add(9, "muon_vs_specgd_max_dev_before_saturation/eta", "le", dev[before].max() / eta, 0.0, cfg["muon_tol_eta"])
+    ct.add(9, "muon_vs_specgd_max_dev_whole_run/eta", "info", dev.max() / eta, 0.0)
+
+    sign = run_population(dm, "signgd", eta, steps)
+    t_m = int(dm.r.min() / eta)
+    ct.add(10, "signgd_vs_specgd_random_means_max_dev/eta", "gt",
+           np.abs(sign.alpha[:t_m] - spec.alpha[:t_m]).max() / eta, 10.0)
+    dma = _dm(cfg, axis_aligned=True)
+    sign_a, spec_a = run_population(dma, "signgd", eta, steps), run_population(dma, "specgd", eta, steps)
+    ct.add(10, "signgd_vs_specgd_axis_aligned_max_abs(W)", "le", np.abs(sign_a.W - spec_a.W).max(), 0.0, 1e-12)
+
+
+def fig2_trajectories(cfg: dict) -> pd.DataFrame:
+    """Fig. 2: d = k = 3 (random rotation), every rule; GD with its own step size and step count."""
+    dm = _dm(cfg, d=len(cfg["priors"]), seed_offset=2)
+    eta = cfg["eta"]
+    steps = int(math.ceil(cfg["horizon"] * dm.r.max() / eta))
+    gd_steps = int(math.ceil(cfg["gd_efolds"] / (cfg["gd_eta"] * dm.s_xx.min())))
+    frames = []
+    for rule in ("gd", "ngd", "signgd", "specgd", "muon"):
+        tr = run_population(dm, rule, cfg["gd_eta"] if rule == "gd" else eta, gd_steps if rule == "gd" else steps,
+                            beta=cfg["muon_beta"], muon_method=cfg["muon_method"])
+        T, k = tr.alpha.shape
+        frames.append(pd.DataFrame({
+            "experiment": "fig2", "optimizer": rule, "seed": cfg["seed"],
+            "step": np.repeat(np.arange(T), k), "metric": "alpha",
+            "group": np.tile([f"c{c + 1}" for c in range(k)], T), "value": tr.alpha.reshape(-1),
+        }))
+    return pd.concat(frames, ignore_index=True)
+
+
+def theorem_checks(cfg: dict, sizes: dict, ct: CheckTable) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Claims 5, 6: random sweeps inside and outside the stated conditions, plus gap curves."""
+    sw, out = cfg["sweep"], cfg["outside"]
+    rng = np.random.default_rng(cfg["seed"])
+    inside = sample_inside(sizes["sweep_cases"], rng, sw["mu"], sw["sigma_x"], sw["k_max"])
+    outside = sample_outside(sizes["outside_cases"], rng, out["mu"], out["sigma_x"], out["k"])
+    n_t, sub = sizes["t_grid"], sizes["ngf_substeps"]
+    g_in, g_out = gap_ratios(inside, n_t, "gf"), gap_ratios(outside, n_t, "gf")
+    n_ngf = min(sizes["ngf_cases"], sizes["sweep_cases"])
+    ngf_in = gap_ratios(inside.subset(np.arange(n_ngf)), n_t, "ngf", sub)
+    n_ngf_out = min(sizes["ngf_cases"], sizes["outside_cases"])
+    ngf_out = gap_ratios(outside.subset(np.arange(n_ngf_out)), n_t, "ngf", sub)
+
+    ct.add(5, "conditions_hold_in_inside_sweep(fraction)", "abs", inside.conditions().mean(), 1.0, 0.0)
+    ct.add(5, "thm1_minority_min_gap/(mu*t)", "ge", g_in["min_minority"].min(), 0.25)
+    ct.add(5, "thm1_balanced_min_gap/(mu*t)", "ge", g_in["min_balanced"].min(), 0.5)
+    viol1 = np.mean((g_out["min_minority"] < 0.25) | (g_out["min_balanced"] < 0.5))
+    ct.add(5, "thm1_outside_fraction_violating", "gt", viol1, 0.0)
+    ct.add(6, "thm2_minority_min_gap/(mu*t)", "ge", ngf_in["min_minority"].min(), 0.5)
+    ct.add(6, "thm2_balanced_min_gap/(mu*t)(constant unknown)", "info", ngf_in["min_balanced"].min(), 0.0)
+    ct.add(6, "thm2_outside_fraction_violating", "gt", np.mean(ngf_out["min_minority"] < 0.5), 0.0)
+
+    hc = cfg["hand_case"]
+    hand = make_cases([hc["mu"]], [hc["sigma_x"]], [hc["priors"]])
+    g_hand, n_hand = gap_ratios(hand, n_t, "gf"), gap_ratios(hand, n_t, "ngf", sub)
+    ct.add(5, "thm1_hand_case_outside_minority_min_gap/(mu*t)", "info", g_hand["min_minority"][0], 0.25)
+    ct.add(5, "thm1_hand_case_outside_balanced_min_gap/(mu*t)", "info", g_hand["min_balanced"][0], 0.5)
+
+    sweep = pd.concat([sweep_table(inside, g_in, ngf_in, True), sweep_table(outside, g_out, ngf_out, False)],
+                      ignore_index=True)
+    rows = []
+    shown = [("inside", i, g_in, ngf_in) for i in range(min(3, n_ngf))] + [("hand_case", 0, g_hand, n_hand)]
+    for label, i, g, n in shown:
+        for flow, res in (("gf", g), ("ngf", n)):
+            for metric in ("minority", "balanced"):
+                rows.append(pd.DataFrame({"experiment": "loss_gap", "case": f"{label}{i}", "flow": flow,
+                                          "t": res["t"][i], "metric": metric, "value": res[metric][i]}))
+    return sweep, pd.concat(rows, ignore_index=True)
+
+
+def depth_checks(cfg: dict, ct: CheckTable) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Claim 7: per-layer SpecGD for each depth and SNR; saturation steps and Delta T."""
+    dc, eta = cfg["depth"], cfg["eta"]
+    rows, paths = [], []
+    for snr in dc["snr"]:
+        sigma = cfg["mu"] / math.sqrt(snr)
+        dm = make_data_model(cfg["priors"], cfg["mu"], sigma, cfg["d"], cfg["seed"])
+        m, M = int(np.argmin(dm.priors)), int(np.argmax(dm.priors))
+        for L in dc["depths"]:
+            steps = int(math.ceil(1.1 * dm.r.max() ** (1 / L) / eta)) + 5
+            alpha = run_deep_specgd(dm, L, dc["hidden"], dc["eps"], eta, steps)
+            first, cont = saturation_times(alpha, dm.r, L)
+            pred = predicted_saturation(dm.r, L, dc["eps"], eta)
+            ct.add(7, f"L{L}_snr{snr:g}_max_abs(saturation_step-predicted)", "le", np.nanmax(np.abs(first - pred)), 0.0, 2.0)
+            meas, form = cont[M] / cont[m] - 1, delta_t_formula(dm.snr, dm.priors[m], dm.priors[M], L)
+            ct.add(7, f"L{L}_snr{snr:g}_rel_err(DeltaT)", "le", abs(meas - form) / form, 0.0, 0.01)
+            rows.append((L, dm.snr, dm.priors[m], dm.priors[M], meas, form))
+            T, k = alpha.shape
+            paths.append(pd.DataFrame({"experiment": "deep_linear", "case": f"L{L}_snr{snr:g}", "flow": "specgd",
+                                       "t": np.repeat(np.arange(T), k).astype(float),
+                                       "metric": np.tile([f"alpha_c{c + 1}" for c in range(k)], T),
+                                       "value": alpha.reshape(-1)}))
+    depth = pd.DataFrame(rows, columns=["L", "snr", "p_min", "p_max", "measured_ratio", "formula_ratio"])
+    return depth, pd.concat(paths, ignore_index=True)
+
+
+def accuracy_checks(cfg: dict, sizes: dict, ct: CheckTable) -> pd.DataFrame:
+    """Claim 8: best stopping point of SpecGF vs GF, balanced and worst-class accuracy (k = 20, p ~ 1/c)."""
+    ac = cfg["accuracy"]
+    p = harmonic_priors(ac["k"])
+    t = np.geomspace(ac["t_range"][0], ac["t_range"][1], sizes["accuracy_t_points"])
+    paths = pd.concat([accuracy_paths(p, ac["mu"], s, t) for s in ac["sigma_x"]], ignore_index=True)
+    best = best_stopping(paths).set_index(["sigma_x", "flow", "metric"])["value"]
+    for s in ac["sigma_x"]:
+        for metric in ("balanced", "worst_class"):
+            ct.add(8, f"sigma{s:g}_{metric}_best_specgf-best_gf", "gt",
+                   best[(s, "specgf", metric)] - best[(s, "gf", metric)], 0.0)
+    return pd.DataFrame({"experiment": "dm_accuracy", "case": "sigma" + paths["sigma_x"].map("{:g}".format),
+                         "flow": paths["flow"], "t": paths["t"], "metric": paths["metric"], "value": paths["value"]})
+
+
+def run_theory(cfg: dict, sizes: dict) -> dict[str, pd.DataFrame]:
+    ct = CheckTable()
+    population_checks(cfg, ct)
+    trajectories = fig2_trajectories(cfg)
+    sweep, gap_paths = theorem_checks(cfg, sizes, ct)
+    depth, deep_paths = depth_checks(cfg, ct)
+    acc_paths = accuracy_checks(cfg, sizes, ct)
+    return {"checks": ct.frame(), "depth": depth, "trajectories": trajectories,
+            "paths": pd.concat([gap_paths, deep_paths, acc_paths], ignore_index=True), "sweep": sweep}

@@ -1,0 +1,51 @@
+"""Step-size rules for simplified Muon (spec §4.3), batched: every run has its own (eta, q).
+
+- S0 ``constant``: ``eta_t = eta``.
+- S1 ``geometric`` (primary): ``eta_t = eta q^t``.
+- S2 ``op``: ``eta_t = eta ||grad||_op``.
+- S3 ``nuclear``: ``eta_t = eta ||grad||_*`` (spectral-norm steepest descent).
+
+With several parameter matrices (asymmetric MF) S2/S3 use each matrix's own norm.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from muonrepro.precond.polar import singular_values
+
+RULES = {"S0": "constant", "S1": "geometric", "S2": "op", "S3": "nuclear"}
+
+
+@dataclass
+class StepRule:
+    kind: str  # constant | geometric | op | nuclear
+    eta: np.ndarray  # (B,)
+    q: np.ndarray | None = None  # (B,), geometric only
+
+    def __post_init__(self):
+        if self.kind not in RULES.values():
+            raise ValueError(f"step rule must be one of {sorted(RULES.values())}, got {self.kind!r}")
+        self.eta = np.asarray(self.eta, dtype=np.float64)
+        if self.kind == "geometric":
+            if self.q is None:
+                raise ValueError("geometric step rule needs q")
+            self.q = np.asarray(self.q, dtype=np.float64)
+
+    def __call__(self, t: int, G: np.ndarray) -> np.ndarray:
+        """Step size of every run at iteration t (B,), given that parameter's gradient."""
+        if self.kind == "constant":
+            return self.eta
+        if self.kind == "geometric":
+            return self.eta * self.q**t
+        if G.ndim == 1:  # scalar parameter: both norms are |g|
+            return self.eta * np.abs(G)
+        s = singular_values(G)
+        return self.eta * (s[..., 0] if self.kind == "op" else s.sum(axis=-1))
+
+
+def geometric_etas(eta0: float, q: float, T: int) -> np.ndarray:
+    """``eta_0 q^t`` for t = 0..T-1."""
+    return eta0 * q ** np.arange(T, dtype=np.float64)

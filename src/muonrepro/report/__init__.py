@@ -1,1 +1,0 @@
-"""The reproduction report: REPRODUCTION.md and the first page of `snakemake --report`."""

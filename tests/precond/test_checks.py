@@ -1,0 +1,107 @@
+"""Ledger plumbing: checks compute the right numbers from given tables (no empirical claim asserted)."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from pathlib import Path
+
+from muonrepro.ledger import VERDICTS
+from muonrepro.precond import checks
+from muonrepro.precond.layout import config_slice, curves_table, split_curves
+from muonrepro.precond.table import table_t1
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def P():
+    return yaml.safe_load((ROOT / "config.yaml").read_text())["precond"]
+
+
+def _its(problem, method, counts, eps=1e-6, reached=None):
+    rows = []
+    for seed, per_k in enumerate(counts):
+        for k, n in per_k.items():
+            rows.append(dict(problem=problem, method=method, kappa=k, seed=seed, epsilon=eps, iterations=n,
+                             reached=True if reached is None else reached, setting="x", source="run"))
+    return pd.DataFrame(rows)
+
+
+def test_curves_table_round_trip(tmp_path):
+    """One sweep's curves -> one tidy parquet -> the same curves, each with only the columns it recorded."""
+    curves = {("muon_s1", 10, 0): pd.DataFrame({"iteration": [0, 1, 2], "error": [1.0, 0.5, 1e-17],
+                                                 "mode_1": [0.3, 0.2, 0.1], "scalar_diff": [0.0, 1e-18, 2e-18]}),
+              ("gd", 10000, 12): pd.DataFrame({"iteration": np.array([0, 10], dtype=np.int64), "error": [1.0, 0.9]})}
+    path = tmp_path / "mf_curves.parquet"
+    curves_table("mf_aligned", curves).to_parquet(path, index=False)
+    back = split_curves([pd.read_parquet(path)])
+    assert set(back) == {("mf_aligned", "muon_s1", 10, 0), ("mf_aligned", "gd", 10000, 12)}
+    for (m, k, s), df in curves.items():
+        pd.testing.assert_frame_equal(back[("mf_aligned", m, k, s)], df, check_dtype=False)
+        assert list(back[("mf_aligned", m, k, s)].columns) == list(df.columns)
+
+
+def test_config_slice(P):
+    sl = config_slice(P, "adam", problems=["mf"])
+    assert set(sl) == {"adam", "problems"} and set(sl["problems"]) == {"mf"}
+
+
+def test_kappa_free_ratio_and_verdict(P):
+    tab = {"iterations": _its("mf", "muon_s1", [{10: 50, 100: 60, 1000: 55}, {10: 50, 100: 50, 1000: 50}])}
+    row = checks.a2(tab, P, "small")
+    assert row.value == pytest.approx(60 / 50) and row.claim_id == "A2"
+    tab = {"iterations": _its("mf", "muon_s1", [{10: 50, 100: 100, 1000: 400}])}
+    row = checks.a2(tab, P, "small")
+    assert row.value == pytest.approx(8.0) and row.verdict == "not_supported"
+
+
+def test_unreached_run_fails_a_kappa_free_check(P):
+    tab = {"iterations": _its("icl", "muon_s1", [{10: 50, 100: 50}], eps=1e-10, reached=False)}
+    assert checks.a3(tab, P, "small").verdict == "not_supported"
+
+
+def test_gd_slope(P):
+    counts = [{10: 100, 100: 1000, 1000: 10000}]
+    row = checks.a4({"iterations": _its("mf", "gd", counts)}, P, "small")
+    assert row.value == pytest.approx(1.0)
+
+
+def test_missing_inputs_give_not_run(P):
+    empty = {"iterations": _its("mf", "muon_s1", [{1: 50}]), "curves": {}, "info": pd.DataFrame()}
+    for fn in (checks.a1, checks.a2, checks.a4, checks.a10, checks.a11, checks.a13, checks.a14):
+        row = fn(empty, P, "small")
+        assert row.verdict == "not_run" and row.evidence and math.isnan(row.value)
+
+
+def test_lemma_rows(P):
+    tab = {"lemma_scalar": pd.DataFrame([dict(q=0.5, bound=2.0, sup_ratio=1.9999, expect="bounded"),
+                                         dict(q=0.3, bound=1 / 0.7, sup_ratio=1e9, expect="unbounded")]),
+           "lemma_matrix": pd.DataFrame([dict(q=0.8, bound=5.0, max_ratio=4.5, violations=0, checked=10)])}
+    assert checks.a11(tab, P, "small").verdict == "supported"
+    assert checks.a10(tab, P, "small").value == pytest.approx(0.9)
+    tab["lemma_scalar"].loc[0, "sup_ratio"] = 1.5
+    assert checks.a11(tab, P, "small").verdict == "not_supported"
+
+
+def test_evaluate_gives_every_check_once(P):
+    PS = yaml.safe_load((ROOT / "config.yaml").read_text())["scales"]["small"]["precond"]
+    tab = {"iterations": _its("mf", "muon_s1", [{1: 5}]), "info": pd.DataFrame(columns=["problem"]), "curves": {}}
+    rows = checks.evaluate(tab, P, PS, "small")
+    ids = [r.claim_id for r in rows]
+    assert [i for i in ids if i.startswith("A") and i[1:].isdigit()] == [f"A{i}" for i in range(1, 16)]
+    assert "A8-R3" in ids and len(set(ids)) == len(ids)
+    assert all(r.verdict in VERDICTS and r.paper == "precond" for r in rows)
+
+
+def test_table_t1_cells():
+    df = pd.concat([_its("mf", "gd", [{10: 100, 100: 1000}, {10: 120, 100: 1100}]),
+                    _its("mf", "muon_s1", [{10: 50, 100: 50}])])
+    df.loc[(df.method == "gd") & (df.kappa == 100) & (df.seed == 1), "reached"] = False
+    t = table_t1(df, 10)
+    gd = t[t.method == "gd"].iloc[0]
+    assert gd["kappa=10"] == "110 [100-120]" and gd["kappa=100"].startswith(">= 1100")
+    assert np.isnan(gd.loglog_slope)
+    assert t[t.method == "muon_s1"].iloc[0].loglog_slope == pytest.approx(0.0, abs=1e-12)

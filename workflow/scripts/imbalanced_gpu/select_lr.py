@@ -1,0 +1,28 @@
+"""Rule imbalanced_gpu_select_lr: one (experiment, optimizer)'s lr, chosen on the validation split."""
+
+import sys
+
+import torch
+
+from muonrepro.imbalanced.gpu.select import select_lr, validation_view
+from muonrepro.imbalanced.gpu.train import run
+from muonrepro.optim.registry import shampoo_available
+from muonrepro.util.device import resolve_device
+from muonrepro.util.io import atomic_write_json
+
+sys.stderr = sys.stdout = open(snakemake.log[0], "w")
+torch.set_num_threads(snakemake.threads)
+opt, p = snakemake.wildcards.ig_opt, snakemake.params
+if opt == "shampoo" and not shampoo_available():
+    choice = {"lr": p.opt_cfg["lr"], "scores": {},
+              "skipped": "the optional package pytorch-optimizer is not installed (pip install 'muonrepro[shampoo]')"}
+else:
+    device = resolve_device(p.device)
+    data = None if not p.grid else validation_view(torch.load(snakemake.input.data, weights_only=False, mmap=True))
+    choice = select_lr(
+        p.grid, p.opt_cfg["lr"],
+        lambda lr: run(data, p.model, opt, {**p.opt_cfg, "lr": lr}, p.epochs, p.batch_size, 1, 0, device, p.decode,
+                       amp=p.amp, channels_last=p.channels_last),
+        **p.select_by)
+print(choice)
+atomic_write_json(choice, snakemake.output[0])

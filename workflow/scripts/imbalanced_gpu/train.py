@@ -1,0 +1,37 @@
+"""Rule imbalanced_gpu_train: one (experiment, optimizer, seed) run at the selected lr -> tidy per-group metrics."""
+
+import json
+import sys
+import time
+
+import pandas as pd
+import torch
+
+from muonrepro.imbalanced.gpu.loop import COLUMNS
+from muonrepro.imbalanced.gpu.train import run
+from muonrepro.util.device import resolve_device
+from muonrepro.util.io import atomic_write_json, atomic_write_parquet
+from muonrepro.util.meta import run_metadata
+
+sys.stderr = sys.stdout = open(snakemake.log[0], "w")
+torch.set_num_threads(snakemake.threads)
+wc, p = snakemake.wildcards, snakemake.params
+seed = int(wc.seed)
+device = resolve_device(p.device)
+choice = json.loads(open(snakemake.input.lr).read())
+opt_cfg = {**p.opt_cfg, "lr": choice["lr"]}
+meta = run_metadata({"model": p.model, "optimizer": wc.ig_opt, "opt_cfg": opt_cfg, "lr_selection": choice,
+                     "sizes": p.sizes}, seed=seed, device=str(device))
+if "skipped" in choice:
+    df = pd.DataFrame(columns=COLUMNS)
+    meta["skipped"] = choice["skipped"]
+    print(meta["skipped"])
+else:
+    t0 = time.perf_counter()
+    data = torch.load(snakemake.input.data, weights_only=False, mmap=True)  # mmap: CelebA at 128 px is ~10 GB
+    df = run(data, p.model, wc.ig_opt, opt_cfg, p.sizes["epochs"], p.batch_size, p.sizes["evals_per_epoch"], seed,
+             device, p.decode, checkpoint=p.checkpoint, amp=p.amp, channels_last=p.channels_last)
+    meta["train_seconds"] = time.perf_counter() - t0
+    meta["diverged"] = bool((df["metric"] == "diverged").any())
+atomic_write_parquet(df, snakemake.output.metrics)
+atomic_write_json(meta, snakemake.output.meta)
