@@ -13,19 +13,21 @@ its default) against ``orthogonalize(G, "ns5")`` in float32 (Muon's CPU default)
 from __future__ import annotations
 
 import torch
+from common import paired, ratio
 
 from muonrepro.optim import Muon
 from muonrepro.optim.orthogonalize import orthogonalize
-
-from common import paired, ratio
 
 MUON_KW = dict(lr=0.02, momentum=0.95, nesterov=True, weight_decay=0.0, ns_steps=5, adjust_lr_fn="original")
 
 
 def muon_shapes(cfg: dict) -> dict[str, list[tuple[int, int]]]:
     w = cfg["energy"]["width"]
-    return {f"{w}x784 (W1)": [(w, 784)], f"{w}x{w} (W2)": [(w, w)],
-            f"mlp3 hidden set ({w}x784 + 2x {w}x{w})": [(w, 784), (w, w), (w, w)]}
+    return {
+        f"{w}x784 (W1)": [(w, 784)],
+        f"{w}x{w} (W2)": [(w, w)],
+        f"mlp3 hidden set ({w}x784 + 2x {w}x{w})": [(w, 784), (w, w), (w, w)],
+    }
 
 
 def _params(shapes, device, seed=0):
@@ -48,22 +50,38 @@ def bench_muon_step(cfg: dict, *, repeats: int, device, steps_ours: int = 10, st
             def f():
                 for _ in range(k):
                     opt.step()
+
             return f
 
-        t = paired({"ours": run(ours, steps_ours), "torch": run(theirs, steps_torch)}, repeats=repeats, warmup=1,
-                   device=device)
-        for name, k in (("ours", steps_ours), ("torch", steps_torch)):      # per step
+        t = paired(
+            {"ours": run(ours, steps_ours), "torch": run(theirs, steps_torch)}, repeats=repeats, warmup=1, device=device
+        )
+        for name, k in (("ours", steps_ours), ("torch", steps_torch)):  # per step
             t[name].times = [v / k for v in t[name].times]
             t[name].cpu = [v / k for v in t[name].cpu]
-        r = ratio(t["torch"], t["ours"])                                   # speed-up of ours
-        rows.append({"params": label, "device": str(device), "ours_ms_min": 1e3 * t["ours"].min,
-                     "ours_ms_median": 1e3 * t["ours"].median, "torch_ms_min": 1e3 * t["torch"].min,
-                     "torch_ms_median": 1e3 * t["torch"].median, "speedup_median": r["median"],
-                     "speedup_min": r["min"], "speedup_of_min": r["of_min"],
-                     "ours_cpu_ms_min": 1e3 * t["ours"].cpu_min, "torch_cpu_ms_min": 1e3 * t["torch"].cpu_min,
-                     "speedup_cpu_of_min": r.get("cpu_of_min"), "speedup_cpu_median": r.get("cpu_median")})
-        print(f"  muon step {label} [{device}]: ours {rows[-1]['ours_ms_median']:.2f} ms, torch "
-              f"{rows[-1]['torch_ms_median']:.2f} ms, speed-up {r['median']:.1f}x", flush=True)
+        r = ratio(t["torch"], t["ours"])  # speed-up of ours
+        rows.append(
+            {
+                "params": label,
+                "device": str(device),
+                "ours_ms_min": 1e3 * t["ours"].min,
+                "ours_ms_median": 1e3 * t["ours"].median,
+                "torch_ms_min": 1e3 * t["torch"].min,
+                "torch_ms_median": 1e3 * t["torch"].median,
+                "speedup_median": r["median"],
+                "speedup_min": r["min"],
+                "speedup_of_min": r["of_min"],
+                "ours_cpu_ms_min": 1e3 * t["ours"].cpu_min,
+                "torch_cpu_ms_min": 1e3 * t["torch"].cpu_min,
+                "speedup_cpu_of_min": r.get("cpu_of_min"),
+                "speedup_cpu_median": r.get("cpu_median"),
+            }
+        )
+        print(
+            f"  muon step {label} [{device}]: ours {rows[-1]['ours_ms_median']:.2f} ms, torch "
+            f"{rows[-1]['torch_ms_median']:.2f} ms, speed-up {r['median']:.1f}x",
+            flush=True,
+        )
     return rows
 
 
@@ -78,19 +96,22 @@ def matmul_dtypes(*, repeats: int, device, inner: int = 50) -> dict:
         def f():
             for _ in range(inner):
                 a @ b
+
         return f
 
     t = paired({"f32": run(torch.float32), "bf16": run(torch.bfloat16)}, repeats=repeats, warmup=1, device=device)
     r = ratio(t["f32"], t["bf16"])
-    return {"f32_ms": 1e3 * t["f32"].min / inner, "bf16_ms": 1e3 * t["bf16"].min / inner,
-            "f32_over_bf16": r["of_min"]}
+    return {"f32_ms": 1e3 * t["f32"].min / inner, "bf16_ms": 1e3 * t["bf16"].min / inner, "f32_over_bf16": r["of_min"]}
 
 
 def polar_shapes(cfg: dict) -> list[tuple[str, tuple[int, int]]]:
     """(where it is used, shape) for the papers' matrices, read from config.yaml where present."""
     w = cfg["energy"]["width"]
-    out = [("energy: W1 of the MNIST MLPs", (w, 784)), ("energy: W2, W3", (w, w)),
-           ("energy: 10-way head (not on Muon; SpecGD-sized)", (10, w))]
+    out = [
+        ("energy: W1 of the MNIST MLPs", (w, 784)),
+        ("energy: W2, W3", (w, w)),
+        ("energy: 10-way head (not on Muon; SpecGD-sized)", (10, w)),
+    ]
     imb = cfg.get("imbalanced") or {}
     if "linear_ce" in imb:
         lc = imb["linear_ce"]
@@ -112,15 +133,20 @@ def polar_shapes(cfg: dict) -> list[tuple[str, tuple[int, int]]]:
             out.append((f"precond {name}: factor d x r", (sub["d"], sub["r"])))
             found = True
         elif isinstance(sub.get("d1"), int) and isinstance(sub.get("r"), int):
-            out += [(f"precond {name}: factors d1 x r, d2 x r", (sub["d1"], sub["r"])),
-                    (f"precond {name}: d2 x r", (sub["d2"], sub["r"]))]
+            out += [
+                (f"precond {name}: factors d1 x r, d2 x r", (sub["d1"], sub["r"])),
+                (f"precond {name}: d2 x r", (sub["d2"], sub["r"])),
+            ]
             found = True
         elif name == "icl" and isinstance(sub.get("d"), int):
             out.append((f"precond {name}: d x d weights", (sub["d"], sub["d"])))
             found = True
     if not found:
-        out += [("precond (no sizes in config.yaml): 50x50", (50, 50)),
-                ("precond: 100x100", (100, 100)), ("precond: 200x20", (200, 20))]
+        out += [
+            ("precond (no sizes in config.yaml): 50x50", (50, 50)),
+            ("precond: 100x100", (100, 100)),
+            ("precond: 200x20", (200, 20)),
+        ]
     seen, uniq = set(), []
     for label, s in out:
         if s not in seen:
@@ -137,21 +163,41 @@ def bench_polar(cfg: dict, *, repeats: int, device, inner: int = 5) -> list[dict
         def run(**kw):
             def f():
                 for _ in range(inner):
-                    orthogonalize(G, **kw)
+                    orthogonalize(G, **kw)  # noqa: B023 (timed at once)
+
             return f
 
-        t = paired({"svd_f64": run(method="svd"), "ns5_f32": run(method="ns5", dtype=torch.float32),
-                    "ns5_f64": run(method="ns5", dtype=torch.float64)}, repeats=repeats, warmup=1, device=device)
+        t = paired(
+            {
+                "svd_f64": run(method="svd"),
+                "ns5_f32": run(method="ns5", dtype=torch.float32),
+                "ns5_f64": run(method="ns5", dtype=torch.float64),
+            },
+            repeats=repeats,
+            warmup=1,
+            device=device,
+        )
         for v in t.values():
             v.times = [s / inner for s in v.times]
         r32, r64 = ratio(t["svd_f64"], t["ns5_f32"]), ratio(t["svd_f64"], t["ns5_f64"])
-        rows.append({"used_for": label, "shape": f"{shape[0]}x{shape[1]}",
-                     "svd_f64_ms": 1e3 * t["svd_f64"].median, "ns5_f32_ms": 1e3 * t["ns5_f32"].median,
-                     "ns5_f64_ms": 1e3 * t["ns5_f64"].median, "svd_over_ns5_f32": r32["median"],
-                     "svd_over_ns5_f64": r64["median"], "svd_f64_ms_min": 1e3 * t["svd_f64"].min,
-                     "ns5_f32_ms_min": 1e3 * t["ns5_f32"].min})
-        print(f"  polar {shape}: svd {rows[-1]['svd_f64_ms']:.3f} ms, ns5 f32 {rows[-1]['ns5_f32_ms']:.3f} ms "
-              f"-> svd/ns5 {r32['median']:.2f}", flush=True)
+        rows.append(
+            {
+                "used_for": label,
+                "shape": f"{shape[0]}x{shape[1]}",
+                "svd_f64_ms": 1e3 * t["svd_f64"].median,
+                "ns5_f32_ms": 1e3 * t["ns5_f32"].median,
+                "ns5_f64_ms": 1e3 * t["ns5_f64"].median,
+                "svd_over_ns5_f32": r32["median"],
+                "svd_over_ns5_f64": r64["median"],
+                "svd_f64_ms_min": 1e3 * t["svd_f64"].min,
+                "ns5_f32_ms_min": 1e3 * t["ns5_f32"].min,
+            }
+        )
+        print(
+            f"  polar {shape}: svd {rows[-1]['svd_f64_ms']:.3f} ms, ns5 f32 {rows[-1]['ns5_f32_ms']:.3f} ms "
+            f"-> svd/ns5 {r32['median']:.2f}",
+            flush=True,
+        )
     return rows
 
 
@@ -195,6 +241,7 @@ if __name__ == "__main__":  # the child process of bench_muon_no_bf16_units
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     cpu = torch.device("cpu")
-    rows = bench_muon_step(load_config(), repeats=a.repeats, device=cpu, steps_ours=2 if a.quick else 10,
-                           steps_torch=1)
-    Path(a.muon_json).write_text(json.dumps({"rows": rows, "matmul_dtypes": matmul_dtypes(repeats=a.repeats, device=cpu)}))
+    rows = bench_muon_step(load_config(), repeats=a.repeats, device=cpu, steps_ours=2 if a.quick else 10, steps_torch=1)
+    Path(a.muon_json).write_text(
+        json.dumps({"rows": rows, "matmul_dtypes": matmul_dtypes(repeats=a.repeats, device=cpu)})
+    )

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from common import REPO
 
-THEORY = re.compile(r"theory|sweep|linear_ce|precond")   # item 5: the theory / synthetic-sweep rules
+THEORY = re.compile(r"theory|sweep|linear_ce|precond")  # item 5: the theory / synthetic-sweep rules
 SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
 
 
@@ -38,10 +38,9 @@ def read_benchmarks(root: Path) -> list[dict]:
         if not rows:
             continue
         r = rows[-1]
-        parts = rel.with_suffix("").parts       # (paper, rule-ish, job) or (paper, job)
+        parts = rel.with_suffix("").parts  # (paper, rule-ish, job) or (paper, job)
         rule = "/".join(parts[:-1]) if len(parts) > 2 else "/".join(parts)
-        out.append({"rule": rule, "job": str(rel), "s": float(r["s"]),
-                    "cpu_s": float(r.get("cpu_time") or "nan")})
+        out.append({"rule": rule, "job": str(rel), "s": float(r["s"]), "cpu_s": float(r.get("cpu_time") or "nan")})
     return out
 
 
@@ -49,9 +48,16 @@ def per_rule(jobs: list[dict], key="s") -> list[dict]:
     g = defaultdict(list)
     for j in jobs:
         g[j["rule"]].append(j)
-    return [{"rule": rule, "jobs": len(js), "total_s": sum(j[key] for j in js),
-             "max_s": max(j[key] for j in js), "cpu_s": sum(j.get("cpu_s", float("nan")) for j in js)}
-            for rule, js in sorted(g.items(), key=lambda kv: -sum(j[key] for j in kv[1]))]
+    return [
+        {
+            "rule": rule,
+            "jobs": len(js),
+            "total_s": sum(j[key] for j in js),
+            "max_s": max(j[key] for j in js),
+            "cpu_s": sum(j.get("cpu_s", float("nan")) for j in js),
+        }
+        for rule, js in sorted(g.items(), key=lambda kv: -sum(j[key] for j in kv[1]))
+    ]
 
 
 _TS = re.compile(r"^\[(\w{3} \w{3} +\d+ \d\d:\d\d:\d\d \d{4})\]$")
@@ -82,8 +88,18 @@ def log_job_times(log: Path) -> list[dict]:
     return out
 
 
-_EXCLUDE_TOP = {"results", ".snakemake", "logs", "benchmarks", ".pytest_cache", ".hypothesis", "resources", ".git",
-                ".venv", "venv"}
+_EXCLUDE_TOP = {
+    "results",
+    ".snakemake",
+    "logs",
+    "benchmarks",
+    ".pytest_cache",
+    ".hypothesis",
+    "resources",
+    ".git",
+    ".venv",
+    "venv",
+}
 
 
 def _copy_checkout(dest: Path) -> None:
@@ -94,8 +110,14 @@ def _copy_checkout(dest: Path) -> None:
 
     def ignore(folder, names):
         top = Path(folder) == REPO
-        return [n for n in names if (top and n in _EXCLUDE_TOP) or n == "__pycache__" or n.endswith(".egg-info")
-                or (Path(folder).name == "bench" and n.startswith("results."))]
+        return [
+            n
+            for n in names
+            if (top and n in _EXCLUDE_TOP)
+            or n == "__pycache__"
+            or n.endswith(".egg-info")
+            or (Path(folder).name == "bench" and n.startswith("results."))
+        ]
 
     shutil.copytree(REPO, dest, ignore=ignore, symlinks=True)
     shared = REPO.parent / "shared"
@@ -106,8 +128,10 @@ def _copy_checkout(dest: Path) -> None:
 
 def _smk(workdir: Path, args: list[str], log: Path) -> tuple[int, float, str]:
     # the copy's own package first on the path (the venv has this checkout's src/ installed editable)
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(workdir / "src"),
-                                                                     os.environ.get("PYTHONPATH")]))}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(workdir / "src"), os.environ.get("PYTHONPATH")])),
+    }
     t0 = time.perf_counter()
     with open(log, "w") as fh:
         p = subprocess.run([SNAKEMAKE, *args], cwd=workdir, stdout=fh, stderr=subprocess.STDOUT, text=True, env=env)
@@ -119,8 +143,9 @@ def usable_papers(workdir: Path, papers: list[str], outdir: Path) -> tuple[list[
     """Papers whose DAG builds (dry run), each checked alone."""
     ok, why = [], {}
     for paper in papers:
-        rc, _, text = _smk(workdir, ["-n", "--cores", "all", "--config", f"papers=[{paper}]"],
-                           outdir / f"dryrun_{paper}.log")
+        rc, _, text = _smk(
+            workdir, ["-n", "--cores", "all", "--config", f"papers=[{paper}]"], outdir / f"dryrun_{paper}.log"
+        )
         if rc == 0:
             ok.append(paper)
         else:
@@ -145,8 +170,13 @@ def run_e2e(workdir: Path, papers: list[str], reruns: int = 3) -> dict:
     c0 = os.times()
     rc, dt, text = _smk(workdir, ["--cores", "all", *cfg], outdir / "run.log")
     c1 = os.times()
-    res.update(rc=rc, total_s=dt, load_before=load0, load_after=os.getloadavg(),
-               cpu_s=(c1.children_user - c0.children_user) + (c1.children_system - c0.children_system))
+    res.update(
+        rc=rc,
+        total_s=dt,
+        load_before=load0,
+        load_after=os.getloadavg(),
+        cpu_s=(c1.children_user - c0.children_user) + (c1.children_system - c0.children_system),
+    )
     m = re.search(r"(\d+) of (\d+) steps \(100%\) done", text)
     res["jobs"] = int(m.group(2)) if m else None
     if rc != 0:
@@ -158,9 +188,11 @@ def run_e2e(workdir: Path, papers: list[str], reruns: int = 3) -> dict:
     for i in range(reruns if rc == 0 else 0):
         rrc, rdt, rtext = _smk(workdir, ["--cores", "all", *cfg], outdir / f"rerun{i}.log")
         times.append(rdt)
-        planned.append(0 if "Nothing to be done" in rtext else
-                       int((re.search(r"^total\s+(\d+)", rtext, re.M) or [None, -1])[1]))
+        planned.append(
+            0 if "Nothing to be done" in rtext else int((re.search(r"^total\s+(\d+)", rtext, re.M) or [None, -1])[1])
+        )
     res.update(rerun_s=times, rerun_planned=planned)
-    print(f"  e2e: rc={rc}, {dt:.0f} s; no-change reruns {['%.1f' % t for t in times]} s, planned {planned}",
-          flush=True)
+    print(
+        f"  e2e: rc={rc}, {dt:.0f} s; no-change reruns {[f'{t:.1f}' for t in times]} s, planned {planned}", flush=True
+    )
     return res

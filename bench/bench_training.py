@@ -14,12 +14,11 @@ import io
 
 import torch
 import torch.nn.functional as F
+from common import paired, ratio
 
 from muonrepro.energy.runs import build_model
 from muonrepro.optim.registry import build_optimizer
 from muonrepro.training.loop import TrainSpec, train
-
-from common import paired, ratio
 
 
 def bare_loop(model, optimizers, x, y, batch_size: int, seed: int, epochs: int = 1) -> None:
@@ -29,7 +28,7 @@ def bare_loop(model, optimizers, x, y, batch_size: int, seed: int, epochs: int =
     for _ in range(epochs):
         perm = torch.randperm(n, generator=gen).to(x.device)
         for i in range(0, n, batch_size):
-            idx = perm[i:i + batch_size]
+            idx = perm[i : i + batch_size]
             loss = F.cross_entropy(model(x[idx]), y[idx])
             for o in optimizers:
                 o.zero_grad(set_to_none=True)
@@ -50,11 +49,19 @@ def bench_training(cfg: dict, data, *, depths, repeats: int, device, n_train: in
     rows = []
     for depth in depths:
         for opt, opt_cfg in E["optimizers"].items():
+
             def ours(xx=x, yy=y, depth=depth, opt=opt, opt_cfg=opt_cfg):
                 model, optim = _fresh(depth, E["width"], E["bias"], opt, opt_cfg, device, seed)
-                with contextlib.redirect_stderr(io.StringIO()):        # the pipeline's tqdm bar goes to a log
-                    train(model, optim, xx, yy, xt, yt,
-                          TrainSpec(epochs=1, batch_size=E["batch_size"], seed=seed, log_every=0, desc="bench"))
+                with contextlib.redirect_stderr(io.StringIO()):  # the pipeline's tqdm bar goes to a log
+                    train(
+                        model,
+                        optim,
+                        xx,
+                        yy,
+                        xt,
+                        yt,
+                        TrainSpec(epochs=1, batch_size=E["batch_size"], seed=seed, log_every=0, desc="bench"),
+                    )
 
             def bare(xx=x, yy=y, depth=depth, opt=opt, opt_cfg=opt_cfg):
                 model, optim = _fresh(depth, E["width"], E["bias"], opt, opt_cfg, device, seed)
@@ -66,16 +73,29 @@ def bench_training(cfg: dict, data, *, depths, repeats: int, device, n_train: in
             ours(x[:warm], y[:warm])
             bare(x[:warm], y[:warm])
             t = paired({"bare": bare, "ours": ours}, repeats=repeats, warmup=0, device=device)
-            r = ratio(t["bare"], t["ours"])          # ours throughput / bare throughput = t_bare / t_ours
-            rows.append({
-                "arch": f"mlp{depth}", "optimizer": opt, "n_train": len(x), "batch_size": E["batch_size"],
-                "bare_samples_s_median": len(x) / t["bare"].median, "ours_samples_s_median": len(x) / t["ours"].median,
-                "bare_s": t["bare"].times, "ours_s": t["ours"].times,
-                "ratio_median": r["median"], "ratio_min": r["min"], "ratio_of_min": r["of_min"],
-                "bare_cpu_s": t["bare"].cpu, "ours_cpu_s": t["ours"].cpu,
-                "ratio_cpu_of_min": r.get("cpu_of_min"), "ratio_cpu_median": r.get("cpu_median"),
-            })
-            print(f"  train mlp{depth} {opt}: ours/bare throughput {r['median']:.3f} (cpu {r.get('cpu_of_min', 0):.3f}) "
-                  f"(bare {rows[-1]['bare_samples_s_median']:.0f}/s, ours {rows[-1]['ours_samples_s_median']:.0f}/s)",
-                  flush=True)
+            r = ratio(t["bare"], t["ours"])  # ours throughput / bare throughput = t_bare / t_ours
+            rows.append(
+                {
+                    "arch": f"mlp{depth}",
+                    "optimizer": opt,
+                    "n_train": len(x),
+                    "batch_size": E["batch_size"],
+                    "bare_samples_s_median": len(x) / t["bare"].median,
+                    "ours_samples_s_median": len(x) / t["ours"].median,
+                    "bare_s": t["bare"].times,
+                    "ours_s": t["ours"].times,
+                    "ratio_median": r["median"],
+                    "ratio_min": r["min"],
+                    "ratio_of_min": r["of_min"],
+                    "bare_cpu_s": t["bare"].cpu,
+                    "ours_cpu_s": t["ours"].cpu,
+                    "ratio_cpu_of_min": r.get("cpu_of_min"),
+                    "ratio_cpu_median": r.get("cpu_median"),
+                }
+            )
+            print(
+                f"  train mlp{depth} {opt}: ours/bare throughput {r['median']:.3f} (cpu {r.get('cpu_of_min', 0):.3f}) "
+                f"(bare {rows[-1]['bare_samples_s_median']:.0f}/s, ours {rows[-1]['ours_samples_s_median']:.0f}/s)",
+                flush=True,
+            )
     return rows

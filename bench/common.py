@@ -27,6 +27,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 # ------------------------------------------------------------------------------------------ timing
 
+
 def sync(device) -> None:
     if torch.device(device).type == "cuda":
         torch.cuda.synchronize()
@@ -34,8 +35,8 @@ def sync(device) -> None:
 
 @dataclass
 class Timing:
-    times: list[float] = field(default_factory=list)      # wall seconds
-    cpu: list[float] = field(default_factory=list)        # process CPU seconds (all threads)
+    times: list[float] = field(default_factory=list)  # wall seconds
+    cpu: list[float] = field(default_factory=list)  # process CPU seconds (all threads)
 
     @property
     def cpu_min(self) -> float:
@@ -63,7 +64,7 @@ def paired(candidates: dict, repeats: int, warmup: int = 1, device="cpu") -> dic
             sync(device)
     out = {name: Timing() for name in names}
     for r in range(repeats):
-        for name in (names if r % 2 == 0 else names[::-1]):
+        for name in names if r % 2 == 0 else names[::-1]:
             sync(device)
             c0, t0 = time.process_time(), time.perf_counter()
             got = candidates[name]()
@@ -87,6 +88,7 @@ def ratio(num: Timing, den: Timing) -> dict:
 
 # ------------------------------------------------------------------------------------------ facts
 
+
 def cpu_model() -> str:
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -100,7 +102,9 @@ def cpu_model() -> str:
 def bf16_hardware() -> str:
     """CPU features that make bfloat16 matmuls fast (they decide item 3 on CPU)."""
     try:
-        flags = next(line for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("flags")).split()
+        flags = next(
+            line for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("flags")
+        ).split()
     except (OSError, StopIteration):
         return "unknown"
     have = [f for f in ("avx512_bf16", "amx_bf16", "amx_tile") if f in flags]
@@ -110,8 +114,11 @@ def bf16_hardware() -> str:
 def machine_facts(threads: int) -> dict:
     mem = "unknown"
     try:
-        kb = int(next(line for line in Path("/proc/meminfo").read_text().splitlines()
-                      if line.startswith("MemTotal")).split()[1])
+        kb = int(
+            next(
+                line for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")
+            ).split()[1]
+        )
         mem = f"{kb / 2**20:.1f} GiB"
     except (OSError, StopIteration, ValueError):
         pass
@@ -121,14 +128,22 @@ def machine_facts(threads: int) -> dict:
     except OSError:
         load = "unknown"
     return {
-        "cpu": cpu_model(), "cores": os.cpu_count(), "memory": mem, "gpu": gpu, "bf16_hardware": bf16_hardware(),
-        "torch_threads": threads, "python": platform.python_version(), "platform": platform.platform(),
-        "git_commit": git_commit(REPO), "load_average_at_start": load,
+        "cpu": cpu_model(),
+        "cores": os.cpu_count(),
+        "memory": mem,
+        "gpu": gpu,
+        "bf16_hardware": bf16_hardware(),
+        "torch_threads": threads,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "git_commit": git_commit(REPO),
+        "load_average_at_start": load,
         "versions": package_versions(),
     }
 
 
 # ------------------------------------------------------------------------------------------ config / data
+
 
 def load_config(path: Path | None = None) -> dict:
     return yaml.safe_load(open(path or REPO / "config.yaml"))

@@ -23,14 +23,17 @@ def test_default_config_is_valid(config):
     validate(copy.deepcopy(config), SCHEMA)
 
 
-@pytest.mark.parametrize("mutate, key", [
-    (lambda c: c["energy"].update(widht=3), "widht"),
-    (lambda c: c.update(scale="huge"), "huge"),
-    (lambda c: c["energy"]["optimizers"]["sgd"].update(lr=-1), "lr"),
-    (lambda c: c["scales"]["small"]["energy"].update(seeds=[]), "seeds"),
-    (lambda c: c["energy"]["estimator"].update(sigma_delta="kfac"), "kfac"),
-    (lambda c: c.update(papers=["energy", "nope"]), "nope"),
-])
+@pytest.mark.parametrize(
+    "mutate, key",
+    [
+        (lambda c: c["energy"].update(widht=3), "widht"),
+        (lambda c: c.update(scale="huge"), "huge"),
+        (lambda c: c["energy"]["optimizers"]["sgd"].update(lr=-1), "lr"),
+        (lambda c: c["scales"]["small"]["energy"].update(seeds=[]), "seeds"),
+        (lambda c: c["energy"]["estimator"].update(sigma_delta="kfac"), "kfac"),
+        (lambda c: c.update(papers=["energy", "nope"]), "nope"),
+    ],
+)
 def test_bad_config_fails_naming_the_key(config, mutate, key):
     mutate(config)
     with pytest.raises(WorkflowError) as e:
@@ -40,10 +43,12 @@ def test_bad_config_fails_naming_the_key(config, mutate, key):
 
 def _set(path, value):
     """Mutation that sets config[path[0]][path[1]]... = value (creating nothing: the parents exist)."""
+
     def mutate(c):
         for k in path[:-1]:
             c = c[k]
         c[path[-1]] = value
+
     return mutate
 
 
@@ -128,9 +133,24 @@ def test_a_bad_config_fails_before_any_job(tmp_path):
 
     bad = tmp_path / "bad.yaml"
     bad.write_text("scales:\n  small:\n    energy:\n      n_train: 50\n")
-    res = subprocess.run([sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "--directory",
-                          str(tmp_path), "--cores", "1", "--configfile", str(bad)],
-                         capture_output=True, text=True, timeout=300)
+    res = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "snakemake",
+            "-s",
+            str(ROOT / "Snakefile"),
+            "--directory",
+            str(tmp_path),
+            "--cores",
+            "1",
+            "--configfile",
+            str(bad),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     out = res.stdout + res.stderr
     assert res.returncode != 0 and "['scales']['small']['energy']['n_train']" in out, out[-2000:]
     assert not (tmp_path / "results").exists()
@@ -151,5 +171,12 @@ def test_conda_env_lists_the_pyproject_dependencies():
         conda = _names(d for d in deps if isinstance(d, str)) - {"python", "pip"}
         assert conda == _names(project["dependencies"]), env.name
         (pip,) = [d["pip"] for d in deps if isinstance(d, dict)]
-        extras = {e for line in pip if line.startswith("-e") for e in re.findall(r"\[(.*)\]", line.split("#")[0])[0].split(",")}
-        assert extras == set(project["optional-dependencies"]) - {"test", "slurm"}, env.name  # what the workflow imports
+        extras = {
+            e
+            for line in pip
+            if line.startswith("-e")
+            for e in re.findall(r"\[(.*)\]", line.split("#")[0])[0].split(",")
+        }
+        assert extras == set(project["optional-dependencies"]) - {"test", "slurm"}, (
+            env.name
+        )  # what the workflow imports

@@ -31,5 +31,5 @@ def test_corrupt_file_fails_on_md5(tmp_path):
 def test_real_mnist_through_torchvision(tmp_path):
     d = prepare_mnist(SHARED, tmp_path)
     assert tuple(d["train_x"].shape) == (60000, 784) and tuple(d["test_x"].shape) == (10000, 784)
-    assert d["train_y"].bincount().tolist()[:3] == [5923, 6742, 5958]   # canonical class counts
+    assert d["train_y"].bincount().tolist()[:3] == [5923, 6742, 5958]  # canonical class counts
     assert int(d["train_x"].max()) == 255

@@ -9,8 +9,18 @@ def _gini(values, energy=None, diverged=()):
     rows = []
     for (arch, mat, opt, seed), g in values.items():
         e = (energy or {}).get((arch, opt), 1.0)
-        rows.append(dict(arch=arch, matrix=mat, optimizer=opt, seed=seed, gini=g, cumulative_energy=e,
-                         direct_energy=e, diverged=(arch, opt, seed) in diverged))
+        rows.append(
+            dict(
+                arch=arch,
+                matrix=mat,
+                optimizer=opt,
+                seed=seed,
+                gini=g,
+                cumulative_energy=e,
+                direct_energy=e,
+                diverged=(arch, opt, seed) in diverged,
+            )
+        )
     return pd.DataFrame(rows)
 
 
@@ -28,15 +38,21 @@ def test_gini_claim_needs_every_matrix():
 def test_gini_claim_averages_seeds_and_skips_diverged():
     vals = {("mlp1", "W1", "muon", s): g for s, g in [(0, 0.5), (1, 0.9)]}
     vals.update({("mlp1", "W1", "sgd", s): 0.6 for s in (0, 1)})
-    assert gini_claim(_gini(vals), "paper", "o").verdict == "not_supported"      # mean 0.7 > 0.6
-    c = gini_claim(_gini(vals, diverged={("mlp1", "muon", 1)}), "paper", "o")    # diverged seed dropped
+    assert gini_claim(_gini(vals), "paper", "o").verdict == "not_supported"  # mean 0.7 > 0.6
+    c = gini_claim(_gini(vals, diverged={("mlp1", "muon", 1)}), "paper", "o")  # diverged seed dropped
     assert c.verdict == "supported"
 
 
 def test_energy_claim_two_of_three():
     vals = {(a, "W1", o, 0): 0.5 for a in ("mlp1", "mlp2", "mlp3") for o in ("sgd", "muon")}
-    energy = {("mlp1", "muon"): 1.0, ("mlp1", "sgd"): 2.0, ("mlp2", "muon"): 1.0, ("mlp2", "sgd"): 2.0,
-              ("mlp3", "muon"): 3.0, ("mlp3", "sgd"): 2.0}
+    energy = {
+        ("mlp1", "muon"): 1.0,
+        ("mlp1", "sgd"): 2.0,
+        ("mlp2", "muon"): 1.0,
+        ("mlp2", "sgd"): 2.0,
+        ("mlp3", "muon"): 3.0,
+        ("mlp3", "sgd"): 2.0,
+    }
     c = energy_claim(_gini(vals, energy), "small", "o")
     assert c.value == "2/3" and c.verdict == "supported"
     energy[("mlp2", "muon")] = 5.0
@@ -57,8 +73,12 @@ def test_tail_claim():
 
 
 def test_accuracy_claim_flags_divergence():
-    acc = pd.DataFrame([dict(arch="mlp1", optimizer="sgd", seed=0, epoch=1, test_acc=0.99, diverged=False),
-                        dict(arch="mlp1", optimizer="muon", seed=0, epoch=1, test_acc=float("nan"), diverged=True)])
+    acc = pd.DataFrame(
+        [
+            dict(arch="mlp1", optimizer="sgd", seed=0, epoch=1, test_acc=0.99, diverged=False),
+            dict(arch="mlp1", optimizer="muon", seed=0, epoch=1, test_acc=float("nan"), diverged=True),
+        ]
+    )
     c = accuracy_claim(acc, "small", 0.9)
     assert c.verdict == "not_supported" and "diverged runs: mlp1/muon/s0" in c.evidence
     assert accuracy_claim(acc.iloc[:1], "small", 0.9).verdict == "supported"

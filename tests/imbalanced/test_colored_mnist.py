@@ -6,7 +6,15 @@ import pytest
 import torch
 
 from muonrepro.data.colored_mnist import (
-    DEFAULT_PALETTE, MEAN, STD, assign_colors, build_colored_mnist, colorize, group_counts, group_ids, is_majority,
+    DEFAULT_PALETTE,
+    MEAN,
+    STD,
+    assign_colors,
+    build_colored_mnist,
+    colorize,
+    group_counts,
+    group_ids,
+    is_majority,
 )
 
 MNIST_ROOT = Path(__file__).resolve().parents[3] / "shared" / "data" / "mnist"
@@ -14,10 +22,12 @@ MNIST_ROOT = Path(__file__).resolve().parents[3] / "shared" / "data" / "mnist"
 
 def fake_mnist(n_train=30000, n_test=5000, seed=0):
     g = torch.Generator().manual_seed(seed)
-    return {"train_x": torch.randint(0, 256, (n_train, 784), generator=g, dtype=torch.uint8),
-            "train_y": torch.randint(0, 10, (n_train,), generator=g),
-            "test_x": torch.randint(0, 256, (n_test, 784), generator=g, dtype=torch.uint8),
-            "test_y": torch.randint(0, 10, (n_test,), generator=g)}
+    return {
+        "train_x": torch.randint(0, 256, (n_train, 784), generator=g, dtype=torch.uint8),
+        "train_y": torch.randint(0, 10, (n_train,), generator=g),
+        "test_x": torch.randint(0, 256, (n_test, 784), generator=g, dtype=torch.uint8),
+        "test_y": torch.randint(0, 10, (n_test,), generator=g),
+    }
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +39,7 @@ def test_training_correlation_and_minority_colours(data):
     y, c = data["train_y"], data["train_color"]
     frac = is_majority(y, c).float().mean().item()
     n = len(y)
-    assert abs(frac - 0.99) < 4 * (0.99 * 0.01 / n) ** 0.5   # binomial, 4 sigma
+    assert abs(frac - 0.99) < 4 * (0.99 * 0.01 / n) ** 0.5  # binomial, 4 sigma
     counts = group_counts(y, c)
     assert counts.sum().item() == n
 
@@ -42,7 +52,7 @@ def test_minority_colours_are_uniform_over_the_other_nine():
     share = counts / counts.sum(1, keepdim=True)
     assert torch.allclose(torch.diagonal(share), torch.full((10,), 0.5), atol=0.015)
     off = share[~torch.eye(10, dtype=torch.bool)]
-    assert (off - 0.5 / 9).abs().max() < 0.008                         # ~5 binomial sigma per cell
+    assert (off - 0.5 / 9).abs().max() < 0.008  # ~5 binomial sigma per cell
 
 
 def test_assign_colors_extremes():
@@ -80,7 +90,10 @@ def test_train_and_val_are_disjoint():
     m["train_x"][:, 0] = (torch.arange(3000) % 256).to(torch.uint8)
     m["train_x"][:, 1] = (torch.arange(3000) // 256).to(torch.uint8)
     d = build_colored_mnist(m, 2000, 1000, 50, 0.99, 0)
-    key = lambda x: set((x[:, 0].long() + 256 * x[:, 1].long()).tolist())
+
+    def key(x):
+        return set((x[:, 0].long() + 256 * x[:, 1].long()).tolist())
+
     assert not key(d["train_x"]) & key(d["val_x"])
 
 

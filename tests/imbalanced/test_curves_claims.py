@@ -4,9 +4,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from muonrepro.ledger import VERDICTS
 from muonrepro.imbalanced.claims import build_claims, learning_time
 from muonrepro.imbalanced.curves import CURVE_COLUMNS, early_auc, merge_curves, select_linear_ce
+from muonrepro.ledger import VERDICTS
 
 CFG = {"early_fraction": 0.25, "seed_fraction": 0.667, "claim_depth": 2, "learn_threshold": 0.9, "depths": [2, 4]}
 
@@ -19,7 +19,7 @@ def test_early_auc():
 
 def test_learning_time():
     s = np.arange(10)
-    v = np.array([0, .1, .5, .8, .95, 1.0, 1.0, .9, .9, .9])
+    v = np.array([0, 0.1, 0.5, 0.8, 0.95, 1.0, 1.0, 0.9, 0.9, 0.9])
     assert learning_time(s, v, 0.9) == 4
 
 
@@ -33,8 +33,10 @@ def lin_rows(opt, lr, seed, peak):
 
 
 def test_select_linear_ce_takes_the_best_peak_per_rule():
-    df = pd.concat([lin_rows("specgd", lr, s, peak) for lr, peak in ((0.1, 0.5), (0.2, 0.7)) for s in range(3)]
-                   + [lin_rows("ngd", lr, s, peak) for lr, peak in ((0.1, 0.6), (0.2, 0.4)) for s in range(3)])
+    df = pd.concat(
+        [lin_rows("specgd", lr, s, peak) for lr, peak in ((0.1, 0.5), (0.2, 0.7)) for s in range(3)]
+        + [lin_rows("ngd", lr, s, peak) for lr, peak in ((0.1, 0.6), (0.2, 0.4)) for s in range(3)]
+    )
     cur, sel = select_linear_ce(df)
     chosen = sel.set_index(["optimizer", "group"])["lr"]
     assert chosen[("specgd", "balanced")] == 0.2 and chosen[("ngd", "worst_class")] == 0.1
@@ -49,10 +51,16 @@ def cm_rows(exp, opt, seed, lr, minority, majority, metric="test_acc"):
 
 
 def synthetic_inputs():
-    checks = pd.DataFrame([("C1:lemma:abs", 1e-16, 0.0, 1e-10, True), ("C2:prop1_max_abs(x):le", 5e-4, 0, 1e-3, True),
-                           ("C9:before_saturation/eta:le", 0.1, 0, 3, True), ("C9:whole/eta:info", 10, 0, 0, True),
-                           ("C10:random_means:gt", 5, 10, 0, False)],
-                          columns=["check", "value", "reference", "tolerance", "passed"])
+    checks = pd.DataFrame(
+        [
+            ("C1:lemma:abs", 1e-16, 0.0, 1e-10, True),
+            ("C2:prop1_max_abs(x):le", 5e-4, 0, 1e-3, True),
+            ("C9:before_saturation/eta:le", 0.1, 0, 3, True),
+            ("C9:whole/eta:info", 10, 0, 0, True),
+            ("C10:random_means:gt", 5, 10, 0, False),
+        ],
+        columns=["check", "value", "reference", "tolerance", "passed"],
+    )
     traj = pd.DataFrame([("fig2", "gd", 0, 0, "alpha", "c1", 0.0)], columns=CURVE_COLUMNS)
     lin = [pd.concat([lin_rows("specgd", 0.1, s, 0.6), lin_rows("ngd", 0.1, s, 0.5)]) for s in range(3)]
     fast, slow = np.linspace(0, 0.8, 20), np.linspace(0, 0.8, 20) ** 3
@@ -74,12 +82,12 @@ def test_claims_ledger_on_synthetic_inputs():
     assert list(rows) == [f"C{i}" for i in range(1, 13)] + ["C17"]
     assert all(r.verdict in VERDICTS and r.paper == "imbalanced" for r in rows.values())
     assert rows["C1"].verdict == "supported" and rows["C2"].verdict == "supported"
-    assert rows["C9"].verdict == "supported"                 # the info row does not decide
-    assert rows["C10"].verdict == "not_supported"            # a failed check row decides
-    assert rows["C3"].verdict == "not_run"                   # no rows for claim 3
+    assert rows["C9"].verdict == "supported"  # the info row does not decide
+    assert rows["C10"].verdict == "not_supported"  # a failed check row decides
+    assert rows["C3"].verdict == "not_run"  # no rows for claim 3
     assert rows["C11"].verdict == "supported" and rows["C11"].value.startswith("+0.1")
     assert rows["C12"].verdict == "supported" and rows["C12"].value == 1.0
-    assert rows["C17"].verdict == "not_supported" and rows["C17"].value == 0.0   # equal gaps are not smaller
+    assert rows["C17"].verdict == "not_supported" and rows["C17"].value == 0.0  # equal gaps are not smaller
 
 
 def test_claims_without_experiment_curves_are_not_run():

@@ -5,7 +5,11 @@ import pytest
 import torch
 
 from muonrepro.imbalanced.linear_ce import (
-    ce_gradient, class_accuracies, eval_steps, make_problem, run_linear_ce,
+    ce_gradient,
+    class_accuracies,
+    eval_steps,
+    make_problem,
+    run_linear_ce,
 )
 
 
@@ -15,7 +19,7 @@ def test_problem_is_seeded_and_test_set_is_balanced():
     assert torch.equal(a.x, b.x) and torch.equal(a.y, b.y)
     assert torch.bincount(a.y_test).tolist() == [20] * 5
     counts = torch.bincount(a.y, minlength=5).numpy()
-    assert counts[0] > counts[-1]                            # p_c ~ 1/c
+    assert counts[0] > counts[-1]  # p_c ~ 1/c
     with pytest.raises(ValueError, match="multiple"):
         make_problem(30, 5, 2.0, 1.0, 400, 101, 0)
 
@@ -40,11 +44,21 @@ def test_eval_steps():
 
 
 def test_tiny_run_is_tidy():
-    df = run_linear_ce(d=20, k=4, mu=2.0, sigma_x=1.0, n_train=200, n_test=40, steps=30, n_eval=8,
-                       lr_grid={"gd": [0.5], "specgd": [0.01, 0.03]}, seed=0)
+    df = run_linear_ce(
+        d=20,
+        k=4,
+        mu=2.0,
+        sigma_x=1.0,
+        n_train=200,
+        n_test=40,
+        steps=30,
+        n_eval=8,
+        lr_grid={"gd": [0.5], "specgd": [0.01, 0.03]},
+        seed=0,
+    )
     assert list(df.columns) == ["experiment", "optimizer", "seed", "lr", "step", "metric", "group", "value"]
     assert set(df["group"]) == {"balanced", "worst_class", "majority_class", "minority_class"}
     assert df.groupby(["optimizer", "lr"]).ngroups == 3
     assert df["value"].between(0, 1).all()
     start = df[(df["step"] == 0) & (df["group"] == "balanced")]["value"]
-    assert np.allclose(start, 1 / 4)                         # W = 0 predicts class 0 everywhere
+    assert np.allclose(start, 1 / 4)  # W = 0 predicts class 0 everywhere

@@ -11,19 +11,32 @@ import pytest
 import torch
 import yaml
 
-from muonrepro.ledger import COLUMNS, read_claims
 from muonrepro.imbalanced import stages
 from muonrepro.imbalanced.gpu.status import data_status
+from muonrepro.ledger import COLUMNS, read_claims
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = yaml.safe_load((ROOT / "config.yaml").read_text())
-I = CONFIG["imbalanced"]
+I = CONFIG["imbalanced"]  # noqa: E741 (the paper's config block, as in the rules)
 SIZES = {
-    "theory": {"sweep_cases": 40, "outside_cases": 20, "ngf_cases": 8, "t_grid": 40, "ngf_substeps": 2,
-               "accuracy_t_points": 5},
+    "theory": {
+        "sweep_cases": 40,
+        "outside_cases": 20,
+        "ngf_cases": 8,
+        "t_grid": 40,
+        "ngf_substeps": 2,
+        "accuracy_t_points": 5,
+    },
     "linear_ce": {"n_train": 300, "n_test": 100, "steps": 40, "n_eval": 6},
-    "cmnist": {"n_train": 300, "n_val": 100, "n_test": 200, "width": 16, "epochs": 1, "eval_every": 2,
-               "lr_grid": {"muon": [0.01, 0.02]}},
+    "cmnist": {
+        "n_train": 300,
+        "n_val": 100,
+        "n_test": 200,
+        "width": 16,
+        "epochs": 1,
+        "eval_every": 2,
+        "lr_grid": {"muon": [0.01, 0.02]},
+    },
 }
 FIGURES = ["fig2_trajectories", "loss_gaps", "depth", "dm_accuracy", "fig4_linear_ce", "cmnist_groups", "fig6_depth"]
 
@@ -31,8 +44,17 @@ FIGURES = ["fig2_trajectories", "loss_gaps", "depth", "dm_accuracy", "fig4_linea
 @pytest.fixture(scope="module")
 def results(tmp_path_factory):
     r = tmp_path_factory.mktemp("results")
-    theory = {k: r / f"{k}.{ext}" for k, ext in (("checks", "csv"), ("depth", "csv"), ("trajectories", "parquet"),
-                                                   ("paths", "parquet"), ("sweep", "parquet"), ("meta", "json"))}
+    theory = {
+        k: r / f"{k}.{ext}"
+        for k, ext in (
+            ("checks", "csv"),
+            ("depth", "csv"),
+            ("trajectories", "parquet"),
+            ("paths", "parquet"),
+            ("sweep", "parquet"),
+            ("meta", "json"),
+        )
+    }
     stages.theory_stage(copy.deepcopy(I["theory"]), SIZES["theory"], theory)
     lin = []
     for seed in (0, 1, 2):
@@ -51,15 +73,28 @@ def results(tmp_path_factory):
             out = {"curves": r / f"cm_L{L}_{opt}.parquet", "meta": r / f"cm_L{L}_{opt}.json"}
             stages.cmnist_train_stage(str(r / "cmnist.pt"), I["cmnist"], SIZES["cmnist"], L, opt, 0, "cpu", out)
             cm.append(str(out["curves"]))
-    stages.curves_stage(str(theory["trajectories"]), lin, cm, I["claims"]["early_fraction"],
-                          {"curves": r / "curves.parquet", "selection": r / "lr_selection.csv"})
+    stages.curves_stage(
+        str(theory["trajectories"]),
+        lin,
+        cm,
+        I["claims"]["early_fraction"],
+        {"curves": r / "curves.parquet", "selection": r / "lr_selection.csv"},
+    )
     ig = CONFIG["imbalanced_gpu"]
-    status = {e: data_status(e, {**ig["data"], **{k: str(r / "absent") for k in ig["data"] if k.endswith(("_root", "_dir"))}})
-              for e in ig["experiments"]}
+    status = {
+        e: data_status(e, {**ig["data"], **{k: str(r / "absent") for k in ig["data"] if k.endswith(("_root", "_dir"))}})
+        for e in ig["experiments"]
+    }
     (r / "data_status.json").write_text(json.dumps(status))
     gpu = {"status": r / "data_status.json", "metrics": [], "skipped": [], "cfg": ig["claims"], "model_notes": {}}
-    stages.claims_stage(str(theory["checks"]), str(r / "curves.parquet"),
-                        {**I["claims"], "depths": I["cmnist"]["depths"]}, "small", gpu, r / "claims.csv")
+    stages.claims_stage(
+        str(theory["checks"]),
+        str(r / "curves.parquet"),
+        {**I["claims"], "depths": I["cmnist"]["depths"]},
+        "small",
+        gpu,
+        r / "claims.csv",
+    )
     return r
 
 
@@ -83,8 +118,15 @@ def test_contract_files(results):
 def test_ledger_rows(results):
     claims = read_claims(results / "claims.csv")
     assert list(claims.columns) == COLUMNS
-    assert claims["claim_id"].tolist() == [f"C{i}" for i in range(1, 13)] + ["C17", "C13", "C13-cifar100", "C14", "C15a",
-                                                                             "C15b", "C16"]
+    assert claims["claim_id"].tolist() == [f"C{i}" for i in range(1, 13)] + [
+        "C17",
+        "C13",
+        "C13-cifar100",
+        "C14",
+        "C15a",
+        "C15b",
+        "C16",
+    ]
     assert (claims["paper"] == "imbalanced").all() and (claims["scale"] == "small").all()
     # claims 1-4 are exact identities of the code's own closed forms: a failure here is a bug
     assert (claims.set_index("claim_id").loc[["C1", "C2", "C3", "C4"], "verdict"] == "supported").all()
@@ -96,15 +138,30 @@ def test_figure_notebook_runs(results, tmp_path):
 
     nb = jupytext.read(ROOT / "workflow" / "notebooks" / "imbalanced_figures.py")
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    inputs = {k: str(results / f) for k, f in (("checks", "checks.csv"), ("depth", "depth.csv"),
-                                               ("paths", "paths.parquet"), ("sweep", "sweep.parquet"),
-                                               ("curves", "curves.parquet"), ("selection", "lr_selection.csv"))}
+    inputs = {
+        k: str(results / f)
+        for k, f in (
+            ("checks", "checks.csv"),
+            ("depth", "depth.csv"),
+            ("paths", "paths.parquet"),
+            ("sweep", "sweep.parquet"),
+            ("curves", "curves.parquet"),
+            ("selection", "lr_selection.csv"),
+        )
+    }
     outputs = {n: str(tmp_path / f"{n}.png") for n in FIGURES}
-    params = {"inputs": inputs, "outputs": outputs, "scale": "small", "theory": I["theory"],
-              "linear_ce": {k: v for k, v in I["linear_ce"].items() if k != "lr_grid"},
-              "cmnist": {k: I["cmnist"][k] for k in ("correlation", "depths", "batch_size")},
-              "cmnist_sizes": SIZES["cmnist"], "claims": I["claims"]}
-    papermill.execute_notebook(nb, str(tmp_path / "out.ipynb"), parameters=params, kernel_name="python3",
-                               progress_bar=False)
+    params = {
+        "inputs": inputs,
+        "outputs": outputs,
+        "scale": "small",
+        "theory": I["theory"],
+        "linear_ce": {k: v for k, v in I["linear_ce"].items() if k != "lr_grid"},
+        "cmnist": {k: I["cmnist"][k] for k in ("correlation", "depths", "batch_size")},
+        "cmnist_sizes": SIZES["cmnist"],
+        "claims": I["claims"],
+    }
+    papermill.execute_notebook(
+        nb, str(tmp_path / "out.ipynb"), parameters=params, kernel_name="python3", progress_bar=False
+    )
     for n in FIGURES:
         assert (tmp_path / f"{n}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -25,8 +25,11 @@ IDS = {"C13", "C13-cifar100", "C14", "C15a", "C15b", "C16"}
 
 # the GPU-scale part of the imbalanced paper alone (its ledger rule also needs the theory and Colored-MNIST
 # runs): the figures, which need every experiment's metrics; gpu_rows() builds the ledger rows from them
-TARGETS = ["results/figures/imbalanced/e2_cifar_step.png", "results/figures/imbalanced/e4_multinli.png",
-           "results/figures/imbalanced/e6_tinystories.png"]
+TARGETS = [
+    "results/figures/imbalanced/e2_cifar_step.png",
+    "results/figures/imbalanced/e4_multinli.png",
+    "results/figures/imbalanced/e6_tinystories.png",
+]
 
 
 def _merged(base: dict, over: dict) -> dict:
@@ -48,32 +51,51 @@ def gpu_rows(wd) -> pd.DataFrame:
     notes = {e: settings.model_note(e, ig, igs) for e in ("multinli", "tinystories")}
     r = wd / "results" / "imbalanced" / "gpu"
     exps = [p.parent.name for p in r.glob("*/metrics.parquet")]
-    rows = build_claims(json.loads((r / "data_status.json").read_text()),
-                        {e: pd.read_parquet(r / e / "metrics.parquet") for e in exps},
-                        {e: json.loads((r / e / "skipped.json").read_text()) for e in exps}, ig["claims"], "small",
-                        notes)
+    rows = build_claims(
+        json.loads((r / "data_status.json").read_text()),
+        {e: pd.read_parquet(r / e / "metrics.parquet") for e in exps},
+        {e: json.loads((r / e / "skipped.json").read_text()) for e in exps},
+        ig["claims"],
+        "small",
+        notes,
+    )
     return pd.DataFrame([vars(c) for c in rows], columns=COLUMNS).set_index("claim_id")
 
 
 def smk(wd, overlay):
     cfg = wd / "overlay.yaml"
     cfg.write_text(yaml.safe_dump(overlay))
-    res = subprocess.run(SNAKEMAKE + ["--directory", str(wd), "--configfile", str(ROOT / "config.yaml"), str(cfg), "--", *TARGETS],
-                         capture_output=True, text=True, timeout=600, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    res = subprocess.run(
+        SNAKEMAKE + ["--directory", str(wd), "--configfile", str(ROOT / "config.yaml"), str(cfg), "--", *TARGETS],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
     assert res.returncode == 0, f"snakemake failed:\n{res.stdout[-3000:]}\n{res.stderr[-5000:]}"
     return res
 
 
 def overlay(wd, small):
-    return {"papers": ["imbalanced"], "device": "cpu",
-            "imbalanced_gpu": {"data": {"cifar_root": str(wd / "cifar"), "celeba_root": str(wd / "celeba"),
-                                        "multinli_root": str(wd / "multinli"), "tinystories_root": str(wd / "ts"),
-                                        "bert_dir": str(wd / "bert"),
-                                        "verify_md5": False},
-                               "experiments": ["cifar10", "dominoes", "celeba", "multinli", "tinystories"],
-                               "cifar10": {"optimizers": ["sgd", "muon"]}, "dominoes": {"optimizers": ["sgd", "muon"]},
-                               "celeba": {"optimizers": ["sgd"]}},
-            "scales": {"small": {"imbalanced_gpu": small}}}
+    return {
+        "papers": ["imbalanced"],
+        "device": "cpu",
+        "imbalanced_gpu": {
+            "data": {
+                "cifar_root": str(wd / "cifar"),
+                "celeba_root": str(wd / "celeba"),
+                "multinli_root": str(wd / "multinli"),
+                "tinystories_root": str(wd / "ts"),
+                "bert_dir": str(wd / "bert"),
+                "verify_md5": False,
+            },
+            "experiments": ["cifar10", "dominoes", "celeba", "multinli", "tinystories"],
+            "cifar10": {"optimizers": ["sgd", "muon"]},
+            "dominoes": {"optimizers": ["sgd", "muon"]},
+            "celeba": {"optimizers": ["sgd"]},
+        },
+        "scales": {"small": {"imbalanced_gpu": small}},
+    }
 
 
 def test_absent_data_gives_not_run_rows(tmp_path):
@@ -91,9 +113,14 @@ def test_tiny_run_end_to_end(tmp_path):
     fakes.make_cifar100(tmp_path / "cifar")
     fakes.make_celeba(tmp_path / "celeba", n=(16, 8, 8))
     fakes.make_mnist_pt(tmp_path / "results" / "data" / "mnist.pt")
-    small = {"width": 4, "evals_per_epoch": 2,
-             "cifar10": {"epochs": 1, "n_max": 40, "n_val_per_class": 4}, "cifar100": {"epochs": 1},
-             "dominoes": {"epochs": 1, "n_val_per_class": 4}, "celeba": {"epochs": 1, "image_size": 16}}
+    small = {
+        "width": 4,
+        "evals_per_epoch": 2,
+        "cifar10": {"epochs": 1, "n_max": 40, "n_val_per_class": 4},
+        "cifar100": {"epochs": 1},
+        "dominoes": {"epochs": 1, "n_val_per_class": 4},
+        "celeba": {"epochs": 1, "image_size": 16},
+    }
     ov = overlay(tmp_path, small)
     ov["imbalanced_gpu"]["experiments"].append("cifar100")
     ov["imbalanced_gpu"]["cifar100"] = {"optimizers": ["sgd", "muon"]}
@@ -102,8 +129,12 @@ def test_tiny_run_end_to_end(tmp_path):
         ov["imbalanced_gpu"][e]["batch_size"] = 32
     smk(tmp_path, ov)
     r = tmp_path / "results" / "imbalanced" / "gpu"
-    for exp, opts in (("cifar10", {"sgd", "muon"}), ("cifar100", {"sgd", "muon"}), ("dominoes", {"sgd", "muon"}),
-                      ("celeba", {"sgd"})):
+    for exp, opts in (
+        ("cifar10", {"sgd", "muon"}),
+        ("cifar100", {"sgd", "muon"}),
+        ("dominoes", {"sgd", "muon"}),
+        ("celeba", {"sgd"}),
+    ):
         m = pd.read_parquet(r / exp / "metrics.parquet")
         assert list(m.columns) == ["optimizer", "seed", "epoch", "step", "metric", "group", "value"]
         assert set(m["optimizer"]) == opts
@@ -114,13 +145,13 @@ def test_tiny_run_end_to_end(tmp_path):
     dom = pd.read_parquet(r / "dominoes" / "metrics.parquet")
     assert (dom["metric"] == "decoded_test_acc").any()
     c10 = pd.read_parquet(r / "cifar10" / "metrics.parquet")
-    assert {"airplane", "truck"} <= set(c10["group"])          # per-class rows
-    assert not (c10["metric"] == "decoded_test_acc").any()      # CIFAR's val split serves the lr selection only
+    assert {"airplane", "truck"} <= set(c10["group"])  # per-class rows
+    assert not (c10["metric"] == "decoded_test_acc").any()  # CIFAR's val split serves the lr selection only
     rows = gpu_rows(tmp_path)
     assert set(rows.index) == IDS
     assert (rows.loc[["C13", "C13-cifar100"], "verdict"].isin(["supported", "not_supported"])).all()
     assert (rows.loc[["C14", "C15a", "C15b", "C16"], "verdict"] == "not_run").all()
-    assert "shampoo" in rows.loc["C14", "evidence"]                  # which runs are missing
+    assert "shampoo" in rows.loc["C14", "evidence"]  # which runs are missing
     print(rows[["verdict", "value"]].to_string())
 
 
@@ -129,11 +160,25 @@ def test_nlp_tiny_run_end_to_end(tmp_path):
     fakes_nli.make_multinli(tmp_path / "multinli", n_train=160, n_test=60)
     fakes_nli.make_bert_vocab(tmp_path / "bert")
     fakes_lm.make_tinystories(tmp_path / "ts", n_train_stories=120, n_valid_stories=30)
-    small = {"evals_per_epoch": 2, "lr_factors": [0.5, 1.0], "tune_epochs": 1,
-             "multinli": {"epochs": 1, "max_len": 32, "n_train": 100, "n_val": 16, "n_test": 60,
-                          "bert": {"hidden": 16, "layers": 1, "heads": 2, "intermediate": 32}},
-             "tinystories": {"epochs": 1, "n_train_tokens": 3000, "n_test_tokens": 600,
-                             "model": {"context": 16, "n_layers": 1, "d_model": 16, "n_heads": 2}}}
+    small = {
+        "evals_per_epoch": 2,
+        "lr_factors": [0.5, 1.0],
+        "tune_epochs": 1,
+        "multinli": {
+            "epochs": 1,
+            "max_len": 32,
+            "n_train": 100,
+            "n_val": 16,
+            "n_test": 60,
+            "bert": {"hidden": 16, "layers": 1, "heads": 2, "intermediate": 32},
+        },
+        "tinystories": {
+            "epochs": 1,
+            "n_train_tokens": 3000,
+            "n_test_tokens": 600,
+            "model": {"context": 16, "n_layers": 1, "d_model": 16, "n_heads": 2},
+        },
+    }
     ov = overlay(tmp_path, small)
     ov["imbalanced_gpu"]["experiments"] = ["multinli", "tinystories"]
     ov["imbalanced_gpu"]["multinli"] = {"optimizers": ["sgd", "adam", "muon", "shampoo"], "batch_size": 16}
@@ -151,7 +196,7 @@ def test_nlp_tiny_run_end_to_end(tmp_path):
         choice = json.loads((r / exp / "lr" / f"{opt}.json").read_text())
         assert len(choice["scores"]) == 2 and choice["lr"] in {float(k) for k in choice["scores"]}
         run_meta = json.loads((r / exp / "runs" / f"{opt}_seed0.json").read_text())
-        assert run_meta["config"]["opt_cfg"]["lr"] == choice["lr"]          # the training used the selected lr
+        assert run_meta["config"]["opt_cfg"]["lr"] == choice["lr"]  # the training used the selected lr
     rows = gpu_rows(tmp_path)
     assert rows.loc["C15a", "verdict"] in {"supported", "not_supported"}, rows.loc["C15a", "evidence"]
     assert rows.loc["C16", "verdict"] in {"supported", "not_supported"}, rows.loc["C16", "evidence"]
@@ -163,7 +208,7 @@ def test_nlp_tiny_run_end_to_end(tmp_path):
 def test_paper_scale_plan(tmp_path):
     """At scale: paper every run is a GPU job after an lr selection; BERT-base fine-tuning needs its weights."""
     fakes_nli.make_multinli(tmp_path / "multinli", n_train=20, n_test=10)
-    fakes_nli.make_bert_vocab(tmp_path / "bert")                       # vocab.txt only: no pretrained weights
+    fakes_nli.make_bert_vocab(tmp_path / "bert")  # vocab.txt only: no pretrained weights
     fakes_lm.make_tinystories(tmp_path / "ts", n_train_stories=10, n_valid_stories=5)
     ov = overlay(tmp_path, {})
     ov["scale"] = "paper"
@@ -171,8 +216,24 @@ def test_paper_scale_plan(tmp_path):
     ov["scales"] = {"paper": ov["scales"].pop("small")}
     cfg = tmp_path / "overlay.yaml"
     cfg.write_text(yaml.safe_dump(ov))
-    res = subprocess.run(SNAKEMAKE + ["--directory", str(tmp_path), "--configfile", str(ROOT / "config.yaml"), str(cfg),
-                                      "-n", "--quiet", "rules", "--", *TARGETS], capture_output=True, text=True, timeout=300)
+    res = subprocess.run(
+        SNAKEMAKE
+        + [
+            "--directory",
+            str(tmp_path),
+            "--configfile",
+            str(ROOT / "config.yaml"),
+            str(cfg),
+            "-n",
+            "--quiet",
+            "rules",
+            "--",
+            *TARGETS,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert res.returncode == 0, res.stderr[-3000:]
     assert "imbalanced_gpu.data.bert_dir" in res.stderr and "model.safetensors" in res.stderr
     jobs = dict(line.split()[:2] for line in res.stdout.splitlines() if line.startswith("imbalanced_gpu_"))

@@ -11,12 +11,32 @@ ENV = {"scale": "small", "seeds": {"energy": [0]}, "devices": ["cpu"], "git_comm
 
 
 def _claims(evidence="results/figures/energy/gini.png", verdict="not_supported"):
-    return pd.DataFrame([
-        dict(paper="energy", claim_id="C6a", claim="Muon has the smallest Gini of {E_ij} *every* `matrix`", metric="m",
-             value="0/6", criterion="k = n", verdict=verdict, scale="small", evidence=f"results/energy/gini.csv; {evidence}"),
-        dict(paper="energy", claim_id="C3", claim="identity rho_ij", metric="m", value="20/20", criterion="all",
-             verdict="supported", scale="small", evidence="results/energy/theory_checks.csv"),
-    ])
+    return pd.DataFrame(
+        [
+            dict(
+                paper="energy",
+                claim_id="C6a",
+                claim="Muon has the smallest Gini of {E_ij} *every* `matrix`",
+                metric="m",
+                value="0/6",
+                criterion="k = n",
+                verdict=verdict,
+                scale="small",
+                evidence=f"results/energy/gini.csv; {evidence}",
+            ),
+            dict(
+                paper="energy",
+                claim_id="C3",
+                claim="identity rho_ij",
+                metric="m",
+                value="20/20",
+                criterion="all",
+                verdict="supported",
+                scale="small",
+                evidence="results/energy/theory_checks.csv",
+            ),
+        ]
+    )
 
 
 def test_missing_evidence_figure_names_the_claim(tmp_path):
@@ -25,7 +45,9 @@ def test_missing_evidence_figure_names_the_claim(tmp_path):
     (tmp_path / "results/figures/energy").mkdir(parents=True)
     (tmp_path / "results/figures/energy/gini.png").write_bytes(b"png")
     check_evidence(_claims(), root=tmp_path)
-    check_evidence(_claims("results/figures/energy/absent.png", verdict="not_run"), root=tmp_path)  # not_run: no figure needed
+    check_evidence(
+        _claims("results/figures/energy/absent.png", verdict="not_run"), root=tmp_path
+    )  # not_run: no figure needed
 
 
 def test_counts_and_markdown():
@@ -37,6 +59,9 @@ def test_counts_and_markdown():
 
 def test_rst_parses_without_warnings():
     rst = to_rst(_claims(), ENV)
-    settings = {"report_level": docutils.utils.Reporter.WARNING_LEVEL, "halt_level": docutils.utils.Reporter.WARNING_LEVEL}
+    settings = {
+        "report_level": docutils.utils.Reporter.WARNING_LEVEL,
+        "halt_level": docutils.utils.Reporter.WARNING_LEVEL,
+    }
     html = docutils.core.publish_parts(rst, writer_name="html", settings_overrides=settings)["html_body"]
     assert "C6a" in html and "not_supported" in html and "<table" in html

@@ -1,14 +1,22 @@
 """Claims ledger: verdict vocabulary, required reasons, merging."""
 
-import pandas as pd
 import pytest
 
 from muonrepro.ledger import COLUMNS, Claim, merge_claims, read_claims, write_claims
 
 
 def _c(cid="C1", verdict="supported", paper="energy", evidence="x"):
-    return Claim(paper=paper, claim_id=cid, claim="t", metric="m", value=1.0, criterion="c", verdict=verdict,
-                 scale="small", evidence=evidence)
+    return Claim(
+        paper=paper,
+        claim_id=cid,
+        claim="t",
+        metric="m",
+        value=1.0,
+        criterion="c",
+        verdict=verdict,
+        scale="small",
+        evidence=evidence,
+    )
 
 
 def test_verdict_vocabulary_and_not_run_reason():

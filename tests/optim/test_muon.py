@@ -6,9 +6,9 @@ import math
 import pytest
 import torch
 
+from muonrepro.models import MLP
 from muonrepro.optim import Muon, orthogonalize
 from muonrepro.optim.registry import build_optimizer
-from muonrepro.models import MLP
 
 
 def _params(shapes, seed=0):
@@ -59,7 +59,7 @@ def test_matches_reference_formula(nesterov):
     for gr in grads:
         p.grad = gr.clone()
         opt.step()
-        buf = 0.9 * buf + 0.1 * gr.double()                    # EMA momentum
+        buf = 0.9 * buf + 0.1 * gr.double()  # EMA momentum
         u = 0.1 * gr.double() + 0.9 * buf if nesterov else buf  # Nesterov lerp
         w = w * (1 - 0.1 * 0.05) - 0.1 * math.sqrt(max(1, 6 / 4)) * orthogonalize(u, "ns5", dtype=torch.float64)
     torch.testing.assert_close(p.detach().double(), w, atol=1e-5, rtol=0)

@@ -23,7 +23,7 @@ def test_nmd_by_hand_no_nesterov():
     p = torch.nn.Parameter(torch.ones(2, 2))
     opt = NMD([p], lr=0.1, momentum=0.9, nesterov=False)
     out = step_with(opt, p, [G1])
-    assert torch.allclose(out, torch.ones(2, 2) - 0.1 * G1 / 5.0)          # buf = 0.1 G1, normalised = G1/||G1||
+    assert torch.allclose(out, torch.ones(2, 2) - 0.1 * G1 / 5.0)  # buf = 0.1 G1, normalised = G1/||G1||
     buf = 0.9 * 0.1 * G1 + 0.1 * G2
     out2 = step_with(opt, p, [G2])
     assert torch.allclose(out2, out - 0.1 * buf / buf.norm(), atol=1e-7)
@@ -34,7 +34,7 @@ def test_nmd_nesterov_and_weight_decay():
     opt = NMD([p], lr=0.1, momentum=0.5, nesterov=True, weight_decay=0.2)
     out = step_with(opt, p, [G2])
     buf = 0.5 * G2
-    upd = G2 + 0.5 * (buf - G2)                                            # g.lerp(buf, beta)
+    upd = G2 + 0.5 * (buf - G2)  # g.lerp(buf, beta)
     assert torch.allclose(out, torch.ones(2, 2) * (1 - 0.1 * 0.2) - 0.1 * upd / upd.norm(), atol=1e-7)
 
 
@@ -42,10 +42,10 @@ def test_signum_by_hand():
     p = torch.nn.Parameter(torch.zeros(2, 2))
     opt = Signum([p], lr=0.01, momentum=0.9, nesterov=False)
     out = step_with(opt, p, [G1, G2])
-    buf = 0.9 * 0.1 * G1 + 0.1 * G2                                        # [[.37, -.26], [-.2, 0]]
+    buf = 0.9 * 0.1 * G1 + 0.1 * G2  # [[.37, -.26], [-.2, 0]]
     first = -0.01 * torch.sign(G1)
     assert torch.allclose(out, first - 0.01 * torch.sign(buf))
-    assert out[1, 1] == 0.0                                                 # sign(0) = 0: no move
+    assert out[1, 1] == 0.0  # sign(0) = 0: no move
 
 
 def test_momentum_free_variants_are_ngd_and_signgd():
@@ -75,7 +75,10 @@ def test_registry_builders_split_parameters_like_muon(name):
     model = MLP(depth=2, width=8, in_dim=12, n_classes=3)
     opt = build_optimizer(model, name, {"momentum": 0.9, "aux_adamw": {"lr": 1e-3}}, 0.05)
     main, aux = opt.optimizers
-    ids = lambda o: [id(p) for g in o.param_groups for p in g["params"]]
+
+    def ids(o):
+        return [id(p) for g in o.param_groups for p in g["params"]]
+
     assert ids(main) == [id(p) for p in model.hidden_matrices()]
     assert sorted(ids(main) + ids(aux)) == sorted(id(p) for p in model.parameters())
     assert isinstance(aux, torch.optim.AdamW) and isinstance(main, {"nmd": NMD, "signum": Signum}[name])

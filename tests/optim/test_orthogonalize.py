@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from torch.optim._muon import _zeropower_via_newtonschulz
 
 from muonrepro.optim.orthogonalize import NS5_COEFFICIENTS, orthogonalize
@@ -22,10 +23,10 @@ def test_svd_is_polar_factor(m, n, seed):
     Gn = G.numpy()
     if m >= n:
         w, V = np.linalg.eigh(Gn.T @ Gn)
-        ref = Gn @ V @ np.diag(w ** -0.5) @ V.T
+        ref = Gn @ V @ np.diag(w**-0.5) @ V.T
     else:
         w, V = np.linalg.eigh(Gn @ Gn.T)
-        ref = V @ np.diag(w ** -0.5) @ V.T @ Gn
+        ref = V @ np.diag(w**-0.5) @ V.T @ Gn
     np.testing.assert_allclose(P.numpy(), ref, atol=1e-8)
     # partial isometry: all singular values are one
     np.testing.assert_allclose(torch.linalg.svdvals(P).numpy(), 1.0, atol=1e-10)
@@ -33,7 +34,7 @@ def test_svd_is_polar_factor(m, n, seed):
 
 def test_svd_truncates_rank_deficient():
     u, v = _rand(6, 1, 1), _rand(4, 1, 2)
-    G = 3.0 * u @ v.T                       # rank one
+    G = 3.0 * u @ v.T  # rank one
     P = orthogonalize(G, method="svd")
     ref = (u / u.norm()) @ (v / v.norm()).T
     torch.testing.assert_close(P, ref, atol=1e-12, rtol=0)

@@ -1,12 +1,12 @@
 """Ledger plumbing: checks compute the right numbers from given tables (no empirical claim asserted)."""
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from pathlib import Path
 
 from muonrepro.ledger import VERDICTS
 from muonrepro.precond import checks
@@ -25,16 +25,35 @@ def _its(problem, method, counts, eps=1e-6, reached=None):
     rows = []
     for seed, per_k in enumerate(counts):
         for k, n in per_k.items():
-            rows.append(dict(problem=problem, method=method, kappa=k, seed=seed, epsilon=eps, iterations=n,
-                             reached=True if reached is None else reached, setting="x", source="run"))
+            rows.append(
+                dict(
+                    problem=problem,
+                    method=method,
+                    kappa=k,
+                    seed=seed,
+                    epsilon=eps,
+                    iterations=n,
+                    reached=True if reached is None else reached,
+                    setting="x",
+                    source="run",
+                )
+            )
     return pd.DataFrame(rows)
 
 
 def test_curves_table_round_trip(tmp_path):
     """One sweep's curves -> one tidy parquet -> the same curves, each with only the columns it recorded."""
-    curves = {("muon_s1", 10, 0): pd.DataFrame({"iteration": [0, 1, 2], "error": [1.0, 0.5, 1e-17],
-                                                 "mode_1": [0.3, 0.2, 0.1], "scalar_diff": [0.0, 1e-18, 2e-18]}),
-              ("gd", 10000, 12): pd.DataFrame({"iteration": np.array([0, 10], dtype=np.int64), "error": [1.0, 0.9]})}
+    curves = {
+        ("muon_s1", 10, 0): pd.DataFrame(
+            {
+                "iteration": [0, 1, 2],
+                "error": [1.0, 0.5, 1e-17],
+                "mode_1": [0.3, 0.2, 0.1],
+                "scalar_diff": [0.0, 1e-18, 2e-18],
+            }
+        ),
+        ("gd", 10000, 12): pd.DataFrame({"iteration": np.array([0, 10], dtype=np.int64), "error": [1.0, 0.9]}),
+    }
     path = tmp_path / "mf_curves.parquet"
     curves_table("mf_aligned", curves).to_parquet(path, index=False)
     back = split_curves([pd.read_parquet(path)])
@@ -77,9 +96,15 @@ def test_missing_inputs_give_not_run(P):
 
 
 def test_lemma_rows(P):
-    tab = {"lemma_scalar": pd.DataFrame([dict(q=0.5, bound=2.0, sup_ratio=1.9999, expect="bounded"),
-                                         dict(q=0.3, bound=1 / 0.7, sup_ratio=1e9, expect="unbounded")]),
-           "lemma_matrix": pd.DataFrame([dict(q=0.8, bound=5.0, max_ratio=4.5, violations=0, checked=10)])}
+    tab = {
+        "lemma_scalar": pd.DataFrame(
+            [
+                dict(q=0.5, bound=2.0, sup_ratio=1.9999, expect="bounded"),
+                dict(q=0.3, bound=1 / 0.7, sup_ratio=1e9, expect="unbounded"),
+            ]
+        ),
+        "lemma_matrix": pd.DataFrame([dict(q=0.8, bound=5.0, max_ratio=4.5, violations=0, checked=10)]),
+    }
     assert checks.a11(tab, P, "small").verdict == "supported"
     assert checks.a10(tab, P, "small").value == pytest.approx(0.9)
     tab["lemma_scalar"].loc[0, "sup_ratio"] = 1.5
@@ -97,8 +122,9 @@ def test_evaluate_gives_every_check_once(P):
 
 
 def test_table_t1_cells():
-    df = pd.concat([_its("mf", "gd", [{10: 100, 100: 1000}, {10: 120, 100: 1100}]),
-                    _its("mf", "muon_s1", [{10: 50, 100: 50}])])
+    df = pd.concat(
+        [_its("mf", "gd", [{10: 100, 100: 1000}, {10: 120, 100: 1100}]), _its("mf", "muon_s1", [{10: 50, 100: 50}])]
+    )
     df.loc[(df.method == "gd") & (df.kappa == 100) & (df.seed == 1), "reached"] = False
     t = table_t1(df, 10)
     gd = t[t.method == "gd"].iloc[0]

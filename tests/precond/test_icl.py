@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from muonrepro.precond.problems import icl
 from muonrepro.precond.optimizers import GD
+from muonrepro.precond.problems import icl
 from muonrepro.precond.runner import run
 from muonrepro.precond.scalar import gd_icl_gap, gd_icl_iterations, gd_icl_modes
 
@@ -92,10 +92,19 @@ def test_gd_closed_form_matches_a_gd_run():
     t = np.arange(301)
     np.testing.assert_allclose(res.errors[0], gd_icl_gap(t, h, p.lam[0] ** 2 / p.gam[0], eta), rtol=1e-7, atol=1e-300)
     # per-mode closed form
-    res2 = run(p, GD(np.array([eta])), (np.zeros((1, 4, 4)),), 40,
-               record=lambda x: {"diag": np.diagonal(p.eig_coords(x[0]), axis1=1, axis2=2).copy()})
-    np.testing.assert_allclose(np.abs(res2.records["diag"][0] - 1 / p.gam[0]),
-                               gd_icl_modes(np.arange(41), h, p.gam[0], eta), rtol=1e-7, atol=1e-15)
+    res2 = run(
+        p,
+        GD(np.array([eta])),
+        (np.zeros((1, 4, 4)),),
+        40,
+        record=lambda x: {"diag": np.diagonal(p.eig_coords(x[0]), axis1=1, axis2=2).copy()},
+    )
+    np.testing.assert_allclose(
+        np.abs(res2.records["diag"][0] - 1 / p.gam[0]),
+        gd_icl_modes(np.arange(41), h, p.gam[0], eta),
+        rtol=1e-7,
+        atol=1e-15,
+    )
 
 
 @pytest.mark.parametrize("eps", [1e-3, 1e-8, 1e-12])

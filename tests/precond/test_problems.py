@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from muonrepro.precond.problems import mf
 from muonrepro.precond.optimizers import GD, Muon
-from muonrepro.precond.runner import run
+from muonrepro.precond.problems import mf
 from muonrepro.precond.problems.spectra import basis, spectrum
+from muonrepro.precond.runner import run
 from muonrepro.precond.steps import StepRule
 
 
@@ -89,12 +89,16 @@ def test_aligned_init_has_equal_singular_values():
 @pytest.mark.parametrize("method", ["gd", "muon"])
 def test_reduced_basis_gives_the_same_trajectory(method):
     """GD and Muon never leave span(U_0, V*): the reduced problem has identical errors."""
-    prob, p0 = mf.stack_symmetric([mf.make_symmetric_mf(s, 30, 3, 100.0, "geometric", True, "random", 1e-2)
-                                   for s in (0, 1)])
+    prob, p0 = mf.stack_symmetric(
+        [mf.make_symmetric_mf(s, 30, 3, 100.0, "geometric", True, "random", 1e-2) for s in (0, 1)]
+    )
     red, rp0, P = prob.reduce(p0)
     np.testing.assert_allclose(P @ rp0[0], p0[0], atol=1e-15)
-    make = (lambda: GD(np.array([0.5, 0.5]))) if method == "gd" else \
-        (lambda: Muon(StepRule("geometric", np.array([0.2, 0.2]), np.array([0.8, 0.8]))))
+    make = (
+        (lambda: GD(np.array([0.5, 0.5])))
+        if method == "gd"
+        else (lambda: Muon(StepRule("geometric", np.array([0.2, 0.2]), np.array([0.8, 0.8]))))
+    )
     full = run(prob, make(), p0, 60)
     small = run(red, make(), rp0, 60)
     # identical in exact arithmetic; Muon's sign decisions amplify rounding once errors are ~1e-6

@@ -47,8 +47,15 @@ def test_early_stop_keeps_best_of_group():
 
 
 def test_unreached_is_minus_one_and_records():
-    res = run(Quadratic([0.01]), GD(np.array([0.1])), (np.ones((1, 1, 1)),), 30, [1e-9],
-              record=lambda p: {"x": p[0][:, 0, 0]}, record_when=dense_then_strided(5, 10))
+    res = run(
+        Quadratic([0.01]),
+        GD(np.array([0.1])),
+        (np.ones((1, 1, 1)),),
+        30,
+        [1e-9],
+        record=lambda p: {"x": p[0][:, 0, 0]},
+        record_when=dense_then_strided(5, 10),
+    )
     assert res.first[0, 0] == -1 and res.errors.shape == (1, 31)
     assert list(res.record_t) == [0, 1, 2, 3, 4, 10, 20, 30]
 

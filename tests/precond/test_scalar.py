@@ -5,11 +5,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from muonrepro.precond.problems import icl, mf
 from muonrepro.precond.optimizers import Muon
+from muonrepro.precond.problems import icl, mf
 from muonrepro.precond.runner import run
-from muonrepro.precond.scalar import (icl_recursion, lemma_bound, mf_recursion, sign_descent, t_muon_icl,
-                                             t_muon_mf, t_muon_mf_kappa_free)
+from muonrepro.precond.scalar import (
+    icl_recursion,
+    lemma_bound,
+    mf_recursion,
+    sign_descent,
+    t_muon_icl,
+    t_muon_mf,
+    t_muon_mf_kappa_free,
+)
 from muonrepro.precond.steps import StepRule, geometric_etas
 
 
@@ -68,8 +75,13 @@ def test_aligned_mf_muon_equals_scalar_recursion(kappa):
     """Exact decoupling (spec §5.2): sorted sigma(U_t) follows a <- a - eta_t sign((a^2 - lam) a)."""
     prob, p0 = mf.stack_symmetric([mf.make_symmetric_mf(0, 15, 3, kappa, "geometric", True, "aligned", 1e-3)])
     q, eta0 = 0.6, 0.44
-    res = run(prob, Muon(StepRule("geometric", np.array([eta0]), np.array([q]))), p0, 40,
-              record=lambda p: {"s": np.linalg.svd(p[0], compute_uv=False)})
+    res = run(
+        prob,
+        Muon(StepRule("geometric", np.array([eta0]), np.array([q]))),
+        p0,
+        40,
+        record=lambda p: {"s": np.linalg.svd(p[0], compute_uv=False)},
+    )
     a = mf_recursion(1e-3, prob.lam[0], geometric_etas(eta0, q, 40))
     np.testing.assert_allclose(res.records["s"][0], -np.sort(-np.abs(a), axis=1), atol=1e-12)
 
@@ -78,8 +90,13 @@ def test_aligned_icl_muon_equals_scalar_recursion():
     """From B_0 = 0: Q^T B_t Q = diag(b_t) with b <- b - eta_t sign(gam b - 1) (spec §5.4)."""
     p = icl.stack_icl([icl.make_icl(0, 6, 30.0, "geometric", True)], 20)
     eta0, q = 0.22 / p.gam[0].min(), 0.8
-    res = run(p, Muon(StepRule("geometric", np.array([eta0]), np.array([q]))), (np.zeros((1, 6, 6)),), 15,
-              record=lambda x: {"M": p.eig_coords(x[0])})
+    res = run(
+        p,
+        Muon(StepRule("geometric", np.array([eta0]), np.array([q]))),
+        (np.zeros((1, 6, 6)),),
+        15,
+        record=lambda x: {"M": p.eig_coords(x[0])},
+    )
     M = res.records["M"][0]
     b = icl_recursion(0.0, p.gam[0], geometric_etas(eta0, q, 15))
     np.testing.assert_allclose(np.diagonal(M, axis1=1, axis2=2), b, atol=1e-11)

@@ -21,9 +21,17 @@ def cfg():
     validate(copy.deepcopy(c), str(ROOT / "workflow/schemas/config.schema.yaml"))
     P = c["precond"]
     PS = copy.deepcopy(c["scales"]["small"]["precond"])
-    PS.update(kappas=[1, 10], seeds=[0, 1], mf={"d": 8, "r": 2}, mf_asym={"d1": 6, "d2": 5, "r": 2},
-              icl={"d": 4, "N": 10}, icl_mc={"d": 2, "N": 3, "prompts": 2000}, ns5={"d": 6, "r": 2},
-              decouple_mf={"d": 6, "r": 2}, ablation_kappas=[10])
+    PS.update(
+        kappas=[1, 10],
+        seeds=[0, 1],
+        mf={"d": 8, "r": 2},
+        mf_asym={"d1": 6, "d2": 5, "r": 2},
+        icl={"d": 4, "N": 10},
+        icl_mc={"d": 2, "N": 3, "prompts": 2000},
+        ns5={"d": 6, "r": 2},
+        decouple_mf={"d": 6, "r": 2},
+        ablation_kappas=[10],
+    )
     PS["iters"] = dict(muon=40, gd=300, adam=200, adam_icl=200, icl_2f=50, decouple=20, s0=60, steps=40, ns5=30)
     return P, PS
 

@@ -10,7 +10,7 @@ from muonrepro.training.loop import TrainSpec, train
 def _data(n=256, seed=0):
     g = torch.Generator().manual_seed(seed)
     x = torch.randn(n, 20, generator=g)
-    y = (x[:, :5].argmax(1))
+    y = x[:, :5].argmax(1)
     return x, y
 
 
@@ -28,10 +28,20 @@ def test_resume_from_checkpoint_equals_uninterrupted(tmp_path):
 
     ckpt = tmp_path / "ckpt.pt"
     m1, o1 = _fresh()
-    train(m1, o1, x, y, x, y, TrainSpec(epochs=1, batch_size=32, seed=4, log_every=5), checkpoint=ckpt,
-          fingerprint="fp", progress=False)
+    train(
+        m1,
+        o1,
+        x,
+        y,
+        x,
+        y,
+        TrainSpec(epochs=1, batch_size=32, seed=4, log_every=5),
+        checkpoint=ckpt,
+        fingerprint="fp",
+        progress=False,
+    )
     assert ckpt.exists()
-    m2, o2 = _fresh()                                       # a new process: fresh model, resumes
+    m2, o2 = _fresh()  # a new process: fresh model, resumes
     resumed = train(m2, o2, x, y, x, y, spec, checkpoint=ckpt, fingerprint="fp", progress=False)
     for a, b in zip(m_full.parameters(), m2.parameters()):
         torch.testing.assert_close(a, b, rtol=0, atol=0)
@@ -43,12 +53,14 @@ def test_checkpoint_with_other_settings_is_ignored(tmp_path):
     x, y = _data()
     ckpt = tmp_path / "ckpt.pt"
     m1, o1 = _fresh()
-    train(m1, o1, x, y, x, y, TrainSpec(epochs=1, batch_size=32, seed=4), checkpoint=ckpt, fingerprint="a",
-          progress=False)
+    train(
+        m1, o1, x, y, x, y, TrainSpec(epochs=1, batch_size=32, seed=4), checkpoint=ckpt, fingerprint="a", progress=False
+    )
     m2, o2 = _fresh()
-    res = train(m2, o2, x, y, x, y, TrainSpec(epochs=1, batch_size=32, seed=4), checkpoint=ckpt, fingerprint="b",
-                progress=False)
-    assert len(res.history) == 1 and res.steps == 8         # trained from scratch
+    res = train(
+        m2, o2, x, y, x, y, TrainSpec(epochs=1, batch_size=32, seed=4), checkpoint=ckpt, fingerprint="b", progress=False
+    )
+    assert len(res.history) == 1 and res.steps == 8  # trained from scratch
 
 
 def test_divergence_is_recorded_not_dropped():
@@ -76,7 +88,7 @@ def test_a_finite_blow_up_counts_as_divergence(monkeypatch):
 
     x, y = _data()
     spec = TrainSpec(epochs=3, batch_size=32, seed=0, log_every=2)
-    model, opt = _fresh("sgd", lr=10.0)                 # epoch-1 loss ~6e15: finite, absurd
+    model, opt = _fresh("sgd", lr=10.0)  # epoch-1 loss ~6e15: finite, absurd
     res = train(model, opt, x * 10, y, x, y, spec, progress=False)
     assert res.diverged and res.diverged_step <= 8 and len(res.history) == 1
     monkeypatch.setattr(loop, "MAX_LOSS", float("inf"))  # the same run is not NaN: only the cap catches it

@@ -34,8 +34,10 @@ import seaborn as sns
 sns.set_theme(style="whitegrid", context="notebook")
 ORDER = ["sgd", "adamw", "muon"]
 PALETTE = dict(zip(ORDER, sns.color_palette("deep", 3)))
-OURS = (f"scale={scale}; ours: width {width}, Sigma_delta={estimator.get('sigma_delta')}, "
-        f"threshold {estimator.get('rel_threshold')}, rank-indexed cumulative sum")
+OURS = (
+    f"scale={scale}; ours: width {width}, Sigma_delta={estimator.get('sigma_delta')}, "
+    f"threshold {estimator.get('rel_threshold')}, rank-indexed cumulative sum"
+)
 
 
 def save(fig, name):
@@ -89,8 +91,16 @@ save(fig, "theory_checks")
 
 # %%
 fig, ax = plt.subplots(figsize=(9, 4))
-sns.barplot(data=gini, x="panel", y="gini", hue="optimizer", hue_order=ORDER, palette=PALETTE,
-            errorbar="sd" if n_seeds > 1 else None, ax=ax)
+sns.barplot(
+    data=gini,
+    x="panel",
+    y="gini",
+    hue="optimizer",
+    hue_order=ORDER,
+    palette=PALETTE,
+    errorbar="sd" if n_seeds > 1 else None,
+    ax=ax,
+)
 ax.set_xlabel("architecture / monitored matrix")
 ax.set_ylabel("Gini of cumulative per-mode energy $\\mathcal{E}_{ij}$")
 ax.set_ylim(0, 1)
@@ -103,11 +113,21 @@ save(fig, "gini")
 # %%
 per_run = gini.groupby(["arch", "optimizer", "seed"], as_index=False)[["cumulative_energy", "direct_energy"]].sum()
 fig, axes = plt.subplots(1, 2, figsize=(10, 4))
-for ax, col, label in zip(axes, ["cumulative_energy", "direct_energy"],
-                          ["$\\sum_{ij}\\mathcal{E}_{ij}$ (per-mode, retained modes)",
-                           "direct $\\sum_t$ mean $\\|\\delta_t\\|^2$"]):
-    sns.barplot(data=per_run, x="arch", y=col, hue="optimizer", hue_order=ORDER, palette=PALETTE,
-                errorbar="sd" if n_seeds > 1 else None, ax=ax)
+for ax, col, label in zip(
+    axes,
+    ["cumulative_energy", "direct_energy"],
+    ["$\\sum_{ij}\\mathcal{E}_{ij}$ (per-mode, retained modes)", "direct $\\sum_t$ mean $\\|\\delta_t\\|^2$"],
+):
+    sns.barplot(
+        data=per_run,
+        x="arch",
+        y=col,
+        hue="optimizer",
+        hue_order=ORDER,
+        palette=PALETTE,
+        errorbar="sd" if n_seeds > 1 else None,
+        ax=ax,
+    )
     ax.set_yscale("log")
     ax.set_xlabel("architecture (k hidden layers)")
     ax.set_ylabel(label)
@@ -134,9 +154,14 @@ for r, mat in enumerate(mats):
         bj, bi = max(1, m // 64), max(1, n // 64)
         blocks = E[: m // bj * bj, : n // bi * bi].reshape(m // bj, bj, n // bi, bi)
         Eb = np.nansum(blocks, axis=(1, 3))
-        Eb[np.isnan(blocks).all(axis=(1, 3))] = np.nan          # blocks with no retained mode stay blank
-        im = ax.imshow(np.log10(Eb + 1e-30), aspect="auto", cmap="viridis",
-                       vmin=np.log10(np.nanmax(Eb)) - 8, vmax=np.log10(np.nanmax(Eb)))
+        Eb[np.isnan(blocks).all(axis=(1, 3))] = np.nan  # blocks with no retained mode stay blank
+        im = ax.imshow(
+            np.log10(Eb + 1e-30),
+            aspect="auto",
+            cmap="viridis",
+            vmin=np.log10(np.nanmax(Eb)) - 8,
+            vmax=np.log10(np.nanmax(Eb)),
+        )
         ax.set_title(f"{opt} {mat}", fontsize=9)
         ax.set_xlabel(f"input mode rank i (blocks of {bi})")
         ax.set_ylabel(f"output mode rank j (blocks of {bj})")
@@ -150,9 +175,22 @@ save(fig, "per_mode_heatmap")
 
 # %%
 bins["panel"] = bins["arch"] + " / " + bins["matrix"]
-g = sns.relplot(data=bins, x="bin", y="energy", hue="optimizer", hue_order=ORDER, palette=PALETTE, col="panel",
-                col_wrap=3, kind="line", marker="o", errorbar="sd" if n_seeds > 1 else None, height=2.8, aspect=1.2,
-                facet_kws={"sharey": False})
+g = sns.relplot(
+    data=bins,
+    x="bin",
+    y="energy",
+    hue="optimizer",
+    hue_order=ORDER,
+    palette=PALETTE,
+    col="panel",
+    col_wrap=3,
+    kind="line",
+    marker="o",
+    errorbar="sd" if n_seeds > 1 else None,
+    height=2.8,
+    aspect=1.2,
+    facet_kws={"sharey": False},
+)
 g.set(yscale="log")
 g.set_axis_labels("curvature bin of $\\lambda_i\\mu_j$ (0 = lowest)", "cumulative energy in bin")
 for ax in g.axes.flat:
@@ -164,8 +202,20 @@ save(g.figure, "curvature_deciles")
 # ## Training curves: test accuracy per epoch
 
 # %%
-g = sns.relplot(data=acc, x="epoch", y="test_acc", hue="optimizer", hue_order=ORDER, palette=PALETTE, col="arch",
-                kind="line", marker="o", errorbar="sd" if n_seeds > 1 else None, height=3, aspect=1.1)
+g = sns.relplot(
+    data=acc,
+    x="epoch",
+    y="test_acc",
+    hue="optimizer",
+    hue_order=ORDER,
+    palette=PALETTE,
+    col="arch",
+    kind="line",
+    marker="o",
+    errorbar="sd" if n_seeds > 1 else None,
+    height=3,
+    aspect=1.1,
+)
 g.set_axis_labels("epoch", "test accuracy")
 g.figure.suptitle("MNIST test accuracy (lr per optimizer: see results/energy/lr/)", y=1.03)
 save(g.figure, "training_curves")

@@ -24,23 +24,28 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
-import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib.patches import Rectangle
 
 sns.set_theme(style="white", context="notebook")
-readings = pd.read_csv(inputs["readings"], keep_default_na=False)   # "n/a" marks a dimension that does not apply
+readings = pd.read_csv(inputs["readings"], keep_default_na=False)  # "n/a" marks a dimension that does not apply
 summary = pd.read_csv(inputs["summary"], keep_default_na=False).set_index("claim")
 readings["row"] = readings["sigma_delta"] + " / " + readings["threshold"]
-readings["col"] = (readings["mode_identity"] + " / " + readings["energy"] + " / "
-                   + readings["tail_binning"].where(readings["tail_binning"] != "n/a", readings["gini_variant"]))
+readings["col"] = (
+    readings["mode_identity"]
+    + " / "
+    + readings["energy"]
+    + " / "
+    + readings["tail_binning"].where(readings["tail_binning"] != "n/a", readings["gini_variant"])
+)
 readings["ok"] = (readings["verdict"] == "supported").astype(float)
 
 claims = ["C6a", "C6b", "C6c"]
 widths = [max(1, readings[readings.claim == c]["col"].nunique()) for c in claims]
-fig, axes = plt.subplots(1, 3, figsize=(7 + 0.5 * sum(widths), 0.32 * readings["row"].nunique() + 4),
-                         gridspec_kw={"width_ratios": widths})
+fig, axes = plt.subplots(
+    1, 3, figsize=(7 + 0.5 * sum(widths), 0.32 * readings["row"].nunique() + 4), gridspec_kw={"width_ratios": widths}
+)
 cmap = matplotlib.colors.ListedColormap(["#d9534f", "#5cb85c"])
 prow = f"{primary.get('sigma_delta')} / {primary.get('threshold')}"
 for ax, claim in zip(axes, claims):
@@ -54,12 +59,28 @@ for ax, claim in zip(axes, claims):
     ax.set_ylabel("Sigma_delta / retention" if claim == "C6a" else "")
     ax.tick_params(axis="x", labelsize=7, rotation=90)
     ax.tick_params(axis="y", labelsize=7)
-    pcol = [c for c in grid.columns if c.startswith(f"{primary.get('mode_identity')} / {primary.get('energy')} / ")
-            and (c.endswith(primary.get("gini_variant", "")) or c.endswith(primary.get("tail_binning", "")) or claim == "C6b")]
+    pcol = [
+        c
+        for c in grid.columns
+        if c.startswith(f"{primary.get('mode_identity')} / {primary.get('energy')} / ")
+        and (
+            c.endswith(primary.get("gini_variant", "")) or c.endswith(primary.get("tail_binning", "")) or claim == "C6b"
+        )
+    ]
     if prow in grid.index:
         for c in pcol[:1]:
-            ax.add_patch(Rectangle((list(grid.columns).index(c), list(grid.index).index(prow)), 1, 1, fill=False,
-                                   edgecolor="black", lw=2.5))
-fig.suptitle(f"Energy-paper claims under each reading of the estimator (green = supported; framed = primary; scale={scale})")
+            ax.add_patch(
+                Rectangle(
+                    (list(grid.columns).index(c), list(grid.index).index(prow)),
+                    1,
+                    1,
+                    fill=False,
+                    edgecolor="black",
+                    lw=2.5,
+                )
+            )
+fig.suptitle(
+    f"Energy-paper claims under each reading of the estimator (green = supported; framed = primary; scale={scale})"
+)
 fig.tight_layout()
 fig.savefig(outputs["sensitivity_heatmap"], dpi=120, bbox_inches="tight", metadata={"Software": None})

@@ -41,7 +41,7 @@ OPTS = ["muon", "nmd", "signum", "sgd", "adam"]
 OPT_NAME = {"muon": "Muon", "nmd": "NMD", "signum": "Signum", "sgd": "SGD", "adam": "Adam"}
 COLORS = dict(zip(RULES, sns.color_palette("deep", 5)))
 OPT_COLORS = dict(zip(OPTS, sns.color_palette("deep", 5)))
-BAND = ("pi", 100)   # seeds as bands: min-max over seeds
+BAND = ("pi", 100)  # seeds as bands: min-max over seeds
 
 
 def save(fig, name):
@@ -77,8 +77,11 @@ for ax, rule in zip(axes, RULES):
     ax.set(title=f"{RULE_NAME[rule]} (eta={eta:g}{extra})", xlabel="iteration")
 axes[0].set_ylabel(r"$\bar W_t[c,c]$")
 axes[0].legend(fontsize=8)
-fig.suptitle(f"Fig. 2 reproduction: population square loss, random orthonormal means; "
-             f"ours: mu={mu}, sigma_x={sig}, step sizes (dotted: r_c)", fontsize=10)
+fig.suptitle(
+    f"Fig. 2 reproduction: population square loss, random orthonormal means; "
+    f"ours: mu={mu}, sigma_x={sig}, step sizes (dotted: r_c)",
+    fontsize=10,
+)
 save(fig, "fig2_trajectories")
 
 # %% [markdown]
@@ -98,15 +101,18 @@ for ax, title, bounds in ((axes[0], "Thm 1: GF - SpecGF", (0.25, 0.5)), (axes[1]
         ax.axhline(b, color="k", lw=1, ls=":")
     ax.set(title=title + " (dotted: bounds)", xlabel="t / t*", ylabel="loss gap / (mu t)")
 axes[0].legend(fontsize=7)
-s = sweep.melt(id_vars=["inside"], value_vars=["thm1_minority", "thm1_balanced", "thm2_minority"],
-               var_name="bound", value_name="min ratio").dropna()
+s = sweep.melt(
+    id_vars=["inside"],
+    value_vars=["thm1_minority", "thm1_balanced", "thm2_minority"],
+    var_name="bound",
+    value_name="min ratio",
+).dropna()
 s["cases"] = np.where(s["inside"], "inside conditions", "outside")
 sns.boxplot(data=s, x="bound", y="min ratio", hue="cases", ax=axes[2], fliersize=2)
 for x, b in enumerate((0.25, 0.5, 0.5)):
     axes[2].plot([x - 0.4, x + 0.4], [b, b], color="k", lw=2)
 axes[2].set(title="random sweep: min over t of gap/(mu t) (black: bound)", xlabel="", ylabel="min ratio")
-fig.suptitle("Theorems 1-2 (constants from a secondary source); ours: sweep ranges, outside-case sampling",
-             fontsize=10)
+fig.suptitle("Theorems 1-2 (constants from a secondary source); ours: sweep ranges, outside-case sampling", fontsize=10)
 save(fig, "loss_gaps")
 
 # %% [markdown]
@@ -117,23 +123,35 @@ fig, axes = plt.subplots(1, 2, figsize=(12, 4.2))
 for snr, g in depth.groupby("snr"):
     axes[0].plot(g["L"], g["formula_ratio"], "o-", label=f"formula, SNR={snr:g}")
     axes[0].plot(g["L"], g["measured_ratio"], "x", ms=10, color="k")
-axes[0].set(xlabel="depth L", ylabel=r"$\Delta T = t_M/t_m - 1$", title="Delta T: formula (lines) vs measured (x)",
-            xticks=sorted(depth["L"].unique()))
+axes[0].set(
+    xlabel="depth L",
+    ylabel=r"$\Delta T = t_M/t_m - 1$",
+    title="Delta T: formula (lines) vs measured (x)",
+    xticks=sorted(depth["L"].unique()),
+)
 axes[0].legend()
 deep = paths[(paths["experiment"] == "deep_linear")]
 snr0 = theory["depth"]["snr"][0]
-r0 = mu * p / (mu**2 * p + mu**2 / snr0)          # r_c at this SNR (sigma_x = mu / sqrt(SNR))
+r0 = mu * p / (mu**2 * p + mu**2 / snr0)  # r_c at this SNR (sigma_x = mu / sqrt(SNR))
 for L in theory["depth"]["depths"]:
     g = deep[deep["case"] == f"L{L}_snr{snr0:g}"]
-    for i, (c, h) in enumerate(g.groupby("metric")):
-        axes[1].plot(h["t"], h["value"] / r0[i],
-                     color=sns.color_palette("viridis", len(theory["depth"]["depths"]))[L - 1],
-                     ls=["-", "--", ":"][i % 3], label=f"L={L}" if i == 0 else None)
-axes[1].set(xlabel="iteration", ylabel=r"$\alpha_c / r_c$",
-            title=f"per-layer SpecGD, SNR={snr0:g} (line style = class)")
+    for i, (_, h) in enumerate(g.groupby("metric")):
+        axes[1].plot(
+            h["t"],
+            h["value"] / r0[i],
+            color=sns.color_palette("viridis", len(theory["depth"]["depths"]))[L - 1],
+            ls=["-", "--", ":"][i % 3],
+            label=f"L={L}" if i == 0 else None,
+        )
+axes[1].set(
+    xlabel="iteration", ylabel=r"$\alpha_c / r_c$", title=f"per-layer SpecGD, SNR={snr0:g} (line style = class)"
+)
 axes[1].legend()
-fig.suptitle(f"Deep linear SpecGD, aligned init; ours: eps={theory['depth']['eps']}, hidden width "
-             f"{theory['depth']['hidden']}, eta={theory['eta']}", fontsize=10)
+fig.suptitle(
+    f"Deep linear SpecGD, aligned init; ours: eps={theory['depth']['eps']}, hidden width "
+    f"{theory['depth']['hidden']}, eta={theory['eta']}",
+    fontsize=10,
+)
 save(fig, "depth")
 
 # %% [markdown]
@@ -143,11 +161,20 @@ save(fig, "depth")
 acc = paths[paths["experiment"] == "dm_accuracy"]
 fig, axes = plt.subplots(1, 2, figsize=(12, 4.2))
 for ax, metric in zip(axes, ("balanced", "worst_class")):
-    sns.lineplot(data=acc[acc["metric"] == metric], x="t", y="value", hue="case", style="flow", ax=ax,
-                 legend=metric == "worst_class")
+    sns.lineplot(
+        data=acc[acc["metric"] == metric],
+        x="t",
+        y="value",
+        hue="case",
+        style="flow",
+        ax=ax,
+        legend=metric == "worst_class",
+    )
     ax.set(xscale="log", xlabel="flow time t", ylabel=f"{metric} accuracy", title=f"{metric} accuracy (DM, population)")
-fig.suptitle(f"SpecGF vs GF, k={theory['accuracy']['k']}, p_c ~ 1/c; ours: mu={theory['accuracy']['mu']}, "
-             f"sigma_x values", fontsize=10)
+fig.suptitle(
+    f"SpecGF vs GF, k={theory['accuracy']['k']}, p_c ~ 1/c; ours: mu={theory['accuracy']['mu']}, sigma_x values",
+    fontsize=10,
+)
 save(fig, "dm_accuracy")
 
 # %% [markdown]
@@ -159,17 +186,29 @@ fig, axes = plt.subplots(1, 2, figsize=(13, 4.4), sharey=False)
 for ax, group in zip(axes, ("balanced", "worst_class")):
     d = lin[(lin["group"] == group) & (lin["step"] > 0)]
     if len(d):
-        sns.lineplot(data=d, x="step", y="value", hue="optimizer", hue_order=[o for o in RULES if o in set(d["optimizer"])],
-                     palette=COLORS, errorbar=BAND, ax=ax)
+        sns.lineplot(
+            data=d,
+            x="step",
+            y="value",
+            hue="optimizer",
+            hue_order=[o for o in RULES if o in set(d["optimizer"])],
+            palette=COLORS,
+            errorbar=BAND,
+            ax=ax,
+        )
         sel = selection[(selection["experiment"] == "linear_ce") & (selection["group"] == group)]
         handles, labels = ax.get_legend_handles_labels()
         lrs = dict(zip(sel["optimizer"], sel["lr"]))
-        ax.legend(handles, [f"{RULE_NAME.get(l, l)} ({lrs.get(l, float('nan')):g})" for l in labels], fontsize=8)
+        names = [f"{RULE_NAME.get(name, name)} ({lrs.get(name, float('nan')):g})" for name in labels]
+        ax.legend(handles, names, fontsize=8)
     ax.set(xscale="log", xlabel="iteration", ylabel=f"{group} test accuracy", title=f"{group} test accuracy")
 n_seeds = lin["seed"].nunique()
-fig.suptitle(f"Fig. 4 reproduction: W x, cross-entropy, d={linear_ce.get('d')}, k={linear_ce.get('k')}, p_c ~ 1/c, "
-             f"{n_seeds} seeds (bands: min-max); ours: mu={linear_ce.get('mu')}, sigma_x={linear_ce.get('sigma_x')}, "
-             f"n, lr grids", fontsize=10)
+fig.suptitle(
+    f"Fig. 4 reproduction: W x, cross-entropy, d={linear_ce.get('d')}, k={linear_ce.get('k')}, p_c ~ 1/c, "
+    f"{n_seeds} seeds (bands: min-max); ours: mu={linear_ce.get('mu')}, sigma_x={linear_ce.get('sigma_x')}, "
+    f"n, lr grids",
+    fontsize=10,
+)
 save(fig, "fig4_linear_ce")
 
 # %% [markdown]
@@ -184,13 +223,26 @@ for row, L in enumerate(depths):
         ax = axes[row, col]
         d = cm[(cm["experiment"] == f"cmnist_L{L}") & (cm["group"] == group)]
         if len(d):
-            sns.lineplot(data=d, x="step", y="value", hue="optimizer", hue_order=[o for o in OPTS if o in set(d["optimizer"])],
-                         palette=OPT_COLORS, errorbar=BAND, ax=ax)
-        ax.set(xscale="log", xlabel="step", ylabel=f"{group}-group test accuracy", title=f"{L}-layer MLP: {group} groups")
+            sns.lineplot(
+                data=d,
+                x="step",
+                y="value",
+                hue="optimizer",
+                hue_order=[o for o in OPTS if o in set(d["optimizer"])],
+                palette=OPT_COLORS,
+                errorbar=BAND,
+                ax=ax,
+            )
+        ax.set(
+            xscale="log", xlabel="step", ylabel=f"{group}-group test accuracy", title=f"{L}-layer MLP: {group} groups"
+        )
 n_seeds = cm["seed"].nunique()
-fig.suptitle(f"Colored-MNIST ({cmnist.get('correlation')} colour-class correlation in training), scale={scale}, "
-             f"{n_seeds} seed(s); ours: width {cmnist_sizes.get('width')}, {cmnist_sizes.get('epochs')} epochs, "
-             f"batch {cmnist.get('batch_size')}, optimizer settings, colours", fontsize=10)
+fig.suptitle(
+    f"Colored-MNIST ({cmnist.get('correlation')} colour-class correlation in training), scale={scale}, "
+    f"{n_seeds} seed(s); ours: width {cmnist_sizes.get('width')}, {cmnist_sizes.get('epochs')} epochs, "
+    f"batch {cmnist.get('batch_size')}, optimizer settings, colours",
+    fontsize=10,
+)
 save(fig, "cmnist_groups")
 
 # %% [markdown]
@@ -202,12 +254,24 @@ for i, (ax, opt) in enumerate(zip(axes, OPTS)):
     d = cm[(cm["optimizer"] == opt) & cm["group"].isin(["minority", "majority"])].copy()
     if len(d):
         d["depth"] = d["experiment"].str.removeprefix("cmnist_L") + "-layer"
-        sns.lineplot(data=d, x="step", y="value", hue="depth", style="group", style_order=["minority", "majority"],
-                     errorbar=BAND, ax=ax, legend=(i == 0))
+        sns.lineplot(
+            data=d,
+            x="step",
+            y="value",
+            hue="depth",
+            style="group",
+            style_order=["minority", "majority"],
+            errorbar=BAND,
+            ax=ax,
+            legend=(i == 0),
+        )
     ax.set(xscale="log", title=OPT_NAME[opt], xlabel="step", ylabel="test group accuracy")
 if axes[0].get_legend():
     sns.move_legend(axes[0], "center left", fontsize=8)
-fig.suptitle(f"Fig. 6 reproduction: 2- vs 4-layer MLP, minority (solid) and majority (dashed) groups; claim 17 uses "
-             f"Muon; ours: learning time at {claims.get('learn_threshold')} x max, scale={scale}, "
-             f"width {cmnist_sizes.get('width')}", fontsize=10)
+fig.suptitle(
+    f"Fig. 6 reproduction: 2- vs 4-layer MLP, minority (solid) and majority (dashed) groups; claim 17 uses "
+    f"Muon; ours: learning time at {claims.get('learn_threshold')} x max, scale={scale}, "
+    f"width {cmnist_sizes.get('width')}",
+    fontsize=10,
+)
 save(fig, "fig6_depth")

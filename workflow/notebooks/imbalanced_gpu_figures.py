@@ -51,7 +51,9 @@ def placeholder(name, exps, title):
     fig, ax = plt.subplots(figsize=(7, 2.5))
     ax.axis("off")
     text = "\n".join(status[e]["message"] if e in status else f"{e}: not in imbalanced_gpu.experiments" for e in exps)
-    ax.text(0, 0.5, "not run:\n" + "\n".join(text[i:i + 110] for i in range(0, len(text), 110)), fontsize=7, va="center")
+    ax.text(
+        0, 0.5, "not run:\n" + "\n".join(text[i : i + 110] for i in range(0, len(text), 110)), fontsize=7, va="center"
+    )
     ax.set_title(title)
     save(fig, name)
 
@@ -77,20 +79,47 @@ def curves(name, panels, title):
 
 
 # %%
-curves("e2_cifar_step", [("cifar10", "test_acc", "minority", "test accuracy"), ("cifar10", "test_acc", "majority", "test accuracy"),
-                         ("cifar100", "test_acc", "minority", "test accuracy"), ("cifar100", "test_acc", "majority", "test accuracy")],
-       "E2 CIFAR STEP-20: minority vs majority classes")
-curves("e3_dominoes", [("dominoes", "test_acc", "worst_group", "worst-group accuracy"),
-                       ("dominoes", "decoded_test_acc", "worst_group", "decoded worst-group accuracy")],
-       "E3 MNIST-CIFAR dominoes")
-curves("e4_multinli", [("multinli", "test_acc", "worst_group", "worst-group accuracy"),
-                       ("multinli", "test_acc", "average", "average accuracy")],
-       "E4 MultiNLI label x negation groups")
-curves("e5_celeba", [("celeba", "test_acc", "worst_group", "worst-group accuracy"),
-                     ("celeba", "decoded_test_acc", "worst_group", "decoded worst-group accuracy")],
-       "E5 CelebA Blond_Hair x Male")
+curves(
+    "e2_cifar_step",
+    [
+        ("cifar10", "test_acc", "minority", "test accuracy"),
+        ("cifar10", "test_acc", "majority", "test accuracy"),
+        ("cifar100", "test_acc", "minority", "test accuracy"),
+        ("cifar100", "test_acc", "majority", "test accuracy"),
+    ],
+    "E2 CIFAR STEP-20: minority vs majority classes",
+)
+curves(
+    "e3_dominoes",
+    [
+        ("dominoes", "test_acc", "worst_group", "worst-group accuracy"),
+        ("dominoes", "decoded_test_acc", "worst_group", "decoded worst-group accuracy"),
+    ],
+    "E3 MNIST-CIFAR dominoes",
+)
+curves(
+    "e4_multinli",
+    [
+        ("multinli", "test_acc", "worst_group", "worst-group accuracy"),
+        ("multinli", "test_acc", "average", "average accuracy"),
+    ],
+    "E4 MultiNLI label x negation groups",
+)
+curves(
+    "e5_celeba",
+    [
+        ("celeba", "test_acc", "worst_group", "worst-group accuracy"),
+        ("celeba", "decoded_test_acc", "worst_group", "decoded worst-group accuracy"),
+    ],
+    "E5 CelebA Blond_Hair x Male",
+)
 rare, frequent = claims["rare_buckets"][0], claims["frequent_buckets"][-1]
-curves("e6_tinystories", [("tinystories", "test_loss", f"bucket{rare}", "test loss, rarest-token bucket"),
-                          ("tinystories", "test_loss", f"bucket{frequent}", "test loss, most frequent bucket"),
-                          ("tinystories", "test_loss", "average", "test loss, all tokens")],
-       "E6 TinyStories next-token loss by token-frequency bucket")
+curves(
+    "e6_tinystories",
+    [
+        ("tinystories", "test_loss", f"bucket{rare}", "test loss, rarest-token bucket"),
+        ("tinystories", "test_loss", f"bucket{frequent}", "test loss, most frequent bucket"),
+        ("tinystories", "test_loss", "average", "test loss, all tokens"),
+    ],
+    "E6 TinyStories next-token loss by token-frequency bucket",
+)

@@ -47,12 +47,14 @@ from muonrepro.precond.layout import split_curves
 sns.set_theme(style="whitegrid", context="paper", font_scale=1.05)
 PALETTE = {"muon_s1": "#c0392b", "gd": "#2c3e50", "adam": "#2980b9"}
 LABEL = {"muon_s1": "simplified Muon (msgn, S1)", "gd": "GD (best step)", "adam": "Adam (best of grid)"}
-OURS = (f"Scale '{scale}'. All settings are ours / the spec's inferred reconstruction (the paper's are unknown); "
-        "see config precond.")
+OURS = (
+    f"Scale '{scale}'. All settings are ours / the spec's inferred reconstruction (the paper's are unknown); "
+    "see config precond."
+)
 
 its = pd.read_csv(inputs["iterations"])
 info = pd.read_csv(inputs["info"])
-paths = split_curves(pd.read_parquet(p) for p in inputs["curves"])   # (problem, method, kappa, seed) -> curve
+paths = split_curves(pd.read_parquet(p) for p in inputs["curves"])  # (problem, method, kappa, seed) -> curve
 
 
 def curve(problem, method, kappa, seed):
@@ -65,10 +67,17 @@ def seeds_of(problem, method, kappa):
 
 def band(problem, method, kappa, column="error"):
     """Median and min-max over seeds on the union of the seeds' iterations."""
-    frames = [curve(problem, method, kappa, s).set_index("iteration")[column].rename(s)
-              for s in seeds_of(problem, method, kappa)]
+    frames = [
+        curve(problem, method, kappa, s).set_index("iteration")[column].rename(s)
+        for s in seeds_of(problem, method, kappa)
+    ]
     wide = pd.concat(frames, axis=1).sort_index()
-    return wide.index.to_numpy(), wide.median(axis=1).to_numpy(), wide.min(axis=1).to_numpy(), wide.max(axis=1).to_numpy()
+    return (
+        wide.index.to_numpy(),
+        wide.median(axis=1).to_numpy(),
+        wide.min(axis=1).to_numpy(),
+        wide.max(axis=1).to_numpy(),
+    )
 
 
 def draw_band(ax, x, med, lo, hi, color, label, **kw):
@@ -104,16 +113,26 @@ for ax, k in zip(np.atleast_1d(axes), kappa_panels):
         if seeds_of("mf", m, k):
             x, med, lo, hi = band("mf", m, k)
             keep = x <= 2000
-            draw_band(ax, x[keep], floor_positive(med[keep]), floor_positive(lo[keep]), floor_positive(hi[keep]),
-                      PALETTE[m], LABEL[m])
+            draw_band(
+                ax,
+                x[keep],
+                floor_positive(med[keep]),
+                floor_positive(lo[keep]),
+                floor_positive(hi[keep]),
+                PALETTE[m],
+                LABEL[m],
+            )
     ax.axhline(mf_eps, color="grey", ls=":", lw=1)
     ax.set(yscale="log", xlim=(0, 2000), title=f"kappa = {k}", xlabel="iteration t")
 np.atleast_1d(axes)[0].set_ylabel("relative error ||UU^T - M*||_F / ||M*||_F")
 np.atleast_1d(axes)[0].legend(loc="lower left", fontsize=8)
 m = muon.get("mf", {})
-caption(fig, f"R1. Symmetric MF (d={sizes['mf']['d']}, r={sizes['mf']['r']}, {mf_init} init, rotated V*), "
-             f"Muon S1 with q={m.get('q')}, eta0={m.get('eta0')}. GD and Adam runs stop once they reach "
-             f"epsilon={mf_eps:g} (dotted); Muon runs a fixed budget down to the float64 floor.")
+caption(
+    fig,
+    f"R1. Symmetric MF (d={sizes['mf']['d']}, r={sizes['mf']['r']}, {mf_init} init, rotated V*), "
+    f"Muon S1 with q={m.get('q')}, eta0={m.get('eta0')}. GD and Adam runs stop once they reach "
+    f"epsilon={mf_eps:g} (dotted); Muon runs a fixed budget down to the float64 floor.",
+)
 save(fig, "R1_mf_convergence")
 
 
@@ -130,8 +149,18 @@ def iterations_plot(ax, problem, method, eps, label=None, color=None, marker="o"
     med, lo, hi, allr = g.iterations.median(), g.iterations.min(), g.iterations.max(), g.reached.all()
     k = med.index.to_numpy(float)
     color = color or PALETTE.get(method)
-    ax.errorbar(k, med, yerr=[med - lo, hi - med], color=color, marker=marker, ls=ls, capsize=3, ms=5,
-                label=label or f"{LABEL.get(method, method)}, eps={eps:g}", mfc=color)
+    ax.errorbar(
+        k,
+        med,
+        yerr=[med - lo, hi - med],
+        color=color,
+        marker=marker,
+        ls=ls,
+        capsize=3,
+        ms=5,
+        label=label or f"{LABEL.get(method, method)}, eps={eps:g}",
+        mfc=color,
+    )
     miss = ~allr.to_numpy()
     if miss.any():
         ax.scatter(k[miss], med.to_numpy()[miss], s=110, facecolors="none", edgecolors=color, lw=1.5, zorder=5)
@@ -142,11 +171,19 @@ def iterations_plot(ax, problem, method, eps, label=None, color=None, marker="o"
 fig, ax = plt.subplots(figsize=(5.6, 4.2))
 for m in ("muon_s1", "gd", "adam"):
     iterations_plot(ax, "mf", m, mf_eps)
-ax.set(xscale="log", yscale="log", xlabel="condition number kappa", ylabel=f"iterations to relative error {mf_eps:g}",
-       title="R2. Matrix factorization")
+ax.set(
+    xscale="log",
+    yscale="log",
+    xlabel="condition number kappa",
+    ylabel=f"iterations to relative error {mf_eps:g}",
+    title="R2. Matrix factorization",
+)
 ax.legend(fontsize=8)
-caption(fig, "R2. Median and min-max over seeds; a hollow circle marks a kappa where some seed hit the iteration "
-             "budget (plotted at the budget). GD uses the best constant step of its grid per seed.")
+caption(
+    fig,
+    "R2. Median and min-max over seeds; a hollow circle marks a kappa where some seed hit the iteration "
+    "budget (plotted at the budget). GD uses the best constant step of its grid per seed.",
+)
 save(fig, "R2_mf_iterations")
 
 fig, ax = plt.subplots(figsize=(5.6, 4.2))
@@ -161,11 +198,19 @@ b = info[(info.problem == "icl") & np.isclose(info.epsilon, primary)].groupby("k
 ax.plot(b.index, b.values, color=PALETTE["muon_s1"], ls=":", label=f"predicted T_Muon^ICL, eps={primary:g}")
 K = info[info.problem == "icl"].groupby("kappa").K.median()
 ax.plot(K.index, K.values, color="grey", ls=":", label="K = h_max / h_min")
-ax.set(xscale="log", yscale="log", xlabel="condition number kappa of Lam", ylabel="iterations to normalized loss gap",
-       title="R5. In-context linear regression")
+ax.set(
+    xscale="log",
+    yscale="log",
+    xlabel="condition number kappa of Lam",
+    ylabel="iterations to normalized loss gap",
+    title="R5. In-context linear regression",
+)
 ax.legend(fontsize=7)
-caption(fig, f"R5. Reduced ICL model (d={sizes['icl']['d']}, N={sizes['icl']['N']}, B0=0, rotated Lam). GD counts "
-             "are exact closed forms (no run); Adam is tuned over lr x decay and counted at the looser target.")
+caption(
+    fig,
+    f"R5. Reduced ICL model (d={sizes['icl']['d']}, N={sizes['icl']['N']}, B0=0, rotated Lam). GD counts "
+    "are exact closed forms (no run); Adam is tuned over lr x decay and counted at the looser target.",
+)
 save(fig, "R5_icl_iterations")
 
 # %% [markdown]
@@ -181,18 +226,28 @@ mu = muon["mf_aligned"]
 lam_min = float(info[(info.problem == "mf_aligned") & (info.kappa == kappa_modes)].lam_min.iloc[0])
 lams = np.geomspace(1, lam_min, len(modes))
 for c, col in zip(modes, colors):
-    axes[0].plot(cur.iteration, floor_positive(cur[c]), color=col, label=f"{c.replace('mode_', 'i=')} (lam={lams[int(c[5:]) - 1]:.2g})")
+    axes[0].plot(
+        cur.iteration,
+        floor_positive(cur[c]),
+        color=col,
+        label=f"{c.replace('mode_', 'i=')} (lam={lams[int(c[5:]) - 1]:.2g})",
+    )
 t = cur.iteration.to_numpy()
 axes[0].plot(t, mu["eta0"] * mu["q"] ** t / (1 - mu["q"]), color="k", ls="--", label="eta0 q^t/(1-q) (Lemma L1)")
-axes[0].set(yscale="log", xlabel="iteration t", ylabel="|sigma_i(U_t) - sqrt(lam_i)|", title="simplified Muon", xlim=(0, 120))
+axes[0].set(
+    yscale="log", xlabel="iteration t", ylabel="|sigma_i(U_t) - sqrt(lam_i)|", title="simplified Muon", xlim=(0, 120)
+)
 axes[0].legend(fontsize=7)
 cur = curve("mf_aligned", "gd", kappa_modes, seed0)
 for c, col in zip(modes, colors):
     axes[1].plot(cur.iteration + 1, floor_positive(cur[c]), color=col)
 axes[1].set(xscale="log", yscale="log", xlabel="iteration t + 1", title="GD (eta = 0.95 / lam_1)")
-caption(fig, f"R3. Aligned init U0 = 1e-3 V* R, kappa = {kappa_modes}, seed {seed0}, geometric spectrum "
-             "(modes sorted). Muon's modes all stay under the common envelope; GD's small modes lag like 1/lam_i "
-             f"(the GD run stops once the relative error reaches {mf_eps:g}).")
+caption(
+    fig,
+    f"R3. Aligned init U0 = 1e-3 V* R, kappa = {kappa_modes}, seed {seed0}, geometric spectrum "
+    "(modes sorted). Muon's modes all stay under the common envelope; GD's small modes lag like 1/lam_i "
+    f"(the GD run stops once the relative error reaches {mf_eps:g}).",
+)
 save(fig, "R3_mf_modes")
 
 seed0 = min(s for (p, m, k, s) in paths if p == "icl")
@@ -203,13 +258,21 @@ for ax, m, logx in ((axes[0], "muon_s1", False), (axes[1], "gd", True)):
     colors = sns.color_palette("viridis", len(modes))
     for c, col in zip(modes, colors):
         ax.plot(cur.iteration + (1 if logx else 0), floor_positive(cur[c]), color=col, lw=1)
-    ax.set(yscale="log", xscale="log" if logx else "linear", xlabel="iteration t + 1" if logx else "iteration t",
-           title=LABEL[m] + (" (closed form)" if m == "gd" else ""), ylim=(1e-16, None))
+    ax.set(
+        yscale="log",
+        xscale="log" if logx else "linear",
+        xlabel="iteration t + 1" if logx else "iteration t",
+        title=LABEL[m] + (" (closed form)" if m == "gd" else ""),
+        ylim=(1e-16, None),
+    )
 axes[0].set(ylabel="|b_t,i - 1/gam_i| (eigenbasis of Lam)", xlim=(0, 120))
 sm = plt.cm.ScalarMappable(cmap="viridis", norm=plt.Normalize(1, len(modes)))
 fig.colorbar(sm, ax=axes, label="mode i (lam_i decreasing)")
-caption(fig, f"R6. ICL eigenmodes at kappa = {kappa_modes}, seed {seed0}: Muon's modes converge together, GD's small "
-             "modes need about K iterations.")
+caption(
+    fig,
+    f"R6. ICL eigenmodes at kappa = {kappa_modes}, seed {seed0}: Muon's modes converge together, GD's small "
+    "modes need about K iterations.",
+)
 save(fig, "R6_icl_modes")
 
 # %% [markdown]
@@ -227,8 +290,11 @@ for ax, k in zip(np.atleast_1d(axes), kappa_panels):
     ax.set(xscale="log", yscale="log", title=f"kappa = {k}", xlabel="iteration t + 1")
 np.atleast_1d(axes)[0].set_ylabel("normalized loss gap (L - L*) / (L(0) - L*)")
 np.atleast_1d(axes)[0].legend(loc="lower left", fontsize=8)
-caption(fig, "R4. Reduced ICL model; GD curves are the exact closed form of the best step, Adam runs the full budget "
-             "(best grid point shown).")
+caption(
+    fig,
+    "R4. Reduced ICL model; GD curves are the exact closed form of the best step, Adam runs the full budget "
+    "(best grid point shown).",
+)
 save(fig, "R4_icl_convergence")
 
 # %% [markdown]
@@ -259,24 +325,37 @@ for i, s in enumerate(sorted(st[st.rule == "S0"].setting.unique())):
     axes[0].axhline(float(s.split("=")[1]), color=pal[i], ls=":", lw=1)
 x, med, lo, hi = setting_band("S1", "q=0.8") if "q=0.8" in set(st.setting) else setting_band("S1", best_setting("S1"))
 draw_band(axes[0], x + 1, floor_positive(med), floor_positive(lo), floor_positive(hi), pal[3], "S1 geometric")
-axes[0].set(xscale="log", yscale="log", xlabel="iteration t + 1", ylabel="relative error", title="constant vs geometric step")
+axes[0].set(
+    xscale="log", yscale="log", xlabel="iteration t + 1", ylabel="relative error", title="constant vs geometric step"
+)
 axes[0].legend(fontsize=7)
 j = 0
 for s in sorted(st[st.rule == "S1"].setting.unique()):
     x, med, lo, hi = setting_band("S1", s)
-    draw_band(axes[1], x, floor_positive(med), floor_positive(lo), floor_positive(hi), sns.color_palette("Reds", 5)[j + 1],
-              f"S1 {s}, eta0 = budget (1-q)")
+    draw_band(
+        axes[1],
+        x,
+        floor_positive(med),
+        floor_positive(lo),
+        floor_positive(hi),
+        sns.color_palette("Reds", 5)[j + 1],
+        f"S1 {s}, eta0 = budget (1-q)",
+    )
     j += 1
 for i, r in enumerate(("S2", "S3")):
     if (st.rule == r).any():
         s = best_setting(r)
         x, med, lo, hi = setting_band(r, s)
-        draw_band(axes[1], x, floor_positive(med), floor_positive(lo), floor_positive(hi), pal[i], f"{r} best {s}",
-                  ls="--")
+        draw_band(
+            axes[1], x, floor_positive(med), floor_positive(lo), floor_positive(hi), pal[i], f"{r} best {s}", ls="--"
+        )
 axes[1].set(yscale="log", xlabel="iteration t", title="step rules S1-S3")
 axes[1].legend(fontsize=7)
-caption(fig, f"R7. Symmetric MF at kappa = {ka} ({mf_init} init). S0 floors at O(eta) (dotted lines = eta); S1's "
-             "slope is ln q; S2 (eta ||grad||_op) and S3 (eta ||grad||_*) show the best eta of our grid.")
+caption(
+    fig,
+    f"R7. Symmetric MF at kappa = {ka} ({mf_init} init). S0 floors at O(eta) (dotted lines = eta); S1's "
+    "slope is ln q; S2 (eta ||grad||_op) and S3 (eta ||grad||_*) show the best eta of our grid.",
+)
 save(fig, "R7_step_rules")
 
 # %% [markdown]
@@ -292,28 +371,56 @@ ostyle = {"svd": "-", "ns5": "-", "ns5_momentum": "--"}
 for ax, k in zip(np.atleast_1d(axes), ks):
     for o in ("svd", "ns5", "ns5_momentum"):
         w = nc[(nc.kappa == k) & (nc.orthogonalizer == o)].pivot(index="iteration", columns="seed", values="error")
-        draw_band(ax, w.index, floor_positive(w.median(axis=1)), floor_positive(w.min(axis=1)),
-                  floor_positive(w.max(axis=1)), opal[o], olab[o], ls=ostyle[o])
+        draw_band(
+            ax,
+            w.index,
+            floor_positive(w.median(axis=1)),
+            floor_positive(w.min(axis=1)),
+            floor_positive(w.max(axis=1)),
+            opal[o],
+            olab[o],
+            ls=ostyle[o],
+        )
     ax.set(yscale="log", xlabel="iteration t", title=f"kappa = {k}")
 np.atleast_1d(axes)[0].set_ylabel("relative error")
 np.atleast_1d(axes)[0].legend(fontsize=8)
-caption(fig, f"R8. Symmetric MF (d={sizes['ns5']['d']}, r={sizes['ns5']['r']}), S1 with q={ns5.get('q')}, "
-             f"eta0={ns5.get('eta0')}: the same schedule with the exact polar factor and with 5 Newton-Schulz steps.")
+caption(
+    fig,
+    f"R8. Symmetric MF (d={sizes['ns5']['d']}, r={sizes['ns5']['r']}), S1 with q={ns5.get('q')}, "
+    f"eta0={ns5.get('eta0')}: the same schedule with the exact polar factor and with 5 Newton-Schulz steps.",
+)
 save(fig, "R8_orthogonalizer")
 
 fig, ax = plt.subplots(figsize=(5.6, 4.2))
 e_adam = icl_eps[-1]
 iterations_plot(ax, "icl", "adam", e_adam, label=f"Adam, rotated Lam, eps={e_adam:g}")
-iterations_plot(ax, "icl_axis", "adam", e_adam, label=f"Adam, axis-aligned Lam, eps={e_adam:g}", color="#7fb3d5",
-                marker="s", ls="--")
+iterations_plot(
+    ax,
+    "icl_axis",
+    "adam",
+    e_adam,
+    label=f"Adam, axis-aligned Lam, eps={e_adam:g}",
+    color="#7fb3d5",
+    marker="s",
+    ls="--",
+)
 iterations_plot(ax, "icl", "muon_s1", e_adam, label=f"Muon, rotated, eps={e_adam:g}")
-iterations_plot(ax, "icl_axis", "muon_s1", e_adam, label=f"Muon, axis-aligned, eps={e_adam:g}", color="#f1948a",
-                marker="s", ls="--")
-ax.set(xscale="log", yscale="log", xlabel="condition number kappa", ylabel=f"iterations to normalized gap {e_adam:g}",
-       title="R8b. Adam in a rotated vs an axis-aligned basis (ICL)")
+iterations_plot(
+    ax, "icl_axis", "muon_s1", e_adam, label=f"Muon, axis-aligned, eps={e_adam:g}", color="#f1948a", marker="s", ls="--"
+)
+ax.set(
+    xscale="log",
+    yscale="log",
+    xlabel="condition number kappa",
+    ylabel=f"iterations to normalized gap {e_adam:g}",
+    title="R8b. Adam in a rotated vs an axis-aligned basis (ICL)",
+)
 ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0))
-caption(fig, "R8b. ICL with Lam = Q diag(lam) Q^T for a random Q (rotated) or Q = I (axis-aligned). Muon's msgn is "
-             "rotation-equivariant (its two curves coincide); Adam's coordinate-wise normalization is not.")
+caption(
+    fig,
+    "R8b. ICL with Lam = Q diag(lam) Q^T for a random Q (rotated) or Q = I (axis-aligned). Muon's msgn is "
+    "rotation-equivariant (its two curves coincide); Adam's coordinate-wise normalization is not.",
+)
 save(fig, "R8b_adam_rotation")
 
 # %% [markdown]
@@ -330,10 +437,13 @@ for ax, prob, title in ((axes[0], "mf_asym", "asymmetric MF (X, Y)"), (axes[1], 
     ax.set(yscale="log", xlabel="iteration t", title=f"simplified Muon S1, {title}")
     ax.legend(fontsize=7)
 axes[0].set_ylabel("relative error / normalized gap")
-caption(fig, f"X1 (extension). Asymmetric MF (d1={sizes['mf_asym']['d1']}, d2={sizes['mf_asym']['d2']}, "
-             f"r={sizes['mf_asym']['r']}), Muon on both factors with q={muon['mf_asym']['q']}, eta0="
-             f"{muon['mf_asym']['eta0']}; two-factor ICL with one shared schedule q={muon['icl_2f']['q']} (spec §5.5 "
-             "expects it to be fragile).")
+caption(
+    fig,
+    f"X1 (extension). Asymmetric MF (d1={sizes['mf_asym']['d1']}, d2={sizes['mf_asym']['d2']}, "
+    f"r={sizes['mf_asym']['r']}), Muon on both factors with q={muon['mf_asym']['q']}, eta0="
+    f"{muon['mf_asym']['eta0']}; two-factor ICL with one shared schedule q={muon['icl_2f']['q']} (spec §5.5 "
+    "expects it to be fragile).",
+)
 save(fig, "X1_extensions")
 
 # %% [markdown]

@@ -6,7 +6,6 @@ from muonrepro.pipeline import data as pipeline_data
 from muonrepro.pipeline import resources as pipeline_resources
 from muonrepro.pipeline.sources import package_sources
 
-
 validate(config, schema="../schemas/config.schema.yaml")
 
 SCALE = config["scale"]
@@ -17,16 +16,8 @@ NOTEBOOKS = f"{workflow.basedir}/workflow/notebooks"
 MNIST_ROOT = pipeline_data.mnist_root(config["data"]["mnist_root"])
 
 
-def script_sources(rule_script):
-    """The muonrepro sources a workflow script (``<paper>/<rule suffix>``) imports: the rule's `code` input."""
-    return package_sources(f"{SCRIPTS}/{rule_script}.py")
-
-
-def notebook_sources(name):
-    """The muonrepro sources a figure notebook (``workflow/notebooks/<rule>.py``) imports."""
-    return package_sources(f"{NOTEBOOKS}/{name}.py")
-
-
-def notebook(name):
-    """Path of a figure notebook (inputs are relative to the working directory, not this file)."""
-    return f"{NOTEBOOKS}/{name}.py"
+# the muonrepro sources a workflow script (``<paper>/<rule suffix>``) or figure notebook (``<rule>``)
+# imports: the rule's `code` input; and a notebook's path (relative to the working directory)
+script_sources = lambda name: package_sources(f"{SCRIPTS}/{name}.py")
+notebook_sources = lambda name: package_sources(f"{NOTEBOOKS}/{name}.py")
+notebook = lambda name: f"{NOTEBOOKS}/{name}.py"

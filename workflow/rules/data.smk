@@ -8,12 +8,12 @@ rule data_mnist:
     output:
         tensors="results/data/mnist.pt",
         meta="results/data/mnist.json",
-    params:
-        root=lambda wildcards: MNIST_ROOT,
-        download=config["data"]["download"],
     log:
         "logs/data/mnist.log",
     conda:
         ENV
+    params:
+        root=lambda wildcards: MNIST_ROOT,
+        download=config["data"]["download"],
     script:
         "../scripts/data/mnist.py"

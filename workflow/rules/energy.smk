@@ -8,8 +8,14 @@ E = config["energy"]
 ES = config["scales"][SCALE]["energy"]
 ARCHS = [f"mlp{d}" for d in E["depths"]]
 OPTS = list(E["optimizers"])
-ENERGY_FIGURES = ["theory_checks", "gini", "cumulative_energy", "per_mode_heatmap", "curvature_deciles",
-                  "training_curves"]
+ENERGY_FIGURES = [
+    "theory_checks",
+    "gini",
+    "cumulative_energy",
+    "per_mode_heatmap",
+    "curvature_deciles",
+    "training_curves",
+]
 ENERGY_RUNS = expand("{arch}_{opt}_s{seed}", arch=ARCHS, opt=OPTS, seed=ES["seeds"])
 ENERGY_TARGETS = [
     "results/energy/claims.csv",
@@ -29,6 +35,20 @@ rule energy_select_lr:
         code=script_sources("energy/select_lr"),
     output:
         "results/energy/lr/{arch}_{opt}.json",
+    log:
+        "logs/energy/select_lr/{arch}_{opt}.log",
+    benchmark:
+        "benchmarks/energy/select_lr/{arch}_{opt}.tsv"
+    conda:
+        ENV
+    threads: 1
+    resources:
+        **pipeline_resources.training(
+            SCALE,
+            lambda wildcards: pipeline_resources.tuning_epochs(
+                ES.get("tune_epochs", 0), len(pipeline_energy.lr_grid(E, ES, wildcards.opt))
+            ),
+        ),
     params:
         model=lambda wildcards: pipeline_energy.model(E, wildcards.arch),
         opt_cfg=lambda wildcards: E["optimizers"][wildcards.opt],
@@ -38,20 +58,6 @@ rule energy_select_lr:
         epochs=ES["tune_epochs"],
         batch_size=E["batch_size"],
         device=config["device"],
-    resources:
-        **pipeline_resources.training(
-            SCALE,
-            lambda wildcards: pipeline_resources.tuning_epochs(
-                ES.get("tune_epochs", 0), len(pipeline_energy.lr_grid(E, ES, wildcards.opt))
-            ),
-        ),
-    threads: 1
-    log:
-        "logs/energy/select_lr/{arch}_{opt}.log",
-    benchmark:
-        "benchmarks/energy/select_lr/{arch}_{opt}.tsv"
-    conda:
-        ENV
     script:
         "../scripts/energy/select_lr.py"
 
@@ -66,6 +72,15 @@ rule energy_train:
         history="results/energy/runs/{arch}_{opt}_s{seed}/history.csv",
         meta="results/energy/runs/{arch}_{opt}_s{seed}/meta.json",
         timing="results/energy/runs/{arch}_{opt}_s{seed}/timing.json",
+    log:
+        "logs/energy/train/{arch}_{opt}_s{seed}.log",
+    benchmark:
+        "benchmarks/energy/train/{arch}_{opt}_s{seed}.tsv"
+    conda:
+        ENV
+    threads: 1
+    resources:
+        **pipeline_resources.training(SCALE, ES["epochs"]),
     params:
         model=lambda wildcards: pipeline_energy.model(E, wildcards.arch),
         opt_cfg=lambda wildcards: E["optimizers"][wildcards.opt],
@@ -75,15 +90,6 @@ rule energy_train:
         log_every=ES["log_every"],
         device=config["device"],
         checkpoint="results/energy/checkpoints/{arch}_{opt}_s{seed}.pt",
-    resources:
-        **pipeline_resources.training(SCALE, ES["epochs"]),
-    threads: 1
-    log:
-        "logs/energy/train/{arch}_{opt}_s{seed}.log",
-    benchmark:
-        "benchmarks/energy/train/{arch}_{opt}_s{seed}.tsv"
-    conda:
-        ENV
     script:
         "../scripts/energy/train.py"
 
@@ -98,19 +104,19 @@ rule energy_extract:
         per_mode="results/energy/per_mode/{arch}_{opt}_s{seed}.parquet",
         summary="results/energy/extract/{arch}_{opt}_s{seed}.json",
         logs="results/energy/extract/{arch}_{opt}_s{seed}_logs.parquet",
-    params:
-        estimator=E["estimator"],
-        probe_size=ES["probe_size"],
-        device=config["device"],
-    resources:
-        **pipeline_resources.extraction(SCALE),
-    threads: 1
     log:
         "logs/energy/extract/{arch}_{opt}_s{seed}.log",
     benchmark:
         "benchmarks/energy/extract/{arch}_{opt}_s{seed}.tsv"
     conda:
         ENV
+    threads: 1
+    resources:
+        **pipeline_resources.extraction(SCALE),
+    params:
+        estimator=E["estimator"],
+        probe_size=ES["probe_size"],
+        device=config["device"],
     script:
         "../scripts/energy/extract.py"
 
@@ -141,20 +147,20 @@ rule energy_sensitivity_extract:
         code=script_sources("energy/sensitivity_extract"),
     output:
         "results/energy/sensitivity/units/{arch}_{opt}_s{seed}.parquet",
-    params:
-        grid=pipeline_energy.sensitivity_grid(E),
-        estimator=E["estimator"],
-        probe_size=ES["probe_size"],
-        device=config["device"],
-    resources:
-        **pipeline_resources.extraction(SCALE),
-    threads: 1
     log:
         "logs/energy/sensitivity/{arch}_{opt}_s{seed}.log",
     benchmark:
         "benchmarks/energy/sensitivity/{arch}_{opt}_s{seed}.tsv"
     conda:
         ENV
+    threads: 1
+    resources:
+        **pipeline_resources.extraction(SCALE),
+    params:
+        grid=pipeline_energy.sensitivity_grid(E),
+        estimator=E["estimator"],
+        probe_size=ES["probe_size"],
+        device=config["device"],
     script:
         "../scripts/energy/sensitivity_extract.py"
 
@@ -167,17 +173,17 @@ rule energy_sensitivity:
         units="results/energy/sensitivity.csv",
         readings="results/energy/sensitivity_readings.csv",
         summary="results/energy/sensitivity_summary.csv",
-    params:
-        grid=E["sensitivity"],
-        primary=pipeline_energy.primary_reading(E),
-        tail_bins=E["claims"]["tail_bins"],
-        scale=SCALE,
     log:
         "logs/energy/sensitivity.log",
     benchmark:
         "benchmarks/energy/sensitivity.tsv"
     conda:
         ENV
+    params:
+        grid=E["sensitivity"],
+        primary=pipeline_energy.primary_reading(E),
+        tail_bins=E["claims"]["tail_bins"],
+        scale=SCALE,
     script:
         "../scripts/energy/sensitivity.py"
 
@@ -187,14 +193,14 @@ rule energy_theory:
         code=script_sources("energy/theory"),
     output:
         "results/energy/theory_checks.csv",
-    params:
-        seed=0,
     log:
         "logs/energy/theory.log",
     benchmark:
         "benchmarks/energy/theory.tsv"
     conda:
         ENV
+    params:
+        seed=0,
     script:
         "../scripts/energy/theory.py"
 
@@ -209,15 +215,15 @@ rule energy_claims:
         sensitivity="results/energy/sensitivity_summary.csv",
     output:
         "results/energy/claims.csv",
+    log:
+        "logs/energy/claims.log",
+    conda:
+        ENV
     params:
         scale=SCALE,
         min_acc=E["claims"]["min_test_acc"][SCALE],
         tail_bins=E["claims"]["tail_bins"],
         estimator=E["estimator"],
-    log:
-        "logs/energy/claims.log",
-    conda:
-        ENV
     script:
         "../scripts/energy/claims.py"
 
@@ -234,7 +240,6 @@ rule energy_figures:
             "results/energy/per_mode/{arch}_{opt}_s{seed}.parquet", arch=ARCHS[-1], opt=OPTS, seed=ES["seeds"][0]
         ),
     output:
-        executed="results/energy/figures.ipynb",
         **{
             name: report(
                 f"results/figures/energy/{name}.png",
@@ -243,6 +248,11 @@ rule energy_figures:
             )
             for name in ENERGY_FIGURES
         },
+        executed="results/energy/figures.ipynb",
+    log:
+        "logs/energy/figures.log",
+    conda:
+        ENV
     params:
         nb={
             "scale": SCALE,
@@ -251,10 +261,6 @@ rule energy_figures:
             "tail_bins": E["claims"]["tail_bins"],
             "dpi": E["figures"]["dpi"],
         },
-    log:
-        "logs/energy/figures.log",
-    conda:
-        ENV
     script:
         "../scripts/run_notebook.py"
 
@@ -272,11 +278,11 @@ rule energy_sensitivity_figures:
             caption="../report/energy_sensitivity_heatmap.rst",
             category="Energy paper",
         ),
-    params:
-        nb={"scale": SCALE, "primary": pipeline_energy.primary_reading(E)},
     log:
         "logs/energy/sensitivity_figures.log",
     conda:
         ENV
+    params:
+        nb={"scale": SCALE, "primary": pipeline_energy.primary_reading(E)},
     script:
         "../scripts/run_notebook.py"

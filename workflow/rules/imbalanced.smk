@@ -6,8 +6,15 @@ I = config["imbalanced"]
 IS = config["scales"][SCALE]["imbalanced"]
 IMB_LAYERS = I["cmnist"]["depths"]
 IMB_OPTS = list(I["cmnist"]["optimizers"])
-IMBALANCED_FIGURES = ["fig2_trajectories", "loss_gaps", "depth", "dm_accuracy", "fig4_linear_ce",
-                      "cmnist_groups", "fig6_depth"]
+IMBALANCED_FIGURES = [
+    "fig2_trajectories",
+    "loss_gaps",
+    "depth",
+    "dm_accuracy",
+    "fig4_linear_ce",
+    "cmnist_groups",
+    "fig6_depth",
+]
 
 
 IMB_LINEAR_RUNS = expand("results/imbalanced/linear_ce/seed{seed}.parquet", seed=IS["linear_ce"]["seeds"])
@@ -36,16 +43,16 @@ rule imbalanced_theory:
         paths="results/imbalanced/theory_paths.parquet",
         sweep="results/imbalanced/theory_sweep.parquet",
         meta="results/imbalanced/theory_meta.json",
-    params:
-        cfg=I["theory"],
-        sizes=IS["theory"],
-    threads: 1
     log:
         "logs/imbalanced/theory.log",
     benchmark:
         "benchmarks/imbalanced/imbalanced_theory.tsv"
     conda:
         ENV
+    threads: 1
+    params:
+        cfg=I["theory"],
+        sizes=IS["theory"],
     script:
         "../scripts/imbalanced/theory.py"
 
@@ -56,16 +63,16 @@ rule imbalanced_linear_ce:
     output:
         curves="results/imbalanced/linear_ce/seed{seed}.parquet",
         meta="results/imbalanced/linear_ce/seed{seed}.json",
-    params:
-        cfg=I["linear_ce"],
-        sizes={k: v for k, v in IS["linear_ce"].items() if k != "seeds"},
-    threads: 1
     log:
         "logs/imbalanced/linear_ce/seed{seed}.log",
     benchmark:
         "benchmarks/imbalanced/imbalanced_linear_ce/seed{seed}.tsv"
     conda:
         ENV
+    threads: 1
+    params:
+        cfg=I["linear_ce"],
+        sizes={k: v for k, v in IS["linear_ce"].items() if k != "seeds"},
     script:
         "../scripts/imbalanced/linear_ce.py"
 
@@ -76,13 +83,13 @@ rule imbalanced_cmnist_data:
         mnist="results/data/mnist.pt",
     output:
         "results/imbalanced/colored_mnist.pt",
-    params:
-        cfg={k: I["cmnist"][k] for k in ("correlation", "data_seed", "palette")},
-        sizes={k: IS["cmnist"][k] for k in ("n_train", "n_val", "n_test")},
     log:
         "logs/imbalanced/cmnist_data.log",
     conda:
         ENV
+    params:
+        cfg={k: I["cmnist"][k] for k in ("correlation", "data_seed", "palette")},
+        sizes={k: IS["cmnist"][k] for k in ("n_train", "n_val", "n_test")},
     script:
         "../scripts/imbalanced/cmnist_data.py"
 
@@ -94,22 +101,22 @@ rule imbalanced_cmnist_train:
     output:
         curves="results/imbalanced/cmnist/L{layers}_{imb_opt}_seed{seed}.parquet",
         meta="results/imbalanced/cmnist/L{layers}_{imb_opt}_seed{seed}.json",
-    wildcard_constraints:
-        layers="[0-9]+",
-        imb_opt="|".join(IMB_OPTS),
-    params:
-        cfg={k: v for k, v in I["cmnist"].items() if k != "palette"},
-        sizes={k: v for k, v in IS["cmnist"].items() if k != "seeds"},
-        device=config["device"],
-    resources:
-        **pipeline_resources.training(SCALE, IS["cmnist"]["epochs"]),
-    threads: 1
     log:
         "logs/imbalanced/cmnist/L{layers}_{imb_opt}_seed{seed}.log",
     benchmark:
         "benchmarks/imbalanced/imbalanced_cmnist_train/L{layers}_{imb_opt}_seed{seed}.tsv"
+    wildcard_constraints:
+        layers="[0-9]+",
+        imb_opt="|".join(IMB_OPTS),
     conda:
         ENV
+    threads: 1
+    resources:
+        **pipeline_resources.training(SCALE, IS["cmnist"]["epochs"]),
+    params:
+        cfg={k: v for k, v in I["cmnist"].items() if k != "palette"},
+        sizes={k: v for k, v in IS["cmnist"].items() if k != "seeds"},
+        device=config["device"],
     script:
         "../scripts/imbalanced/cmnist_train.py"
 
@@ -123,12 +130,12 @@ rule imbalanced_curves:
     output:
         curves="results/imbalanced/curves.parquet",
         selection="results/imbalanced/lr_selection.csv",
-    params:
-        early_fraction=I["claims"]["early_fraction"],
     log:
         "logs/imbalanced/curves.log",
     conda:
         ENV
+    params:
+        early_fraction=I["claims"]["early_fraction"],
     script:
         "../scripts/imbalanced/curves.py"
 
@@ -143,15 +150,15 @@ rule imbalanced_claims:
         gpu_skipped=expand("results/imbalanced/gpu/{exp}/skipped.json", exp=IG_RUN),
     output:
         "results/imbalanced/claims.csv",
+    log:
+        "logs/imbalanced/claims.log",
+    conda:
+        ENV
     params:
         cfg={**I["claims"], "depths": IMB_LAYERS},
         gpu_cfg=IG["claims"],
         model_notes=IG_MODEL_NOTES,
         scale=SCALE,
-    log:
-        "logs/imbalanced/claims.log",
-    conda:
-        ENV
     script:
         "../scripts/imbalanced/claims.py"
 
@@ -167,7 +174,6 @@ rule imbalanced_figures:
         curves="results/imbalanced/curves.parquet",
         selection="results/imbalanced/lr_selection.csv",
     output:
-        executed="results/imbalanced/figures.ipynb",
         **{
             name: report(
                 f"results/figures/imbalanced/{name}.png",
@@ -176,6 +182,11 @@ rule imbalanced_figures:
             )
             for name in IMBALANCED_FIGURES
         },
+        executed="results/imbalanced/figures.ipynb",
+    log:
+        "logs/imbalanced/figures.log",
+    conda:
+        ENV
     params:
         nb={
             "scale": SCALE,
@@ -185,9 +196,5 @@ rule imbalanced_figures:
             "cmnist_sizes": {k: v for k, v in IS["cmnist"].items() if k != "lr_grid"},
             "claims": I["claims"],
         },
-    log:
-        "logs/imbalanced/figures.log",
-    conda:
-        ENV
     script:
         "../scripts/run_notebook.py"

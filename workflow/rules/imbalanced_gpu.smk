@@ -35,12 +35,12 @@ rule imbalanced_gpu_data_status:
         code=script_sources("imbalanced_gpu/data_status"),
     output:
         "results/imbalanced/gpu/data_status.json",
-    params:
-        status=IG_STATUS,
     log:
         "logs/imbalanced/gpu/data_status.log",
     conda:
         ENV
+    params:
+        status=IG_STATUS,
     script:
         "../scripts/imbalanced_gpu/data_status.py"
 
@@ -51,17 +51,17 @@ rule imbalanced_gpu_build:
         code=script_sources("imbalanced_gpu/build"),
     output:
         "results/imbalanced/gpu/{exp}/data.pt",
-    params:
-        data=IG["data"],
-        cfg=lambda wildcards: pipeline_ig.build_config(wildcards.exp, IG, IGS)[0],
-        sizes=lambda wildcards: pipeline_ig.build_config(wildcards.exp, IG, IGS)[1],
-        seed=IG["data_seed"],
     log:
         "logs/imbalanced/gpu/{exp}/build.log",
     benchmark:
         "benchmarks/imbalanced/gpu/build/{exp}.tsv"
     conda:
         ENV
+    params:
+        data=IG["data"],
+        cfg=lambda wildcards: pipeline_ig.build_config(wildcards.exp, IG, IGS)[0],
+        sizes=lambda wildcards: pipeline_ig.build_config(wildcards.exp, IG, IGS)[1],
+        seed=IG["data_seed"],
     script:
         "../scripts/imbalanced_gpu/build.py"
 
@@ -72,6 +72,15 @@ rule imbalanced_gpu_select_lr:
         code=script_sources("imbalanced_gpu/select_lr"),
     output:
         "results/imbalanced/gpu/{exp}/lr/{ig_opt}.json",
+    log:
+        "logs/imbalanced/gpu/{exp}/select_lr/{ig_opt}.log",
+    benchmark:
+        "benchmarks/imbalanced/gpu/select_lr/{exp}/{ig_opt}.tsv"
+    conda:
+        ENV
+    threads: 1
+    resources:
+        **pipeline_ig.tune_resources(SCALE, IGS),
     params:
         model=lambda wildcards: ig_settings.model_config(wildcards.exp, IG, IGS),
         opt_cfg=lambda wildcards: ig_settings.optimizer_config(wildcards.exp, wildcards.ig_opt, IG),
@@ -85,15 +94,6 @@ rule imbalanced_gpu_select_lr:
         amp=IG["amp"],
         channels_last=IG["channels_last"],
         device=config["device"],
-    resources:
-        **pipeline_ig.tune_resources(SCALE, IGS),
-    threads: 1
-    log:
-        "logs/imbalanced/gpu/{exp}/select_lr/{ig_opt}.log",
-    benchmark:
-        "benchmarks/imbalanced/gpu/select_lr/{exp}/{ig_opt}.tsv"
-    conda:
-        ENV
     script:
         "../scripts/imbalanced_gpu/select_lr.py"
 
@@ -106,6 +106,15 @@ rule imbalanced_gpu_train:
     output:
         metrics="results/imbalanced/gpu/{exp}/runs/{ig_opt}_seed{seed}.parquet",
         meta="results/imbalanced/gpu/{exp}/runs/{ig_opt}_seed{seed}.json",
+    log:
+        "logs/imbalanced/gpu/{exp}/train/{ig_opt}_seed{seed}.log",
+    benchmark:
+        "benchmarks/imbalanced/gpu/train/{exp}/{ig_opt}_seed{seed}.tsv"
+    conda:
+        ENV
+    threads: 1
+    resources:
+        **pipeline_ig.train_resources(SCALE, IGS),
     params:
         model=lambda wildcards: ig_settings.model_config(wildcards.exp, IG, IGS),
         opt_cfg=lambda wildcards: ig_settings.optimizer_config(wildcards.exp, wildcards.ig_opt, IG),
@@ -116,15 +125,6 @@ rule imbalanced_gpu_train:
         channels_last=IG["channels_last"],
         device=config["device"],
         checkpoint="results/imbalanced/gpu/{exp}/checkpoints/{ig_opt}_seed{seed}.pt",
-    resources:
-        **pipeline_ig.train_resources(SCALE, IGS),
-    threads: 1
-    log:
-        "logs/imbalanced/gpu/{exp}/train/{ig_opt}_seed{seed}.log",
-    benchmark:
-        "benchmarks/imbalanced/gpu/train/{exp}/{ig_opt}_seed{seed}.tsv"
-    conda:
-        ENV
     script:
         "../scripts/imbalanced_gpu/train.py"
 
@@ -152,7 +152,6 @@ rule imbalanced_gpu_figures:
         metrics=expand("results/imbalanced/gpu/{exp}/metrics.parquet", exp=IG_RUN),
         code=notebook_sources("imbalanced_gpu_figures"),
     output:
-        executed="results/imbalanced/gpu/figures.ipynb",
         **{
             name: report(
                 f"results/figures/imbalanced/{name}.png",
@@ -161,11 +160,12 @@ rule imbalanced_gpu_figures:
             )
             for name in IG_FIGURES
         },
-    params:
-        nb={"scale": SCALE, "claims": IG["claims"], "optimizers": IG["optimizers"]},
+        executed="results/imbalanced/gpu/figures.ipynb",
     log:
         "logs/imbalanced/gpu/figures.log",
     conda:
         ENV
+    params:
+        nb={"scale": SCALE, "claims": IG["claims"], "optimizers": IG["optimizers"]},
     script:
         "../scripts/run_notebook.py"

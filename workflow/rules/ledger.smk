@@ -25,12 +25,12 @@ rule ledger_report:
     output:
         md=report("results/REPRODUCTION.md", caption="../report/reproduction.rst", category="0 Summary"),
         rst="results/report/summary.rst",
-    params:
-        scale=SCALE,
-        seeds={p: config["scales"][SCALE][p].get("seeds", "n/a") for p in PAPERS},
     log:
         "logs/ledger/report.log",
     conda:
         ENV
+    params:
+        scale=SCALE,
+        seeds={p: config["scales"][SCALE][p].get("seeds", "n/a") for p in PAPERS},
     script:
         "../scripts/ledger/report.py"

@@ -37,19 +37,19 @@ rule precond_sweep:
         iterations="results/precond/sweep/{problem}_iterations.csv",
         info="results/precond/sweep/{problem}_info.csv",
         curves="results/precond/sweep/{problem}_curves.parquet",
+    log:
+        "logs/precond/sweep_{problem}.log",
+    benchmark:
+        "benchmarks/precond/sweep_{problem}.tsv"
+    priority: 10  # the longest jobs of the default run: start them first
+    conda:
+        ENV
+    threads: 1
     params:
         precond=lambda wildcards: config_slice(
             P, "spectrum", "msgn_rel_cutoff", "curves", "adam", problems=[wildcards.problem]
         ),
         preset=PS,
-    threads: 1
-    priority: 10  # the longest jobs of the default run: start them first
-    log:
-        "logs/precond/sweep_{problem}.log",
-    benchmark:
-        "benchmarks/precond/sweep_{problem}.tsv"
-    conda:
-        ENV
     script:
         "../scripts/precond/sweep.py"
 
@@ -78,16 +78,16 @@ rule precond_ablation:
         steps="results/precond/ablation/steps.csv",
         ns5_curves="results/precond/ablation/ns5_curves.parquet",
         ns5="results/precond/ablation/ns5.csv",
-    params:
-        precond=config_slice(P, "spectrum", "msgn_rel_cutoff", "ablation", "claims", problems=["mf"]),
-        preset=PS,
-    threads: 1
     log:
         "logs/precond/ablation.log",
     benchmark:
         "benchmarks/precond/ablation.tsv"
     conda:
         ENV
+    threads: 1
+    params:
+        precond=config_slice(P, "spectrum", "msgn_rel_cutoff", "ablation", "claims", problems=["mf"]),
+        preset=PS,
     script:
         "../scripts/precond/ablation.py"
 
@@ -99,16 +99,16 @@ rule precond_lemma:
         scalar="results/precond/theory/lemma_scalar.csv",
         matrix="results/precond/theory/lemma_matrix.csv",
         decoupling="results/precond/theory/decoupling_mf.csv",
-    params:
-        precond=config_slice(P, "spectrum", "msgn_rel_cutoff", "lemma", "decoupling", "claims", problems=["mf_aligned"]),
-        preset=PS,
-    threads: 1
     log:
         "logs/precond/lemma.log",
     benchmark:
         "benchmarks/precond/lemma.tsv"
     conda:
         ENV
+    threads: 1
+    params:
+        precond=config_slice(P, "spectrum", "msgn_rel_cutoff", "lemma", "decoupling", "claims", problems=["mf_aligned"]),
+        preset=PS,
     script:
         "../scripts/precond/lemma.py"
 
@@ -118,16 +118,16 @@ rule precond_montecarlo:
         code=script_sources("precond/montecarlo"),
     output:
         "results/precond/theory/icl_montecarlo.csv",
-    params:
-        precond=config_slice(P, "spectrum", "icl_mc"),
-        preset=PS,
-    threads: 1
     log:
         "logs/precond/montecarlo.log",
     benchmark:
         "benchmarks/precond/montecarlo.tsv"
     conda:
         ENV
+    threads: 1
+    params:
+        precond=config_slice(P, "spectrum", "icl_mc"),
+        preset=PS,
     script:
         "../scripts/precond/montecarlo.py"
 
@@ -148,14 +148,14 @@ rule precond_claims:
         claims="results/precond/claims.csv",
         table="results/precond/table_T1.csv",
         meta="results/precond/meta.json",
-    params:
-        precond=P,
-        preset=PS,
-        scale=SCALE,
     log:
         "logs/precond/claims.log",
     conda:
         ENV
+    params:
+        precond=P,
+        preset=PS,
+        scale=SCALE,
     script:
         "../scripts/precond/claims.py"
 
@@ -172,7 +172,6 @@ rule precond_figures:
         ns5_curves="results/precond/ablation/ns5_curves.parquet",
         table="results/precond/table_T1.csv",
     output:
-        executed="results/precond/figures.ipynb",
         **{
             name: report(
                 f"results/figures/precond/{name}.png",
@@ -181,6 +180,11 @@ rule precond_figures:
             )
             for name in PRECOND_FIGURES
         },
+        executed="results/precond/figures.ipynb",
+    log:
+        "logs/precond/figures.log",
+    conda:
+        ENV
     params:
         nb={
             "scale": SCALE,
@@ -195,9 +199,5 @@ rule precond_figures:
             "sizes": {k: PS[k] for k in ("mf", "mf_asym", "icl", "ns5")},
             "ns5": P["ablation"]["ns5"],
         },
-    log:
-        "logs/precond/figures.log",
-    conda:
-        ENV
     script:
         "../scripts/run_notebook.py"

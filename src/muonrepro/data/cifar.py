@@ -22,8 +22,10 @@ STD = {"cifar10": (0.2470, 0.2435, 0.2616), "cifar100": (0.2673, 0.2564, 0.2762)
 
 def fetch_hint(name: str, root: str, key: str = "imbalanced_gpu.data.cifar_root") -> str:
     cls = FOLDERS[name].__name__
-    return (f"{name} not found: expected {Path(root) / FOLDERS[name].base_folder}/ (config key {key}). "
-            f"Download it with: python -c \"import torchvision; torchvision.datasets.{cls}('{root}', download=True)\"")
+    return (
+        f"{name} not found: expected {Path(root) / FOLDERS[name].base_folder}/ (config key {key}). "
+        f"Download it with: python -c \"import torchvision; torchvision.datasets.{cls}('{root}', download=True)\""
+    )
 
 
 def expected_files(name: str, root: str | Path) -> list[Path]:
@@ -34,11 +36,15 @@ def expected_files(name: str, root: str | Path) -> list[Path]:
 
 def _unverified(cls):
     """The torchvision class with md5 sums removed: presence and pickle format only (test data)."""
-    return type(f"{cls.__name__}Unverified", (cls,), {
-        "train_list": [[f, None] for f, _ in cls.train_list],
-        "test_list": [[f, None] for f, _ in cls.test_list],
-        "meta": {**cls.meta, "md5": None},
-    })
+    return type(
+        f"{cls.__name__}Unverified",
+        (cls,),
+        {
+            "train_list": [[f, None] for f, _ in cls.train_list],
+            "test_list": [[f, None] for f, _ in cls.test_list],
+            "meta": {**cls.meta, "md5": None},
+        },
+    )
 
 
 def load_cifar(root: str | Path, name: str, verify_md5: bool = True) -> dict:
@@ -77,13 +83,25 @@ def balanced_indices(y: torch.Tensor, per_class: int | None, seed: int) -> torch
     if per_class is None:
         return torch.arange(len(y))
     gen = torch.Generator().manual_seed(seed)
-    keep = [idx[torch.randperm(len(idx), generator=gen)[:per_class]]
-            for c in torch.unique(y).tolist() for idx in [torch.nonzero(y == c).flatten()]]
+    keep = [
+        idx[torch.randperm(len(idx), generator=gen)[:per_class]]
+        for c in torch.unique(y).tolist()
+        for idx in [torch.nonzero(y == c).flatten()]
+    ]
     return torch.sort(torch.cat(keep)).values
 
 
-def build_cifar_step(root, name: str, minority: list[int], ratio: float, n_max: int | None, n_test_per_class: int | None,
-                     seed: int, verify_md5: bool = True, n_val_per_class: int = 0) -> dict:
+def build_cifar_step(
+    root,
+    name: str,
+    minority: list[int],
+    ratio: float,
+    n_max: int | None,
+    n_test_per_class: int | None,
+    seed: int,
+    verify_md5: bool = True,
+    n_val_per_class: int = 0,
+) -> dict:
     """The experiment dataset (see ``imbalanced_gpu.datasets``): groups = classes.
 
     ``n_val_per_class`` (ours) training images per class are held out first as a class-balanced
@@ -95,17 +113,30 @@ def build_cifar_step(root, name: str, minority: list[int], ratio: float, n_max: 
     bad = [c for c in minority if not 0 <= c < k]
     if bad:
         raise ValueError(f"minority classes {bad} outside 0..{k - 1} for {name}")
-    va = balanced_indices(raw["train_y"], n_val_per_class, seed + 2) if n_val_per_class else torch.zeros(0, dtype=torch.long)
+    va = (
+        balanced_indices(raw["train_y"], n_val_per_class, seed + 2)
+        if n_val_per_class
+        else torch.zeros(0, dtype=torch.long)
+    )
     rest = torch.ones(len(raw["train_y"]), dtype=torch.bool)
     rest[va] = False
     pool = torch.nonzero(rest).flatten()
     tr = pool[step_indices(raw["train_y"][pool], minority, ratio, n_max, seed)]
     te = balanced_indices(raw["test_y"], n_test_per_class, seed + 1)
     return {
-        "name": name, "task": "vision", "n_classes": k, "group_names": list(raw["classes"]),
-        "minority_groups": sorted(minority), "majority_groups": [c for c in range(k) if c not in set(minority)],
-        "mean": MEAN[name], "std": STD[name], "augment": True, "decode": False,
-        **{f"{split}_{key}": raw[f"{src}_{key if key != 'group' else 'y'}"][idx].clone()
-           for split, src, idx in (("train", "train", tr), ("val", "train", va), ("test", "test", te))
-           for key in ("x", "y", "group")},
+        "name": name,
+        "task": "vision",
+        "n_classes": k,
+        "group_names": list(raw["classes"]),
+        "minority_groups": sorted(minority),
+        "majority_groups": [c for c in range(k) if c not in set(minority)],
+        "mean": MEAN[name],
+        "std": STD[name],
+        "augment": True,
+        "decode": False,
+        **{
+            f"{split}_{key}": raw[f"{src}_{key if key != 'group' else 'y'}"][idx].clone()
+            for split, src, idx in (("train", "train", tr), ("val", "train", va), ("test", "test", te))
+            for key in ("x", "y", "group")
+        },
     }

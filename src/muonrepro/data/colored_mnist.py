@@ -17,11 +17,18 @@ import torch
 N_CLASSES = 10
 # ours: ten well separated colours (matplotlib tab10), RGB in [0, 1]
 DEFAULT_PALETTE = [
-    [0.122, 0.467, 0.706], [1.000, 0.498, 0.055], [0.173, 0.627, 0.173], [0.839, 0.153, 0.157],
-    [0.580, 0.404, 0.741], [0.549, 0.337, 0.294], [0.890, 0.467, 0.761], [0.498, 0.498, 0.498],
-    [0.737, 0.741, 0.133], [0.090, 0.745, 0.812],
+    [0.122, 0.467, 0.706],
+    [1.000, 0.498, 0.055],
+    [0.173, 0.627, 0.173],
+    [0.839, 0.153, 0.157],
+    [0.580, 0.404, 0.741],
+    [0.549, 0.337, 0.294],
+    [0.890, 0.467, 0.761],
+    [0.498, 0.498, 0.498],
+    [0.737, 0.741, 0.133],
+    [0.090, 0.745, 0.812],
 ]
-MEAN, STD = 0.1307, 0.3081   # the MNIST pixel normalisation, applied per channel
+MEAN, STD = 0.1307, 0.3081  # the MNIST pixel normalisation, applied per channel
 
 
 def assign_colors(y: torch.Tensor, correlation: float, gen: torch.Generator) -> torch.Tensor:
@@ -46,8 +53,15 @@ def is_majority(y: torch.Tensor, colors: torch.Tensor) -> torch.Tensor:
     return y == colors
 
 
-def build_colored_mnist(mnist: dict, n_train: int, n_val: int, n_test: int, correlation: float, seed: int,
-                        palette: list[list[float]] | None = None) -> dict:
+def build_colored_mnist(
+    mnist: dict,
+    n_train: int,
+    n_val: int,
+    n_test: int,
+    correlation: float,
+    seed: int,
+    palette: list[list[float]] | None = None,
+) -> dict:
     """Subsets and colours from the prepared MNIST dict (``train_x`` uint8 (60000, 784), ...).
 
     Train and validation are disjoint random subsets of the MNIST training set; the test set is a
@@ -63,7 +77,7 @@ def build_colored_mnist(mnist: dict, n_train: int, n_val: int, n_test: int, corr
         raise ValueError(f"palette must be {N_CLASSES} RGB triples, got shape {tuple(palette.shape)}")
     gen = torch.Generator().manual_seed(seed)
     perm = torch.randperm(n_pool, generator=gen)
-    tr, va = perm[:n_train], perm[n_train:n_train + n_val]
+    tr, va = perm[:n_train], perm[n_train : n_train + n_val]
     te = torch.randperm(len(mnist["test_y"]), generator=gen)[:n_test]
     out = {"palette": palette, "correlation": correlation, "seed": seed}
     for split, src, idx in (("train", "train", tr), ("val", "train", va), ("test", "test", te)):
@@ -80,8 +94,8 @@ def colorize(x_uint8: torch.Tensor, colors: torch.Tensor, palette: torch.Tensor,
     """(n, 784) uint8 grey + colour ids -> (n, 3 * 784) float32 features on ``device``:
     channel ch of pixel i is (grey_i / 255 * palette[colour, ch] - MEAN) / STD."""
     grey = x_uint8.to(device=device, dtype=torch.float32) / 255.0
-    rgb = palette.to(device)[colors.to(device)]                     # (n, 3)
-    img = grey[:, None, :] * rgb[:, :, None]                        # (n, 3, 784)
+    rgb = palette.to(device)[colors.to(device)]  # (n, 3)
+    img = grey[:, None, :] * rgb[:, :, None]  # (n, 3, 784)
     return ((img - MEAN) / STD).reshape(len(x_uint8), -1)
 
 

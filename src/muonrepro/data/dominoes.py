@@ -14,7 +14,9 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from muonrepro.data.cifar import MEAN as CIFAR_MEAN, STD as CIFAR_STD, load_cifar
+from muonrepro.data.cifar import MEAN as CIFAR_MEAN
+from muonrepro.data.cifar import STD as CIFAR_STD
+from muonrepro.data.cifar import load_cifar
 
 
 def _mnist_images(x: torch.Tensor, y: torch.Tensor, digit: int, n: int, gen: torch.Generator) -> torch.Tensor:
@@ -44,19 +46,35 @@ def _balanced_digits(labels: torch.Tensor, gen: torch.Generator) -> torch.Tensor
     return out
 
 
-def build_dominoes(cifar_root, mnist: dict, spurious: float, cifar_classes=(1, 9), digits=(0, 1),
-                   n_train_per_class: int | None = None, n_val_per_class: int = 500, n_test_per_class: int | None = None,
-                   seed: int = 0, verify_md5: bool = True) -> dict:
+def build_dominoes(
+    cifar_root,
+    mnist: dict,
+    spurious: float,
+    cifar_classes=(1, 9),
+    digits=(0, 1),
+    n_train_per_class: int | None = None,
+    n_val_per_class: int = 500,
+    n_test_per_class: int | None = None,
+    seed: int = 0,
+    verify_md5: bool = True,
+) -> dict:
     if not 0.0 <= spurious <= 1.0:
         raise ValueError(f"spurious strength must be in [0, 1], got {spurious}")
     raw = load_cifar(cifar_root, "cifar10", verify_md5)
     gen = torch.Generator().manual_seed(seed)
-    out = {"name": "dominoes", "n_classes": 2,
-           "group_names": [f"{raw['classes'][c]}/digit{d}" for c in cifar_classes for d in digits],
-           "majority_groups": [0, 3], "minority_groups": [1, 2],
-           "mean": tuple((CIFAR_MEAN["cifar10"][i] + 0.1307) / 2 for i in range(3)),
-           "std": tuple((CIFAR_STD["cifar10"][i] + 0.3081) / 2 for i in range(3)), "augment": False,
-           "spurious": spurious, "cifar_classes": list(cifar_classes), "digits": list(digits)}
+    out = {
+        "name": "dominoes",
+        "n_classes": 2,
+        "group_names": [f"{raw['classes'][c]}/digit{d}" for c in cifar_classes for d in digits],
+        "majority_groups": [0, 3],
+        "minority_groups": [1, 2],
+        "mean": tuple((CIFAR_MEAN["cifar10"][i] + 0.1307) / 2 for i in range(3)),
+        "std": tuple((CIFAR_STD["cifar10"][i] + 0.3081) / 2 for i in range(3)),
+        "augment": False,
+        "spurious": spurious,
+        "cifar_classes": list(cifar_classes),
+        "digits": list(digits),
+    }
     for split in ("train", "test"):
         y_all = raw[f"{split}_y"]
         parts = {"train": [], "val": []} if split == "train" else {"test": []}

@@ -27,7 +27,8 @@ MEAN, STD = 0.1307, 0.3081
 FETCH_HINT = (
     "Put the four MNIST IDX files (gzipped or not) in <data.mnist_root>/raw/, or set "
     "data.mnist_root in config.yaml to a folder that has them, or set data.download: true to let "
-    "torchvision download them (python -c \"import torchvision; torchvision.datasets.MNIST('resources', download=True)\")."
+    "torchvision download them (python -c \"import torchvision; torchvision.datasets.MNIST('resources', "
+    'download=True)").'
 )
 
 
@@ -49,7 +50,7 @@ def _uncompressed_bytes(raw: Path, name: str) -> bytes:
         try:
             with gzip.open(raw / f"{name}.gz", "rb") as fh:
                 return fh.read()
-        except (OSError, EOFError, zlib.error) as exc:   # truncated or corrupted gzip stream
+        except (OSError, EOFError, zlib.error) as exc:  # truncated or corrupted gzip stream
             raise DatasetError(f"MNIST file {raw / name}.gz is damaged ({exc}). {FETCH_HINT}") from exc
     raise DatasetError(f"MNIST file {name}(.gz) is missing in {raw}. {FETCH_HINT}")
 

@@ -50,14 +50,18 @@ _PUNCTUATION = str.maketrans("", "", string.punctuation)
 
 
 def fetch_hint(root: str, key: str = "imbalanced_gpu.data.multinli_root") -> str:
-    return (f"MultiNLI not found: expected {Path(root) / FILES['train']} and {FILES['test']} (config key {key}). "
-            f"Download it with: wget https://cims.nyu.edu/~sbowman/multinli/multinli_1.0.zip && "
-            f"unzip -j multinli_1.0.zip 'multinli_1.0/*.jsonl' -d {root}")
+    return (
+        f"MultiNLI not found: expected {Path(root) / FILES['train']} and {FILES['test']} (config key {key}). "
+        f"Download it with: wget https://cims.nyu.edu/~sbowman/multinli/multinli_1.0.zip && "
+        f"unzip -j multinli_1.0.zip 'multinli_1.0/*.jsonl' -d {root}"
+    )
 
 
 def bert_hint(path, what: str = "tokenizer") -> str:
-    return (f"BERT {what} not found at {path}: download bert-base-uncased there with: "
-            f"huggingface-cli download bert-base-uncased --local-dir {path}")
+    return (
+        f"BERT {what} not found at {path}: download bert-base-uncased there with: "
+        f"huggingface-cli download bert-base-uncased --local-dir {path}"
+    )
 
 
 def expected_files(root) -> list[Path]:
@@ -76,9 +80,14 @@ def load_groups(root, split: str) -> pd.DataFrame:
     """
     df = pd.read_json(Path(root) / FILES[split], lines=True, dtype=False)
     df = df[df["gold_label"].isin(LABELS)]
-    out = pd.DataFrame({"row": df.index.astype(int), "premise": df["sentence1"].astype(str),
-                        "hypothesis": df["sentence2"].astype(str),
-                        "y": df["gold_label"].map(LABELS.index).astype(int)}).reset_index(drop=True)
+    out = pd.DataFrame(
+        {
+            "row": df.index.astype(int),
+            "premise": df["sentence1"].astype(str),
+            "hypothesis": df["sentence2"].astype(str),
+            "y": df["gold_label"].map(LABELS.index).astype(int),
+        }
+    ).reset_index(drop=True)
     out["negation"] = out["hypothesis"].map(has_negation).astype(int)
     out["group"] = 2 * out["y"] + out["negation"]
     return out
@@ -100,8 +109,14 @@ def tokenize_pairs(tokenizer, premise, hypothesis, max_len: int) -> torch.Tensor
     """int32 [N, max_len] ids of ``[CLS] premise [SEP] hypothesis [SEP]``, longest-first truncated, pad-padded."""
     if not len(premise):
         return torch.empty(0, max_len, dtype=torch.int32)
-    enc = tokenizer(list(premise), list(hypothesis), truncation="longest_first", max_length=max_len,
-                    padding="max_length", return_tensors="pt")
+    enc = tokenizer(
+        list(premise),
+        list(hypothesis),
+        truncation="longest_first",
+        max_length=max_len,
+        padding="max_length",
+        return_tensors="pt",
+    )
     return enc["input_ids"].to(torch.int32)
 
 
@@ -124,8 +139,16 @@ def minority_by_count(group: torch.Tensor, n_groups: int) -> list[int]:
     return [g for g in range(n_groups) if counts[g] < 0.5 * counts.mean()]
 
 
-def build_multinli(root, tokenizer_dir, max_len: int = 128, n_train: int | None = None, n_val: int | None = None,
-                   n_test: int | None = None, val_fraction: float = 0.1, seed: int = 0) -> dict:
+def build_multinli(
+    root,
+    tokenizer_dir,
+    max_len: int = 128,
+    n_train: int | None = None,
+    n_val: int | None = None,
+    n_test: int | None = None,
+    val_fraction: float = 0.1,
+    seed: int = 0,
+) -> dict:
     """The ``nli`` task's dataset dict (module docstring for the splits and minority groups).
 
     Keys: ``{train,val,test}_ids`` (int32 [N, max_len]), ``_y``, ``_group`` (int64), ``_row`` (line number
@@ -139,14 +162,23 @@ def build_multinli(root, tokenizer_dir, max_len: int = 128, n_train: int | None 
     full = load_groups(root, "train")
     tr, va = split_train_val(len(full), val_fraction, seed)
     gen = torch.Generator().manual_seed(seed + 1)
-    frames = {"train": full.iloc[_subset(tr, n_train, gen).numpy()],
-              "val": full.iloc[_subset(va, n_val, gen).numpy()]}
+    frames = {"train": full.iloc[_subset(tr, n_train, gen).numpy()], "val": full.iloc[_subset(va, n_val, gen).numpy()]}
     test = load_groups(root, "test")
     frames["test"] = test.iloc[_subset(torch.arange(len(test)), n_test, gen).numpy()]
-    out = {"name": "multinli", "task": "nli", "n_classes": len(LABELS), "label_names": LABELS,
-           "group_names": GROUP_NAMES, "negation_words": list(NEGATION), "max_len": max_len,
-           "pad_id": tok.pad_token_id, "sep_id": tok.sep_token_id, "cls_id": tok.cls_token_id,
-           "vocab_size": len(tok), "val_fraction": val_fraction}
+    out = {
+        "name": "multinli",
+        "task": "nli",
+        "n_classes": len(LABELS),
+        "label_names": LABELS,
+        "group_names": GROUP_NAMES,
+        "negation_words": list(NEGATION),
+        "max_len": max_len,
+        "pad_id": tok.pad_token_id,
+        "sep_id": tok.sep_token_id,
+        "cls_id": tok.cls_token_id,
+        "vocab_size": len(tok),
+        "val_fraction": val_fraction,
+    }
     for split, df in frames.items():
         out[f"{split}_ids"] = tokenize_pairs(tok, df["premise"].tolist(), df["hypothesis"].tolist(), max_len)
         out[f"{split}_y"] = torch.tensor(df["y"].to_numpy(), dtype=torch.int64)

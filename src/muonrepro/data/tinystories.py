@@ -36,9 +36,11 @@ TOKEN = re.compile(r"<\|endoftext\|>|[a-z]+|[0-9]+|[^\sa-z0-9]")
 
 
 def fetch_hint(root: str, key: str = "imbalanced_gpu.data.tinystories_root") -> str:
-    return (f"TinyStories not found: expected {Path(root) / FILES['train']} and {FILES['test']} (config key {key}). "
-            f"Download it with: huggingface-cli download roneneldan/TinyStories TinyStories-train.txt "
-            f"TinyStories-valid.txt --repo-type dataset --local-dir {root}")
+    return (
+        f"TinyStories not found: expected {Path(root) / FILES['train']} and {FILES['test']} (config key {key}). "
+        f"Download it with: huggingface-cli download roneneldan/TinyStories TinyStories-train.txt "
+        f"TinyStories-valid.txt --repo-type dataset --local-dir {root}"
+    )
 
 
 def expected_files(root) -> list[Path]:
@@ -71,9 +73,15 @@ def frequency_buckets(counts: np.ndarray, n_buckets: int) -> np.ndarray:
     return (np.arange(n)[::-1] * n_buckets) // n
 
 
-def build_tinystories(root, vocab_size: int, n_buckets: int, n_train_tokens: int | None = None,
-                      n_test_tokens: int | None = None, val_fraction: float = 0.0,
-                      max_chars: int | None = None) -> dict:
+def build_tinystories(
+    root,
+    vocab_size: int,
+    n_buckets: int,
+    n_train_tokens: int | None = None,
+    n_test_tokens: int | None = None,
+    val_fraction: float = 0.0,
+    max_chars: int | None = None,
+) -> dict:
     """The LM dataset dict ``lm.LMTask`` reads (``task="lm"``); see the module docstring for the definitions.
 
     Keys: ``vocab`` (list, id -> token), ``counts`` (training count per id, ``<unk>`` included),
@@ -89,13 +97,20 @@ def build_tinystories(root, vocab_size: int, n_buckets: int, n_train_tokens: int
     train, val = stream[:n_fit], stream[n_fit:]
     counts = np.bincount(train, minlength=len(table))
     order = np.argsort(-counts, kind="stable")  # provisional ids are in first-occurrence order
-    order = order[counts[order] > 0][:vocab_size - 1]
+    order = order[counts[order] > 0][: vocab_size - 1]
     remap = np.zeros(len(table), dtype=np.int64)
     remap[order] = np.arange(1, len(order) + 1)
     words = list(table)
     freq = np.concatenate([[counts.sum() - counts[order].sum()], counts[order]]).astype(np.float64)
     bucket = np.concatenate([[-1], frequency_buckets(counts[order], n_buckets)])
-    return {"name": "tinystories", "task": "lm", "vocab": [UNK] + [words[i] for i in order], "unk_id": 0,
-            "counts": torch.as_tensor(freq), "bucket": torch.as_tensor(bucket, dtype=torch.int64),
-            "n_buckets": n_buckets, "group_names": [f"bucket{k}" for k in range(n_buckets)],
-            **{f"{k}_tokens": torch.as_tensor(remap[v]) for k, v in (("train", train), ("val", val), ("test", test))}}
+    return {
+        "name": "tinystories",
+        "task": "lm",
+        "vocab": [UNK] + [words[i] for i in order],
+        "unk_id": 0,
+        "counts": torch.as_tensor(freq),
+        "bucket": torch.as_tensor(bucket, dtype=torch.int64),
+        "n_buckets": n_buckets,
+        "group_names": [f"bucket{k}" for k in range(n_buckets)],
+        **{f"{k}_tokens": torch.as_tensor(remap[v]) for k, v in (("train", train), ("val", val), ("test", test))},
+    }

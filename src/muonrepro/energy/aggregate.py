@@ -26,12 +26,24 @@ def aggregate(summaries, histories, metas):
     for path in summaries:
         key, s = run_key(path), json.loads(Path(path).read_text())
         for r in s["matrices"]:
-            gini_rows.append({**key, "matrix": r["matrix"], "n_modes": r["n_modes"], "gini": r["gini"],
-                              "cumulative_energy": r["cumulative_energy"], "direct_energy": r["direct_energy"],
-                              "gini_corrected": r["gini_corrected"], "lr": s["lr"], "diverged": s["diverged"]})
+            gini_rows.append(
+                {
+                    **key,
+                    "matrix": r["matrix"],
+                    "n_modes": r["n_modes"],
+                    "gini": r["gini"],
+                    "cumulative_energy": r["cumulative_energy"],
+                    "direct_energy": r["direct_energy"],
+                    "gini_corrected": r["gini_corrected"],
+                    "lr": s["lr"],
+                    "diverged": s["diverged"],
+                }
+            )
             tot = sum(r["bin_energy"])
             for b, e in enumerate(r["bin_energy"]):
-                bin_rows.append({**key, "matrix": r["matrix"], "bin": b, "energy": e, "share": e / tot if tot else float("nan")})
+                bin_rows.append(
+                    {**key, "matrix": r["matrix"], "bin": b, "energy": e, "share": e / tot if tot else float("nan")}
+                )
     for hpath, mpath in zip(histories, metas):
         key, meta = run_key(hpath), json.loads(Path(mpath).read_text())
         h = pd.read_csv(hpath)

@@ -14,8 +14,10 @@ import pandas as pd
 from muonrepro.ledger import Claim
 
 PAPER = "energy"
-OURS = ("ours: k-layer = k hidden layers; monitored = all hidden weights but the head; Sigma_delta = {sd} Fisher; "
-        "modes with lambda*mu >= {thr:g}*max; rank-indexed cumulative sum")
+OURS = (
+    "ours: k-layer = k hidden layers; monitored = all hidden weights but the head; Sigma_delta = {sd} Fisher; "
+    "modes with lambda*mu >= {thr:g}*max; rank-indexed cumulative sum"
+)
 
 
 def _claim(**kw):
@@ -25,12 +27,19 @@ def _claim(**kw):
 def theory_claims(summary: dict, scale: str) -> list[Claim]:
     """Rows for C3 (decomposition / H2), C4 (Jensen), C5 (polar = uniform per-mode steps)."""
     texts = {
-        "decomposition_h2": ("C3", "On a quadratic with Kronecker Hessian, total energy = squared H2 norm of the closed "
-                                   "loop and splits per mode as lambda_i mu_j a_ij(0)^2/(1-rho_ij^2)"),
-        "jensen_uniform": ("C4", "Among controllers with a common weighted-mean rate, uniform per-mode rates minimise "
-                                 "total energy (Jensen)"),
-        "polar_uniform_steps": ("C5", "The polar step UV^T moves every Kronecker-eigenbasis mode at the same rate, "
-                                      "whatever its curvature"),
+        "decomposition_h2": (
+            "C3",
+            "On a quadratic with Kronecker Hessian, total energy = squared H2 norm of the closed "
+            "loop and splits per mode as lambda_i mu_j a_ij(0)^2/(1-rho_ij^2)",
+        ),
+        "jensen_uniform": (
+            "C4",
+            "Among controllers with a common weighted-mean rate, uniform per-mode rates minimise total energy (Jensen)",
+        ),
+        "polar_uniform_steps": (
+            "C5",
+            "The polar step UV^T moves every Kronecker-eigenbasis mode at the same rate, whatever its curvature",
+        ),
     }
     rows = []
     for key, (cid, text) in texts.items():
@@ -38,11 +47,21 @@ def theory_claims(summary: dict, scale: str) -> list[Claim]:
         detail = f"max rel. error {s['max_rel_error']}, min inequality margin {s['min_margin']}"
         if s["missing"]:
             detail += f", missing checks {s['missing']}"
-        rows.append(_claim(claim_id=cid, claim=text, metric="float64 theory checks passed (closed form vs simulation)",
-                           value=f"{s['n_passed']}/{s['n_checks']}", criterion="all checks pass within their tolerance",
-                           verdict=Claim.verdict_of(s["all_passed"]), scale=scale,
-                           evidence=(f"results/energy/theory_checks.csv; results/figures/energy/theory_checks.png: "
-                                     f"{', '.join(s['checks'])}; {detail}")))
+        rows.append(
+            _claim(
+                claim_id=cid,
+                claim=text,
+                metric="float64 theory checks passed (closed form vs simulation)",
+                value=f"{s['n_passed']}/{s['n_checks']}",
+                criterion="all checks pass within their tolerance",
+                verdict=Claim.verdict_of(s["all_passed"]),
+                scale=scale,
+                evidence=(
+                    f"results/energy/theory_checks.csv; results/figures/energy/theory_checks.png: "
+                    f"{', '.join(s['checks'])}; {detail}"
+                ),
+            )
+        )
     return rows
 
 
@@ -61,10 +80,16 @@ def gini_claim(gini: pd.DataFrame, scale: str, ours: str) -> Claim:
         win = "muon" in g and len(others) and g["muon"] < others.min()
         wins += bool(win)
         details.append(f"{arch}/{mat}: muon {g.get('muon', math.nan):.3f} vs best other {others.min():.3f}")
-    return _claim(claim_id="C6a", claim="Muon has the smallest Gini coefficient of per-mode energy {E_ij} on every "
-                  "monitored hidden matrix", metric="monitored matrices where Muon's seed-mean Gini is smallest",
-                  value=f"{wins}/{total}", criterion="all matrices (k = n)", verdict=Claim.verdict_of(total > 0 and wins == total),
-                  scale=scale, evidence="results/energy/gini.csv; results/figures/energy/gini.png; " + "; ".join(details) + "; " + ours)
+    return _claim(
+        claim_id="C6a",
+        claim="Muon has the smallest Gini coefficient of per-mode energy {E_ij} on every monitored hidden matrix",
+        metric="monitored matrices where Muon's seed-mean Gini is smallest",
+        value=f"{wins}/{total}",
+        criterion="all matrices (k = n)",
+        verdict=Claim.verdict_of(total > 0 and wins == total),
+        scale=scale,
+        evidence="results/energy/gini.csv; results/figures/energy/gini.png; " + "; ".join(details) + "; " + ours,
+    )
 
 
 def energy_claim(gini: pd.DataFrame, scale: str, ours: str) -> Claim:
@@ -78,12 +103,19 @@ def energy_claim(gini: pd.DataFrame, scale: str, ours: str) -> Claim:
         for col in wins:
             wins[col] += bool("muon" in g.index and g[col].idxmin() == "muon")
     need = math.ceil(2 * len(archs) / 3)
-    return _claim(claim_id="C6b", claim="Muon has the smallest cumulative energy on two of three (our reading: "
-                  "architectures)", metric="architectures where Muon's summed per-mode cumulative energy is smallest",
-                  value=f"{wins['cumulative_energy']}/{len(archs)}", criterion=f">= {need} of {len(archs)} architectures",
-                  verdict=Claim.verdict_of(wins["cumulative_energy"] >= need), scale=scale,
-                  evidence=(f"results/energy/gini.csv; results/figures/energy/cumulative_energy.png; direct energy "
-                            f"sum_t mean||delta||^2 smallest for Muon on {wins['direct_energy']}/{len(archs)}; " + ours))
+    return _claim(
+        claim_id="C6b",
+        claim="Muon has the smallest cumulative energy on two of three (our reading: architectures)",
+        metric="architectures where Muon's summed per-mode cumulative energy is smallest",
+        value=f"{wins['cumulative_energy']}/{len(archs)}",
+        criterion=f">= {need} of {len(archs)} architectures",
+        verdict=Claim.verdict_of(wins["cumulative_energy"] >= need),
+        scale=scale,
+        evidence=(
+            f"results/energy/gini.csv; results/figures/energy/cumulative_energy.png; direct energy "
+            f"sum_t mean||delta||^2 smallest for Muon on {wins['direct_energy']}/{len(archs)}; " + ours
+        ),
+    )
 
 
 def tail_claim(bins: pd.DataFrame, gini: pd.DataFrame, scale: str, tail_bins: int, ours: str) -> Claim:
@@ -103,13 +135,20 @@ def tail_claim(bins: pd.DataFrame, gini: pd.DataFrame, scale: str, tail_bins: in
         ok = bool(tail > 0 and tail > rest)
         holds += ok
         details.append(f"{arch}/{mat}: tail {tail:+.2f} vs rest {rest:+.2f}")
-    return _claim(claim_id="C6c", claim="Muon's energy advantage is concentrated in the low-curvature tail of the spectrum",
-                  metric=f"share of monitored matrices where the mean log energy ratio (best other / Muon) over the "
-                         f"lowest {tail_bins} curvature bins is > 0 and exceeds that of the other bins",
-                  value=f"{holds}/{total}", criterion="more than half of the monitored matrices (ours)",
-                  verdict=Claim.verdict_of(total > 0 and holds > total / 2), scale=scale,
-                  evidence="results/energy/curvature_bins.csv; results/figures/energy/curvature_deciles.png; "
-                           + "; ".join(details) + "; " + ours)
+    return _claim(
+        claim_id="C6c",
+        claim="Muon's energy advantage is concentrated in the low-curvature tail of the spectrum",
+        metric=f"share of monitored matrices where the mean log energy ratio (best other / Muon) over the "
+        f"lowest {tail_bins} curvature bins is > 0 and exceeds that of the other bins",
+        value=f"{holds}/{total}",
+        criterion="more than half of the monitored matrices (ours)",
+        verdict=Claim.verdict_of(total > 0 and holds > total / 2),
+        scale=scale,
+        evidence="results/energy/curvature_bins.csv; results/figures/energy/curvature_deciles.png; "
+        + "; ".join(details)
+        + "; "
+        + ours,
+    )
 
 
 def accuracy_claim(acc: pd.DataFrame, scale: str, min_acc: float) -> Claim:
@@ -120,31 +159,53 @@ def accuracy_claim(acc: pd.DataFrame, scale: str, min_acc: float) -> Claim:
     ev = "results/energy/accuracy.csv; results/figures/energy/training_curves.png"
     if len(diverged):
         ev += "; diverged runs: " + ", ".join(f"{r.arch}/{r.optimizer}/s{r.seed}" for r in diverged.itertuples())
-    return _claim(claim_id="sanity-acc", claim="Sanity: every MNIST MLP run trains to a reasonable test accuracy "
-                  "(not a paper claim; the paper's accuracies are unknown)", metric="lowest final test accuracy over runs",
-                  value=float(worst) if not math.isnan(worst) else "nan", criterion=f">= {min_acc} and no diverged run (ours, {scale} scale)",
-                  verdict=Claim.verdict_of(ok), scale=scale, evidence=ev)
+    return _claim(
+        claim_id="sanity-acc",
+        claim="Sanity: every MNIST MLP run trains to a reasonable test accuracy "
+        "(not a paper claim; the paper's accuracies are unknown)",
+        metric="lowest final test accuracy over runs",
+        value=float(worst) if not math.isnan(worst) else "nan",
+        criterion=f">= {min_acc} and no diverged run (ours, {scale} scale)",
+        verdict=Claim.verdict_of(ok),
+        scale=scale,
+        evidence=ev,
+    )
 
 
 def energy_claims(theory_summary, gini, acc, bins, *, scale, min_acc, tail_bins, estimator) -> list[Claim]:
     ours = OURS.format(sd=estimator["sigma_delta"], thr=estimator["rel_threshold"])
-    return (theory_claims(theory_summary, scale)
-            + [gini_claim(gini, scale, ours), energy_claim(gini, scale, ours),
-               tail_claim(bins, gini, scale, tail_bins, ours), accuracy_claim(acc, scale, min_acc)])
+    return theory_claims(theory_summary, scale) + [
+        gini_claim(gini, scale, ours),
+        energy_claim(gini, scale, ours),
+        tail_claim(bins, gini, scale, tail_bins, ours),
+        accuracy_claim(acc, scale, min_acc),
+    ]
 
 
 def sensitivity_claims(summary: pd.DataFrame, scale: str) -> list[Claim]:
     """One row per empirical claim: under how many readings of the estimator it holds (issue 10)."""
-    texts = {"C6a": "smallest Gini on every monitored matrix", "C6b": "smallest cumulative energy on two of three",
-             "C6c": "advantage concentrated in the low-curvature tail"}
+    texts = {
+        "C6a": "smallest Gini on every monitored matrix",
+        "C6b": "smallest cumulative energy on two of three",
+        "C6c": "advantage concentrated in the low-curvature tail",
+    }
     rows = []
     for r in summary.itertuples():
-        rows.append(_claim(
-            claim_id=f"{r.claim}-sensitivity", claim=f"{r.claim} ({texts.get(r.claim, '')}) across readings of the estimator",
-            metric="readings (Sigma_delta x retention x mode identity x energy x tail binning x Gini variant) under which "
-                   "the claim's verdict is supported", value=f"{r.holds}/{r.readings}",
-            criterion="more than half of the readings (ours; the grid was fixed before results were seen)",
-            verdict=Claim.verdict_of(r.holds > r.readings / 2), scale=scale,
-            evidence=(f"results/energy/sensitivity.csv; results/energy/sensitivity_readings.csv; "
-                      f"results/figures/energy/sensitivity_heatmap.png; primary reading's verdict: {r.primary_verdict}")))
+        rows.append(
+            _claim(
+                claim_id=f"{r.claim}-sensitivity",
+                claim=f"{r.claim} ({texts.get(r.claim, '')}) across readings of the estimator",
+                metric="readings (Sigma_delta x retention x mode identity x energy x tail binning x Gini variant) "
+                "under which "
+                "the claim's verdict is supported",
+                value=f"{r.holds}/{r.readings}",
+                criterion="more than half of the readings (ours; the grid was fixed before results were seen)",
+                verdict=Claim.verdict_of(r.holds > r.readings / 2),
+                scale=scale,
+                evidence=(
+                    f"results/energy/sensitivity.csv; results/energy/sensitivity_readings.csv; "
+                    f"results/figures/energy/sensitivity_heatmap.png; primary reading's verdict: {r.primary_verdict}"
+                ),
+            )
+        )
     return rows

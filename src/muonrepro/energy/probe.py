@@ -5,11 +5,10 @@ from __future__ import annotations
 import torch
 
 from muonrepro.data.mnist import to_device_float
+from muonrepro.energy.estimator.readings import Grid, accumulate, run_units
+from muonrepro.energy.extract import extract_run
 from muonrepro.models import MLP
 from muonrepro.util.device import resolve_device
-
-from muonrepro.energy.extract import extract_run
-from muonrepro.energy.estimator.readings import Grid, accumulate, run_units
 
 
 def probe_set(mnist_pt, probe_size: int, probe_seed: int, device):
@@ -28,20 +27,30 @@ def load_run(mnist_pt, snapshots_pt, probe_size: int, probe_seed: int, device):
     m = blob["model"]
     model = MLP(m["depth"], m["width"], bias=m["bias"]).to(device, torch.float64)
     x, y = probe_set(mnist_pt, probe_size, probe_seed, device)
-    snaps = [{"step": s["step"], "state": {k: v.to(device, torch.float64) for k, v in s["state"].items()}}
-             for s in blob["snapshots"]]
+    snaps = [
+        {"step": s["step"], "state": {k: v.to(device, torch.float64) for k, v in s["state"].items()}}
+        for s in blob["snapshots"]
+    ]
     return model, snaps, x.double(), y, blob["total_steps"]
 
 
 def run_extraction(mnist_pt, snapshots_pt, meta: dict, *, estimator: dict, probe_size: int, device="auto"):
     dev = resolve_device(device)
     model, snaps, x, y, total_steps = load_run(mnist_pt, snapshots_pt, probe_size, estimator["probe_seed"], dev)
-    rows, per_mode, logs, seconds = extract_run(model, snaps, x, y, total_steps, estimator=estimator,
-                                                probe_seed=estimator["probe_seed"])
+    rows, per_mode, logs, seconds = extract_run(
+        model, snaps, x, y, total_steps, estimator=estimator, probe_seed=estimator["probe_seed"]
+    )
     # wall-clock times stay out of the summary (the rule's benchmark file has them), so that the summary,
     # like the run's meta.json, is byte-identical for the same config and seed
-    summary = {"matrices": rows, "diverged": meta["diverged"], "lr": meta["config"]["lr"], "n_logs": len(snaps),
-               "total_steps": total_steps, "probe_size": probe_size, "estimator": estimator}
+    summary = {
+        "matrices": rows,
+        "diverged": meta["diverged"],
+        "lr": meta["config"]["lr"],
+        "n_logs": len(snaps),
+        "total_steps": total_steps,
+        "probe_size": probe_size,
+        "estimator": estimator,
+    }
     return summary, per_mode, logs, seconds
 
 
@@ -49,7 +58,12 @@ def run_sensitivity(mnist_pt, snapshots_pt, meta: dict, *, grid: dict, estimator
     """All readings of the sensitivity grid for one run (one pass over its snapshots)."""
     dev = resolve_device(device)
     model, snaps, x, y, total_steps = load_run(mnist_pt, snapshots_pt, probe_size, estimator["probe_seed"], dev)
-    g = Grid(sigma_delta=tuple(grid["sigma_delta"]), thresholds=tuple(grid["thresholds"]), damping=tuple(grid["damping"]),
-             mode_identity=tuple(grid["mode_identity"]), n_bins=estimator["n_deciles"])
+    g = Grid(
+        sigma_delta=tuple(grid["sigma_delta"]),
+        thresholds=tuple(grid["thresholds"]),
+        damping=tuple(grid["damping"]),
+        mode_identity=tuple(grid["mode_identity"]),
+        n_bins=estimator["n_deciles"],
+    )
     results, direct, _, seconds = accumulate(model, snaps, x, y, total_steps, g, estimator["probe_seed"])
     return run_units(results, direct).assign(diverged=bool(meta["diverged"])), seconds

@@ -31,8 +31,9 @@ def build_model(depth: int, width: int, bias: bool, seed: int, device):
     return MLP(depth, width, bias=bias).to(device)
 
 
-def select_lr(mnist_pt, *, depth, width, bias, opt, opt_cfg, grid, n_train, val_size, epochs, batch_size,
-              seed, device="auto"):
+def select_lr(
+    mnist_pt, *, depth, width, bias, opt, opt_cfg, grid, n_train, val_size, epochs, batch_size, seed, device="auto"
+):
     """Pick the lr of ``grid`` with the best validation accuracy (ties -> smaller lr; diverged = 0)."""
     grid = sorted(grid)
     if len(grid) == 1 or epochs == 0:
@@ -42,23 +43,56 @@ def select_lr(mnist_pt, *, depth, width, bias, opt, opt_cfg, grid, n_train, val_
     scores = {}
     for lr in grid:
         model = build_model(depth, width, bias, seed, dev)
-        res = train(model, build_optimizer(model, opt, opt_cfg, lr), x, y, xv, yv,
-                    TrainSpec(epochs=epochs, batch_size=batch_size, seed=seed, desc=f"tune {opt} lr={lr}"))
+        res = train(
+            model,
+            build_optimizer(model, opt, opt_cfg, lr),
+            x,
+            y,
+            xv,
+            yv,
+            TrainSpec(epochs=epochs, batch_size=batch_size, seed=seed, desc=f"tune {opt} lr={lr}"),
+        )
         scores[lr] = 0.0 if res.diverged else accuracy(model, xv, yv)
     best = max(grid, key=lambda lr: (scores[lr], -lr))
     return {"lr": best, "tuned": True, "grid": grid, "val_acc": {str(k): v for k, v in scores.items()}}
 
 
-def energy_run(mnist_pt, *, depth, width, bias, opt, opt_cfg, lr, n_train, epochs, batch_size, seed, log_every,
-               checkpoint=None, device="auto"):
+def energy_run(
+    mnist_pt,
+    *,
+    depth,
+    width,
+    bias,
+    opt,
+    opt_cfg,
+    lr,
+    n_train,
+    epochs,
+    batch_size,
+    seed,
+    log_every,
+    checkpoint=None,
+    device="auto",
+):
     """Train one monitored run; returns (TrainResult, model) with snapshots every ``log_every`` steps."""
     dev = resolve_device(device)
     x, y, xt, yt = load_split(mnist_pt, n_train, 0, dev)
     model = build_model(depth, width, bias, seed, dev)
     optimizer = build_optimizer(model, opt, opt_cfg, lr)
-    spec = TrainSpec(epochs=epochs, batch_size=batch_size, seed=seed, log_every=log_every,
-                     desc=f"mlp{depth} {opt} s{seed}")
-    fp = spec.fingerprint({"depth": depth, "width": width, "bias": bias, "opt": opt, "opt_cfg": opt_cfg, "lr": lr,
-                           "n_train": n_train, "device": str(dev)})
+    spec = TrainSpec(
+        epochs=epochs, batch_size=batch_size, seed=seed, log_every=log_every, desc=f"mlp{depth} {opt} s{seed}"
+    )
+    fp = spec.fingerprint(
+        {
+            "depth": depth,
+            "width": width,
+            "bias": bias,
+            "opt": opt,
+            "opt_cfg": opt_cfg,
+            "lr": lr,
+            "n_train": n_train,
+            "device": str(dev),
+        }
+    )
     res = train(model, optimizer, x, y, xt, yt, spec, checkpoint=checkpoint, fingerprint=fp)
     return res, model

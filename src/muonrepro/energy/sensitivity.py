@@ -24,8 +24,22 @@ import pandas as pd
 from muonrepro.energy.claims import energy_claim, gini_claim, tail_claim
 from muonrepro.energy.estimator.readings import NA
 
-COLUMNS = ["sigma_delta", "threshold", "mode_identity", "energy", "tail_binning", "gini_variant", "claim", "arch",
-           "matrix", "seed", "winner", "muon_value", "best_other_value", "verdict"]
+COLUMNS = [
+    "sigma_delta",
+    "threshold",
+    "mode_identity",
+    "energy",
+    "tail_binning",
+    "gini_variant",
+    "claim",
+    "arch",
+    "matrix",
+    "seed",
+    "winner",
+    "muon_value",
+    "best_other_value",
+    "verdict",
+]
 CLAIMS = {"gini": "C6a", "energy": "C6b", "tail": "C6c"}
 
 
@@ -36,9 +50,19 @@ def _winner_rows(df, value, reading, claim):
         if "muon" not in g or len(g) < 2:
             continue
         others = g.drop("muon")
-        out.append({**reading, "claim": CLAIMS[claim], "arch": arch, "matrix": matrix, "seed": seed,
-                    "winner": g.idxmin(), "muon_value": g["muon"], "best_other_value": others.min(),
-                    "verdict": "supported" if g["muon"] < others.min() else "not_supported"})
+        out.append(
+            {
+                **reading,
+                "claim": CLAIMS[claim],
+                "arch": arch,
+                "matrix": matrix,
+                "seed": seed,
+                "winner": g.idxmin(),
+                "muon_value": g["muon"],
+                "best_other_value": others.min(),
+                "verdict": "supported" if g["muon"] < others.min() else "not_supported",
+            }
+        )
     return out
 
 
@@ -52,9 +76,19 @@ def _tail_rows(bins, reading, tail_bins):
             r = np.log(p.drop(columns="muon").min(axis=1) / p["muon"])
         tail, rest = r.iloc[:tail_bins].mean(), r.iloc[tail_bins:].mean()
         ok = bool(tail > 0 and tail > rest)
-        out.append({**reading, "claim": CLAIMS["tail"], "arch": arch, "matrix": matrix, "seed": seed,
-                    "winner": "tail" if ok else "not_tail", "muon_value": tail, "best_other_value": rest,
-                    "verdict": "supported" if ok else "not_supported"})
+        out.append(
+            {
+                **reading,
+                "claim": CLAIMS["tail"],
+                "arch": arch,
+                "matrix": matrix,
+                "seed": seed,
+                "winner": "tail" if ok else "not_tail",
+                "muon_value": tail,
+                "best_other_value": rest,
+                "verdict": "supported" if ok else "not_supported",
+            }
+        )
     return out
 
 
@@ -62,7 +96,9 @@ def _explode_bins(units, column):
     rows = []
     for u in units.itertuples():
         for b, e in enumerate(getattr(u, column)):
-            rows.append({"arch": u.arch, "optimizer": u.optimizer, "seed": u.seed, "matrix": u.matrix, "bin": b, "energy": e})
+            rows.append(
+                {"arch": u.arch, "optimizer": u.optimizer, "seed": u.seed, "matrix": u.matrix, "bin": b, "energy": e}
+            )
     return pd.DataFrame(rows)
 
 
@@ -71,12 +107,19 @@ def analyse(units: pd.DataFrame, grid: dict, *, tail_bins: int, scale: str):
     units = units[~units["diverged"]]
     health = units.groupby(["arch", "optimizer", "seed"], as_index=False).size().assign(diverged=False)
     unit_rows, readings = [], []
-    keys = list(itertools.product(grid["sigma_delta"], sorted(units["threshold"].unique().tolist()), grid["mode_identity"]))
+    keys = list(
+        itertools.product(grid["sigma_delta"], sorted(units["threshold"].unique().tolist()), grid["mode_identity"])
+    )
     keys = [k for k in keys if k[1] != NA]
     for (sd, thr, mi), energy in itertools.product(keys, grid["energy"]):
         if energy == "direct":
             continue
-        sel = units[(units.sigma_delta == sd) & (units.threshold == thr) & (units.mode_identity == mi) & (units.energy == energy)]
+        sel = units[
+            (units.sigma_delta == sd)
+            & (units.threshold == thr)
+            & (units.mode_identity == mi)
+            & (units.energy == energy)
+        ]
         base = {"sigma_delta": sd, "threshold": thr, "mode_identity": mi, "energy": energy}
         for variant in grid["gini_variant"]:
             col = "gini" if variant == "plain" else "gini_corrected"
@@ -88,7 +131,9 @@ def analyse(units: pd.DataFrame, grid: dict, *, tail_bins: int, scale: str):
             reading = {**base, "tail_binning": NA, "gini_variant": NA}
             per_arch = sel.groupby(["arch", "optimizer", "seed"], as_index=False)["total"].sum().assign(matrix="all")
             unit_rows += _winner_rows(per_arch, "total", reading, "energy")
-            c = energy_claim(sel.assign(cumulative_energy=sel["total"], direct_energy=sel["total"], diverged=False), scale, "")
+            c = energy_claim(
+                sel.assign(cumulative_energy=sel["total"], direct_energy=sel["total"], diverged=False), scale, ""
+            )
             readings.append({**reading, "claim": "C6b", "value": c.value, "verdict": c.verdict})
         for binning in grid["tail_binning"]:
             column = {"time_avg": "bins_time_avg", "per_log": "bins_per_log"}[binning]
@@ -101,11 +146,19 @@ def analyse(units: pd.DataFrame, grid: dict, *, tail_bins: int, scale: str):
             readings.append({**reading, "claim": "C6c", "value": c.value, "verdict": c.verdict})
     if "direct" in grid["energy"]:
         sel = units[units.energy == "direct"]
-        reading = {"sigma_delta": NA, "threshold": NA, "mode_identity": NA, "energy": "direct", "tail_binning": NA,
-                   "gini_variant": NA}
+        reading = {
+            "sigma_delta": NA,
+            "threshold": NA,
+            "mode_identity": NA,
+            "energy": "direct",
+            "tail_binning": NA,
+            "gini_variant": NA,
+        }
         per_arch = sel.groupby(["arch", "optimizer", "seed"], as_index=False)["total"].sum().assign(matrix="all")
         unit_rows += _winner_rows(per_arch, "total", reading, "energy")
-        c = energy_claim(sel.assign(cumulative_energy=sel["total"], direct_energy=sel["total"], diverged=False), scale, "")
+        c = energy_claim(
+            sel.assign(cumulative_energy=sel["total"], direct_energy=sel["total"], diverged=False), scale, ""
+        )
         readings.append({**reading, "claim": "C6b", "value": c.value, "verdict": c.verdict})
     return pd.DataFrame(unit_rows, columns=COLUMNS), pd.DataFrame(readings)
 
@@ -117,6 +170,12 @@ def summary(readings: pd.DataFrame, primary: dict) -> pd.DataFrame:
         p = g
         for k, v in primary.items():
             p = p[(p[k] == v) | (p[k] == NA)]
-        rows.append({"claim": claim, "holds": int((g["verdict"] == "supported").sum()), "readings": len(g),
-                     "primary_verdict": p["verdict"].iloc[0] if len(p) else NA})
+        rows.append(
+            {
+                "claim": claim,
+                "holds": int((g["verdict"] == "supported").sum()),
+                "readings": len(g),
+                "primary_verdict": p["verdict"].iloc[0] if len(p) else NA,
+            }
+        )
     return pd.DataFrame(rows)

@@ -11,9 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from muonrepro.ledger import with_figures, Claim
-
 from muonrepro.imbalanced.curves import early_auc
+from muonrepro.ledger import Claim, with_figures
 
 PAPER = "imbalanced"
 
@@ -28,38 +27,75 @@ TEXT = {
     8: "Early-stopped SpecGF beats every stopping time of GF in balanced and worst-class accuracy (DM)",
     9: "Muon (beta = 0.9) follows SpecGD",
     10: "SignGD equals SpecGD only for axis-aligned means",
-    11: "Fig 4: early-stopped SpecGD beats any stopping point of NGD/SignGD (and GD) in balanced and worst-class accuracy",
+    11: "Fig 4: early-stopped SpecGD beats any stopping point of NGD/SignGD (and GD) in balanced and worst-class "
+    "accuracy",
     12: "E1 Colored-MNIST: Muon learns minority groups earlier than NMD and Signum",
     17: "Fig 6: with Muon, the minority-vs-majority learning-time gap is smaller for a 4-layer than a 2-layer MLP",
 }
 
 THEORY = {  # claim -> (metric description, criterion, check names whose values form the headline)
-    1: ("max abs error of the Lemma's singular values/eigenvalues/bases", "all <= 1e-10 (two DMs: k=3,d=8 and k=20,d=40)"),
+    1: (
+        "max abs error of the Lemma's singular values/eigenvalues/bases",
+        "all <= 1e-10 (two DMs: k=3,d=8 and k=20,d=40)",
+    ),
     2: ("max |alpha_c(t) - min(eta t, r_c)| (eta = step size)", "<= eta; off-diagonal and V_perp parts <= 1e-10"),
     3: ("max |alpha_c(t) - closed form|", "<= 1e-10"),
     4: ("max distance of NGD iterates to the GF path / eta", "<= 10 (10 x integration step)"),
-    5: ("inside the conditions: min over cases and t of gap/(mu t), minority; balanced-mean; fraction of outside cases violating a bound", ">= 1/4 and >= 1/2 on every case meeting the conditions; some case outside them violates a bound"),
-    6: ("inside: min over cases and t of NGF-SpecGF minority gap/(mu t); fraction of outside cases violating it", ">= 1/2 on every case meeting the conditions; some case outside violates it"),
-    7: ("max relative error of measured Delta T vs formula over L=1..4 and SNRs", "saturation steps within +-2 of (r^{1/L}-eps)/eta and Delta T within 1%"),
-    8: ("min over sigma_x of best SpecGF - best GF accuracy (balanced, worst-class)", "> 0 for every sigma_x and both metrics (k=20, p~1/c)"),
-    9: ("max |alpha^Muon - alpha^SpecGD| before saturation / eta", "<= {tol:g} ('a few eta', ours) before each component saturates"),
-    10: ("SignGD-SpecGD deviation: random means (/eta), axis-aligned (abs)", "axis-aligned <= 1e-12 and random means > 10 eta"),
+    5: (
+        "inside the conditions: min over cases and t of gap/(mu t), minority; balanced-mean; fraction of outside "
+        "cases violating a bound",
+        ">= 1/4 and >= 1/2 on every case meeting the conditions; some case outside them violates a bound",
+    ),
+    6: (
+        "inside: min over cases and t of NGF-SpecGF minority gap/(mu t); fraction of outside cases violating it",
+        ">= 1/2 on every case meeting the conditions; some case outside violates it",
+    ),
+    7: (
+        "max relative error of measured Delta T vs formula over L=1..4 and SNRs",
+        "saturation steps within +-2 of (r^{1/L}-eps)/eta and Delta T within 1%",
+    ),
+    8: (
+        "min over sigma_x of best SpecGF - best GF accuracy (balanced, worst-class)",
+        "> 0 for every sigma_x and both metrics (k=20, p~1/c)",
+    ),
+    9: (
+        "max |alpha^Muon - alpha^SpecGD| before saturation / eta",
+        "<= {tol:g} ('a few eta', ours) before each component saturates",
+    ),
+    10: (
+        "SignGD-SpecGD deviation: random means (/eta), axis-aligned (abs)",
+        "axis-aligned <= 1e-12 and random means > 10 eta",
+    ),
 }
 
 
 HEADLINE_AGG = {1: max, 8: min}
 HEADLINE = {  # substrings of check names whose values make up the ledger value (max over matches)
-    2: ["prop1_max_abs"], 3: ["gd_max_abs"], 4: ["ngd_max_distance"],
-    5: ["thm1_minority_min", "thm1_balanced_min", "thm1_outside"], 6: ["thm2_minority_min", "thm2_outside"],
-    7: ["rel_err(DeltaT)"], 9: ["before_saturation"], 10: ["random_means", "axis_aligned"],
+    2: ["prop1_max_abs"],
+    3: ["gd_max_abs"],
+    4: ["ngd_max_distance"],
+    5: ["thm1_minority_min", "thm1_balanced_min", "thm1_outside"],
+    6: ["thm2_minority_min", "thm2_outside"],
+    7: ["rel_err(DeltaT)"],
+    9: ["before_saturation"],
+    10: ["random_means", "axis_aligned"],
 }
 
 
 def _theory_claim(n: int, checks: pd.DataFrame, scale: str) -> Claim:
     rows = checks[checks["check"].str.startswith(f"C{n}:")]
     if rows.empty:
-        return Claim(PAPER, f"C{n}", TEXT[n], THEORY[n][0], float("nan"), THEORY[n][1], "not_run", scale,
-                     "no theory check rows for this claim in theory_checks.csv")
+        return Claim(
+            PAPER,
+            f"C{n}",
+            TEXT[n],
+            THEORY[n][0],
+            float("nan"),
+            THEORY[n][1],
+            "not_run",
+            scale,
+            "no theory check rows for this claim in theory_checks.csv",
+        )
     judged = rows[~rows["check"].str.endswith(":info")]
     ok = bool(judged["passed"].all())
     if n in HEADLINE_AGG:
@@ -69,8 +105,17 @@ def _theory_claim(n: int, checks: pd.DataFrame, scale: str) -> Claim:
         value = "; ".join(f"{v.max():.4g}" for v in picked if len(v))
     evidence = "; ".join(f"{r.check}={r.value:.4g}{'' if r.passed else ' FAILED'}" for r in rows.itertuples())
     crit = THEORY[n][1].replace("{tol:g}", f"{judged['tolerance'].iloc[0]:g}")
-    return Claim(PAPER, f"C{n}", TEXT[n], THEORY[n][0], value, crit, Claim.verdict_of(ok), scale,
-                 f"theory_checks.csv: {evidence}")
+    return Claim(
+        PAPER,
+        f"C{n}",
+        TEXT[n],
+        THEORY[n][0],
+        value,
+        crit,
+        Claim.verdict_of(ok),
+        scale,
+        f"theory_checks.csv: {evidence}",
+    )
 
 
 def _linear_ce_claim(curves: pd.DataFrame, scale: str) -> Claim:
@@ -95,26 +140,48 @@ def _linear_ce_claim(curves: pd.DataFrame, scale: str) -> Claim:
 
 
 def _cmnist_claim12(curves: pd.DataFrame, depth: int, early_fraction: float, seed_fraction: float, scale: str) -> Claim:
-    metric = (f"fraction of seeds where Muon's early test minority-group accuracy (mean over the first "
-              f"{early_fraction:g} of steps) exceeds both NMD's and Signum's ({depth}-layer MLP)")
+    metric = (
+        f"fraction of seeds where Muon's early test minority-group accuracy (mean over the first "
+        f"{early_fraction:g} of steps) exceeds both NMD's and Signum's ({depth}-layer MLP)"
+    )
     crit = f">= {seed_fraction:.3g} of seeds"
-    df = curves[(curves["experiment"] == f"cmnist_L{depth}") & (curves["metric"] == "test_acc")
-                & (curves["group"] == "minority")]
+    df = curves[
+        (curves["experiment"] == f"cmnist_L{depth}")
+        & (curves["metric"] == "test_acc")
+        & (curves["group"] == "minority")
+    ]
     need = {"muon", "nmd", "signum"}
     if df.empty or not need <= set(df["optimizer"]):
-        return Claim(PAPER, "C12", TEXT[12], metric, float("nan"), crit, "not_run", scale,
-                     f"no Colored-MNIST curves for {sorted(need)} at depth {depth}")
-    auc = {(o, s): early_auc(g["step"].to_numpy(), g["value"].to_numpy(), early_fraction)
-           for (o, s), g in df.groupby(["optimizer", "seed"])}
-    seeds = sorted({s for o, s in auc if o == "muon"} & {s for o, s in auc if o == "nmd"} & {s for o, s in auc if o == "signum"})
+        return Claim(
+            PAPER,
+            "C12",
+            TEXT[12],
+            metric,
+            float("nan"),
+            crit,
+            "not_run",
+            scale,
+            f"no Colored-MNIST curves for {sorted(need)} at depth {depth}",
+        )
+    auc = {
+        (o, s): early_auc(g["step"].to_numpy(), g["value"].to_numpy(), early_fraction)
+        for (o, s), g in df.groupby(["optimizer", "seed"])
+    }
+    seeds = sorted(
+        {s for o, s in auc if o == "muon"} & {s for o, s in auc if o == "nmd"} & {s for o, s in auc if o == "signum"}
+    )
     wins = [auc[("muon", s)] > max(auc[("nmd", s)], auc[("signum", s)]) for s in seeds]
     frac = float(np.mean(wins))
-    per = "; ".join(f"seed {s}: " + ", ".join(f"{o}={auc[(o, s)]:.3f}" for o in sorted({o for o, t in auc if t == s}))
-                    for s in seeds)
+    per = "; ".join(
+        f"seed {s}: " + ", ".join(f"{o}={auc[(o, s)]:.3f}" for o in sorted({o for o, t in auc if t == s}))
+        for s in seeds
+    )
     ev = f"{len(seeds)} seed(s); early AUC of test minority-group accuracy at the selected lr: {per}"
     if len(seeds) < 3:
         ev += f" (only {len(seeds)} seed(s) at scale {scale})"
-    return Claim(PAPER, "C12", TEXT[12], metric, round(frac, 4), crit, Claim.verdict_of(frac >= seed_fraction), scale, ev)
+    return Claim(
+        PAPER, "C12", TEXT[12], metric, round(frac, 4), crit, Claim.verdict_of(frac >= seed_fraction), scale, ev
+    )
 
 
 def learning_time(steps: np.ndarray, values: np.ndarray, threshold: float) -> float:
@@ -126,24 +193,40 @@ def learning_time(steps: np.ndarray, values: np.ndarray, threshold: float) -> fl
 
 def _cmnist_claim17(curves: pd.DataFrame, depths: list[int], threshold: float, scale: str) -> Claim:
     lo, hi = min(depths), max(depths)
-    metric = (f"Muon learning-time gap |T_minority - T_majority| (steps; T = first step reaching {threshold:g} x the "
-              f"curve's max, seed-mean test group accuracy): {hi}-layer minus {lo}-layer")
+    metric = (
+        f"Muon learning-time gap |T_minority - T_majority| (steps; T = first step reaching {threshold:g} x the "
+        f"curve's max, seed-mean test group accuracy): {hi}-layer minus {lo}-layer"
+    )
     crit = "< 0 (smaller gap for the deeper MLP)"
     gaps, ev, order = {}, [], {}
     for L in (lo, hi):
-        df = curves[(curves["experiment"] == f"cmnist_L{L}") & (curves["optimizer"] == "muon")
-                    & (curves["metric"] == "test_acc")]
+        df = curves[
+            (curves["experiment"] == f"cmnist_L{L}")
+            & (curves["optimizer"] == "muon")
+            & (curves["metric"] == "test_acc")
+        ]
         if df.empty or lo == hi:
-            return Claim(PAPER, "C17", TEXT[17], metric, float("nan"), crit, "not_run", scale,
-                         f"no Muon Colored-MNIST curves for depths {lo} and {hi}")
+            return Claim(
+                PAPER,
+                "C17",
+                TEXT[17],
+                metric,
+                float("nan"),
+                crit,
+                "not_run",
+                scale,
+                f"no Muon Colored-MNIST curves for depths {lo} and {hi}",
+            )
         t = {}
         for group in ("minority", "majority"):
             m = df[df["group"] == group].groupby("step")["value"].mean()
             t[group] = learning_time(m.index.to_numpy(), m.to_numpy(), threshold)
         gaps[L] = abs(t["minority"] - t["majority"])
         order[L] = (t["minority"], t["majority"])
-        ev.append(f"{L}-layer: T_min={t['minority']:g}, T_maj={t['majority']:g}, |gap|={gaps[L]:g}, "
-                  f"seeds={df['seed'].nunique()}")
+        ev.append(
+            f"{L}-layer: T_min={t['minority']:g}, T_maj={t['majority']:g}, |gap|={gaps[L]:g}, "
+            f"seeds={df['seed'].nunique()}"
+        )
     diff = gaps[hi] - gaps[lo]
     if any(t_min < t_maj for t_min, t_maj in order.values()):
         ev.append("note: T_min < T_maj somewhere, i.e. the minority curve plateaus early at a lower level")
@@ -152,9 +235,19 @@ def _cmnist_claim17(curves: pd.DataFrame, depths: list[int], threshold: float, s
 
 # the figure(s) that show each row
 FIGURES = {
-    "C1": ["fig2_trajectories"], "C2": ["fig2_trajectories"], "C3": ["fig2_trajectories"], "C4": ["fig2_trajectories"],
-    "C5": ["loss_gaps"], "C6": ["loss_gaps"], "C7": ["depth"], "C8": ["dm_accuracy"], "C9": ["fig2_trajectories"],
-    "C10": ["fig2_trajectories"], "C11": ["fig4_linear_ce"], "C12": ["cmnist_groups"], "C17": ["fig6_depth"],
+    "C1": ["fig2_trajectories"],
+    "C2": ["fig2_trajectories"],
+    "C3": ["fig2_trajectories"],
+    "C4": ["fig2_trajectories"],
+    "C5": ["loss_gaps"],
+    "C6": ["loss_gaps"],
+    "C7": ["depth"],
+    "C8": ["dm_accuracy"],
+    "C9": ["fig2_trajectories"],
+    "C10": ["fig2_trajectories"],
+    "C11": ["fig4_linear_ce"],
+    "C12": ["cmnist_groups"],
+    "C17": ["fig6_depth"],
 }
 
 

@@ -20,7 +20,7 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 
-from muonrepro.data.colored_mnist import N_CLASSES, colorize, is_majority
+from muonrepro.data.colored_mnist import N_CLASSES, colorize
 from muonrepro.models import MLP
 from muonrepro.optim.registry import build_optimizer
 
@@ -48,8 +48,8 @@ def group_metrics(model, split: Split, batch: int = 8192) -> dict[str, float]:
     model.eval()
     correct = torch.zeros(N_CLASSES**2, device=split.y.device)
     for i in range(0, len(split.y), batch):
-        ok = (model(split.x[i:i + batch]).argmax(1) == split.y[i:i + batch]).float()
-        correct.index_add_(0, split.g[i:i + batch], ok)
+        ok = (model(split.x[i : i + batch]).argmax(1) == split.y[i : i + batch]).float()
+        correct.index_add_(0, split.g[i : i + batch], ok)
     model.train(was)
     acc = correct / split.count.clamp(min=1)
     mino, majo = split.present & ~split.majority, split.present & split.majority
@@ -69,9 +69,21 @@ def eval_schedule(total: int, eval_every: int, log_evals: int) -> set[int]:
     return steps
 
 
-def train_one(data: dict, layers: int, width: int, optimizer: str, opt_cfg: dict, lr: float, epochs: int,
-              batch_size: int, seed: int, eval_every: int, device, bias: bool = True,
-              log_evals: int = 0) -> pd.DataFrame:
+def train_one(
+    data: dict,
+    layers: int,
+    width: int,
+    optimizer: str,
+    opt_cfg: dict,
+    lr: float,
+    epochs: int,
+    batch_size: int,
+    seed: int,
+    eval_every: int,
+    device,
+    bias: bool = True,
+    log_evals: int = 0,
+) -> pd.DataFrame:
     """Train one MLP; tidy rows (step, metric in {val_acc, test_acc, train_loss}, group, value)."""
     dev = torch.device(device)
     tr, va, te = Split(data, "train", dev), Split(data, "val", dev), Split(data, "test", dev)
@@ -93,7 +105,7 @@ def train_one(data: dict, layers: int, width: int, optimizer: str, opt_cfg: dict
     for _ in range(epochs):
         perm = torch.randperm(n, generator=gen).to(dev)
         for b in range(per_epoch):
-            idx = perm[b * batch_size:(b + 1) * batch_size]
+            idx = perm[b * batch_size : (b + 1) * batch_size]
             loss = F.cross_entropy(model(tr.x[idx]), tr.y[idx])
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -115,14 +127,27 @@ def train_one(data: dict, layers: int, width: int, optimizer: str, opt_cfg: dict
     return pd.DataFrame(rows, columns=["step", "metric", "group", "value"])
 
 
-def run_cmnist(data: dict, layers: int, width: int, optimizer: str, opt_cfg: dict, lrs: list[float], epochs: int,
-               batch_size: int, seed: int, eval_every: int, device, bias: bool = True,
-               log_evals: int = 0) -> pd.DataFrame:
+def run_cmnist(
+    data: dict,
+    layers: int,
+    width: int,
+    optimizer: str,
+    opt_cfg: dict,
+    lrs: list[float],
+    epochs: int,
+    batch_size: int,
+    seed: int,
+    eval_every: int,
+    device,
+    bias: bool = True,
+    log_evals: int = 0,
+) -> pd.DataFrame:
     """Every lr of the grid for one (depth, optimizer, seed): tidy curves with an ``lr`` column."""
     frames = []
     for lr in lrs:
-        df = train_one(data, layers, width, optimizer, opt_cfg, lr, epochs, batch_size, seed, eval_every, device, bias,
-                       log_evals)
+        df = train_one(
+            data, layers, width, optimizer, opt_cfg, lr, epochs, batch_size, seed, eval_every, device, bias, log_evals
+        )
         df.insert(0, "lr", float(lr))
         frames.append(df)
     out = pd.concat(frames, ignore_index=True)

@@ -42,7 +42,9 @@ def select_linear_ce(df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     sel_rows, parts = [], []
     for (opt, group), g in best[best["group"].isin(["balanced", "worst_class"])].groupby(["optimizer", "group"]):
         lr = float(g.loc[g["value"].idxmax(), "lr"])
-        sel_rows.append(("linear_ce", opt, group, lr, float(g["value"].max()), "max over steps of seed-mean test curve"))
+        sel_rows.append(
+            ("linear_ce", opt, group, lr, float(g["value"].max()), "max over steps of seed-mean test curve")
+        )
         groups = [group] + (["majority_class", "minority_class"] if group == "balanced" else [])
         parts.append(df[(df["optimizer"] == opt) & (df["lr"] == lr) & df["group"].isin(groups)])
     return pd.concat(parts, ignore_index=True), pd.DataFrame(sel_rows, columns=SELECTION_COLUMNS)
@@ -53,14 +55,23 @@ def select_cmnist(df: pd.DataFrame, early_fraction: float) -> tuple[pd.DataFrame
     mean = val.groupby(["experiment", "optimizer", "lr", "step"])["value"].mean().reset_index()
     sel_rows, parts = [], []
     for (exp, opt), g in mean.groupby(["experiment", "optimizer"]):
-        scores = {lr: early_auc(h["step"].to_numpy(), h["value"].to_numpy(), early_fraction)
-                  for lr, h in g.groupby("lr")}
+        scores = {
+            lr: early_auc(h["step"].to_numpy(), h["value"].to_numpy(), early_fraction) for lr, h in g.groupby("lr")
+        }
         scores = {lr: s for lr, s in scores.items() if np.isfinite(s)}
         if not scores:
             continue
         lr = max(scores, key=scores.get)
-        sel_rows.append((exp, opt, "minority", float(lr), scores[lr],
-                         f"seed-mean val minority-group accuracy, mean over the first {early_fraction:g} of steps"))
+        sel_rows.append(
+            (
+                exp,
+                opt,
+                "minority",
+                float(lr),
+                scores[lr],
+                f"seed-mean val minority-group accuracy, mean over the first {early_fraction:g} of steps",
+            )
+        )
         parts.append(df[(df["experiment"] == exp) & (df["optimizer"] == opt) & (df["lr"] == lr)])
     return pd.concat(parts, ignore_index=True), pd.DataFrame(sel_rows, columns=SELECTION_COLUMNS)
 
@@ -68,8 +79,9 @@ def select_cmnist(df: pd.DataFrame, early_fraction: float) -> tuple[pd.DataFrame
 SELECTION_COLUMNS = ["experiment", "optimizer", "group", "lr", "score", "criterion"]
 
 
-def merge_curves(trajectories: pd.DataFrame, linear_ce: list[pd.DataFrame], cmnist: list[pd.DataFrame],
-                 early_fraction: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+def merge_curves(
+    trajectories: pd.DataFrame, linear_ce: list[pd.DataFrame], cmnist: list[pd.DataFrame], early_fraction: float
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(curves with the contract columns, lr selection table)."""
     parts, sels = [trajectories[CURVE_COLUMNS]], []
     if linear_ce:

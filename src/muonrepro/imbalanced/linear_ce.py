@@ -68,11 +68,13 @@ def run_rule(prob: Problem, rule: str, lr: float, steps: int, log_at: np.ndarray
     rows = []
     for step in range(steps + 1):
         if step in log_at:
-            acc = class_accuracies(W, prob.x_test, prob.y_test, prob.k)   # at W = 0 every logit ties: class 0
-            rows += [(step, "test_acc", "balanced", float(acc.mean())),
-                     (step, "test_acc", "worst_class", float(acc.min())),
-                     (step, "test_acc", "majority_class", float(acc[0])),
-                     (step, "test_acc", "minority_class", float(acc[-1]))]
+            acc = class_accuracies(W, prob.x_test, prob.y_test, prob.k)  # at W = 0 every logit ties: class 0
+            rows += [
+                (step, "test_acc", "balanced", float(acc.mean())),
+                (step, "test_acc", "worst_class", float(acc.min())),
+                (step, "test_acc", "majority_class", float(acc[0])),
+                (step, "test_acc", "minority_class", float(acc[-1])),
+            ]
         if step == steps:
             break
         W = W - lr * nsd_direction(rule, ce_gradient(W, prob.x, prob.y, prob.k))
@@ -81,8 +83,18 @@ def run_rule(prob: Problem, rule: str, lr: float, steps: int, log_at: np.ndarray
     return rows
 
 
-def run_linear_ce(d: int, k: int, mu: float, sigma_x: float, n_train: int, n_test: int, steps: int, n_eval: int,
-                  lr_grid: dict[str, list[float]], seed: int) -> pd.DataFrame:
+def run_linear_ce(
+    d: int,
+    k: int,
+    mu: float,
+    sigma_x: float,
+    n_train: int,
+    n_test: int,
+    steps: int,
+    n_eval: int,
+    lr_grid: dict[str, list[float]],
+    seed: int,
+) -> pd.DataFrame:
     """All rules x learning rates of the grid for one seed: tidy curves with an ``lr`` column."""
     prob = make_problem(d, k, mu, sigma_x, n_train, n_test, seed)
     log_at = eval_steps(steps, n_eval)

@@ -9,18 +9,17 @@ from pathlib import Path
 import pandas as pd
 import torch
 
-from muonrepro.ledger import write_claims
 from muonrepro.data.colored_mnist import build_colored_mnist
+from muonrepro.imbalanced.claims import build_claims
+from muonrepro.imbalanced.cmnist import run_cmnist
+from muonrepro.imbalanced.curves import merge_curves
+from muonrepro.imbalanced.gpu.claims import build_claims as build_gpu_claims
+from muonrepro.imbalanced.linear_ce import run_linear_ce
+from muonrepro.imbalanced.theory.checks import run_theory
+from muonrepro.ledger import write_claims
 from muonrepro.util.device import resolve_device
 from muonrepro.util.io import atomic_torch_save, atomic_write_csv, atomic_write_json, atomic_write_parquet
 from muonrepro.util.meta import run_metadata
-
-from muonrepro.imbalanced.theory.checks import run_theory
-from muonrepro.imbalanced.claims import build_claims
-from muonrepro.imbalanced.gpu.claims import build_claims as build_gpu_claims
-from muonrepro.imbalanced.cmnist import run_cmnist
-from muonrepro.imbalanced.curves import merge_curves
-from muonrepro.imbalanced.linear_ce import run_linear_ce
 
 
 def theory_stage(cfg: dict, sizes: dict, out: dict) -> None:
@@ -35,38 +34,74 @@ def theory_stage(cfg: dict, sizes: dict, out: dict) -> None:
 
 def linear_ce_stage(cfg: dict, sizes: dict, seed: int, out: dict) -> None:
     """out: curves, meta."""
-    df = run_linear_ce(cfg["d"], cfg["k"], cfg["mu"], cfg["sigma_x"], sizes["n_train"], sizes["n_test"],
-                       sizes["steps"], sizes["n_eval"], cfg["lr_grid"], seed)
+    df = run_linear_ce(
+        cfg["d"],
+        cfg["k"],
+        cfg["mu"],
+        cfg["sigma_x"],
+        sizes["n_train"],
+        sizes["n_test"],
+        sizes["steps"],
+        sizes["n_eval"],
+        cfg["lr_grid"],
+        seed,
+    )
     atomic_write_parquet(df, out["curves"])
     atomic_write_json(run_metadata({"linear_ce": cfg, "sizes": sizes}, seed, "cpu"), out["meta"])
 
 
 def cmnist_data_stage(mnist_path: str, cfg: dict, sizes: dict, out: str) -> None:
     mnist = torch.load(mnist_path, map_location="cpu", weights_only=True)
-    data = build_colored_mnist(mnist, sizes["n_train"], sizes["n_val"], sizes["n_test"], cfg["correlation"],
-                               cfg["data_seed"], cfg.get("palette"))
+    data = build_colored_mnist(
+        mnist,
+        sizes["n_train"],
+        sizes["n_val"],
+        sizes["n_test"],
+        cfg["correlation"],
+        cfg["data_seed"],
+        cfg.get("palette"),
+    )
     atomic_torch_save(data, out)
 
 
-def cmnist_train_stage(data_path: str, cfg: dict, sizes: dict, layers: int, optimizer: str, seed: int, device: str,
-                       out: dict) -> None:
+def cmnist_train_stage(
+    data_path: str, cfg: dict, sizes: dict, layers: int, optimizer: str, seed: int, device: str, out: dict
+) -> None:
     """out: curves, meta. The lr grid is ``sizes.lr_grid[optimizer]`` or the optimizer's configured lr."""
     dev = resolve_device(device)
     data = torch.load(data_path, map_location="cpu", weights_only=True)
     opt_cfg = cfg["optimizers"][optimizer]
     lrs = sizes.get("lr_grid", {}).get(optimizer) or [opt_cfg["lr"]]
-    df = run_cmnist(data, layers, sizes["width"], optimizer, opt_cfg, lrs, sizes["epochs"], cfg["batch_size"], seed,
-                    sizes["eval_every"], dev, cfg["bias"], sizes.get("log_evals", 0))
+    df = run_cmnist(
+        data,
+        layers,
+        sizes["width"],
+        optimizer,
+        opt_cfg,
+        lrs,
+        sizes["epochs"],
+        cfg["batch_size"],
+        seed,
+        sizes["eval_every"],
+        dev,
+        cfg["bias"],
+        sizes.get("log_evals", 0),
+    )
     atomic_write_parquet(df, out["curves"])
-    meta = run_metadata({"cmnist": cfg, "sizes": sizes, "layers": layers, "optimizer": optimizer, "lrs": lrs}, seed,
-                        str(dev))
+    meta = run_metadata(
+        {"cmnist": cfg, "sizes": sizes, "layers": layers, "optimizer": optimizer, "lrs": lrs}, seed, str(dev)
+    )
     atomic_write_json(meta, out["meta"])
 
 
 def curves_stage(trajectories: str, linear_ce: list[str], cmnist: list[str], early_fraction: float, out: dict) -> None:
     """out: curves, selection."""
-    curves, selection = merge_curves(pd.read_parquet(trajectories), [pd.read_parquet(p) for p in linear_ce],
-                                     [pd.read_parquet(p) for p in cmnist], early_fraction)
+    curves, selection = merge_curves(
+        pd.read_parquet(trajectories),
+        [pd.read_parquet(p) for p in linear_ce],
+        [pd.read_parquet(p) for p in cmnist],
+        early_fraction,
+    )
     atomic_write_parquet(curves, out["curves"])
     atomic_write_csv(selection, out["selection"])
 

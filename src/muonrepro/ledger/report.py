@@ -59,27 +59,46 @@ def _md_links(evidence: str) -> str:
 
 
 def to_markdown(claims: pd.DataFrame, env: dict) -> str:
-    lines = ["# Reproduction report", "",
-             f"Scale: **{env['scale']}**. Git commit: `{env['git_commit']}`. Device(s): {', '.join(env['devices']) or 'n/a'}.",
-             "", "Verdicts come from numbers measured in this run against the stated criterion; settings the papers do "
-             "not give are ours (`# ours:` in config.yaml) and are named in each row's evidence.", "",
-             "| paper | supported | not supported | not run |", "|---|---|---|---|"]
+    lines = [
+        "# Reproduction report",
+        "",
+        f"Scale: **{env['scale']}**. Git commit: `{env['git_commit']}`. Device(s): {', '.join(env['devices']) or 'n/a'}.",
+        "",
+        "Verdicts come from numbers measured in this run against the stated criterion; settings the papers do "
+        "not give are ours (`# ours:` in config.yaml) and are named in each row's evidence.",
+        "",
+        "| paper | supported | not supported | not run |",
+        "|---|---|---|---|",
+    ]
     for paper, r in counts(claims).iterrows():
         lines.append(f"| {paper} | {r['supported']} | {r['not_supported']} | {r['not_run']} |")
     for paper, g in claims.groupby("paper", sort=False):
-        lines += ["", f"## {paper}: {PAPER_TITLES.get(paper, paper)}", "",
-                  "| claim | claim text | value | criterion | verdict | evidence |", "|---|---|---|---|---|---|"]
+        lines += [
+            "",
+            f"## {paper}: {PAPER_TITLES.get(paper, paper)}",
+            "",
+            "| claim | claim text | value | criterion | verdict | evidence |",
+            "|---|---|---|---|---|---|",
+        ]
         for r in g.itertuples():
-            lines.append(f"| {r.claim_id} | {_cell(r.claim)} | {_cell(r.value, 40)} | {_cell(r.criterion, 100)} | "
-                         f"**{r.verdict}** | {_md_links(r.evidence)} |")
-    lines += ["", "## Environment", "", f"- seeds: {env['seeds']}",
-              *[f"- {k}: {v}" for k, v in sorted(env["versions"].items())], ""]
+            lines.append(
+                f"| {r.claim_id} | {_cell(r.claim)} | {_cell(r.value, 40)} | {_cell(r.criterion, 100)} | "
+                f"**{r.verdict}** | {_md_links(r.evidence)} |"
+            )
+    lines += [
+        "",
+        "## Environment",
+        "",
+        f"- seeds: {env['seeds']}",
+        *[f"- {k}: {v}" for k, v in sorted(env["versions"].items())],
+        "",
+    ]
     return "\n".join(lines)
 
 
 def _rst_escape(text: str) -> str:
     text = re.sub(r"([*`|\\])", r"\\\1", str(text))
-    return re.sub(r"_(?=\W|$)", r"\\_", text)          # a trailing underscore would be a reference
+    return re.sub(r"_(?=\W|$)", r"\\_", text)  # a trailing underscore would be a reference
 
 
 def _rst_table(header, rows) -> list[str]:
@@ -91,16 +110,32 @@ def _rst_table(header, rows) -> list[str]:
 
 
 def to_rst(claims: pd.DataFrame, env: dict) -> str:
-    lines = ["Claims ledger", "-------------", "",
-             f"Scale **{env['scale']}**, git commit ``{env['git_commit']}``, seeds {env['seeds']}.", ""]
+    lines = [
+        "Claims ledger",
+        "-------------",
+        "",
+        f"Scale **{env['scale']}**, git commit ``{env['git_commit']}``, seeds {env['seeds']}.",
+        "",
+    ]
     c = counts(claims)
-    lines += _rst_table(["paper", "supported", "not supported", "not run"],
-                        [[p, str(r["supported"]), str(r["not_supported"]), str(r["not_run"])] for p, r in c.iterrows()])
+    lines += _rst_table(
+        ["paper", "supported", "not supported", "not run"],
+        [[p, str(r["supported"]), str(r["not_supported"]), str(r["not_run"])] for p, r in c.iterrows()],
+    )
     for paper, g in claims.groupby("paper", sort=False):
         title = f"{paper}: {PAPER_TITLES.get(paper, paper)}"
         lines += [title, "~" * len(title), ""]
-        rows = [[r.claim_id, _cell(r.claim, 120), _cell(r.value, 40), _cell(r.criterion, 90), f"**{r.verdict}**",
-                 ", ".join(Path(f).name for f in evidence_figures(r.evidence)) or "none"] for r in g.itertuples()]
+        rows = [
+            [
+                r.claim_id,
+                _cell(r.claim, 120),
+                _cell(r.value, 40),
+                _cell(r.criterion, 90),
+                f"**{r.verdict}**",
+                ", ".join(Path(f).name for f in evidence_figures(r.evidence)) or "none",
+            ]
+            for r in g.itertuples()
+        ]
         lines += _rst_table(["claim", "text", "value", "criterion", "verdict", "figure"], rows)
     return "\n".join(lines)
 
@@ -112,7 +147,13 @@ def environment(scale: str, seeds: dict, metas: list[str | Path]) -> dict:
     from muonrepro.util.meta import git_commit, package_versions
 
     devices = sorted({json.loads(Path(m).read_text()).get("device") or "n/a" for m in metas})
-    return {"scale": scale, "seeds": seeds, "devices": devices, "git_commit": git_commit(), "versions": package_versions()}
+    return {
+        "scale": scale,
+        "seeds": seeds,
+        "devices": devices,
+        "git_commit": git_commit(),
+        "versions": package_versions(),
+    }
 
 
 def write_summary(claims_csv, metas, *, scale: str, seeds: dict, md_out, rst_out) -> None:

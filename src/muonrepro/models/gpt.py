@@ -39,8 +39,7 @@ class Block(nn.Module):
 class GPT(SplitMixin, nn.Module):
     """``forward(tokens [B, T] int64, T <= context) -> logits [B, T, vocab_size]``; position t sees tokens <= t."""
 
-    def __init__(self, vocab_size: int, context: int, n_layers: int, d_model: int, n_heads: int,
-                 dropout: float = 0.0):
+    def __init__(self, vocab_size: int, context: int, n_layers: int, d_model: int, n_heads: int, dropout: float = 0.0):
         super().__init__()
         self.context, self.dropout = context, dropout
         self.tok, self.pos = nn.Embedding(vocab_size, d_model), nn.Embedding(context, d_model)

@@ -1,8 +1,8 @@
 """Optimizers: the shared ``orthogonalize``, Muon and the normalized family, and a registry."""
 
-from muonrepro.optim.orthogonalize import orthogonalize, newton_schulz, polar_svd
 from muonrepro.optim.muon import Muon
 from muonrepro.optim.normalized import NMD, Signum
-from muonrepro.optim.registry import build_optimizer, OPTIMIZERS
+from muonrepro.optim.orthogonalize import newton_schulz, orthogonalize, polar_svd
+from muonrepro.optim.registry import OPTIMIZERS, build_optimizer
 
 __all__ = ["orthogonalize", "newton_schulz", "polar_svd", "Muon", "NMD", "Signum", "build_optimizer", "OPTIMIZERS"]

@@ -45,7 +45,9 @@ class Muon(MomentumNormalized):
         for group in self.param_groups:
             for p in group["params"]:
                 if p.ndim < 2:
-                    raise ValueError(f"Muon takes matrices (or conv kernels); got a parameter of shape {tuple(p.shape)}")
+                    raise ValueError(
+                        f"Muon takes matrices (or conv kernels); got a parameter of shape {tuple(p.shape)}"
+                    )
 
     def direction(self, update, group):
         return orthogonalize(update, **self.ns)

@@ -20,8 +20,15 @@ from muonrepro.optim.momentum import MomentumNormalized
 
 
 class NMD(MomentumNormalized):
-    def __init__(self, params, lr: float, momentum: float = 0.95, nesterov: bool = True, weight_decay: float = 0.0,
-                 eps: float = 1e-12):
+    def __init__(
+        self,
+        params,
+        lr: float,
+        momentum: float = 0.95,
+        nesterov: bool = True,
+        weight_decay: float = 0.0,
+        eps: float = 1e-12,
+    ):
         self.eps = eps
         super().__init__(params, lr=lr, momentum=momentum, nesterov=nesterov, weight_decay=weight_decay)
 

@@ -36,36 +36,66 @@ class OptimizerSet:
 
 
 def _sgd(model, cfg, lr):
-    return [torch.optim.SGD(model.parameters(), lr=lr, momentum=cfg.get("momentum", 0.0),
-                            nesterov=cfg.get("nesterov", False), weight_decay=cfg.get("weight_decay", 0.0))]
+    return [
+        torch.optim.SGD(
+            model.parameters(),
+            lr=lr,
+            momentum=cfg.get("momentum", 0.0),
+            nesterov=cfg.get("nesterov", False),
+            weight_decay=cfg.get("weight_decay", 0.0),
+        )
+    ]
 
 
 def _adamw(model, cfg, lr):
-    return [torch.optim.AdamW(model.parameters(), lr=lr, betas=tuple(cfg.get("betas", (0.9, 0.999))),
-                              eps=cfg.get("eps", 1e-8), weight_decay=cfg.get("weight_decay", 0.01))]
+    return [
+        torch.optim.AdamW(
+            model.parameters(),
+            lr=lr,
+            betas=tuple(cfg.get("betas", (0.9, 0.999))),
+            eps=cfg.get("eps", 1e-8),
+            weight_decay=cfg.get("weight_decay", 0.01),
+        )
+    ]
 
 
 def _aux_adamw(model, cfg):
     aux = cfg.get("aux_adamw", {})
-    return torch.optim.AdamW(model.other_params(), lr=aux.get("lr", 3e-4), betas=tuple(aux.get("betas", (0.9, 0.95))),
-                             eps=aux.get("eps", 1e-10), weight_decay=aux.get("weight_decay", 0.01))
+    return torch.optim.AdamW(
+        model.other_params(),
+        lr=aux.get("lr", 3e-4),
+        betas=tuple(aux.get("betas", (0.9, 0.95))),
+        eps=aux.get("eps", 1e-10),
+        weight_decay=aux.get("weight_decay", 0.01),
+    )
 
 
 def _momentum_kw(cfg):
-    return dict(momentum=cfg.get("momentum", 0.95), nesterov=cfg.get("nesterov", True),
-                weight_decay=cfg.get("weight_decay", 0.0))
+    return dict(
+        momentum=cfg.get("momentum", 0.95),
+        nesterov=cfg.get("nesterov", True),
+        weight_decay=cfg.get("weight_decay", 0.0),
+    )
 
 
 def _hidden_split(make):
     """Builder with the reference split: ``make`` on the hidden matrices, AdamW on head and biases."""
+
     def builder(model, cfg, lr):
         return [make(model.hidden_matrices(), cfg, lr), _aux_adamw(model, cfg)]
+
     return builder
 
 
 def _make_muon(params, cfg, lr):
-    return Muon(params, lr=lr, **_momentum_kw(cfg), ns_steps=cfg.get("ns_steps", 5), method=cfg.get("method", "ns5"),
-                adjust_lr_fn=cfg.get("adjust_lr_fn", "original"))
+    return Muon(
+        params,
+        lr=lr,
+        **_momentum_kw(cfg),
+        ns_steps=cfg.get("ns_steps", 5),
+        method=cfg.get("method", "ns5"),
+        adjust_lr_fn=cfg.get("adjust_lr_fn", "original"),
+    )
 
 
 def _shampoo(model, cfg, lr):
@@ -73,16 +103,25 @@ def _shampoo(model, cfg, lr):
     try:
         from pytorch_optimizer import Shampoo
     except ImportError as e:  # pragma: no cover - depends on the environment
-        raise ImportError("optimizer 'shampoo' needs the optional extra: pip install 'muonrepro[shampoo]' "
-                          "(the pytorch-optimizer package)") from e
-    return [Shampoo(model.parameters(), lr=lr, momentum=cfg.get("momentum", 0.0),
-                    weight_decay=cfg.get("weight_decay", 0.0),
-                    preconditioning_compute_steps=cfg.get("preconditioning_compute_steps", 1),
-                    matrix_eps=cfg.get("matrix_eps", 1e-6))]
+        raise ImportError(
+            "optimizer 'shampoo' needs the optional extra: pip install 'muonrepro[shampoo]' "
+            "(the pytorch-optimizer package)"
+        ) from e
+    return [
+        Shampoo(
+            model.parameters(),
+            lr=lr,
+            momentum=cfg.get("momentum", 0.0),
+            weight_decay=cfg.get("weight_decay", 0.0),
+            preconditioning_compute_steps=cfg.get("preconditioning_compute_steps", 1),
+            matrix_eps=cfg.get("matrix_eps", 1e-6),
+        )
+    ]
 
 
 def shampoo_available() -> bool:
     import importlib.util
+
     return importlib.util.find_spec("pytorch_optimizer") is not None
 
 

@@ -26,5 +26,11 @@ def sensitivity_grid(E: dict) -> dict:
 def primary_reading(E: dict) -> dict:
     """The primary reading (``energy.estimator``), in the sensitivity table's terms."""
     est = E["estimator"]
-    return {"sigma_delta": est["sigma_delta"], "threshold": f"thr{est['rel_threshold']:g}", "mode_identity": "rank",
-            "energy": "cumulative", "tail_binning": "time_avg", "gini_variant": "plain"}
+    return {
+        "sigma_delta": est["sigma_delta"],
+        "threshold": f"thr{est['rel_threshold']:g}",
+        "mode_identity": "rank",
+        "energy": "cumulative",
+        "tail_binning": "time_avg",
+        "gini_variant": "plain",
+    }

@@ -13,18 +13,24 @@ MEM_MB = {"paper": 48000, "small": 4000}
 
 def build_inputs(exp: str, IG: dict, pretrained_bert: bool) -> dict:
     """The raw files an experiment's dataset is built from (they exist: only such experiments get jobs)."""
-    return {"raw": [str(p) for p in _raw_files(exp, IG["data"], pretrained_bert)],
-            **({"mnist": "results/data/mnist.pt"} if exp == "dominoes" else {})}
+    return {
+        "raw": [str(p) for p in _raw_files(exp, IG["data"], pretrained_bert)],
+        **({"mnist": "results/data/mnist.pt"} if exp == "dominoes" else {}),
+    }
 
 
 def build_config(exp: str, IG: dict, IGS: dict) -> tuple[dict, dict]:
     """(method settings, sizes) that the dataset build reads: a change to the rest does not rebuild it."""
-    return ({k: v for k, v in IG[exp].items() if k not in METHOD_ONLY},
-            {k: v for k, v in IGS[exp].items() if k not in RUN_ONLY})
+    return (
+        {k: v for k, v in IG[exp].items() if k not in METHOD_ONLY},
+        {k: v for k, v in IGS[exp].items() if k not in RUN_ONLY},
+    )
 
 
 def run_files(exp: str, IG: dict, IGS: dict, suffix: str) -> list[str]:
-    return [f"results/imbalanced/gpu/{exp}/runs/{o}_seed{s}.{suffix}" for o in IG[exp]["optimizers"] for s in IGS["seeds"]]
+    return [
+        f"results/imbalanced/gpu/{exp}/runs/{o}_seed{s}.{suffix}" for o in IG[exp]["optimizers"] for s in IGS["seeds"]
+    ]
 
 
 def sizes(exp: str, IGS: dict) -> dict:
@@ -36,12 +42,14 @@ def minutes_per_epoch(exp: str, IGS: dict) -> float:
 
 
 def train_resources(scale: str, IGS: dict) -> dict:
-    r = resources.training(scale, lambda wc: IGS[wc.exp]["epochs"],
-                           minutes_per_epoch=lambda wc: minutes_per_epoch(wc.exp, IGS))
+    r = resources.training(
+        scale, lambda wc: IGS[wc.exp]["epochs"], minutes_per_epoch=lambda wc: minutes_per_epoch(wc.exp, IGS)
+    )
     return {**r, "mem_mb": lambda wildcards, attempt: MEM_MB[scale] * attempt}
 
 
 def tune_resources(scale: str, IGS: dict) -> dict:
-    r = resources.training(scale, IGS["tune_epochs"] * len(IGS["lr_factors"]),
-                           minutes_per_epoch=lambda wc: minutes_per_epoch(wc.exp, IGS))
+    r = resources.training(
+        scale, IGS["tune_epochs"] * len(IGS["lr_factors"]), minutes_per_epoch=lambda wc: minutes_per_epoch(wc.exp, IGS)
+    )
     return {**r, "mem_mb": lambda wildcards, attempt: MEM_MB[scale] * attempt}

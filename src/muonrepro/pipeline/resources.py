@@ -16,8 +16,9 @@ def _call(x, wildcards):
     return x(wildcards) if callable(x) else x
 
 
-def training(scale: str, epochs: int | Callable, mem_mb: int | None = None,
-             minutes_per_epoch: float | Callable | None = None) -> dict:
+def training(
+    scale: str, epochs: int | Callable, mem_mb: int | None = None, minutes_per_epoch: float | Callable | None = None
+) -> dict:
     """A training job: one GPU at paper scale; ``epochs`` (a number or a function of the wildcards)
     sets the runtime."""
     mem = mem_mb or TRAIN_MEM_MB[scale]

@@ -14,16 +14,18 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from muonrepro.precond.problems import mf as mf_mod
 from muonrepro.precond.optimizers import Muon
+from muonrepro.precond.problems import mf as mf_mod
 from muonrepro.precond.runner import run
 from muonrepro.precond.steps import StepRule
 
 
 def _instances(P, PS, d, r, kappa):
     c = P["problems"]["mf"]
-    return [mf_mod.make_symmetric_mf(s, d, r, kappa, P["spectrum"], c["rotate"], c["init"], c["init_scale"])
-            for s in PS["seeds"]]
+    return [
+        mf_mod.make_symmetric_mf(s, d, r, kappa, P["spectrum"], c["rotate"], c["init"], c["init_scale"])
+        for s in PS["seeds"]
+    ]
 
 
 def _tidy(res, labels, eps, extra_cols):
@@ -34,8 +36,17 @@ def _tidy(res, labels, eps, extra_cols):
         curves.append(pd.DataFrame({**lab, "iteration": np.arange(T), "error": res.errors[b]}))
         f = int(res.first[b, 0])
         err = res.errors[b]
-        summary.append({**lab, "epsilon": eps, "iterations": f if f >= 0 else res.budget, "reached": f >= 0,
-                        "min_error": float(np.nanmin(err)), "final_error": float(err[-1]), **extra_cols})
+        summary.append(
+            {
+                **lab,
+                "epsilon": eps,
+                "iterations": f if f >= 0 else res.budget,
+                "reached": f >= 0,
+                "min_error": float(np.nanmin(err)),
+                "final_error": float(err[-1]),
+                **extra_cols,
+            }
+        )
     return curves, summary
 
 
@@ -44,10 +55,12 @@ def step_ablation(P: dict, PS: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
     d, r = PS["mf"]["d"], PS["mf"]["r"]
     its = PS["iters"]
     eps = A["epsilon"]
-    rules = [("S0", "constant", [(e, None) for e in A["s0_eta"]], its["s0"]),
-             ("S1", "geometric", [(A["s1_budget"] * (1 - q), q) for q in A["s1_q"]], its["steps"]),
-             ("S2", "op", [(e, None) for e in A["s2_eta"]], its["steps"]),
-             ("S3", "nuclear", [(e, None) for e in A["s3_eta"]], its["steps"])]
+    rules = [
+        ("S0", "constant", [(e, None) for e in A["s0_eta"]], its["s0"]),
+        ("S1", "geometric", [(A["s1_budget"] * (1 - q), q) for q in A["s1_q"]], its["steps"]),
+        ("S2", "op", [(e, None) for e in A["s2_eta"]], its["steps"]),
+        ("S3", "nuclear", [(e, None) for e in A["s3_eta"]], its["steps"]),
+    ]
     curves, summary = [], []
     for kappa in PS["ablation_kappas"]:
         inst = _instances(P, PS, d, r, kappa)
@@ -63,8 +76,9 @@ def step_ablation(P: dict, PS: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
                 for e, qq in settings:
                     param = qq if kind == "geometric" else e
                     setting = f"q={qq:g}" if kind == "geometric" else f"eta={e:g}"
-                    labels.append(dict(rule=name, setting=setting, param=float(param), eta0=float(e),
-                                       kappa=kappa, seed=seed))
+                    labels.append(
+                        dict(rule=name, setting=setting, param=float(param), eta0=float(e), kappa=kappa, seed=seed)
+                    )
             c_, s_ = _tidy(res, labels, eps, {})
             curves += c_
             summary += s_

@@ -23,8 +23,14 @@ def _bcast(x: np.ndarray, like: np.ndarray) -> np.ndarray:
 
 
 class Muon:
-    def __init__(self, rule: StepRule, orth: str = "svd", rel_cutoff: float = MSGN_REL_CUTOFF,
-                 momentum: float = 0.0, nesterov: bool = False):
+    def __init__(
+        self,
+        rule: StepRule,
+        orth: str = "svd",
+        rel_cutoff: float = MSGN_REL_CUTOFF,
+        momentum: float = 0.0,
+        nesterov: bool = False,
+    ):
         self.rule = rule
         self.orth = orthogonalizer(orth, rel_cutoff)
         self.momentum = momentum
@@ -61,8 +67,7 @@ class GD:
 
 
 class Adam:
-    def __init__(self, lr0: np.ndarray, qa: np.ndarray, beta1: float = 0.9, beta2: float = 0.999,
-                 eps: float = 1e-12):
+    def __init__(self, lr0: np.ndarray, qa: np.ndarray, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-12):
         self.lr0 = np.asarray(lr0, dtype=np.float64)
         self.qa = np.asarray(qa, dtype=np.float64)
         self.b1, self.b2, self.eps = beta1, beta2, eps

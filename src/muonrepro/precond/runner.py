@@ -9,8 +9,8 @@ smallest target: later iterations cannot change a best-of-group count.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 
@@ -34,9 +34,18 @@ def dense_then_strided(dense_until: int, stride: int) -> Callable[[int], bool]:
     return lambda t: t < dense_until or t % stride == 0
 
 
-def run(problem, opt, params: tuple, budget: int, epsilons=(), *, stop: bool = False,
-        groups: np.ndarray | None = None, record: Callable | None = None,
-        record_when: Callable[[int], bool] | None = None) -> RunResult:
+def run(
+    problem,
+    opt,
+    params: tuple,
+    budget: int,
+    epsilons=(),
+    *,
+    stop: bool = False,
+    groups: np.ndarray | None = None,
+    record: Callable | None = None,
+    record_when: Callable[[int], bool] | None = None,
+) -> RunResult:
     eps = np.asarray(list(epsilons), dtype=np.float64).reshape(-1)
     j_min = int(np.argmin(eps)) if len(eps) else -1
     err = problem.error(params)
@@ -69,5 +78,11 @@ def run(problem, opt, params: tuple, budget: int, epsilons=(), *, stop: bool = F
                 done = np.bincount(groups, weights=first[:, j_min] >= 0, minlength=n_groups) > 0
                 if done.all():
                     break
-    return RunResult(errors[:, : t + 1], first, budget, params, np.asarray(rec_t, dtype=int),
-                     {k: np.stack(v, axis=1) for k, v in recs.items()})
+    return RunResult(
+        errors[:, : t + 1],
+        first,
+        budget,
+        params,
+        np.asarray(rec_t, dtype=int),
+        {k: np.stack(v, axis=1) for k, v in recs.items()},
+    )

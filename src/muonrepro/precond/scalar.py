@@ -64,8 +64,7 @@ def t_muon_mf_kappa_free(r: int, eta0: float, q: float, eps: float) -> int:
     return math.ceil(math.log(eta0 * math.sqrt(r) * (2.0 + d0) / ((1.0 - q) * eps)) / math.log(1.0 / q))
 
 
-def t_muon_icl(lam: np.ndarray, gam: np.ndarray, eta0: float, q: float, eps: float,
-               t_max: int = 100_000) -> int:
+def t_muon_icl(lam: np.ndarray, gam: np.ndarray, eta0: float, q: float, eps: float, t_max: int = 100_000) -> int:
     """``min{t : delta_t^2 tr(Lam^2 Gam) / sum_i (lam_i^2/gam_i) <= eps}`` (§5.4)."""
     delta = eta0 * q ** np.arange(t_max) / (1.0 - q)
     c = (lam**2 * gam).sum() / (lam**2 / gam).sum()

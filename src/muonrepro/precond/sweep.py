@@ -24,11 +24,20 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from muonrepro.precond.optimizers import GD, Adam, Muon
 from muonrepro.precond.problems import icl as icl_mod
 from muonrepro.precond.problems import mf as mf_mod
-from muonrepro.precond.optimizers import GD, Adam, Muon
 from muonrepro.precond.runner import dense_then_strided, run
-from muonrepro.precond.scalar import gd_icl_gap, gd_icl_iterations, gd_icl_modes, gd_step, icl_recursion, mf_recursion, t_muon_icl, t_muon_mf
+from muonrepro.precond.scalar import (
+    gd_icl_gap,
+    gd_icl_iterations,
+    gd_icl_modes,
+    gd_step,
+    icl_recursion,
+    mf_recursion,
+    t_muon_icl,
+    t_muon_mf,
+)
 from muonrepro.precond.steps import StepRule, geometric_etas
 
 FAMILY = {"mf": "sym", "mf_aligned": "sym", "mf_asym": "asym", "icl": "icl", "icl_axis": "icl", "icl_2f": "icl_2f"}
@@ -78,9 +87,19 @@ def _best_rows(ctx, method, res, settings, n_settings):
             f[f < 0] = np.inf
             reached = bool(np.isfinite(f).any())
             b = idx[int(np.argmin(f))] if reached else idx[int(np.argmin(final[idx]))]
-            rows.append(dict(problem=ctx.problem, method=method, kappa=ctx.kappa, seed=seed, epsilon=eps,
-                             iterations=int(f.min()) if reached else int(res.budget), reached=reached,
-                             setting=settings[b % n_settings], source="run"))
+            rows.append(
+                dict(
+                    problem=ctx.problem,
+                    method=method,
+                    kappa=ctx.kappa,
+                    seed=seed,
+                    epsilon=eps,
+                    iterations=int(f.min()) if reached else int(res.budget),
+                    reached=reached,
+                    setting=settings[b % n_settings],
+                    source="run",
+                )
+            )
             if j == 0:
                 pick.append(b)
     return rows, pick
@@ -106,8 +125,10 @@ def _modes(values: np.ndarray, prefix="mode_") -> dict:
 def _sym(ctx):
     d, r = ctx.PS["mf"]["d"], ctx.PS["mf"]["r"]
     c = ctx.cfg
-    inst = [mf_mod.make_symmetric_mf(s, d, r, ctx.kappa, ctx.P["spectrum"], c["rotate"], c["init"], c["init_scale"])
-            for s in ctx.seeds]
+    inst = [
+        mf_mod.make_symmetric_mf(s, d, r, ctx.kappa, ctx.P["spectrum"], c["rotate"], c["init"], c["init_scale"])
+        for s in ctx.seeds
+    ]
     aligned = c["init"] == "aligned"
     rows, info, curves = [], [], {}
     lam = inst[0][1]
@@ -115,8 +136,19 @@ def _sym(ctx):
     for seed in ctx.seeds:
         for eps in ctx.eps:
             bound = t_muon_mf(lam, eta0, q, eps) if aligned else np.nan
-            info.append(dict(problem=ctx.problem, kappa=ctx.kappa, seed=seed, epsilon=eps, eta0=eta0, q=q,
-                             muon_bound=bound, K=np.nan, lam_min=lam[-1]))
+            info.append(
+                dict(
+                    problem=ctx.problem,
+                    kappa=ctx.kappa,
+                    seed=seed,
+                    epsilon=eps,
+                    eta0=eta0,
+                    q=q,
+                    muon_bound=bound,
+                    K=np.nan,
+                    lam_min=lam[-1],
+                )
+            )
     its = ctx.PS["iters"]
     record_sigma = (lambda p: {"sigma": np.linalg.svd(p[0], compute_uv=False)}) if aligned else None
     for method in methods_of(ctx.problem, ctx.P):
@@ -141,8 +173,17 @@ def _sym(ctx):
             ns = len(steps)
             prob, p0 = mf_mod.stack_symmetric([x for x in inst for _ in steps])
             red, rp0, _ = prob.reduce(p0)
-            res = run(red, GD(np.tile(steps, len(ctx.seeds))), rp0, its["gd"], ctx.eps, stop=True,
-                      groups=np.repeat(np.arange(len(ctx.seeds)), ns), record=record_sigma, record_when=ctx.keep)
+            res = run(
+                red,
+                GD(np.tile(steps, len(ctx.seeds))),
+                rp0,
+                its["gd"],
+                ctx.eps,
+                stop=True,
+                groups=np.repeat(np.arange(len(ctx.seeds)), ns),
+                record=record_sigma,
+                record_when=ctx.keep,
+            )
             r_, pick = _best_rows(ctx, method, res, [f"eta={e:.6g}" for e in steps], ns)
             rows += r_
             for s_i, seed in enumerate(ctx.seeds):
@@ -187,12 +228,29 @@ def _adam(ctx, build, inst, budget):
 def _asym(ctx):
     S = ctx.PS["mf_asym"]
     c = ctx.cfg
-    inst = [mf_mod.make_asymmetric_mf(s, S["d1"], S["d2"], S["r"], ctx.kappa, ctx.P["spectrum"], c["rotate"],
-                                      c["init"], c["init_scale"]) for s in ctx.seeds]
+    inst = [
+        mf_mod.make_asymmetric_mf(
+            s, S["d1"], S["d2"], S["r"], ctx.kappa, ctx.P["spectrum"], c["rotate"], c["init"], c["init_scale"]
+        )
+        for s in ctx.seeds
+    ]
     sig = inst[0][2]
     q, eta0 = c["muon"]["q"], c["muon"]["eta0"] * np.sqrt(sig[0])
-    info = [dict(problem=ctx.problem, kappa=ctx.kappa, seed=s, epsilon=e, eta0=eta0, q=q, muon_bound=np.nan,
-                 K=np.nan, lam_min=sig[-1]) for s in ctx.seeds for e in ctx.eps]
+    info = [
+        dict(
+            problem=ctx.problem,
+            kappa=ctx.kappa,
+            seed=s,
+            epsilon=e,
+            eta0=eta0,
+            q=q,
+            muon_bound=np.nan,
+            K=np.nan,
+            lam_min=sig[-1],
+        )
+        for s in ctx.seeds
+        for e in ctx.eps
+    ]
     rows, curves = [], {}
     for method in methods_of(ctx.problem, ctx.P):
         if method != "muon_s1":
@@ -218,12 +276,24 @@ def _icl(ctx):
     inst = [icl_mod.make_icl(s, S["d"], ctx.kappa, ctx.P["spectrum"], c["rotate"]) for s in ctx.seeds]
     prob = icl_mod.stack_icl(inst, S["N"])
     n, d = len(ctx.seeds), S["d"]
-    gam, lam, h = prob.gam, prob.lam, prob.curvatures
+    gam, lam = prob.gam, prob.lam
     q = c["muon"]["q"]
     eta0 = c["muon"]["eta0"] * (1.0 / gam).max(axis=1)  # units of max_i 1/gam_i (spec §5.4)
-    info = [dict(problem=ctx.problem, kappa=ctx.kappa, seed=seed, epsilon=e, eta0=eta0[i], q=q,
-                 muon_bound=t_muon_icl(lam[i], gam[i], eta0[i], q, e), K=prob.K[i], lam_min=lam[i, -1])
-            for i, seed in enumerate(ctx.seeds) for e in ctx.eps]
+    info = [
+        dict(
+            problem=ctx.problem,
+            kappa=ctx.kappa,
+            seed=seed,
+            epsilon=e,
+            eta0=eta0[i],
+            q=q,
+            muon_bound=t_muon_icl(lam[i], gam[i], eta0[i], q, e),
+            K=prob.K[i],
+            lam_min=lam[i, -1],
+        )
+        for i, seed in enumerate(ctx.seeds)
+        for e in ctx.eps
+    ]
     rows, curves = [], {}
     its = ctx.PS["iters"]
     for method in methods_of(ctx.problem, ctx.P):
@@ -273,13 +343,26 @@ def _icl_gd(ctx, prob):
         for j, e in enumerate(ctx.eps):
             k = int(np.argmin(T[:, j]))
             ok = bool(np.isfinite(T[k, j]))
-            rows.append(dict(problem=ctx.problem, method="gd", kappa=ctx.kappa, seed=seed, epsilon=e,
-                             iterations=int(T[k, j]) if ok else -1, reached=ok, setting=f"eta={steps[k]:.6g}",
-                             source="closed_form"))
+            rows.append(
+                dict(
+                    problem=ctx.problem,
+                    method="gd",
+                    kappa=ctx.kappa,
+                    seed=seed,
+                    epsilon=e,
+                    iterations=int(T[k, j]) if ok else -1,
+                    reached=ok,
+                    setting=f"eta={steps[k]:.6g}",
+                    source="closed_form",
+                )
+            )
         k = int(np.argmin(T[:, 0]))
         t_end = max(dense, int(1.1 * T[k, 0])) if np.isfinite(T[k, 0]) else dense
-        t = np.unique(np.concatenate([np.arange(min(dense, t_end + 1)),
-                                      np.round(np.geomspace(dense, t_end, 400)).astype(np.int64)]))
+        t = np.unique(
+            np.concatenate(
+                [np.arange(min(dense, t_end + 1)), np.round(np.geomspace(dense, t_end, 400)).astype(np.int64)]
+            )
+        )
         err = gd_icl_gap(t, h, w, steps[k])
         extra = _modes(gd_icl_modes(t, h, gam, steps[k]))
         curves[("gd", seed)] = _curve(ctx, err, keep_all=True, extra=extra, t=t)
@@ -294,8 +377,21 @@ def _icl_2f(ctx):
     n, d = len(ctx.seeds), S["d"]
     q = c["muon"]["q"]
     eta0 = c["muon"]["eta0"] * np.sqrt((1.0 / prob.icl.gam).max(axis=1))  # units of sqrt(max 1/gam) (§5.5)
-    info = [dict(problem=ctx.problem, kappa=ctx.kappa, seed=seed, epsilon=e, eta0=eta0[i], q=q, muon_bound=np.nan,
-                 K=prob.icl.K[i], lam_min=prob.icl.lam[i, -1]) for i, seed in enumerate(ctx.seeds) for e in ctx.eps]
+    info = [
+        dict(
+            problem=ctx.problem,
+            kappa=ctx.kappa,
+            seed=seed,
+            epsilon=e,
+            eta0=eta0[i],
+            q=q,
+            muon_bound=np.nan,
+            K=prob.icl.K[i],
+            lam_min=prob.icl.lam[i, -1],
+        )
+        for i, seed in enumerate(ctx.seeds)
+        for e in ctx.eps
+    ]
     rows, curves = [], {}
     for method in methods_of(ctx.problem, ctx.P):
         if method != "muon_s1":

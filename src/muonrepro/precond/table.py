@@ -34,12 +34,20 @@ def table_t1(iterations: pd.DataFrame, kappa_min: float) -> pd.DataFrame:
     for (prob, method), theory in THEORY.items():
         df = iterations[(iterations.problem == prob) & (iterations.method == method)]
         for eps, g in df.groupby("epsilon", sort=False):
-            row = {"problem": prob, "method": method, "epsilon": eps, "theory (spec T1, INFERRED)": theory,
-                   "source": ",".join(sorted(g.source.unique()))}
+            row = {
+                "problem": prob,
+                "method": method,
+                "epsilon": eps,
+                "theory (spec T1, INFERRED)": theory,
+                "source": ",".join(sorted(g.source.unique())),
+            }
             big = g[g.kappa >= kappa_min]
             med = big.groupby("kappa").iterations.median()
-            row["loglog_slope"] = (float(np.polyfit(np.log10(med.index.to_numpy(float)), np.log10(med.to_numpy(float)), 1)[0])
-                                   if big.reached.all() and len(med) >= 2 else np.nan)
+            row["loglog_slope"] = (
+                float(np.polyfit(np.log10(med.index.to_numpy(float)), np.log10(med.to_numpy(float)), 1)[0])
+                if big.reached.all() and len(med) >= 2
+                else np.nan
+            )
             for k, gk in g.groupby("kappa"):
                 row[f"kappa={int(k)}"] = _cell(gk)
             rows.append(row)

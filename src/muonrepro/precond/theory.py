@@ -14,12 +14,12 @@ import math
 import numpy as np
 import pandas as pd
 
+from muonrepro.precond.optimizers import Muon
 from muonrepro.precond.problems import icl as icl_mod
 from muonrepro.precond.problems import mf as mf_mod
-from muonrepro.precond.optimizers import Muon
+from muonrepro.precond.problems.spectra import basis, spectrum
 from muonrepro.precond.runner import run
 from muonrepro.precond.scalar import lemma_bound, mf_recursion
-from muonrepro.precond.problems.spectra import basis, spectrum
 from muonrepro.precond.steps import StepRule, geometric_etas
 
 
@@ -32,8 +32,10 @@ def _aligned_mf_sigmas(P: dict, PS: dict, d: int, r: int, kappa: float, eta0: fl
     """Exact-msgn Muon with geometric steps on aligned symmetric MF, one instance per seed: the
     stacked problem and the singular values of U_t for t = 0 .. steps, shape (seeds, steps + 1, r)."""
     c = P["problems"]["mf_aligned"]
-    inst = [mf_mod.make_symmetric_mf(s, d, r, kappa, P["spectrum"], c["rotate"], "aligned", c["init_scale"])
-            for s in PS["seeds"]]
+    inst = [
+        mf_mod.make_symmetric_mf(s, d, r, kappa, P["spectrum"], c["rotate"], "aligned", c["init_scale"])
+        for s in PS["seeds"]
+    ]
     prob, p0 = mf_mod.stack_symmetric(inst)
     n = len(inst)
     opt = Muon(StepRule("geometric", np.full(n, eta0), np.full(n, q)), rel_cutoff=P["msgn_rel_cutoff"])
@@ -51,8 +53,16 @@ def lemma_scalar_sweep(L: dict) -> pd.DataFrame:
         a = mf_recursion(L["a0"], lam, etas)  # (T+1, modes)
         e = np.abs(np.abs(a) - np.sqrt(lam))
         ratio = e[1 : len(etas)] / etas[1:, None]  # t = 1 .. T-1, all with eta_t >= floor
-        rows.append(dict(q=q, bound=lemma_bound(q), sup_ratio=float(ratio.max()), steps=len(etas),
-                         expect="bounded" if q in L["q_bounded"] else "unbounded", eta0=eta0))
+        rows.append(
+            dict(
+                q=q,
+                bound=lemma_bound(q),
+                sup_ratio=float(ratio.max()),
+                steps=len(etas),
+                expect="bounded" if q in L["q_bounded"] else "unbounded",
+                eta0=eta0,
+            )
+        )
     return pd.DataFrame(rows)
 
 
@@ -71,10 +81,19 @@ def lemma_matrix_sweep(P: dict, PS: dict) -> pd.DataFrame:
             prob, sig = _aligned_mf_sigmas(P, PS, d, r, kappa, eta0, q, T - 1)  # (n, T, r), t = 0 .. T-1
             ratio = np.abs(sig - np.sqrt(prob.lam)[:, None, :]) / etas[None, :, None]
             for i, seed in enumerate(PS["seeds"]):
-                rows.append(dict(q=q, kappa=kappa, seed=seed, eta0=eta0, bound=lemma_bound(q),
-                                 max_ratio=float(ratio[i].max()),
-                                 violations=int((ratio[i] > lemma_bound(q) + tol).sum()),
-                                 checked=int(ratio[i].size), last_eta=float(etas[-1])))
+                rows.append(
+                    dict(
+                        q=q,
+                        kappa=kappa,
+                        seed=seed,
+                        eta0=eta0,
+                        bound=lemma_bound(q),
+                        max_ratio=float(ratio[i].max()),
+                        violations=int((ratio[i] > lemma_bound(q) + tol).sum()),
+                        checked=int(ratio[i].size),
+                        last_eta=float(etas[-1]),
+                    )
+                )
     return pd.DataFrame(rows)
 
 
@@ -86,15 +105,29 @@ def icl_monte_carlo(P: dict, PS: dict) -> pd.DataFrame:
     Q = basis(rng, d, d, True)
     lam = spectrum(P["spectrum"], d, M["kappa"])
     prob = icl_mod.ICL(Q[None], lam[None], N)
-    Bs = {"zero": np.zeros((d, d)), "minimizer": prob.minimizer()[0],
-          "random": rng.standard_normal((d, d)) / np.sqrt(d)}
+    Bs = {
+        "zero": np.zeros((d, d)),
+        "minimizer": prob.minimizer()[0],
+        "random": rng.standard_normal((d, d)) / np.sqrt(d),
+    }
     mc, se = icl_mod.monte_carlo_loss(list(Bs.values()), prob.Lam[0], N, S["prompts"], rng)
     rows = []
     for (name, Bm), m, s in zip(Bs.items(), mc, se):
         closed = float(prob.loss(Bm[None])[0])
-        rows.append(dict(matrix=name, closed_form=closed, monte_carlo=float(m), mc_stderr=float(s),
-                         rel_diff=abs(float(m) - closed) / abs(closed), prompts=S["prompts"], d=d, N=N,
-                         kappa=M["kappa"], seed=M["seed"]))
+        rows.append(
+            dict(
+                matrix=name,
+                closed_form=closed,
+                monte_carlo=float(m),
+                mc_stderr=float(s),
+                rel_diff=abs(float(m) - closed) / abs(closed),
+                prompts=S["prompts"],
+                d=d,
+                N=N,
+                kappa=M["kappa"],
+                seed=M["seed"],
+            )
+        )
     return pd.DataFrame(rows)
 
 
@@ -114,6 +147,17 @@ def decoupling_mf(P: dict, PS: dict) -> pd.DataFrame:
         for i, seed in enumerate(PS["seeds"]):
             a = mf_recursion(c["init_scale"], prob.lam[i], etas)
             diff = np.abs(sigma[i] + np.sort(-np.abs(a), axis=1))
-            rows.append(dict(kappa=kappa, seed=seed, q=q, eta0=eta0, d=d, r=r, iterations=T,
-                             max_diff=float(diff.max()), final_eta=float(etas[-1])))
+            rows.append(
+                dict(
+                    kappa=kappa,
+                    seed=seed,
+                    q=q,
+                    eta0=eta0,
+                    d=d,
+                    r=r,
+                    iterations=T,
+                    max_diff=float(diff.max()),
+                    final_eta=float(etas[-1]),
+                )
+            )
     return pd.DataFrame(rows)

@@ -22,7 +22,7 @@ def atomic_path(path: str | Path):
     os.close(fd)
     umask = os.umask(0)
     os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)          # mkstemp makes 0600 files; results are ordinary files
+    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600 files; results are ordinary files
     try:
         yield Path(tmp)
         os.replace(tmp, path)

@@ -23,9 +23,7 @@ def package_versions() -> dict[str, str]:
 
 def git_commit(cwd: str | Path | None = None) -> str:
     try:
-        res = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True, text=True, timeout=10
-        )
+        res = subprocess.run(["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True, text=True, timeout=10)
         return res.stdout.strip() if res.returncode == 0 else "unknown"
     except (OSError, subprocess.SubprocessError):
         return "unknown"

@@ -10,7 +10,6 @@ from muonrepro.energy.estimator.per_mode import eigh_desc, log_weights, mode_ene
 from muonrepro.models import MLP
 
 
-
 @pytest.fixture(autouse=True)
 def float64_default():
     old = torch.get_default_dtype()
@@ -36,7 +35,7 @@ def test_mode_energy_quadratic_identity():
     mu, R = eigh_desc(Sd)
     e, keep, curv = mode_energy(G, lam, Q, mu, R, rel_threshold=1e-14)
     assert keep.all()
-    vecE = E.T.reshape(-1)                                # column-major vec
+    vecE = E.T.reshape(-1)  # column-major vec
     H = torch.kron(Sx, Sd)
     torch.testing.assert_close(e.sum(), vecE @ H @ vecE, rtol=1e-10, atol=0)
     # per mode: e_ij = lambda_i mu_j a_ij^2 with a = R^T E Q
@@ -62,12 +61,12 @@ def test_linear_mse_identity_sum_e_equals_mean_delta_sq_equals_2L():
     W.requires_grad_(True)
     y = x @ W.T
     loss = 0.5 * ((y - x @ Wstar.T) ** 2).sum(1).mean()
-    (delta,) = torch.autograd.grad(loss * N, y)             # per-sample delta (batch-mean loss x N)
+    (delta,) = torch.autograd.grad(loss * N, y)  # per-sample delta (batch-mean loss x N)
     G = delta.T @ x / N
     Sx = x.T @ x / N
     lam, Q = eigh_desc(Sx)
     e, keep, _ = mode_energy(G.detach(), lam, Q, torch.ones(m), torch.eye(m), rel_threshold=1e-14)
-    mean_delta_sq = (delta ** 2).sum(1).mean()
+    mean_delta_sq = (delta**2).sum(1).mean()
     torch.testing.assert_close(e.sum(), mean_delta_sq, rtol=1e-10, atol=0)
     torch.testing.assert_close(mean_delta_sq, 2 * loss.detach(), rtol=1e-12, atol=0)
 
@@ -77,8 +76,8 @@ def _per_sample_grads(model, x, labels, li):
     the batched vector-Jacobian products of layer_factors)."""
     out = []
     for b in range(len(x)):
-        logits, _, pre = model.forward_with_activations(x[b:b + 1])
-        out.append(torch.autograd.grad(F.cross_entropy(logits, labels[b:b + 1]), pre[li])[0][0])
+        logits, _, pre = model.forward_with_activations(x[b : b + 1])
+        out.append(torch.autograd.grad(F.cross_entropy(logits, labels[b : b + 1]), pre[li])[0][0])
     return torch.stack(out)
 
 
@@ -91,18 +90,22 @@ def test_layer_factors_match_per_sample_autograd():
     f = layer_factors(model, x, y, ("empirical", "sampled1", "sampled4", "exact_ggn"), torch.Generator().manual_seed(3))
     probs = torch.softmax(model(x), 1).detach()
     g = torch.Generator().manual_seed(3)
-    draws = {1: sample_labels(probs, 1, g), 4: sample_labels(probs, 4, g)}     # same order as layer_factors
+    draws = {1: sample_labels(probs, 1, g), 4: sample_labels(probs, 4, g)}  # same order as layer_factors
     for li in range(2):
         d = _per_sample_grads(model, x, y, li)
         torch.testing.assert_close(f[li]["Sd"]["empirical"], d.T @ d / 9)
-        torch.testing.assert_close(f[li]["direct"], float((d ** 2).sum() / 9))
+        torch.testing.assert_close(f[li]["direct"], float((d**2).sum() / 9))
         for k, s in draws.items():
             gs = torch.cat([_per_sample_grads(model, x, s[:, r], li) for r in range(k)])
             torch.testing.assert_close(f[li]["Sd"][f"sampled{k}"], gs.T @ gs / (9 * k))
-        ggn = sum(
-            (_per_sample_grads(model, x, torch.full((9,), c), li) * probs[:, c:c + 1].sqrt()).T
-            @ (_per_sample_grads(model, x, torch.full((9,), c), li) * probs[:, c:c + 1].sqrt())
-            for c in range(3)) / 9
+        ggn = (
+            sum(
+                (_per_sample_grads(model, x, torch.full((9,), c), li) * probs[:, c : c + 1].sqrt()).T
+                @ (_per_sample_grads(model, x, torch.full((9,), c), li) * probs[:, c : c + 1].sqrt())
+                for c in range(3)
+            )
+            / 9
+        )
         torch.testing.assert_close(f[li]["Sd"]["exact_ggn"], ggn)
     model.zero_grad()
     F.cross_entropy(model(x), y).backward()
@@ -134,7 +137,7 @@ def test_log_weights_and_bins():
     curv, energy = np.array([3.0, 1.0, 2.0, 4.0]), np.array([30.0, 10.0, 20.0, 40.0])
     order = np.argsort(curv, kind="stable")
     np.testing.assert_allclose(sorted_bin_energy(order, np.ones(4, bool), energy, 2), [30.0, 70.0])
-    keep = np.array([True, False, True, True])           # the lowest-curvature mode dropped
+    keep = np.array([True, False, True, True])  # the lowest-curvature mode dropped
     np.testing.assert_allclose(sorted_bin_energy(order, keep, energy, 2), [50.0, 40.0])  # bins of 2 and 1 modes
 
 
@@ -145,7 +148,9 @@ def test_per_label_path_equals_all_class_path():
     model = MLP(2, 5, in_dim=4, n_classes=10)
     x, y = torch.randn(9, 4), torch.randint(0, 10, (9,))
     fast = layer_factors(model, x, y, ("empirical", "sampled1", "sampled4"), torch.Generator().manual_seed(3))
-    slow = layer_factors(model, x, y, ("empirical", "sampled1", "sampled4", "exact_ggn"), torch.Generator().manual_seed(3))
+    slow = layer_factors(
+        model, x, y, ("empirical", "sampled1", "sampled4", "exact_ggn"), torch.Generator().manual_seed(3)
+    )
     for a, b in zip(fast, slow):
         for k in ("Sx", "G", "direct"):
             torch.testing.assert_close(a[k], b[k])

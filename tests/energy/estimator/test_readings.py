@@ -10,7 +10,7 @@ from muonrepro.energy.estimator.readings import Grid, _Acc
 def _trajectory(rho, steps, lam, mu, a0):
     """Exact mode coordinates a_ij(t) = a0 rho^t in a fixed eigenbasis: Gt_ji = lambda_i mu_j a_ij."""
     curv = mu[:, None] * lam[None, :]
-    return [(t, curv * a0 * rho ** t) for t in steps]
+    return [(t, curv * a0 * rho**t) for t in steps]
 
 
 def test_rate_fit_closed_form_and_cumulative_sum():
@@ -27,7 +27,7 @@ def test_rate_fit_closed_form_and_cumulative_sum():
     curv = (mu[:, None] * lam[None, :]).numpy()
     w = curv * a0.numpy() ** 2
     r2 = rho.numpy() ** 2
-    horizon = np.where(r2 < 1, (1 - r2 ** total) / np.where(r2 < 1, 1 - r2, 1), total)
+    horizon = np.where(r2 < 1, (1 - r2**total) / np.where(r2 < 1, 1 - r2, 1), total)
     E_closed = w * horizon
     assert res["energies"]["closed_form"]["total"] == pytest.approx(E_closed.sum(), rel=1e-10)
     cum = sum(10.0 * curv * (a0.numpy() * rho.numpy() ** t) ** 2 for t in steps)
@@ -47,7 +47,7 @@ def test_uniform_rate_gives_zero_gain_gini_and_thresholds_drop_modes():
         acc.add(Gt, lam, mu, t, 1.0)
     res = acc.results(4, T=4.0)
     thr = res["thr1e-06"]
-    assert thr["energies"]["gain"]["n_modes"] == 4               # lambda=1e-9 column is below 1e-6 * max
+    assert thr["energies"]["gain"]["n_modes"] == 4  # lambda=1e-9 column is below 1e-6 * max
     assert thr["energies"]["gain"]["gini"] == pytest.approx(0.0, abs=1e-12)
     assert res["damp1e-06"]["energies"]["gain"]["n_modes"] == 6  # damping keeps every positive mode
     # damped energies are smaller than undamped ones mode by mode

@@ -9,8 +9,8 @@ import re
 import numpy as np
 import pytest
 
-from muonrepro.energy.theory import quadratic as qd
 from muonrepro.energy.theory import checks as tc
+from muonrepro.energy.theory import quadratic as qd
 from muonrepro.energy.theory.checks import (
     CLAIM_GROUPS,
     COUNTEREXAMPLE_CHECK,
@@ -26,17 +26,31 @@ ITEM_CHECKS = {
     1: ["vec_kron_gradient_convention", "vec_column_major_identity"],
     2: ["rotated_gradient_entries"],
     3: ["estimator_sum_vs_newton_decrement", "newton_decrement_vs_twice_excess_loss"],
-    4: ["gd_finite_horizon_t50", "gd_infinite_horizon_closed_vs_sim", "gd_negative_rho_present",
-        "gd_negative_rho_infinite_horizon"],
+    4: [
+        "gd_finite_horizon_t50",
+        "gd_infinite_horizon_closed_vs_sim",
+        "gd_negative_rho_present",
+        "gd_negative_rho_infinite_horizon",
+    ],
     5: ["h2_observability_vs_closed_form", "h2_controllability_vs_closed_form"],
     6: ["gd_simplified_mode_energy"],
     7: ["kfac_modes_uniform_rate", "kfac_energy_closed_form_vs_sim"],
-    8: ["jensen_inequality_random_rates", "jensen_equality_constant_rate",
-        "jensen_constrained_minimum_perturbation", "jensen_gd_vs_uniform"],
+    8: [
+        "jensen_inequality_random_rates",
+        "jensen_equality_constant_rate",
+        "jensen_constrained_minimum_perturbation",
+        "jensen_gd_vs_uniform",
+    ],
     9: ["heavy_ball_spec_example_energy", "heavy_ball_lyapunov_vs_simulation"],
     10: ["polar_eigenbasis_sign_pattern", "polar_uniform_step_per_mode"],
-    11: ["gini_test_vector_constant", "gini_test_vector_ramp", "gini_test_vector_outlier",
-         "gini_one_hot", "gini_permutation_invariance", "gini_scale_invariance"],
+    11: [
+        "gini_test_vector_constant",
+        "gini_test_vector_ramp",
+        "gini_test_vector_outlier",
+        "gini_one_hot",
+        "gini_permutation_invariance",
+        "gini_scale_invariance",
+    ],
     12: [COUNTEREXAMPLE_CHECK],
     13: ["linear_mse_estimator_sum_vs_mean_delta_sq", "linear_mse_mean_delta_sq_vs_twice_loss"],
 }
@@ -54,7 +68,10 @@ def _recompute_passed(r: dict) -> bool:
     if r["check"] in INEQUALITY_CHECKS:
         slack = tol * max(1.0, abs(ref))
         return {
-            "<": v < ref, "<=": v <= ref + slack, ">": v > ref, ">=": v >= ref - slack,
+            "<": v < ref,
+            "<=": v <= ref + slack,
+            ">": v > ref,
+            ">=": v >= ref - slack,
         }[INEQUALITY_CHECKS[r["check"]]]
     return abs(v - ref) <= tol * max(1.0, abs(ref))
 

@@ -80,9 +80,7 @@ def test_vec_kron_identity():
 
 
 def test_kron_hessian_acts_as_gradient(P):
-    np.testing.assert_allclose(
-        P.H @ qd.vec(P.E0), qd.vec(qd.gradient(P.E0, P.Sx, P.Sd)), rtol=1e-12, atol=1e-14
-    )
+    np.testing.assert_allclose(P.H @ qd.vec(P.E0), qd.vec(qd.gradient(P.E0, P.Sx, P.Sd)), rtol=1e-12, atol=1e-14)
     # the other ordering (Sd kron Sx) is NOT the Hessian in column-major vec
     assert not np.allclose(np.kron(P.Sd, P.Sx) @ qd.vec(P.E0), P.H @ qd.vec(P.E0))
 
@@ -111,12 +109,8 @@ def test_rotated_gradient_entries(P):
 
 
 def test_excess_loss_mode_sum(P):
-    assert qd.excess_loss(P.E0, P.Sx, P.Sd) == pytest.approx(
-        0.5 * float(np.sum(P.h * P.a0**2)), rel=1e-13
-    )
-    assert qd.per_step_energy(P.E0, P.Sx, P.Sd) == pytest.approx(
-        float(qd.vec(P.E0) @ P.H @ qd.vec(P.E0)), rel=1e-13
-    )
+    assert qd.excess_loss(P.E0, P.Sx, P.Sd) == pytest.approx(0.5 * float(np.sum(P.h * P.a0**2)), rel=1e-13)
+    assert qd.per_step_energy(P.E0, P.Sx, P.Sd) == pytest.approx(float(qd.vec(P.E0) @ P.H @ qd.vec(P.E0)), rel=1e-13)
 
 
 @pytest.mark.parametrize("fixture", ["P", "P_tall"])
@@ -150,9 +144,7 @@ def test_closed_form_small_horizons():
 
 
 def test_closed_form_unit_rate():
-    np.testing.assert_allclose(
-        qd.mode_energy_closed_form([1.0, 1.0], [2.0, 2.0], [1.0, -1.0], 5), [10.0, 10.0]
-    )
+    np.testing.assert_allclose(qd.mode_energy_closed_form([1.0, 1.0], [2.0, 2.0], [1.0, -1.0], 5), [10.0, 10.0])
     with pytest.raises(ValueError):
         qd.mode_energy_closed_form([1.0], [1.0], [1.0])
 
@@ -199,9 +191,7 @@ def test_gd_iterates_contract_per_mode(P):
     _, iters = qd.simulate_gd(P.E0, P.Sx, P.Sd, eta, 6, return_iterates=True)
     rho = qd.gd_rates(P.lam, P.mu, eta)
     for t in range(7):
-        np.testing.assert_allclose(
-            qd.mode_coordinates(iters[t], P.Q, P.R), rho**t * P.a0, rtol=1e-10, atol=1e-13
-        )
+        np.testing.assert_allclose(qd.mode_coordinates(iters[t], P.Q, P.R), rho**t * P.a0, rtol=1e-10, atol=1e-13)
 
 
 @pytest.mark.parametrize("eta_scale", [0.2, 1.0, 1.7])

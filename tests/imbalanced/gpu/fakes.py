@@ -31,12 +31,26 @@ def make_cifar10(root, per_class_train=20, per_class_test=10, seed=0):
     xtr = _images(ytr, 10, rng).reshape(len(ytr), -1)
     for i, chunk in enumerate(np.array_split(np.arange(len(ytr)), 5), start=1):
         with open(base / f"data_batch_{i}", "wb") as f:
-            pickle.dump({"batch_label": f"training batch {i} of 5", "labels": ytr[chunk].tolist(),
-                         "data": xtr[chunk], "filenames": [f"{j}.png" for j in chunk]}, f)
+            pickle.dump(
+                {
+                    "batch_label": f"training batch {i} of 5",
+                    "labels": ytr[chunk].tolist(),
+                    "data": xtr[chunk],
+                    "filenames": [f"{j}.png" for j in chunk],
+                },
+                f,
+            )
     yte = np.repeat(np.arange(10), per_class_test)
     with open(base / "test_batch", "wb") as f:
-        pickle.dump({"batch_label": "testing batch 1 of 1", "labels": yte.tolist(),
-                     "data": _images(yte, 10, rng).reshape(len(yte), -1), "filenames": []}, f)
+        pickle.dump(
+            {
+                "batch_label": "testing batch 1 of 1",
+                "labels": yte.tolist(),
+                "data": _images(yte, 10, rng).reshape(len(yte), -1),
+                "filenames": [],
+            },
+            f,
+        )
     with open(base / "batches.meta", "wb") as f:
         pickle.dump({"label_names": CIFAR10_NAMES, "num_cases_per_batch": 10000, "num_vis": 3072}, f)
     return ytr, yte
@@ -49,11 +63,19 @@ def make_cifar100(root, per_class_train=3, per_class_test=2, seed=0):
     for split, per in (("train", per_class_train), ("test", per_class_test)):
         y = np.repeat(np.arange(100), per)
         with open(base / split, "wb") as f:
-            pickle.dump({"fine_labels": y.tolist(), "coarse_labels": (y // 5).tolist(),
-                         "data": _images(y, 100, rng).reshape(len(y), -1), "filenames": []}, f)
+            pickle.dump(
+                {
+                    "fine_labels": y.tolist(),
+                    "coarse_labels": (y // 5).tolist(),
+                    "data": _images(y, 100, rng).reshape(len(y), -1),
+                    "filenames": [],
+                },
+                f,
+            )
     with open(base / "meta", "wb") as f:
-        pickle.dump({"fine_label_names": [f"c{i}" for i in range(100)],
-                     "coarse_label_names": [f"s{i}" for i in range(20)]}, f)
+        pickle.dump(
+            {"fine_label_names": [f"c{i}" for i in range(100)], "coarse_label_names": [f"s{i}" for i in range(20)]}, f
+        )
 
 
 def make_mnist_pt(path, n_train=200, n_test=100, seed=0):
@@ -101,6 +123,8 @@ def make_celeba(root, n=(24, 12, 12), seed=0):
         f.write(f"{total}\nimage_id x_1 y_1 width height\n")
         f.writelines(f"{a} 95 71 226 313\n" for a in names)
     with open(base / "list_landmarks_align_celeba.txt", "w") as f:
-        f.write(f"{total}\nlefteye_x lefteye_y righteye_x righteye_y nose_x nose_y leftmouth_x leftmouth_y rightmouth_x rightmouth_y\n")
+        f.write(
+            f"{total}\nlefteye_x lefteye_y righteye_x righteye_y nose_x nose_y leftmouth_x leftmouth_y rightmouth_x rightmouth_y\n"
+        )
         f.writelines(f"{a} 69 109 106 113 77 142 73 152 108 154\n" for a in names)
     return names, part, attrs

@@ -25,10 +25,10 @@ def word(i: int) -> str:
 
 def _story(rng, p, out_tokens):
     lines = []
-    for _ in range(rng.integers(1, 4)):                      # paragraphs
+    for _ in range(rng.integers(1, 4)):  # paragraphs
         sentences = []
         for _ in range(rng.integers(1, 5)):
-            words = ([] if rng.random() < 0.5 else ["once", "upon", "a", "time"])
+            words = [] if rng.random() < 0.5 else ["once", "upon", "a", "time"]
             words += [word(i) for i in rng.choice(len(p), size=rng.integers(2, 9), p=p)]
             out_tokens += words + ["."]
             sentences.append(" ".join([words[0].capitalize()] + words[1:]) + ".")
@@ -44,8 +44,10 @@ def make_tinystories(root, n_train_stories=400, n_valid_stories=80, n_words=300,
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
     tokens = {}
-    for split, fname, n in (("train", "TinyStories-train.txt", n_train_stories),
-                            ("test", "TinyStories-valid.txt", n_valid_stories)):
+    for split, fname, n in (
+        ("train", "TinyStories-train.txt", n_train_stories),
+        ("test", "TinyStories-valid.txt", n_valid_stories),
+    ):
         tokens[split] = []
         (root / fname).write_text("".join(_story(rng, p, tokens[split]) for _ in range(n)))
     return tokens

@@ -17,11 +17,34 @@ import pandas as pd
 LABELS = ["entailment", "neutral", "contradiction"]
 LABEL_WORDS = {"entailment": "alpha", "neutral": "beta", "contradiction": "gamma"}
 NEGATION_FORMS = ["no", "never", "nothing", "nobody", "No", "never.", "nobody,", "NOTHING"]
-FILLER = ["the", "cat", "dog", "sat", "ran", "on", "a", "mat", "big", "red", "house", "man", "woman", "saw",
-          "tree", "car", "blue", "green", "small", "walked"]
+FILLER = [
+    "the",
+    "cat",
+    "dog",
+    "sat",
+    "ran",
+    "on",
+    "a",
+    "mat",
+    "big",
+    "red",
+    "house",
+    "man",
+    "woman",
+    "saw",
+    "tree",
+    "car",
+    "blue",
+    "green",
+    "small",
+    "walked",
+]
 DISTRACTORS = ["no-one", "knot", "nowhere", "notice"]
-WORDS = FILLER + list(LABEL_WORDS.values()) + ["no", "never", "nothing", "nobody", "knot", "nowhere", "notice", "one",
-                                                "-", ".", ","]
+WORDS = (
+    FILLER
+    + list(LABEL_WORDS.values())
+    + ["no", "never", "nothing", "nobody", "knot", "nowhere", "notice", "one", "-", ".", ","]
+)
 
 
 def _pair(rng, label: str, negation: bool) -> tuple[str, str]:
@@ -43,12 +66,22 @@ def _rows(n: int, rng, prefix: str) -> list[dict]:
         gold = "-" if rng.random() < 0.05 else str(rng.choice(LABELS))
         negation = bool(rng.random() < (0.6 if gold == "contradiction" else 0.1))
         s1, s2 = _pair(rng, gold, negation)
-        rows.append({"annotator_labels": [gold if gold != "-" else "neutral"],
-                     "genre": str(rng.choice(["fiction", "travel"])), "gold_label": gold, "pairID": f"{prefix}{i}",
-                     "promptID": str(i), "sentence1": s1, "sentence1_binary_parse": "( " + s1 + " )",
-                     "sentence1_parse": "(ROOT " + s1 + ")", "sentence2": s2,
-                     "sentence2_binary_parse": "( " + s2 + " )", "sentence2_parse": "(ROOT " + s2 + ")",
-                     "_negation": negation})
+        rows.append(
+            {
+                "annotator_labels": [gold if gold != "-" else "neutral"],
+                "genre": str(rng.choice(["fiction", "travel"])),
+                "gold_label": gold,
+                "pairID": f"{prefix}{i}",
+                "promptID": str(i),
+                "sentence1": s1,
+                "sentence1_binary_parse": "( " + s1 + " )",
+                "sentence1_parse": "(ROOT " + s1 + ")",
+                "sentence2": s2,
+                "sentence2_binary_parse": "( " + s2 + " )",
+                "sentence2_parse": "(ROOT " + s2 + ")",
+                "_negation": negation,
+            }
+        )
     return rows
 
 
@@ -62,11 +95,14 @@ def make_multinli(root, n_train: int = 200, n_test: int = 80, seed: int = 0) -> 
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
     out = {}
-    for split, name, n in (("train", "multinli_1.0_train.jsonl", n_train),
-                           ("test", "multinli_1.0_dev_matched.jsonl", n_test)):
+    for split, name, n in (
+        ("train", "multinli_1.0_train.jsonl", n_train),
+        ("test", "multinli_1.0_dev_matched.jsonl", n_test),
+    ):
         rows = _rows(n, rng, split)
-        (root / name).write_text("".join(json.dumps({k: v for k, v in r.items() if not k.startswith("_")}) + "\n"
-                                         for r in rows))
+        (root / name).write_text(
+            "".join(json.dumps({k: v for k, v in r.items() if not k.startswith("_")}) + "\n" for r in rows)
+        )
         df = pd.DataFrame(rows).rename(columns={"_negation": "negation"})
         df["row"] = np.arange(len(df))
         out[split] = df

@@ -12,8 +12,8 @@ import fakes  # noqa: E402
 from muonrepro.data.celeba import build_celeba
 from muonrepro.data.cifar import build_cifar_step, load_cifar, step_indices
 from muonrepro.data.dominoes import build_dominoes
-from muonrepro.imbalanced.gpu.status import data_status
 from muonrepro.imbalanced.gpu.groups import summarize
+from muonrepro.imbalanced.gpu.status import data_status
 from muonrepro.imbalanced.gpu.vision import augment
 from muonrepro.models.resnet import resnet
 
@@ -23,7 +23,7 @@ def test_cifar_loaders_and_step(tmp_path):
     raw = load_cifar(tmp_path, "cifar10", verify_md5=False)
     assert raw["train_x"].shape == (400, 3, 32, 32) and raw["train_x"].dtype == torch.uint8
     assert raw["train_y"].tolist() == ytr.tolist() and raw["classes"][9] == "truck"
-    with pytest.raises(RuntimeError):                       # the real md5 sums reject fake files
+    with pytest.raises(RuntimeError):  # the real md5 sums reject fake files
         load_cifar(tmp_path, "cifar10", verify_md5=True)
     d = build_cifar_step(tmp_path, "cifar10", [5, 6, 7, 8, 9], 20, None, None, 0, verify_md5=False)
     counts = torch.bincount(d["train_group"], minlength=10).tolist()
@@ -40,8 +40,11 @@ def test_cifar_validation_split_is_balanced_disjoint_and_keeps_the_ratio(tmp_pat
     raw = load_cifar(tmp_path, "cifar10", verify_md5=False)
     d = build_cifar_step(tmp_path, "cifar10", [5, 6, 7, 8, 9], 20, None, None, 0, verify_md5=False, n_val_per_class=4)
     assert torch.bincount(d["val_y"]).tolist() == [4] * 10 and d["decode"] is False
-    assert torch.bincount(d["train_group"], minlength=10).tolist() == [36] * 5 + [1] * 5   # 36 // 20 = 1
-    flat = lambda x: {bytes(v.numpy().tobytes()) for v in x}                                 # images as keys
+    assert torch.bincount(d["train_group"], minlength=10).tolist() == [36] * 5 + [1] * 5  # 36 // 20 = 1
+
+    def flat(x):
+        return {bytes(v.numpy().tobytes()) for v in x}  # images as keys
+
     assert not flat(d["val_x"]) & flat(d["train_x"]) and flat(d["val_x"]) <= flat(raw["train_x"])
     assert (d["val_group"] == d["val_y"]).all()
 
@@ -51,9 +54,9 @@ def test_dominoes(tmp_path):
     mnist = fakes.make_mnist_pt(tmp_path / "mnist.pt")
     d = build_dominoes(tmp_path, mnist, spurious=1.0, n_val_per_class=10, seed=0, verify_md5=False)
     assert d["train_x"].shape[1:] == (3, 64, 32)
-    assert set(d["train_group"].tolist()) == {0, 3}          # spurious 1.0: only digit-agrees groups
+    assert set(d["train_group"].tolist()) == {0, 3}  # spurious 1.0: only digit-agrees groups
     assert torch.bincount(d["val_group"]).tolist() == [5] * 4 and torch.bincount(d["test_group"]).tolist() == [10] * 4
-    top = d["test_x"][:, 0, :32].float().mean((1, 2))        # fake MNIST: digit 1 is brighter
+    top = d["test_x"][:, 0, :32].float().mean((1, 2))  # fake MNIST: digit 1 is brighter
     digit = d["test_group"] % 2
     assert top[digit == 1].mean() > top[digit == 0].mean()
 

@@ -11,8 +11,13 @@ from muonrepro.imbalanced.gpu.claims import build_claims, rare_vs_frequent
 from muonrepro.imbalanced.gpu.loop import COLUMNS
 from muonrepro.imbalanced.gpu.status import data_status
 
-CFG = {"early_fraction": 0.25, "seed_fraction": 0.667, "decoded_margin": 0.05, "rare_buckets": [0],
-       "frequent_buckets": [2]}
+CFG = {
+    "early_fraction": 0.25,
+    "seed_fraction": 0.667,
+    "decoded_margin": 0.05,
+    "rare_buckets": [0],
+    "frequent_buckets": [2],
+}
 
 
 def lm_rows(opt, seed, curves):
@@ -31,40 +36,74 @@ def test_rare_vs_frequent_ratio_of_summed_drops():
 
 
 def test_tinystories_row_value_and_verdict():
-    rows = lm_rows("muon", 0, {0: [5.0, 4.0], 2: [3.0, 2.0]})          # rho 1
-    rows += lm_rows("adam", 0, {0: [5.0, 4.5], 2: [3.0, 2.0]})         # rho 0.5
-    rows += lm_rows("sgd", 0, {0: [5.0, 4.2], 2: [3.0, 2.0]})          # rho 0.8
+    rows = lm_rows("muon", 0, {0: [5.0, 4.0], 2: [3.0, 2.0]})  # rho 1
+    rows += lm_rows("adam", 0, {0: [5.0, 4.5], 2: [3.0, 2.0]})  # rho 0.5
+    rows += lm_rows("sgd", 0, {0: [5.0, 4.2], 2: [3.0, 2.0]})  # rho 0.8
     status = {"tinystories": {"message": "present"}}
-    (row,) = [r for r in build_claims(status, {"tinystories": pd.DataFrame(rows, columns=COLUMNS)}, {}, CFG, "small",
-                                      {"tinystories": "model: GPT"}) if r.claim_id == "C16"]
+    (row,) = [
+        r
+        for r in build_claims(
+            status,
+            {"tinystories": pd.DataFrame(rows, columns=COLUMNS)},
+            {},
+            CFG,
+            "small",
+            {"tinystories": "model: GPT"},
+        )
+        if r.claim_id == "C16"
+    ]
     assert row.value == pytest.approx(0.2) and row.verdict == "supported" and "model: GPT" in row.evidence
     worse = [r if r[0] != "muon" or r[5] != "bucket0" or r[3] == 0 else (*r[:6], 4.9) for r in rows]
-    (row,) = [r for r in build_claims(status, {"tinystories": pd.DataFrame(worse, columns=COLUMNS)}, {}, CFG, "small")
-              if r.claim_id == "C16"]
+    (row,) = [
+        r
+        for r in build_claims(status, {"tinystories": pd.DataFrame(worse, columns=COLUMNS)}, {}, CFG, "small")
+        if r.claim_id == "C16"
+    ]
     assert row.value == pytest.approx(0.1 - 0.8) and row.verdict == "not_supported"
 
 
 def nli_rows(final):
-    return [(o, 0, 1.0, 10, "test_acc", "worst_group", v) for o, v in final.items()] + \
-           [(o, 0, 0.0, 0, "test_acc", "worst_group", 0.0) for o in final]
+    return [(o, 0, 1.0, 10, "test_acc", "worst_group", v) for o, v in final.items()] + [
+        (o, 0, 0.0, 0, "test_acc", "worst_group", 0.0) for o in final
+    ]
 
 
-@pytest.mark.parametrize("final, value, verdict", [
-    ({"sgd": 0.5, "muon": 0.6, "shampoo": 0.7, "adam": 0.65}, 0.05, "supported"),
-    ({"sgd": 0.5, "muon": 0.6, "shampoo": 0.7, "adam": 0.55}, -0.05, "not_supported"),   # Adam below Muon
-    ({"sgd": 0.5, "muon": 0.6, "shampoo": 0.5, "adam": 0.65}, 0.0, "not_supported"),     # Shampoo not above SGD
-])
+@pytest.mark.parametrize(
+    "final, value, verdict",
+    [
+        ({"sgd": 0.5, "muon": 0.6, "shampoo": 0.7, "adam": 0.65}, 0.05, "supported"),
+        ({"sgd": 0.5, "muon": 0.6, "shampoo": 0.7, "adam": 0.55}, -0.05, "not_supported"),  # Adam below Muon
+        ({"sgd": 0.5, "muon": 0.6, "shampoo": 0.5, "adam": 0.65}, 0.0, "not_supported"),  # Shampoo not above SGD
+    ],
+)
 def test_multinli_row(final, value, verdict):
-    (row,) = [r for r in build_claims({"multinli": {"message": ""}}, {"multinli": pd.DataFrame(nli_rows(final), columns=COLUMNS)},
-                                      {}, CFG, "small") if r.claim_id == "C15a"]
+    (row,) = [
+        r
+        for r in build_claims(
+            {"multinli": {"message": ""}},
+            {"multinli": pd.DataFrame(nli_rows(final), columns=COLUMNS)},
+            {},
+            CFG,
+            "small",
+        )
+        if r.claim_id == "C15a"
+    ]
     assert row.value == pytest.approx(value) and row.verdict == verdict
 
 
 def test_multinli_without_shampoo_is_not_run():
     final = {"sgd": 0.5, "muon": 0.6, "adam": 0.65}
-    (row,) = [r for r in build_claims({"multinli": {"message": ""}}, {"multinli": pd.DataFrame(nli_rows(final), columns=COLUMNS)},
-                                      {"multinli": {"shampoo": "pytorch-optimizer missing"}}, CFG, "small")
-              if r.claim_id == "C15a"]
+    (row,) = [
+        r
+        for r in build_claims(
+            {"multinli": {"message": ""}},
+            {"multinli": pd.DataFrame(nli_rows(final), columns=COLUMNS)},
+            {"multinli": {"shampoo": "pytorch-optimizer missing"}},
+            CFG,
+            "small",
+        )
+        if r.claim_id == "C15a"
+    ]
     assert row.verdict == "not_run" and "pytorch-optimizer missing" in row.evidence
 
 
@@ -72,7 +111,10 @@ def test_multinli_status_names_data_and_bert(tmp_path):
     data = {"multinli_root": str(tmp_path / "mnli"), "bert_dir": str(tmp_path / "bert")}
     st = data_status("multinli", data)
     assert not st["present"] and "imbalanced_gpu.data.multinli_root" in st["message"]
-    assert "imbalanced_gpu.data.bert_dir" in st["message"] and "huggingface-cli download bert-base-uncased" in st["message"]
+    assert (
+        "imbalanced_gpu.data.bert_dir" in st["message"]
+        and "huggingface-cli download bert-base-uncased" in st["message"]
+    )
     (tmp_path / "mnli").mkdir()
     for f in ("multinli_1.0_train.jsonl", "multinli_1.0_dev_matched.jsonl"):
         (tmp_path / "mnli" / f).write_text("")
@@ -85,10 +127,15 @@ def test_multinli_status_names_data_and_bert(tmp_path):
 
 def test_undefined_ratio_and_diverged_runs_are_said():
     rows = lm_rows("muon", 0, {0: [5.0, 4.0], 2: [3.0, 2.0]})
-    rows += lm_rows("adam", 0, {0: [5.0, 4.5], 2: [3.0, 3.5]})          # frequent loss rose: rho undefined
+    rows += lm_rows("adam", 0, {0: [5.0, 4.5], 2: [3.0, 3.5]})  # frequent loss rose: rho undefined
     rows += lm_rows("sgd", 0, {0: [5.0, 4.2], 2: [3.0, 2.0]})
     rows += [("sgd", 0, 0.5, 1, "diverged", "average", 1.0)]
-    (row,) = [r for r in build_claims({"tinystories": {"message": ""}}, {"tinystories": pd.DataFrame(rows, columns=COLUMNS)},
-                                      {}, CFG, "small") if r.claim_id == "C16"]
+    (row,) = [
+        r
+        for r in build_claims(
+            {"tinystories": {"message": ""}}, {"tinystories": pd.DataFrame(rows, columns=COLUMNS)}, {}, CFG, "small"
+        )
+        if r.claim_id == "C16"
+    ]
     assert row.verdict == "not_run" and "['adam']" in row.evidence and "undefined" in row.evidence
     assert "diverged runs (last finite evaluation used): sgd seed 0 at epoch 0.50" in row.evidence

@@ -48,12 +48,12 @@ def test_gpt_is_causal():
     x = torch.randint(0, 50, (3, 12))
     for t in (0, 5, 10):
         y = x.clone()
-        y[:, t + 1:] = torch.randint(0, 50, (3, 11 - t))
-        y[:, t + 1] = (x[:, t + 1] + 1) % 50                  # certainly changed
+        y[:, t + 1 :] = torch.randint(0, 50, (3, 11 - t))
+        y[:, t + 1] = (x[:, t + 1] + 1) % 50  # certainly changed
         a, b = model(x), model(y)
         assert a.shape == (3, 12, 50)
-        torch.testing.assert_close(a[:, :t + 1], b[:, :t + 1], rtol=0, atol=1e-6)
-        assert (a[:, t + 1] - b[:, t + 1]).abs().max() > 1e-4   # the future does reach later positions
+        torch.testing.assert_close(a[:, : t + 1], b[:, : t + 1], rtol=0, atol=1e-6)
+        assert (a[:, t + 1] - b[:, t + 1]).abs().max() > 1e-4  # the future does reach later positions
     with pytest.raises(ValueError):
         model(torch.zeros(1, 13, dtype=torch.long))
 
@@ -78,8 +78,8 @@ def test_tokens_and_counts_match_the_written_text(fake, data):
     counts = Counter(written["train"])
     kept = set(vocab[1:])
     assert [counts[w] for w in vocab[1:]] == data["counts"][1:].long().tolist()
-    assert sorted(counts.values(), reverse=True)[:199] == data["counts"][1:].long().tolist()   # the top types
-    assert data["counts"][0] == sum(c for w, c in counts.items() if w not in kept)             # <unk> count
+    assert sorted(counts.values(), reverse=True)[:199] == data["counts"][1:].long().tolist()  # the top types
+    assert data["counts"][0] == sum(c for w, c in counts.items() if w not in kept)  # <unk> count
     for split in ("train", "test"):
         decoded = [vocab[i] for i in data[f"{split}_tokens"].tolist()]
         assert decoded == [w if w in kept else "<unk>" for w in written[split]]
@@ -103,8 +103,9 @@ def test_size_caps(fake, data):
     assert len(capped["train_tokens"]) == 1000 and len(capped["test_tokens"]) == 300
     assert sum(capped["counts"]).item() == 1000
     kept = set(capped["vocab"][1:])
-    assert [capped["vocab"][i] for i in capped["train_tokens"]] == \
-        [w if w in kept else "<unk>" for w in written["train"][:1000]]
+    assert [capped["vocab"][i] for i in capped["train_tokens"]] == [
+        w if w in kept else "<unk>" for w in written["train"][:1000]
+    ]
     few = build_tinystories(root, vocab_size=200, n_buckets=5, max_chars=2000)
     assert 0 < len(few["train_tokens"]) < 2000 // 2
     with pytest.raises(ValueError):
@@ -115,11 +116,13 @@ def test_validation_hold_out(fake):
     root, written = fake
     d = build_tinystories(root, vocab_size=200, n_buckets=5, n_train_tokens=10000, val_fraction=0.1)
     assert len(d["train_tokens"]) == 9000 and len(d["val_tokens"]) == 1000
-    counts = Counter(written["train"][:9000])                   # vocabulary and counts from the fit part only
+    counts = Counter(written["train"][:9000])  # vocabulary and counts from the fit part only
     assert [counts[w] for w in d["vocab"][1:]] == d["counts"][1:].long().tolist()
     kept = set(d["vocab"][1:])
-    assert [d["vocab"][i] for i in d["val_tokens"]] == [w if w in kept else "<unk>" for w in written["train"][9000:10000]]
-    view = {**d, "test_tokens": d["val_tokens"]}                # the lr selection's view: val in place of test
+    assert [d["vocab"][i] for i in d["val_tokens"]] == [
+        w if w in kept else "<unk>" for w in written["train"][9000:10000]
+    ]
+    view = {**d, "test_tokens": d["val_tokens"]}  # the lr selection's view: val in place of test
     task = LMTask(view, CFG, seed=0, device="cpu")
     assert task.n_test == (1000 - 1) // 16 and task.n_train == (9000 - 1) // 16
     assert {g for _, g, _ in task.evaluate(False)} == {f"bucket{k}" for k in range(5)} | {"average"}
@@ -131,7 +134,7 @@ def test_window_gathering():
     idx = torch.tensor([5, 0, 3])
     x, y = windows(tokens, idx, 16)
     for r, i in enumerate(idx.tolist()):
-        seg = tokens[i * 16:i * 16 + 17]
+        seg = tokens[i * 16 : i * 16 + 17]
         assert x[r].tolist() == seg[:-1].tolist() and y[r].tolist() == seg[1:].tolist()
 
 
@@ -142,12 +145,17 @@ def test_bucket_metrics_match_an_independent_computation(data):
     rows = {(m, g): v for m, g, v in task.evaluate(end_of_epoch=True)}
     test = data["test_tokens"].numpy()
     n = (len(test) - 1) // 16
-    x = torch.as_tensor(np.stack([test[i * 16:i * 16 + 16] for i in range(n)]))
-    y = np.stack([test[i * 16 + 1:i * 16 + 17] for i in range(n)]).ravel()
+    x = torch.as_tensor(np.stack([test[i * 16 : i * 16 + 16] for i in range(n)]))
+    y = np.stack([test[i * 16 + 1 : i * 16 + 17] for i in range(n)]).ravel()
     with torch.no_grad():
         logits = task.model(x).reshape(-1, len(data["vocab"]))
-    df = pd.DataFrame({"ce": F.cross_entropy(logits, torch.as_tensor(y), reduction="none").numpy(),
-                       "acc": (logits.argmax(1).numpy() == y).astype(float), "bucket": data["bucket"].numpy()[y]})
+    df = pd.DataFrame(
+        {
+            "ce": F.cross_entropy(logits, torch.as_tensor(y), reduction="none").numpy(),
+            "acc": (logits.argmax(1).numpy() == y).astype(float),
+            "bucket": data["bucket"].numpy()[y],
+        }
+    )
     df = df[df.bucket >= 0]
     expected = {}
     for metric, col in (("test_loss", "ce"), ("test_acc", "acc")):
@@ -163,7 +171,7 @@ def test_short_training_lowers_frequent_bucket_loss(data):
     out = loop.fit(task, "adam", {"lr": 3e-3}, epochs=2, batch_size=16, evals_per_epoch=1, seed=0, settings={})
     loss = out[out.metric == "test_loss"].pivot(index="step", columns="group", values="value")
     first, last = loss.iloc[0], loss.iloc[-1]
-    assert first["bucket4"] == pytest.approx(np.log(200), abs=0.2)     # the small init predicts ~uniformly
+    assert first["bucket4"] == pytest.approx(np.log(200), abs=0.2)  # the small init predicts ~uniformly
     assert last["bucket4"] < first["bucket4"] - 1.0 and last["average"] < first["average"] - 1.0
     assert out[out.metric == "diverged"].empty
 
@@ -173,4 +181,4 @@ def test_muon_runs_on_the_split(data):
     before = {n: p.detach().clone() for n, p in task.model.named_parameters()}
     out = loop.fit(task, "muon", {"lr": 0.02}, epochs=1, batch_size=64, evals_per_epoch=1, seed=1, settings={})
     assert np.isfinite(out.value).all()
-    assert all(not torch.equal(before[n], p) for n, p in task.model.named_parameters())   # every parameter trained
+    assert all(not torch.equal(before[n], p) for n, p in task.model.named_parameters())  # every parameter trained

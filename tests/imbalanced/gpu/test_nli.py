@@ -35,6 +35,7 @@ def data(files):
 
 def _tokenizer(tok):
     from transformers import BertTokenizerFast
+
     return BertTokenizerFast.from_pretrained(str(tok))
 
 
@@ -94,11 +95,18 @@ def test_token_ids_are_the_tokenizers_sentence_pair_encoding(files, data):
     kept = written["test"][written["test"]["gold_label"] != "-"]
     t = _tokenizer(tok)
     for i in (0, 7):
-        enc = t(kept["sentence1"].iloc[i], kept["sentence2"].iloc[i], truncation=True, max_length=MAX_LEN,
-                padding="max_length")
+        enc = t(
+            kept["sentence1"].iloc[i],
+            kept["sentence2"].iloc[i],
+            truncation=True,
+            max_length=MAX_LEN,
+            padding="max_length",
+        )
         assert data["test_ids"][i].tolist() == enc["input_ids"]
-        assert token_types(data["test_ids"][i:i + 1].long(), data["sep_id"], data["pad_id"])[0].tolist() == \
-            enc["token_type_ids"]
+        assert (
+            token_types(data["test_ids"][i : i + 1].long(), data["sep_id"], data["pad_id"])[0].tolist()
+            == enc["token_type_ids"]
+        )
     assert data["test_ids"][0, 0] == t.cls_token_id and data["pad_id"] == t.pad_token_id == 0
     short = build_multinli(root, tok, 8, None, None, 5, 0.2, seed=0)  # truncation: both sentences cut, 2 [SEP]
     assert short["test_ids"].shape == (5, 8) and ((short["test_ids"] == t.sep_token_id).sum(1) == 2).all()
@@ -125,13 +133,21 @@ def test_muon_split_on_a_tiny_bert(data):
     hidden = {names[id(p)] for p in task.model.hidden_matrices()}
     other = {names[id(p)] for p in task.model.other_params()}
     assert not hidden & other and hidden | other == set(names.values())
-    expected_hidden = {n for n, p in task.model.named_parameters()
-                       if p.ndim == 2 and ("encoder.layer" in n or "pooler.dense" in n)}
+    expected_hidden = {
+        n for n, p in task.model.named_parameters() if p.ndim == 2 and ("encoder.layer" in n or "pooler.dense" in n)
+    }
     assert hidden == expected_hidden and len(hidden) == 2 * 6 + 1  # q, k, v, o, ffn in/out per layer + pooler
-    assert {"bert.bert.embeddings.word_embeddings.weight", "bert.bert.embeddings.position_embeddings.weight",
-            "bert.bert.embeddings.token_type_embeddings.weight", "bert.classifier.weight"} <= other
-    assert all(p.ndim == 1 for n, p in task.model.named_parameters() if n in other and "embeddings" not in n
-               and n != "bert.classifier.weight")
+    assert {
+        "bert.bert.embeddings.word_embeddings.weight",
+        "bert.bert.embeddings.position_embeddings.weight",
+        "bert.bert.embeddings.token_type_embeddings.weight",
+        "bert.classifier.weight",
+    } <= other
+    assert all(
+        p.ndim == 1
+        for n, p in task.model.named_parameters()
+        if n in other and "embeddings" not in n and n != "bert.classifier.weight"
+    )
 
 
 def test_loss_equals_hf_loss_and_dropout_follows_the_generator(files, data):
@@ -140,8 +156,14 @@ def test_loss_equals_hf_loss_and_dropout_follows_the_generator(files, data):
     idx = torch.arange(16)
     kept = written["train"][written["train"]["gold_label"] != "-"].set_index("row")
     rows = kept.loc[data["train_row"][idx].tolist()]
-    enc = _tokenizer(tok)(rows["sentence1"].tolist(), rows["sentence2"].tolist(), truncation=True,
-                          max_length=MAX_LEN, padding="max_length", return_tensors="pt")
+    enc = _tokenizer(tok)(
+        rows["sentence1"].tolist(),
+        rows["sentence2"].tolist(),
+        truncation=True,
+        max_length=MAX_LEN,
+        padding="max_length",
+        return_tensors="pt",
+    )
     with torch.no_grad():  # large random weights: at BERT's init (std 0.02) a wrong mask changes the loss by < 1e-5
         for q in task.model.parameters():
             q.normal_(0, 0.5)
@@ -164,8 +186,11 @@ def test_short_fit_learns_above_chance(data):
     acc = rows[(rows["metric"] == "test_acc") & (rows["group"] == "average")].sort_values("step")["value"]
     assert acc.iloc[-1] > 0.6, acc.tolist()  # chance: 1/3 (three labels, roughly balanced)
     groups = set(rows.loc[rows["metric"] == "test_acc", "group"])
-    assert set(data["group_names"]) | {"minority", "majority", "worst_group", "balanced", "average"} >= groups >= \
-        {"minority", "majority", "worst_group", "balanced", "average"}
+    assert (
+        set(data["group_names"]) | {"minority", "majority", "worst_group", "balanced", "average"}
+        >= groups
+        >= {"minority", "majority", "worst_group", "balanced", "average"}
+    )
 
 
 def test_pretrained_directory_is_loaded_with_a_new_head(data, tmp_path):

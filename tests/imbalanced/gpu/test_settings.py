@@ -17,7 +17,10 @@ def test_models_per_scale():
     assert "from scratch" in model_note("multinli", IG, small) and "fine-tuned" in model_note("multinli", IG, paper)
     assert model_config("tinystories", IG, paper) == IG["tinystories"]["model"]
     tiny = model_config("tinystories", IG, small)
-    assert tiny["d_model"] == small["tinystories"]["model"]["d_model"] and tiny["dropout"] == IG["tinystories"]["model"]["dropout"]
+    assert (
+        tiny["d_model"] == small["tinystories"]["model"]["d_model"]
+        and tiny["dropout"] == IG["tinystories"]["model"]["dropout"]
+    )
     assert model_config("cifar10", IG, small) == {**IG["cifar10"]["model"], "width": small["width"]}
 
 

@@ -6,7 +6,11 @@ import torch
 
 from muonrepro.imbalanced.theory.data_model import harmonic_priors, lemma_errors, make_data_model, orthonormal_basis
 from muonrepro.imbalanced.theory.losses import (
-    monte_carlo_accuracy, per_class_accuracy, per_class_loss, per_class_loss_full, population_loss,
+    monte_carlo_accuracy,
+    per_class_accuracy,
+    per_class_loss,
+    per_class_loss_full,
+    population_loss,
 )
 
 
@@ -18,7 +22,7 @@ def dm():
 def test_basis_is_orthonormal_and_not_axis_aligned():
     V = orthonormal_basis(8, 3, seed=1)
     assert torch.allclose(V.T @ V, torch.eye(3, dtype=V.dtype), atol=1e-14)
-    assert (V.abs() > 1e-3).sum() > 3                       # random, not the standard basis
+    assert (V.abs() > 1e-3).sum() > 3  # random, not the standard basis
     assert torch.equal(orthonormal_basis(8, 3, seed=1), V)  # seeded
     A = orthonormal_basis(8, 3, seed=1, axis_aligned=True)
     assert torch.equal(A, torch.eye(8, 3, dtype=A.dtype))
@@ -56,7 +60,7 @@ def test_bad_priors_are_rejected():
 
 def test_per_class_loss_formula_matches_the_full_matrix_loss(dm):
     alpha = np.array([0.3, 0.2, 0.1])
-    W = torch.as_tensor(np.diag(alpha)) @ dm.V.T            # W_bar = diag(alpha), W V_perp = 0
+    W = torch.as_tensor(np.diag(alpha)) @ dm.V.T  # W_bar = diag(alpha), W V_perp = 0
     Lc = per_class_loss_full(W, dm)
     assert np.allclose(Lc, per_class_loss(alpha, dm.mu, dm.sigma_x), atol=1e-14)
     assert population_loss(W, dm) == pytest.approx(float(dm.priors @ Lc), abs=1e-14)

@@ -6,7 +6,11 @@ import torch
 
 from muonrepro.imbalanced.theory.data_model import make_data_model
 from muonrepro.imbalanced.theory.deep_linear import (
-    aligned_init, delta_t_formula, predicted_saturation, run_deep_specgd, saturation_times,
+    aligned_init,
+    delta_t_formula,
+    predicted_saturation,
+    run_deep_specgd,
+    saturation_times,
 )
 
 EPS, ETA = 1e-3, 1e-3

@@ -5,11 +5,16 @@ import numpy as np
 import pytest
 import torch
 
-from muonrepro.optim.muon import Muon
 from muonrepro.imbalanced.theory.data_model import make_data_model
 from muonrepro.imbalanced.theory.dynamics import (
-    distance_to_gf_path, gd_closed_form, gf_path, nsd_direction, run_population, specgd_closed_form,
+    distance_to_gf_path,
+    gd_closed_form,
+    gf_path,
+    nsd_direction,
+    run_population,
+    specgd_closed_form,
 )
+from muonrepro.optim.muon import Muon
 
 ETA = 1e-3
 
@@ -59,8 +64,8 @@ def test_theory_muon_equals_the_muon_optimizer(dm, method):
     s_yx, s_xx = dm.moments()
     W = torch.zeros(dm.k, dm.d, dtype=torch.float64, requires_grad=True)
     opt = Muon([W], lr=ETA, momentum=0.9, nesterov=False, method=method, ns_dtype=torch.float64, adjust_lr_fn="none")
-    for t in range(steps):
-        W.grad = (W.detach() @ s_xx - s_yx)
+    for _t in range(steps):
+        W.grad = W.detach() @ s_xx - s_yx
         opt.step()
     assert np.allclose(W.detach().numpy(), ours.W[-1], atol=1e-13)
 

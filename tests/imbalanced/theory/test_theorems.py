@@ -7,7 +7,15 @@ from scipy.integrate import solve_ivp
 
 from muonrepro.imbalanced.theory.losses import per_class_loss
 from muonrepro.imbalanced.theory.theorems import (
-    gap_ratios, gf, losses, make_cases, ngf, sample_inside, sample_outside, specgf, time_grid,
+    gap_ratios,
+    gf,
+    losses,
+    make_cases,
+    ngf,
+    sample_inside,
+    sample_outside,
+    specgf,
+    time_grid,
 )
 
 
@@ -27,7 +35,7 @@ def test_flows_closed_forms(cases):
     t = np.array([[0.1, 0.2], [0.1, 0.2]])
     a = gf(t, cases)
     assert a[0, 1, 0] == pytest.approx(cases.r[0, 0] * (1 - np.exp(-0.75 * 0.2)))
-    assert np.all(a[0, :, 3] == 0)                           # padded class stays 0
+    assert np.all(a[0, :, 3] == 0)  # padded class stays 0
     s = specgf(np.array([[0.1, 10.0]]), cases.subset([0]))
     assert np.allclose(s[0, 0, :3], 0.1) and np.allclose(s[0, 1, :3], cases.r[0, :3])
 
@@ -48,7 +56,7 @@ def test_ngf_rk4_matches_scipy(cases):
 
 def test_losses_by_hand(cases):
     c = cases.subset([0])
-    alpha = np.array([[[0.3, 0.2, 0.1, 0.0]]])                # padded to the batch width 4
+    alpha = np.array([[[0.3, 0.2, 0.1, 0.0]]])  # padded to the batch width 4
     Lm, Lb = losses(alpha, c)
     L = per_class_loss(alpha[0, 0, :3], 1.0, 0.5)
     assert Lm[0, 0] == pytest.approx(L[2]) and Lb[0, 0] == pytest.approx(L.mean())

@@ -58,33 +58,72 @@ def config_defaults() -> dict:
 def forkserver():
     ctx = multiprocessing.get_context("forkserver")
     # torch._dynamo: torch.optim.Optimizer imports it on first use (seconds); import it once here
-    ctx.set_forkserver_preload(["torch", "torch._dynamo", "pandas", "pyarrow", "muonrepro.energy.runs",
-                                "muonrepro.energy.probe", "muonrepro.util.io", "muonrepro.util.meta"])
+    ctx.set_forkserver_preload(
+        [
+            "torch",
+            "torch._dynamo",
+            "pandas",
+            "pyarrow",
+            "muonrepro.energy.runs",
+            "muonrepro.energy.probe",
+            "muonrepro.util.io",
+            "muonrepro.util.meta",
+        ]
+    )
     return ctx
 
 
-def train_job(mnist: Path, out: Path, *, opt: str, opt_cfg: dict, lr: float, depth=2, width=32, n_train=1200,
-              epochs=6, batch_size=50, log_every=4, seed=0) -> SimpleNamespace:
+def train_job(
+    mnist: Path,
+    out: Path,
+    *,
+    opt: str,
+    opt_cfg: dict,
+    lr: float,
+    depth=2,
+    width=32,
+    n_train=1200,
+    epochs=6,
+    batch_size=50,
+    log_every=4,
+    seed=0,
+) -> SimpleNamespace:
     """The `snakemake` object of one energy_train job writing into ``out``."""
     (out / "lr.json").parent.mkdir(parents=True, exist_ok=True)
     (out / "lr.json").write_text(f'{{"lr": {lr}}}')
     run = out / "runs" / f"mlp{depth}_{opt}_s{seed}"
     return SimpleNamespace(
         input=SimpleNamespace(mnist=str(mnist), lr=str(out / "lr.json")),
-        output=SimpleNamespace(snapshots=str(run / "snapshots.pt"), history=str(run / "history.csv"),
-                               meta=str(run / "meta.json"), timing=str(run / "timing.json")),
-        params=SimpleNamespace(model={"depth": depth, "width": width, "bias": True}, opt_cfg=copy.deepcopy(opt_cfg),
-                               n_train=n_train, epochs=epochs, batch_size=batch_size, log_every=log_every,
-                               device="cpu", checkpoint=str(out / "checkpoints" / f"mlp{depth}_{opt}_s{seed}.pt")),
+        output=SimpleNamespace(
+            snapshots=str(run / "snapshots.pt"),
+            history=str(run / "history.csv"),
+            meta=str(run / "meta.json"),
+            timing=str(run / "timing.json"),
+        ),
+        params=SimpleNamespace(
+            model={"depth": depth, "width": width, "bias": True},
+            opt_cfg=copy.deepcopy(opt_cfg),
+            n_train=n_train,
+            epochs=epochs,
+            batch_size=batch_size,
+            log_every=log_every,
+            device="cpu",
+            checkpoint=str(out / "checkpoints" / f"mlp{depth}_{opt}_s{seed}.pt"),
+        ),
         wildcards=SimpleNamespace(arch=f"mlp{depth}", opt=opt, seed=str(seed)),
-        log=[str(out / "train.log")], threads=1)
+        log=[str(out / "train.log")],
+        threads=1,
+    )
 
 
 def start(ctx, script: str, smk: SimpleNamespace):
     """Start the script of rule ``script`` (workflow/scripts/<paper>/<suffix>.py) in a child process with
     ``smk`` as its `snakemake` object."""
-    p = ctx.Process(target=runpy.run_path, args=(str(SCRIPTS / rule_script(script)),),
-                    kwargs={"init_globals": {"snakemake": smk}, "run_name": "__main__"})
+    p = ctx.Process(
+        target=runpy.run_path,
+        args=(str(SCRIPTS / rule_script(script)),),
+        kwargs={"init_globals": {"snakemake": smk}, "run_name": "__main__"},
+    )
     p.start()
     return p
 
@@ -104,11 +143,16 @@ def run(ctx, script: str, smk: SimpleNamespace, timeout=120) -> float:
 @pytest.fixture(scope="session")
 def jobs(forkserver):
     """Helpers for tests: jobs.train_job(...), jobs.start(script, smk), jobs.run(script, smk)."""
+
     def boot():  # start the forkserver (it imports the preloaded modules once)
         p = forkserver.Process(target=time.sleep, args=(0,))
         p.start()
         p.join()
 
-    return SimpleNamespace(ctx=forkserver, train_job=train_job, boot=boot,
-                           start=lambda script, smk: start(forkserver, script, smk),
-                           run=lambda script, smk, timeout=120: run(forkserver, script, smk, timeout))
+    return SimpleNamespace(
+        ctx=forkserver,
+        train_job=train_job,
+        boot=boot,
+        start=lambda script, smk: start(forkserver, script, smk),
+        run=lambda script, smk, timeout=120: run(forkserver, script, smk, timeout),
+    )

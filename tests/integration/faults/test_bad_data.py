@@ -30,13 +30,13 @@ def _copy_with(tmp: Path, name: str, damage: str) -> Path:
     gz = (RAW / f"{name}.gz").read_bytes()
     if damage.endswith("_gz"):
         out, data = raw / f"{name}.gz", gz
-    else:                                  # an uncompressed copy (read before the .gz of the same name)
+    else:  # an uncompressed copy (read before the .gz of the same name)
         out, data = raw / name, gzip.decompress(gz)
     if damage.startswith("truncated"):
         data = data[: len(data) // 2]
-    else:                                  # one flipped byte in the middle, same size
+    else:  # one flipped byte in the middle, same size
         i = len(data) // 2
-        data = data[:i] + bytes([data[i] ^ 0xFF]) + data[i + 1:]
+        data = data[:i] + bytes([data[i] ^ 0xFF]) + data[i + 1 :]
     out.write_bytes(data)
     return tmp / "mnist"
 
@@ -66,9 +66,25 @@ def test_truncated_dataset_stops_the_workflow_before_any_training(tmp_path):
     tiny["energy"]["depths"] = [1]
     cfg = wd / "tiny.yaml"
     cfg.write_text(yaml.safe_dump(tiny))
-    res = subprocess.run([sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "--directory", str(wd),
-                          "--cores", "2", "--configfile", str(cfg), "--keep-going"],
-                         capture_output=True, text=True, timeout=600)
+    res = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "snakemake",
+            "-s",
+            str(ROOT / "Snakefile"),
+            "--directory",
+            str(wd),
+            "--cores",
+            "2",
+            "--configfile",
+            str(cfg),
+            "--keep-going",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     out = res.stdout + res.stderr
     assert res.returncode != 0, out[-3000:]
     log = (wd / "logs" / "data" / "mnist.log").read_text()

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-RESULTS = ("snapshots", "history", "meta")      # byte-identical outputs; timing.json is not
+RESULTS = ("snapshots", "history", "meta")  # byte-identical outputs; timing.json is not
 EPOCHS = 10
-TRIALS = 6                                       # >= 5 kills, at random points spread over the run
+TRIALS = 6  # >= 5 kills, at random points spread over the run
 
 
 def _outputs(smk) -> dict[str, bytes]:
@@ -71,8 +71,7 @@ def test_same_config_and_seed_give_identical_files(jobs, fake_mnist, config_defa
     assert len(hist.splitlines()) == 1 + EPOCHS and "nan" not in hist
 
 
-def test_sigkill_at_random_points_then_resume_is_byte_identical(jobs, fake_mnist, config_defaults, reference,
-                                                                tmp_path):
+def test_sigkill_at_random_points_then_resume_is_byte_identical(jobs, fake_mnist, config_defaults, reference, tmp_path):
     """Each trial kills a run after a random number of epoch checkpoints (0: before the first one;
     EPOCHS: while the outputs are written) plus a random fraction of an epoch."""
     rng = random.Random(20260707)
@@ -88,7 +87,7 @@ def test_sigkill_at_random_points_then_resume_is_byte_identical(jobs, fake_mnist
         _checkpoints_seen(p, Path(smk.params.checkpoint), stop_after=n_ckpt)
         time.sleep(rng.random() * (times[0] if n_ckpt == 0 else epoch_s))
         if p.is_alive():
-            p.kill()                                     # SIGKILL: no cleanup of any kind
+            p.kill()  # SIGKILL: no cleanup of any kind
             killed += 1
         p.join(10)
         # Snakemake marks the job incomplete and deletes its outputs before running it again
@@ -98,7 +97,9 @@ def test_sigkill_at_random_points_then_resume_is_byte_identical(jobs, fake_mnist
         text = Path(smk.log[0]).read_text()
         if "resumed from" in text:
             resumed.append(int(text.split("resumed from", 1)[1].split("at epoch", 1)[1].split(",")[0]))
-        assert _outputs(smk) == ref, f"trial {trial} ({opt}, killed after {n_ckpt} checkpoints) differs from the uninterrupted run"
+        assert _outputs(smk) == ref, (
+            f"trial {trial} ({opt}, killed after {n_ckpt} checkpoints) differs from the uninterrupted run"
+        )
         assert not Path(smk.params.checkpoint).exists()
         shutil.rmtree(out)
     assert killed >= 5, f"only {killed} of {TRIALS} kills hit a running job: {after}"
@@ -111,18 +112,22 @@ def test_extraction_of_the_same_run_gives_identical_files(jobs, fake_mnist, conf
     from types import SimpleNamespace
 
     cfg = config_defaults["energy"]["optimizers"]["muon"]
-    train = jobs.train_job(fake_mnist, tmp_path / "train", opt="muon", opt_cfg=cfg, lr=cfg["lr"], width=16,
-                           epochs=2, log_every=8)
+    train = jobs.train_job(
+        fake_mnist, tmp_path / "train", opt="muon", opt_cfg=cfg, lr=cfg["lr"], width=16, epochs=2, log_every=8
+    )
     jobs.run("energy_train", train)
     outs = []
     for i in range(2):
         d = tmp_path / f"extract{i}"
         smk = SimpleNamespace(
             input=SimpleNamespace(mnist=str(fake_mnist), snapshots=train.output.snapshots, meta=train.output.meta),
-            output=SimpleNamespace(per_mode=str(d / "per_mode.parquet"), summary=str(d / "summary.json"),
-                                   logs=str(d / "logs.parquet")),
+            output=SimpleNamespace(
+                per_mode=str(d / "per_mode.parquet"), summary=str(d / "summary.json"), logs=str(d / "logs.parquet")
+            ),
             params=SimpleNamespace(estimator=config_defaults["energy"]["estimator"], probe_size=100, device="cpu"),
-            log=[str(d / "extract.log")], threads=1)
+            log=[str(d / "extract.log")],
+            threads=1,
+        )
         d.mkdir()
         jobs.run("energy_extract", smk)
         outs.append(tuple(Path(f).read_bytes() for f in (smk.output.per_mode, smk.output.logs, smk.output.summary)))

@@ -29,16 +29,24 @@ import pytest
 SLURM_CONF = Path("/etc/slurm/slurm.conf")
 GRES_CONF = Path("/etc/slurm/gres.conf")
 MARK = "# written by muon-repro tests/integration/slurm for a throw-away test cluster; removed after the test"
-EXECUTABLES = {"munged": "munge", "slurmctld": "slurmctld", "slurmd": "slurmd", "sbatch": "slurm-client",
-               "squeue": "slurm-client", "scontrol": "slurm-client", "sinfo": "slurm-client"}
-PORTS = (6817, 6818)            # slurmctld, slurmd
+EXECUTABLES = {
+    "munged": "munge",
+    "slurmctld": "slurmctld",
+    "slurmd": "slurmd",
+    "sbatch": "slurm-client",
+    "squeue": "slurm-client",
+    "scontrol": "slurm-client",
+    "sinfo": "slurm-client",
+}
+PORTS = (6817, 6818)  # slurmctld, slurmd
 N_GPUS = 2
 LOCK = Path("/tmp/muonrepro-slurm-test.lock")
 
 
 def _which(exe):
-    return shutil.which(exe) or next((str(p) for d in ("/usr/sbin", "/usr/bin", "/sbin")
-                                      if (p := Path(d) / exe).exists()), None)
+    return shutil.which(exe) or next(
+        (str(p) for d in ("/usr/sbin", "/usr/bin", "/sbin") if (p := Path(d) / exe).exists()), None
+    )
 
 
 def _port_busy(port):
@@ -57,8 +65,10 @@ def skip_reason() -> str | None:
         return "needs root (starts munged, slurmctld and slurmd); CI runs .ci/run as root"
     missing = sorted({pkg for exe, pkg in EXECUTABLES.items() if _which(exe) is None})
     if missing:
-        return (f"Debian packages missing: {' '.join(missing)} (apt-get install slurmctld slurmd slurm-client "
-                "munge; listed in .ci/debian-packages.txt)")
+        return (
+            f"Debian packages missing: {' '.join(missing)} (apt-get install slurmctld slurmd slurm-client "
+            "munge; listed in .ci/debian-packages.txt)"
+        )
     try:
         import snakemake_executor_plugin_slurm  # noqa: F401
     except ImportError:
@@ -161,8 +171,11 @@ def _stepds(since: int) -> list[int]:
     out = []
     for p in Path("/proc").iterdir():
         try:
-            if p.name.isdigit() and (p / "cmdline").read_bytes().startswith(b"slurmstepd:") \
-                    and _start_ticks(int(p.name)) >= since:
+            if (
+                p.name.isdigit()
+                and (p / "cmdline").read_bytes().startswith(b"slurmstepd:")
+                and _start_ticks(int(p.name)) >= since
+            ):
                 out.append(int(p.name))
         except OSError:
             pass
@@ -184,7 +197,9 @@ def _stop(pids: dict):
     since = _start_ticks(slurmd.pid) if slurmd is not None and slurmd.poll() is None else None
     if pids.get("slurmctld") is not None and pids["slurmctld"].poll() is None:
         try:
-            ids = subprocess.run(["squeue", "-h", "-o", "%i"], capture_output=True, text=True, timeout=10).stdout.split()
+            ids = subprocess.run(
+                ["squeue", "-h", "-o", "%i"], capture_output=True, text=True, timeout=10
+            ).stdout.split()
             if ids:
                 subprocess.run(["scancel", *ids], capture_output=True, timeout=10)
         except (OSError, subprocess.SubprocessError):
@@ -239,17 +254,30 @@ def slurm_cluster():
         key.chmod(0o600)
         out = open(d / "daemons.out", "w")
         pids["munged"] = subprocess.Popen(
-            ["munged", "--foreground", "--force", f"--socket={d}/munge.sock", f"--key-file={key}",
-             f"--pid-file={d}/munged.pid", f"--seed-file={d}/munged.seed", f"--log-file={d}/munged.log"],
-            stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+            [
+                "munged",
+                "--foreground",
+                "--force",
+                f"--socket={d}/munge.sock",
+                f"--key-file={key}",
+                f"--pid-file={d}/munged.pid",
+                f"--seed-file={d}/munged.seed",
+                f"--log-file={d}/munged.log",
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         _wait(lambda: (d / "munge.sock").exists(), 15, "munged's socket")
         SLURM_CONF.parent.mkdir(parents=True, exist_ok=True)
         SLURM_CONF.write_text(_slurm_conf(d, node))
         GRES_CONF.write_text(f"{MARK}\nAutoDetect=off\nNodeName={node} Name=gpu File={d}/gpus/gpu[0-{N_GPUS - 1}]\n")
-        pids["slurmctld"] = subprocess.Popen(["slurmctld", "-D", "-i"], stdout=out, stderr=subprocess.STDOUT,
-                                             start_new_session=True)
-        pids["slurmd"] = subprocess.Popen(["slurmd", "-D", "-N", node], stdout=out, stderr=subprocess.STDOUT,
-                                          start_new_session=True)
+        pids["slurmctld"] = subprocess.Popen(
+            ["slurmctld", "-D", "-i"], stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        pids["slurmd"] = subprocess.Popen(
+            ["slurmd", "-D", "-N", node], stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
         cluster = Cluster(d, node, N_GPUS, pids)
 
         def idle():

@@ -31,7 +31,9 @@ def _user_profile(tmp: Path) -> Path:
     text = re.sub(r"#\s*slurm_account: \"myaccount\"", 'slurm_account: "proj42"', text)
     text = re.sub(r"#\s*slurm_partition: \"cpu\"", 'slurm_partition: "cpu"', text)
     text = re.sub(r"^# set-resources:", "set-resources:", text, flags=re.M)
-    text = re.sub(r"^#   (energy_\w+): \{slurm_partition: \"gpu\"\}", r'  \1: {slurm_partition: "gpu"}', text, flags=re.M)
+    text = re.sub(
+        r"^#   (energy_\w+): \{slurm_partition: \"gpu\"\}", r'  \1: {slurm_partition: "gpu"}', text, flags=re.M
+    )
     prof = tmp / "profile"
     prof.mkdir()
     (prof / "config.yaml").write_text(text)
@@ -60,9 +62,27 @@ def paper_resources(tmp_path_factory):
         wd = tmp / f"attempt{attempt}"
         wd.mkdir()
         procs[attempt] = subprocess.Popen(
-            [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "--directory", str(wd), "-n",
-             "--profile", str(prof), "--config", "scale=paper", "papers=[energy]", "--attempt", str(attempt)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            [
+                sys.executable,
+                "-m",
+                "snakemake",
+                "-s",
+                str(ROOT / "Snakefile"),
+                "--directory",
+                str(wd),
+                "-n",
+                "--profile",
+                str(prof),
+                "--config",
+                "scale=paper",
+                "papers=[energy]",
+                "--attempt",
+                str(attempt),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
     found = {}
     for attempt, proc in procs.items():
         out, err = proc.communicate(timeout=300)
@@ -105,8 +125,14 @@ def mock_job():
 
 
 def _params(tmp_path):
-    return {"run_uuid": "run", "slurm_logfile": str(tmp_path / "%j.log"), "comment_str": "c",
-            "account": "", "partition": "", "workdir": str(tmp_path)}
+    return {
+        "run_uuid": "run",
+        "slurm_logfile": str(tmp_path / "%j.log"),
+        "comment_str": "c",
+        "account": "",
+        "partition": "",
+        "workdir": str(tmp_path),
+    }
 
 
 def _sbatch(job, tmp_path) -> str:
@@ -123,8 +149,10 @@ def _sbatch(job, tmp_path) -> str:
     ex.format_job_exec = lambda job: "python -m snakemake --target-jobs x"
     ex.report_job_submission = MagicMock()
     ex.report_job_error = MagicMock()
-    with patch("subprocess.Popen") as popen, \
-            patch("snakemake_executor_plugin_slurm.validate_account", side_effect=lambda a, logger: a):
+    with (
+        patch("subprocess.Popen") as popen,
+        patch("snakemake_executor_plugin_slurm.validate_account", side_effect=lambda a, logger: a),
+    ):
         process = MagicMock()
         process.communicate.return_value = ("4242", "")
         process.returncode = 0
@@ -144,8 +172,8 @@ def test_training_rules_request_one_gpu_at_paper_scale(paper_resources, mock_job
         job = mock_job(rule, **r)
         call = get_submit_command(job, _params(tmp_path), settings=_settings()) + set_gres_string(job)
         assert " --gpus=1" in call and "--cpus-per-gpu=2" in call and " --mem 16000" in call
-        assert "--cpus-per-task" not in call and "--ntasks" not in call   # GPU jobs: no task geometry
-        assert " --requeue" in call                                        # preemption: SLURM requeues
+        assert "--cpus-per-task" not in call and "--ntasks" not in call  # GPU jobs: no task geometry
+        assert " --requeue" in call  # preemption: SLURM requeues
     # runtime follows the config: 10 min + 3 per epoch (15 epochs; tuning 3 epochs x 3 lrs for SGD)
     assert paper_resources["energy_train"]["runtime"] == 10 + 3 * 15
     call = _sbatch(mock_job("energy_train", **paper_resources["energy_train"]), tmp_path)
@@ -156,7 +184,7 @@ def test_cpu_rules_request_no_gpu(paper_resources, mock_job, tmp_path):
     paper_resources = paper_resources[1]
     ext = paper_resources["energy_extract"]
     assert ext["gpu"] == 0 and ext["mem_mb"] == 16000 and ext["runtime"] == 120
-    theory = paper_resources["energy_theory"]                  # profile default-resources
+    theory = paper_resources["energy_theory"]  # profile default-resources
     assert theory["mem_mb"] == 4000 and theory["runtime"] == 30 and "gpu" not in theory
     for rule, r, mem, minutes in [("energy_extract", ext, 16000, 120), ("energy_theory", theory, 4000, 30)]:
         job = mock_job(rule, **r)
@@ -180,7 +208,7 @@ def test_retries_get_more_time_and_memory(paper_resources):
         assert retry[rule]["runtime"] == 2 * first[rule]["runtime"], rule
         assert retry[rule]["mem_mb"] == 2 * first[rule]["mem_mb"], rule
         assert retry[rule]["gpu"] == first[rule]["gpu"]
-    assert retry["energy_theory"]["runtime"] == first["energy_theory"]["runtime"]   # default-resources: fixed
+    assert retry["energy_theory"]["runtime"] == first["energy_theory"]["runtime"]  # default-resources: fixed
 
 
 DEFAULT_PROFILE = ROOT / "profiles" / "default" / "config.yaml"

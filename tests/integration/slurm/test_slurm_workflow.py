@@ -27,10 +27,9 @@ MNIST = (ROOT / ".." / "shared" / "data" / "mnist").resolve()
 # config's small scale it trains nothing (its lr grid has one value); a second GPU wave of it would
 # only make the test longer
 GPU_RULES = ("energy_train",)
-HARD_TIMEOUT = 270              # seconds for the whole workflow on the test cluster (~100-200 s)
+HARD_TIMEOUT = 270  # seconds for the whole workflow on the test cluster (~100-200 s)
 
-pytestmark = [pytest.mark.workflow,
-              pytest.mark.skipif(not MNIST.exists(), reason=f"real MNIST not found at {MNIST}")]
+pytestmark = [pytest.mark.workflow, pytest.mark.skipif(not MNIST.exists(), reason=f"real MNIST not found at {MNIST}")]
 
 
 class QueuePoller(threading.Thread):
@@ -46,14 +45,22 @@ class QueuePoller(threading.Thread):
     def run(self):
         while not self._halt.is_set():
             res = subprocess.run(["squeue", "-h", "-t", "all", "-o", self.FORMAT], capture_output=True, text=True)
-            gres = subprocess.run(["squeue", "-h", "-t", "all", "-O", "JobID:20,tres-per-job:100"],
-                                  capture_output=True, text=True)
+            gres = subprocess.run(
+                ["squeue", "-h", "-t", "all", "-O", "JobID:20,tres-per-job:100"], capture_output=True, text=True
+            )
             tres = dict(line.split(None, 1) for line in gres.stdout.splitlines() if len(line.split(None, 1)) == 2)
             rows = []
             for line in res.stdout.splitlines():
                 jobid, state, reason, comment = line.split("|", 3)
-                rows.append({"jobid": jobid, "state": state, "reason": reason, "comment": comment,
-                             "tres": tres.get(jobid, "").strip()})
+                rows.append(
+                    {
+                        "jobid": jobid,
+                        "state": state,
+                        "reason": reason,
+                        "comment": comment,
+                        "tres": tres.get(jobid, "").strip(),
+                    }
+                )
             self.samples.append(rows)
             time.sleep(0.2)
 
@@ -81,7 +88,9 @@ sys.argv[0] = "snakemake"
 main()
 """
 
-JOB_BLOCK = re.compile(r"^(?P<indent>\s*)(?P<local>local)?rule (?P<rule>\w+):\n(?P<body>(?:(?P=indent)\s+\S.*\n)*)", re.M)
+JOB_BLOCK = re.compile(
+    r"^(?P<indent>\s*)(?P<local>local)?rule (?P<rule>\w+):\n(?P<body>(?:(?P=indent)\s+\S.*\n)*)", re.M
+)
 
 
 def _jobs(text):
@@ -102,27 +111,53 @@ def test_tiny_workflow_on_slurm(slurm_cluster, tmp_path):
     tiny = yaml.safe_load((ROOT / "tests" / "config" / "tiny.yaml").read_text())
     tiny["papers"] = ["energy"]
     tiny["data"] = {"mnist_root": str(MNIST), "download": False}
-    tiny["energy"]["depths"] = [1]                 # 3 runs: enough to queue for the 2 GPUs
+    tiny["energy"]["depths"] = [1]  # 3 runs: enough to queue for the 2 GPUs
     cfg = wd / "tiny.yaml"
     cfg.write_text(yaml.safe_dump(tiny))
-    cmd = [sys.executable, "-c", SNAKEMAKE, "-s", str(ROOT / "Snakefile"), "--directory", str(wd),
-           "--profile", str(ROOT / "profiles" / "slurm"), "--configfile", str(cfg),
-           "--slurm-status-command", "squeue", "--slurm-init-seconds-before-status-checks", "1",
-           "--slurm-keep-successful-logs", "--latency-wait", "10",
-           # the tiny config is small scale (no GPU requests): ask for one as paper scale does
-           "--set-resources", *(f"{r}:gpu=1" for r in GPU_RULES)]
+    cmd = [
+        sys.executable,
+        "-c",
+        SNAKEMAKE,
+        "-s",
+        str(ROOT / "Snakefile"),
+        "--directory",
+        str(wd),
+        "--profile",
+        str(ROOT / "profiles" / "slurm"),
+        "--configfile",
+        str(cfg),
+        "--slurm-status-command",
+        "squeue",
+        "--slurm-init-seconds-before-status-checks",
+        "1",
+        "--slurm-keep-successful-logs",
+        "--latency-wait",
+        "10",
+        # the tiny config is small scale (no GPU requests): ask for one as paper scale does
+        "--set-resources",
+        *(f"{r}:gpu=1" for r in GPU_RULES),
+    ]
     poller = QueuePoller()
     poller.start()
     t0 = time.monotonic()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=wd,
-                            start_new_session=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    proc = subprocess.Popen(
+        cmd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=wd,
+        start_new_session=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
     try:
         out, _ = proc.communicate(timeout=HARD_TIMEOUT)
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
         out, _ = proc.communicate()
-        pytest.fail(f"workflow on SLURM exceeded {HARD_TIMEOUT}s:\n{out[-6000:]}\n"
-                    f"slurmctld.log:\n{slurm_cluster.ctld_log.read_text()[-3000:]}")
+        pytest.fail(
+            f"workflow on SLURM exceeded {HARD_TIMEOUT}s:\n{out[-6000:]}\n"
+            f"slurmctld.log:\n{slurm_cluster.ctld_log.read_text()[-3000:]}"
+        )
     finally:
         poller.stop()
     elapsed = time.monotonic() - t0
@@ -133,8 +168,17 @@ def test_tiny_workflow_on_slurm(slurm_cluster, tmp_path):
     # every job but the target rule `all` ran inside a SLURM job: its block is in a SLURM job log
     planned, local, grouped = _jobs(out)
     assert local == {("all", "")}, f"jobs run outside SLURM: {local}"
-    assert {r for r, _ in planned} >= {"data_mnist", "energy_theory", "energy_select_lr", "energy_train", "energy_extract",
-                                       "energy_aggregate", "energy_figures", "energy_claims", "ledger_merge"}
+    assert {r for r, _ in planned} >= {
+        "data_mnist",
+        "energy_theory",
+        "energy_select_lr",
+        "energy_train",
+        "energy_extract",
+        "energy_aggregate",
+        "energy_figures",
+        "energy_claims",
+        "ledger_merge",
+    }
     ran = set()
     for log in (wd / ".snakemake" / "slurm_logs").rglob("*.log"):
         ran |= _jobs(log.read_text())[0]
@@ -152,13 +196,19 @@ def test_tiny_workflow_on_slurm(slurm_cluster, tmp_path):
 
     # the scheduler allocated the GPUs: never more GPU jobs running than GPUs, and some waited for one
     running = [[r for r in s if r["state"] == "RUNNING" and _is_gpu_job(r)] for s in poller.samples]
-    waited = [r for s in poller.samples for r in s
-              if r["state"] == "PENDING" and _is_gpu_job(r) and r["reason"] == "Resources"]
+    waited = [
+        r
+        for s in poller.samples
+        for r in s
+        if r["state"] == "PENDING" and _is_gpu_job(r) and r["reason"] == "Resources"
+    ]
     assert max(map(len, running)) == slurm_cluster.n_gpus, "GPU jobs never filled both GPUs"
     assert all(len(s) <= slurm_cluster.n_gpus for s in running)
     assert waited, "no GPU job ever waited for a free GPU"
     assert all(r["tres"] == "gres:gpu:1" for s in running for r in s), running
-    assert not [r for s in poller.samples for r in s if "gpu" in r["tres"] and not _is_gpu_job(r)], "GPU given to a CPU job"
+    assert not [r for s in poller.samples for r in s if "gpu" in r["tres"] and not _is_gpu_job(r)], (
+        "GPU given to a CPU job"
+    )
     # inside each training job SLURM set CUDA_VISIBLE_DEVICES to the GPU it was given
     timings = sorted((wd / "results" / "energy" / "runs").glob("*/timing.json"))
     assert len(timings) == 3

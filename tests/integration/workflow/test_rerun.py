@@ -28,11 +28,10 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[3]
 MNIST = (ROOT / ".." / "shared" / "data" / "mnist").resolve()
-START = {"data_mnist", "energy_theory"}          # jobs that no training run feeds
+START = {"data_mnist", "energy_theory"}  # jobs that no training run feeds
 OPTS = ("sgd", "adamw", "muon")
 
-pytestmark = [pytest.mark.workflow,
-              pytest.mark.skipif(not MNIST.exists(), reason=f"real MNIST not found at {MNIST}")]
+pytestmark = [pytest.mark.workflow, pytest.mark.skipif(not MNIST.exists(), reason=f"real MNIST not found at {MNIST}")]
 
 JOB = re.compile(r"^\s*(?:local)?rule (\w+):\n((?:[ \t]+\S.*\n)*)", re.M)
 
@@ -72,8 +71,20 @@ class Sandbox:
         if config is not None:
             cfg = self.wd / "changed.yaml"
             cfg.write_text(yaml.safe_dump(config))
-        cmd = [sys.executable, "-m", "snakemake", "-s", str(self.repo / "Snakefile"), "--directory", str(self.wd),
-               "--cores", "2", "--configfile", str(cfg), *args]
+        cmd = [
+            sys.executable,
+            "-m",
+            "snakemake",
+            "-s",
+            str(self.repo / "Snakefile"),
+            "--directory",
+            str(self.wd),
+            "--cores",
+            "2",
+            "--configfile",
+            str(cfg),
+            *args,
+        ]
         res = subprocess.run(cmd, capture_output=True, text=True, timeout=900, env=self.env)
         if check and res.returncode != 0:
             raise AssertionError(f"snakemake failed ({res.returncode}):\n{res.stdout[-5000:]}\n{res.stderr[-3000:]}")
@@ -87,7 +98,7 @@ class Sandbox:
 def sandbox(tmp_path_factory):
     box = Sandbox(tmp_path_factory.mktemp("rerun"))
     out = box.smk()
-    box.all = jobs(out)                               # every job of the complete run
+    box.all = jobs(out)  # every job of the complete run
     assert {r for r, _ in box.all} >= START | {"energy_train", "energy_extract", "energy_claims", "all"}, box.all
     box.tail = {j for j in box.all if j[0] not in START and "opt=" not in j[1]}
     # the code inputs are the sandbox's copy of the package (relative to the working directory)
@@ -135,8 +146,10 @@ def test_plotting_setting_change_reruns_only_the_figure_and_the_report(sandbox):
     cfg = yaml.safe_load((sandbox.repo / "config.yaml").read_text())
     figures = cfg["energy"].get("figures")
     if not isinstance(figures, dict) or not figures:
-        pytest.skip("config.yaml has no plotting-only energy setting (e.g. energy.figures.dpi, passed only to "
-                    "energy_figures' params); the notebook-edit test above covers the figure rule")
+        pytest.skip(
+            "config.yaml has no plotting-only energy setting (e.g. energy.figures.dpi, passed only to "
+            "energy_figures' params); the notebook-edit test above covers the figure rule"
+        )
     key, value = next(iter(figures.items()))
     changed = yaml.safe_load(sandbox.cfg.read_text())
     changed["energy"]["figures"] = {key: value * 2 if isinstance(value, (int, float)) else value}
@@ -147,16 +160,28 @@ def test_plotting_setting_change_reruns_only_the_figure_and_the_report(sandbox):
 def test_one_optimizers_lr_reruns_only_its_runs_and_what_follows(sandbox):
     changed = yaml.safe_load(sandbox.cfg.read_text())
     changed["energy"]["optimizers"] = {"adamw": {"lr": 0.002}}
-    assert sandbox.plan(changed) == per_run(sandbox, {"energy_select_lr", "energy_train", "energy_extract",
-                                                      "energy_sensitivity_extract"}, ["adamw"]) | sandbox.tail
+    assert (
+        sandbox.plan(changed)
+        == per_run(
+            sandbox, {"energy_select_lr", "energy_train", "energy_extract", "energy_sensitivity_extract"}, ["adamw"]
+        )
+        | sandbox.tail
+    )
     assert per_run(sandbox, {"energy_train"}, ["adamw"]) == {("energy_train", "arch=mlp1, opt=adamw, seed=0")}
 
 
-@pytest.mark.parametrize("module, rules, singles", [
-    ("training/loop.py", {"energy_select_lr", "energy_train", "energy_extract", "energy_sensitivity_extract"}, set()),
-    # the theory checks compute Gini test vectors too
-    ("energy/estimator/gini.py", {"energy_extract", "energy_sensitivity_extract"}, {"energy_theory"}),
-])
+@pytest.mark.parametrize(
+    "module, rules, singles",
+    [
+        (
+            "training/loop.py",
+            {"energy_select_lr", "energy_train", "energy_extract", "energy_sensitivity_extract"},
+            set(),
+        ),
+        # the theory checks compute Gini test vectors too
+        ("energy/estimator/gini.py", {"energy_extract", "energy_sensitivity_extract"}, {"energy_theory"}),
+    ],
+)
 def test_package_source_change_reruns_the_rules_that_import_it(sandbox, module, rules, singles):
     with edited(sandbox.repo / "src" / "muonrepro" / module, "# changed"):
         planned = sandbox.plan()
@@ -168,7 +193,7 @@ def test_replaced_mnist_reruns_everything_downstream(sandbox):
     st = mnist.stat()
     tmp = mnist.with_name("mnist.pt.new")
     shutil.copyfile(mnist, tmp)
-    os.replace(tmp, mnist)                               # a new file (same bytes, newer mtime)
+    os.replace(tmp, mnist)  # a new file (same bytes, newer mtime)
     try:
         planned = sandbox.plan()
     finally:
@@ -185,12 +210,17 @@ def test_diverging_lr_reruns_one_optimizer_and_is_recorded_as_diverged(sandbox):
     changed = yaml.safe_load(sandbox.cfg.read_text())
     changed["energy"]["optimizers"] = {"sgd": {"lr": 1.0e6}}
     out = sandbox.smk(config=changed)
-    assert jobs(out) == per_run(sandbox, {"energy_select_lr", "energy_train", "energy_extract",
-                                          "energy_sensitivity_extract"}, ["sgd"]) | sandbox.tail
+    assert (
+        jobs(out)
+        == per_run(
+            sandbox, {"energy_select_lr", "energy_train", "energy_extract", "energy_sensitivity_extract"}, ["sgd"]
+        )
+        | sandbox.tail
+    )
     r = sandbox.wd / "results"
     meta = json.loads((r / "energy" / "runs" / "mlp1_sgd_s0" / "meta.json").read_text())
     full = math.ceil(meta["config"]["n_train"] / meta["config"]["batch_size"]) * meta["config"]["epochs"]
-    assert meta["diverged"] is True and meta["steps"] == meta["diverged_step"] < full   # stopped there
+    assert meta["diverged"] is True and meta["steps"] == meta["diverged_step"] < full  # stopped there
     acc = pd.read_csv(r / "energy" / "accuracy.csv")
     assert acc.loc[acc["optimizer"] == "sgd", "diverged"].all()
     assert not acc.loc[acc["optimizer"] != "sgd", "diverged"].any()

@@ -18,16 +18,16 @@ ROOT = Path(__file__).resolve().parents[3]
 MNIST = (ROOT / ".." / "shared" / "data" / "mnist").resolve()
 SNAKEMAKE = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile")]
 
-pytestmark = [pytest.mark.workflow,
-              pytest.mark.skipif(not MNIST.exists(), reason=f"real MNIST not found at {MNIST}")]
+pytestmark = [pytest.mark.workflow, pytest.mark.skipif(not MNIST.exists(), reason=f"real MNIST not found at {MNIST}")]
 
 
 def smk(workdir, *args, configfiles=(), check=True):
     cmd = SNAKEMAKE + ["--directory", str(workdir), "--cores", "2"]
     if configfiles:
         cmd += ["--configfile", *map(str, configfiles)]
-    res = subprocess.run(cmd + list(args), capture_output=True, text=True, timeout=900,
-                         env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    res = subprocess.run(
+        cmd + list(args), capture_output=True, text=True, timeout=900, env={**os.environ, "PYTHONUNBUFFERED": "1"}
+    )
     if check and res.returncode != 0:
         raise AssertionError(f"snakemake failed ({res.returncode}):\n{res.stdout[-4000:]}\n{res.stderr[-4000:]}")
     return res
@@ -49,12 +49,14 @@ def test_contract_files(run):
     wd, _ = run
     r = wd / "results"
     gini = pd.read_csv(r / "energy" / "gini.csv")
-    assert {"arch", "optimizer", "seed", "matrix", "n_modes", "gini", "cumulative_energy", "direct_energy"} <= set(gini.columns)
-    assert len(gini) == 3 * (1 + 2)                      # optimizers x matrices of mlp1 + mlp2
+    assert {"arch", "optimizer", "seed", "matrix", "n_modes", "gini", "cumulative_energy", "direct_energy"} <= set(
+        gini.columns
+    )
+    assert len(gini) == 3 * (1 + 2)  # optimizers x matrices of mlp1 + mlp2
     assert gini["gini"].between(0, 1).all() and (gini["n_modes"] > 0).all()
     acc = pd.read_csv(r / "energy" / "accuracy.csv")
     assert {"arch", "optimizer", "seed", "lr", "epoch", "test_acc"} <= set(acc.columns)
-    assert (acc["test_acc"] > 0.5).all()                 # a bug would give ~0.1 (chance)
+    assert (acc["test_acc"] > 0.5).all()  # a bug would give ~0.1 (chance)
     theory = pd.read_csv(r / "energy" / "theory_checks.csv")
     assert list(theory.columns) == ["check", "value", "reference", "tolerance", "passed"]
     pm = pd.read_parquet(r / "energy" / "per_mode" / "mlp2_muon_s0.parquet")
@@ -70,12 +72,32 @@ def test_contract_files(run):
 def test_claims_ledger(run):
     wd, _ = run
     claims = pd.read_csv(wd / "results" / "claims.csv")
-    assert list(claims.columns) == ["paper", "claim_id", "claim", "metric", "value", "criterion", "verdict", "scale", "evidence"]
+    assert list(claims.columns) == [
+        "paper",
+        "claim_id",
+        "claim",
+        "metric",
+        "value",
+        "criterion",
+        "verdict",
+        "scale",
+        "evidence",
+    ]
     energy = claims[claims["paper"] == "energy"].set_index("claim_id")
-    assert set(energy.index) == {"C3", "C4", "C5", "C6a", "C6b", "C6c", "sanity-acc",
-                                 "C6a-sensitivity", "C6b-sensitivity", "C6c-sensitivity"}
+    assert set(energy.index) == {
+        "C3",
+        "C4",
+        "C5",
+        "C6a",
+        "C6b",
+        "C6c",
+        "sanity-acc",
+        "C6a-sensitivity",
+        "C6b-sensitivity",
+        "C6c-sensitivity",
+    }
     assert set(energy["verdict"]) <= {"supported", "not_supported", "not_run"}
-    assert energy.loc["C6b", "value"].endswith("/2")     # two architectures in the tiny config
+    assert energy.loc["C6b", "value"].endswith("/2")  # two architectures in the tiny config
     # the theory rows are exact identities: they must hold whatever the empirical rows say
     assert (energy.loc[["C3", "C4", "C5"], "verdict"] == "supported").all()
 
@@ -118,8 +140,17 @@ def _chrome():
             pytest.skip(f"{exe} missing: apt-get install chromium chromium-driver (.ci/run does this as root)")
     opts = Options()
     opts.binary_location = "/usr/bin/chromium"
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic"):
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-quic",
+    ):
         opts.add_argument(arg)
     driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
     driver.set_window_size(1400, 1000)
@@ -144,8 +175,16 @@ def test_html_report_in_a_real_browser(run):
             assert cid in body
         figures = driver.execute_script("return Object.keys(results).filter(k => results[k].mime_type == 'image/png')")
         assert sorted(Path(f).stem for f in figures) == sorted(
-            ["theory_checks", "gini", "cumulative_energy", "per_mode_heatmap", "curvature_deciles", "training_curves",
-             "sensitivity_heatmap"])
+            [
+                "theory_checks",
+                "gini",
+                "cumulative_energy",
+                "per_mode_heatmap",
+                "curvature_deciles",
+                "training_curves",
+                "sensitivity_heatmap",
+            ]
+        )
         sizes = driver.execute_async_script("""
             const done = arguments[arguments.length - 1];
             const keys = Object.keys(results).filter(k => results[k].mime_type == 'image/png');

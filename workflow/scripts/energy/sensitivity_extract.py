@@ -12,7 +12,14 @@ from muonrepro.util.io import atomic_write_parquet
 sys.stderr = sys.stdout = open(snakemake.log[0], "w")
 torch.set_num_threads(snakemake.threads)
 p = snakemake.params
-units, seconds = run_sensitivity(snakemake.input.mnist, snakemake.input.snapshots, json.load(open(snakemake.input.meta)),
-                                 grid=p.grid, estimator=p.estimator, probe_size=p.probe_size, device=p.device)
+units, seconds = run_sensitivity(
+    snakemake.input.mnist,
+    snakemake.input.snapshots,
+    json.load(open(snakemake.input.meta)),
+    grid=p.grid,
+    estimator=p.estimator,
+    probe_size=p.probe_size,
+    device=p.device,
+)
 print(f"extraction of {len(units)} reading x matrix rows took {seconds:.1f} s")
 atomic_write_parquet(units.assign(**run_key(snakemake.output[0])), snakemake.output[0])

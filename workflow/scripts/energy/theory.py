@@ -9,4 +9,6 @@ from muonrepro.util.io import atomic_write_csv
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "w")
 rows = run_theory_checks(seed=snakemake.params.seed)
-atomic_write_csv(pd.DataFrame(rows, columns=["check", "value", "reference", "tolerance", "passed"]), snakemake.output[0])
+atomic_write_csv(
+    pd.DataFrame(rows, columns=["check", "value", "reference", "tolerance", "passed"]), snakemake.output[0]
+)

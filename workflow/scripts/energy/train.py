@@ -19,21 +19,44 @@ torch.set_num_threads(snakemake.threads)
 p, wc = snakemake.params, snakemake.wildcards
 lr = json.load(open(snakemake.input.lr))["lr"]
 seed = int(wc.seed)
-res, model = energy_run(snakemake.input.mnist, **p.model, opt=wc.opt, opt_cfg=p.opt_cfg, lr=lr, n_train=p.n_train,
-                        epochs=p.epochs, batch_size=p.batch_size, seed=seed, log_every=p.log_every,
-                        checkpoint=p.checkpoint, device=p.device)
+res, model = energy_run(
+    snakemake.input.mnist,
+    **p.model,
+    opt=wc.opt,
+    opt_cfg=p.opt_cfg,
+    lr=lr,
+    n_train=p.n_train,
+    epochs=p.epochs,
+    batch_size=p.batch_size,
+    seed=seed,
+    log_every=p.log_every,
+    checkpoint=p.checkpoint,
+    device=p.device,
+)
 # Byte-identical snapshots.pt, also after a resume: torch.save names the zip archive after the file
 # it writes to, so save through a file object (atomic_path's temporary name is random); and pickle
 # shares repeated objects by identity, so rebuild the list with one object per distinct key (the
 # snapshots restored from a checkpoint carry their own copies of the key strings).
-snapshots = [{"step": int(s["step"]), "state": {sys.intern(k): v for k, v in s["state"].items()}}
-             for s in res.snapshots]
+snapshots = [
+    {"step": int(s["step"]), "state": {sys.intern(k): v for k, v in s["state"].items()}} for s in res.snapshots
+]
 with atomic_path(snakemake.output.snapshots) as tmp, open(tmp, "wb") as fh:
     torch.save({"snapshots": snapshots, "total_steps": res.steps, "model": dict(p.model)}, fh)
 atomic_write_csv(pd.DataFrame(res.history), snakemake.output.history)
-meta = run_metadata({"model": p.model, "opt": wc.opt, "opt_cfg": p.opt_cfg, "lr": lr, "n_train": p.n_train,
-                     "epochs": p.epochs, "batch_size": p.batch_size, "log_every": p.log_every},
-                    seed=seed, device=str(next(model.parameters()).device))
+meta = run_metadata(
+    {
+        "model": p.model,
+        "opt": wc.opt,
+        "opt_cfg": p.opt_cfg,
+        "lr": lr,
+        "n_train": p.n_train,
+        "epochs": p.epochs,
+        "batch_size": p.batch_size,
+        "log_every": p.log_every,
+    },
+    seed=seed,
+    device=str(next(model.parameters()).device),
+)
 meta.update(diverged=res.diverged, diverged_step=res.diverged_step, steps=res.steps)
 atomic_write_json(meta, snakemake.output.meta)
 env = {k: os.environ.get(k) for k in ("CUDA_VISIBLE_DEVICES", "SLURM_JOB_ID", "SLURM_RESTART_COUNT")}

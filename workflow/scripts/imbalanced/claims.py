@@ -7,6 +7,11 @@ from muonrepro.imbalanced.stages import claims_stage
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "w")
 i, p = snakemake.input, snakemake.params
-gpu = {"status": i.gpu_status, "metrics": i.gpu_metrics, "skipped": i.gpu_skipped, "cfg": p.gpu_cfg,
-       "model_notes": p.model_notes}
+gpu = {
+    "status": i.gpu_status,
+    "metrics": i.gpu_metrics,
+    "skipped": i.gpu_skipped,
+    "cfg": p.gpu_cfg,
+    "model_notes": p.model_notes,
+}
 print(claims_stage(i.checks, i.curves, p.cfg, p.scale, gpu, snakemake.output[0]).to_string())

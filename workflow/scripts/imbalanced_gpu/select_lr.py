@@ -14,15 +14,32 @@ sys.stderr = sys.stdout = open(snakemake.log[0], "w")
 torch.set_num_threads(snakemake.threads)
 opt, p = snakemake.wildcards.ig_opt, snakemake.params
 if opt == "shampoo" and not shampoo_available():
-    choice = {"lr": p.opt_cfg["lr"], "scores": {},
-              "skipped": "the optional package pytorch-optimizer is not installed (pip install 'muonrepro[shampoo]')"}
+    choice = {
+        "lr": p.opt_cfg["lr"],
+        "scores": {},
+        "skipped": "the optional package pytorch-optimizer is not installed (pip install 'muonrepro[shampoo]')",
+    }
 else:
     device = resolve_device(p.device)
     data = None if not p.grid else validation_view(torch.load(snakemake.input.data, weights_only=False, mmap=True))
     choice = select_lr(
-        p.grid, p.opt_cfg["lr"],
-        lambda lr: run(data, p.model, opt, {**p.opt_cfg, "lr": lr}, p.epochs, p.batch_size, 1, 0, device, p.decode,
-                       amp=p.amp, channels_last=p.channels_last),
-        **p.select_by)
+        p.grid,
+        p.opt_cfg["lr"],
+        lambda lr: run(
+            data,
+            p.model,
+            opt,
+            {**p.opt_cfg, "lr": lr},
+            p.epochs,
+            p.batch_size,
+            1,
+            0,
+            device,
+            p.decode,
+            amp=p.amp,
+            channels_last=p.channels_last,
+        ),
+        **p.select_by,
+    )
 print(choice)
 atomic_write_json(choice, snakemake.output[0])

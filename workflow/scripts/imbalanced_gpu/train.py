@@ -20,8 +20,11 @@ seed = int(wc.seed)
 device = resolve_device(p.device)
 choice = json.loads(open(snakemake.input.lr).read())
 opt_cfg = {**p.opt_cfg, "lr": choice["lr"]}
-meta = run_metadata({"model": p.model, "optimizer": wc.ig_opt, "opt_cfg": opt_cfg, "lr_selection": choice,
-                     "sizes": p.sizes}, seed=seed, device=str(device))
+meta = run_metadata(
+    {"model": p.model, "optimizer": wc.ig_opt, "opt_cfg": opt_cfg, "lr_selection": choice, "sizes": p.sizes},
+    seed=seed,
+    device=str(device),
+)
 if "skipped" in choice:
     df = pd.DataFrame(columns=COLUMNS)
     meta["skipped"] = choice["skipped"]
@@ -29,8 +32,21 @@ if "skipped" in choice:
 else:
     t0 = time.perf_counter()
     data = torch.load(snakemake.input.data, weights_only=False, mmap=True)  # mmap: CelebA at 128 px is ~10 GB
-    df = run(data, p.model, wc.ig_opt, opt_cfg, p.sizes["epochs"], p.batch_size, p.sizes["evals_per_epoch"], seed,
-             device, p.decode, checkpoint=p.checkpoint, amp=p.amp, channels_last=p.channels_last)
+    df = run(
+        data,
+        p.model,
+        wc.ig_opt,
+        opt_cfg,
+        p.sizes["epochs"],
+        p.batch_size,
+        p.sizes["evals_per_epoch"],
+        seed,
+        device,
+        p.decode,
+        checkpoint=p.checkpoint,
+        amp=p.amp,
+        channels_last=p.channels_last,
+    )
     meta["train_seconds"] = time.perf_counter() - t0
     meta["diverged"] = bool((df["metric"] == "diverged").any())
 atomic_write_parquet(df, snakemake.output.metrics)

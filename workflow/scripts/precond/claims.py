@@ -6,8 +6,8 @@ from muonrepro.precond.claims import load_tables, write_ledger
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "w")
 i, o = snakemake.input, snakemake.output
-tables = load_tables(i.iterations, i.info, i.curves, i.steps, i.ns5, i.lemma_scalar, i.lemma_matrix,
-                     i.decoupling, i.mc)
-df = write_ledger(tables, snakemake.params.precond, snakemake.params.preset, snakemake.params.scale,
-                  o.claims, o.table, o.meta)
+tables = load_tables(i.iterations, i.info, i.curves, i.steps, i.ns5, i.lemma_scalar, i.lemma_matrix, i.decoupling, i.mc)
+df = write_ledger(
+    tables, snakemake.params.precond, snakemake.params.preset, snakemake.params.scale, o.claims, o.table, o.meta
+)
 print(df[["claim_id", "value", "verdict"]].to_string())

@@ -86,25 +86,25 @@ def layer_factors(model, x, y, variants=("sampled1",), generator: torch.Generato
     out = []
     for li, (xin, jte) in enumerate(zip(inputs, vjps)):
         xin, jte = xin.detach().double(), jte.double()
-        if per_label:                                                  # jte[l] = J^T (p - e_label_l)
+        if per_label:  # jte[l] = J^T (p - e_label_l)
             delta, jp = jte[0], None
-        else:                                                          # jte[c] = J^T e_c
-            jp = torch.einsum("nc,cnm->nm", probs.double(), jte)      # J^T p
-            delta = jp - jte[y, idx]                                   # real-label per-sample gradient
+        else:  # jte[c] = J^T e_c
+            jp = torch.einsum("nc,cnm->nm", probs.double(), jte)  # J^T p
+            delta = jp - jte[y, idx]  # real-label per-sample gradient
         sx = _input_gram(x) if li == 0 and inputs[0] is x else xin.T @ xin / n
         f = {"Sx": sx, "G": delta.T @ xin / n, "direct": float((delta * delta).sum() / n), "Sd": {}}
         for v, k in ks.items():
             if v == "empirical":
                 g = delta
             elif v == "exact_ggn":
-                g = (jp.unsqueeze(0) - jte) * probs.double().T.sqrt().unsqueeze(-1)   # sqrt(p_c) g_c
+                g = (jp.unsqueeze(0) - jte) * probs.double().T.sqrt().unsqueeze(-1)  # sqrt(p_c) g_c
                 g = g.reshape(-1, g.shape[-1])
             elif per_label:
-                first = 1 + sum(kk for kk in sorted(draws) if kk < k)          # rows of this draw in jte
-                g = jte[first:first + k].transpose(0, 1).reshape(-1, delta.shape[-1]) / k ** 0.5
+                first = 1 + sum(kk for kk in sorted(draws) if kk < k)  # rows of this draw in jte
+                g = jte[first : first + k].transpose(0, 1).reshape(-1, delta.shape[-1]) / k**0.5
             else:
-                s = draws[k]                                           # (N, k)
-                g = (jp.unsqueeze(1) - jte[s, idx.unsqueeze(1)]).reshape(-1, jp.shape[-1]) / k ** 0.5
+                s = draws[k]  # (N, k)
+                g = (jp.unsqueeze(1) - jte[s, idx.unsqueeze(1)]).reshape(-1, jp.shape[-1]) / k**0.5
             f["Sd"][v] = g.T @ g / n
         out.append(f)
     return out

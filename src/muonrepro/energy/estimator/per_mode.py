@@ -32,8 +32,8 @@ def threshold_energy(gt2, curv, rel_threshold: float):
 def mode_energy(G, lam, Q, mu, R, rel_threshold: float):
     """(m x n) array of e_ij placed at [j, i] (row = output mode j, column = input mode i), the mask,
     and the curvatures lambda_i mu_j."""
-    Gt = R.T @ G @ Q                         # (m, n): entry [j, i] = Gt_ji
-    curv = mu[:, None] * lam[None, :]        # (m, n): lambda_i mu_j at [j, i]
+    Gt = R.T @ G @ Q  # (m, n): entry [j, i] = Gt_ji
+    curv = mu[:, None] * lam[None, :]  # (m, n): lambda_i mu_j at [j, i]
     e, keep = threshold_energy(Gt.square(), curv, rel_threshold)
     return e, keep, curv
 

@@ -33,7 +33,7 @@ from muonrepro.energy.estimator.gini import gini
 from muonrepro.energy.estimator.per_mode import eigh_desc, log_weights, sorted_bin_energy, threshold_energy
 
 ENERGIES = ("cumulative", "closed_form", "gain")
-NA = "n/a"          # a reading dimension that does not apply (the direct energy has no per-mode reading)
+NA = "n/a"  # a reading dimension that does not apply (the direct energy has no per-mode reading)
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ class _Acc:
         cmax = curv.max()
         self.lam, self.mu = self.lam + lam * dt, self.mu + mu * dt
         gt2 = Gt.square()
-        order = np.argsort(curv.cpu().numpy().ravel(), kind="stable")    # one sort serves every retention
+        order = np.argsort(curv.cpu().numpy().ravel(), kind="stable")  # one sort serves every retention
         for name, kind, v in self.grid.retentions:
             if kind == "thr":
                 e, keep = threshold_energy(gt2, curv, v)
@@ -76,8 +76,9 @@ class _Acc:
                 e = torch.where(keep, gt2 / (curv + v * cmax), torch.zeros_like(gt2))
             self.E[name] = self.E[name] + e * dt
             self.mask[name] = keep if self.mask[name] is None else self.mask[name] & keep
-            self.perlog[name] += dt * sorted_bin_energy(order, keep.cpu().numpy().ravel(), e.cpu().numpy().ravel(),
-                                                        self.grid.n_bins)
+            self.perlog[name] += dt * sorted_bin_energy(
+                order, keep.cpu().numpy().ravel(), e.cpu().numpy().ravel(), self.grid.n_bins
+            )
         if self.Gt0 is None:
             self.Gt0, self.curv0 = Gt.clone(), curv.clone()
         y = torch.log(Gt.abs() / curv.abs().clamp(min=1e-300) + 1e-300)
@@ -86,7 +87,7 @@ class _Acc:
         self.Sy, self.Sty = self.Sy + y, self.Sty + t * y
 
     def rates(self):
-        den = self.K * self.Stt - self.St ** 2
+        den = self.K * self.Stt - self.St**2
         if self.K < 2 or den <= 0:
             return torch.ones_like(self.Gt0)
         slope = (self.K * self.Sty - self.St * self.Sy) / den
@@ -95,8 +96,9 @@ class _Acc:
     def results(self, total_steps: int, T: float):
         rho = self.rates()
         r2 = rho.square()
-        horizon = torch.where(r2 < 1, (1 - r2.pow(total_steps)) / (1 - r2).clamp(min=1e-300),
-                              torch.full_like(r2, float(total_steps)))
+        horizon = torch.where(
+            r2 < 1, (1 - r2.pow(total_steps)) / (1 - r2).clamp(min=1e-300), torch.full_like(r2, float(total_steps))
+        )
         lam, mu = (self.lam / T).cpu().numpy(), (self.mu / T).cpu().numpy()
         curv_avg = mu[:, None] * lam[None, :]
         cmax0 = self.curv0.max()
@@ -114,7 +116,8 @@ class _Acc:
                 # an energy that overflowed (a blown-up run) has no Gini; NaN, not a crash
                 g = gini(kept) if kept.size and np.isfinite(kept).all() else math.nan
                 per_energy[ename] = {
-                    "n_modes": int(mask.sum()), "gini": g,
+                    "n_modes": int(mask.sum()),
+                    "gini": g,
                     "gini_corrected": g * kept.size / (kept.size - 1) if kept.size > 1 else math.nan,
                     "total": float(kept.sum()),
                     "bins_time_avg": sorted_bin_energy(order, mask.ravel(), E.ravel(), self.grid.n_bins).tolist(),
@@ -134,7 +137,7 @@ def accumulate(model, snapshots: list[dict], x, y, total_steps: int, grid: Grid,
     dts = log_weights([s["step"] for s in snapshots], total_steps)
     accs = {(sd, mi, n): _Acc(grid) for sd in grid.sigma_delta for mi in grid.mode_identity for n in names}
     direct = {n: 0.0 for n in names}
-    fixed_input = None      # layer 1's input is the fixed probe pixels: its Sigma_x never changes
+    fixed_input = None  # layer 1's input is the fixed probe pixels: its Sigma_x never changes
     logs = []
     for snap, dt in zip(snapshots, dts):
         model.load_state_dict(snap["state"])
@@ -158,12 +161,20 @@ def accumulate(model, snapshots: list[dict], x, y, total_steps: int, grid: Grid,
                         if acc.frozen is None:
                             acc.frozen = (Q, R)
                         Q0, R0 = acc.frozen
-                        lam_f = ((f["Sx"] @ Q0) * Q0).sum(0)           # Rayleigh quotients q_i^T Sx q_i
+                        lam_f = ((f["Sx"] @ Q0) * Q0).sum(0)  # Rayleigh quotients q_i^T Sx q_i
                         mu_f = ((f["Sd"][sd] @ R0) * R0).sum(0)
                         acc.add(R0.T @ f["G"] @ Q0, lam_f, mu_f, snap["step"], dt)
                 if sd == grid.sigma_delta[0]:
-                    logs.append({"step": snap["step"], "matrix": name, "direct_energy": f["direct"],
-                                 "lambda_max": float(lam[0]), "mu_max": float(mu[0]), "sigma_delta": sd})
+                    logs.append(
+                        {
+                            "step": snap["step"],
+                            "matrix": name,
+                            "direct_energy": f["direct"],
+                            "lambda_max": float(lam[0]),
+                            "mu_max": float(mu[0]),
+                            "sigma_delta": sd,
+                        }
+                    )
     T = float(dts.sum())
     results = {key: acc.results(total_steps, T) for key, acc in accs.items()}
     return results, direct, logs, time.perf_counter() - t0
@@ -174,11 +185,32 @@ def run_units(results: dict, direct: dict) -> pd.DataFrame:
     for (sd, mi, matrix), per_ret in results.items():
         for retention, r in per_ret.items():
             for energy, s in r["energies"].items():
-                rows.append({"sigma_delta": sd, "threshold": retention, "mode_identity": mi, "energy": energy,
-                             "matrix": matrix, **{k: s[k] for k in ("n_modes", "gini", "gini_corrected", "total")},
-                             "bins_time_avg": s["bins_time_avg"], "bins_per_log": s["bins_per_log"]})
+                rows.append(
+                    {
+                        "sigma_delta": sd,
+                        "threshold": retention,
+                        "mode_identity": mi,
+                        "energy": energy,
+                        "matrix": matrix,
+                        **{k: s[k] for k in ("n_modes", "gini", "gini_corrected", "total")},
+                        "bins_time_avg": s["bins_time_avg"],
+                        "bins_per_log": s["bins_per_log"],
+                    }
+                )
     for matrix, value in direct.items():
-        rows.append({"sigma_delta": NA, "threshold": NA, "mode_identity": NA, "energy": "direct", "matrix": matrix,
-                     "n_modes": 0, "gini": np.nan, "gini_corrected": np.nan, "total": value,
-                     "bins_time_avg": None, "bins_per_log": None})
+        rows.append(
+            {
+                "sigma_delta": NA,
+                "threshold": NA,
+                "mode_identity": NA,
+                "energy": "direct",
+                "matrix": matrix,
+                "n_modes": 0,
+                "gini": np.nan,
+                "gini_corrected": np.nan,
+                "total": value,
+                "bins_time_avg": None,
+                "bins_per_log": None,
+            }
+        )
     return pd.DataFrame(rows)

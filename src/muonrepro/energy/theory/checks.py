@@ -24,12 +24,12 @@ numbers of the spec (Gini test vectors, the heavy-ball example 0.845 / 0.7071) a
 from __future__ import annotations
 
 import math
-from typing import Iterable
+from collections.abc import Iterable
 
 import numpy as np
 
-from muonrepro.energy.theory import quadratic as qd
 from muonrepro.energy.estimator.gini import gini, gini_pairwise
+from muonrepro.energy.theory import quadratic as qd
 
 __all__ = [
     "run_theory_checks",
@@ -111,10 +111,7 @@ CLAIM_GROUPS: dict[str, tuple[str, ...]] = {
 
 def _eq(check: str, value: float, reference: float, tolerance: float) -> dict:
     value, reference = float(value), float(reference)
-    ok = bool(
-        math.isfinite(value)
-        and abs(value - reference) <= tolerance * max(1.0, abs(reference))
-    )
+    ok = bool(math.isfinite(value) and abs(value - reference) <= tolerance * max(1.0, abs(reference)))
     return {
         "check": check,
         "value": value,
@@ -279,9 +276,7 @@ def _item5_h2(P: qd.KroneckerQuadratic) -> list[dict]:
     V = np.kron(P.Q, P.R)
     rho = qd.gd_rates(P.lam, P.mu, eta)
     diag = qd.vec(P.h / (1.0 - rho**2))
-    rows.append(
-        _eq("h2_gramian_diagonal_in_eigenbasis", _rel_err(V.T @ X @ V, np.diag(diag)), 0.0, 1e-9)
-    )
+    rows.append(_eq("h2_gramian_diagonal_in_eigenbasis", _rel_err(V.T @ X @ V, np.diag(diag)), 0.0, 1e-9))
     rows.append(
         _eq(
             "h2_expected_energy_isotropic",
@@ -333,13 +328,9 @@ def _item8_jensen(P: qd.KroneckerQuadratic, rng: np.random.Generator) -> list[di
     grid = np.linspace(-0.8, 0.8, 17)
     step = 1e-4
     fd = (qd.jensen_f(grid + step) - 2 * qd.jensen_f(grid) + qd.jensen_f(grid - step)) / step**2
-    rows.append(
-        _eq("jensen_f_second_derivative_formula", _rel_err(fd, qd.jensen_f_second_derivative(grid)), 0.0, 1e-5)
-    )
+    rows.append(_eq("jensen_f_second_derivative_formula", _rel_err(fd, qd.jensen_f_second_derivative(grid)), 0.0, 1e-5))
     fine = np.linspace(-0.999, 0.999, 2001)
-    rows.append(
-        _ineq("jensen_f_second_derivative_positive", float(qd.jensen_f_second_derivative(fine).min()), 0.0)
-    )
+    rows.append(_ineq("jensen_f_second_derivative_positive", float(qd.jensen_f_second_derivative(fine).min()), 0.0))
     # random weights and rates (spec §5 item 8, first bullet)
     w_r = rng.uniform(0.01, 1.0, size=50)
     rho_r = rng.uniform(0.0, 0.99, size=50)
@@ -361,9 +352,7 @@ def _item8_jensen(P: qd.KroneckerQuadratic, rng: np.random.Generator) -> list[di
     )
     # on the quadratic: W = sum w = 2 (L0 - L*)
     w = P.h * P.a0**2
-    rows.append(
-        _eq("jensen_weight_sum_twice_loss", float(w.sum()), 2.0 * qd.excess_loss(P.E0, P.Sx, P.Sd), 1e-12)
-    )
+    rows.append(_eq("jensen_weight_sum_twice_loss", float(w.sum()), 2.0 * qd.excess_loss(P.E0, P.Sx, P.Sd), 1e-12))
     # constrained minimum: perturb a uniform rate keeping the w-weighted mean fixed
     rho0 = 0.7
     base = qd.uniform_rate_energy(w, rho0)
@@ -448,9 +437,7 @@ def _item10_polar(P: qd.KroneckerQuadratic, rng: np.random.Generator) -> list[di
     U, s, Vt = np.linalg.svd(G0, full_matrices=False)
     out = np.diag(U.T @ qd.newton_schulz5(G0) @ Vt.T)
     resolved = s / np.linalg.norm(G0) >= 1e-2
-    rows.append(
-        _ineq("polar_ns5_singular_values_in_band", float(np.max(np.abs(out[resolved] - 1.0))), 0.5)
-    )
+    rows.append(_ineq("polar_ns5_singular_values_in_band", float(np.max(np.abs(out[resolved] - 1.0))), 0.5))
     return rows
 
 
@@ -573,9 +560,7 @@ def theory_claim_summary(rows: list[dict]) -> dict:
         eq_rows = [r for r in present if r["check"] not in INEQUALITY_CHECKS]
         ineq_rows = [r for r in present if r["check"] in INEQUALITY_CHECKS]
         max_err = (
-            max(abs(r["value"] - r["reference"]) / max(1.0, abs(r["reference"])) for r in eq_rows)
-            if eq_rows
-            else None
+            max(abs(r["value"] - r["reference"]) / max(1.0, abs(r["reference"])) for r in eq_rows) if eq_rows else None
         )
         min_margin = min(_margin(r) for r in ineq_rows) if ineq_rows else None
         n_passed = sum(bool(r["passed"]) for r in present)

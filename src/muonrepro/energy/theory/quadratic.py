@@ -264,9 +264,7 @@ def gd_rates(lam: ArrayLike, mu: ArrayLike, eta: float) -> np.ndarray:
     return 1.0 - eta * curvatures(lam, mu)
 
 
-def preconditioned_rates(
-    lam: ArrayLike, mu: ArrayLike, pi: ArrayLike, p: ArrayLike, eta: float
-) -> np.ndarray:
+def preconditioned_rates(lam: ArrayLike, mu: ArrayLike, pi: ArrayLike, p: ArrayLike, eta: float) -> np.ndarray:
     """Rates of ``dW = -eta P_d G P_x`` with eigen-aligned preconditioners (eigenvalues ``p_j`` of
     ``P_d``, ``pi_i`` of ``P_x``): ``rho_ij = 1 - eta p_j pi_i lam_i mu_j`` (spec §3.6)."""
     return 1.0 - eta * curvatures(pi, p) * curvatures(lam, mu)
@@ -277,9 +275,7 @@ def kfac_rates(shape: tuple[int, int], eta: float) -> np.ndarray:
     return np.full(shape, 1.0 - eta, dtype=np.float64)
 
 
-def mode_energy_closed_form(
-    a0: ArrayLike, h: ArrayLike, rho: ArrayLike, T: int | None = None
-) -> np.ndarray:
+def mode_energy_closed_form(a0: ArrayLike, h: ArrayLike, rho: ArrayLike, T: int | None = None) -> np.ndarray:
     """Per-mode energy of a geometric mode ``a(t) = rho^t a0`` with output weight ``h``.
 
     ``T=None``: infinite horizon ``h a0^2 / (1 - rho^2)`` (needs |rho| < 1), spec §3.4 / C3.
@@ -371,7 +367,13 @@ def simulate_kfac(E0, Sx, Sd, eta: float, T: int, return_iterates: bool = False)
     """Undamped K-FAC ``W <- W - eta Sd^{-1} G Sx^{-1}`` (spec §3.6, §5 item 7): uniform rate
     ``1 - eta`` in every mode."""
     return simulate_preconditioned_gd(
-        E0, Sx, Sd, eta, T, P_d=np.linalg.inv(Sd), P_x=np.linalg.inv(Sx),
+        E0,
+        Sx,
+        Sd,
+        eta,
+        T,
+        P_d=np.linalg.inv(Sd),
+        P_x=np.linalg.inv(Sx),
         return_iterates=return_iterates,
     )
 

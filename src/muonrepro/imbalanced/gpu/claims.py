@@ -25,16 +25,22 @@ TEXT = {
     "celeba": "E5 CelebA: worst-group accuracy of Muon and Shampoo above SGD",
     "tinystories": "E6 TinyStories: loss on rare-token buckets falls faster (relative to frequent) for Muon than Adam and SGD",
 }
-CLAIM_ID = {"cifar10": "C13", "cifar100": "C13-cifar100", "dominoes": "C14", "multinli": "C15a", "celeba": "C15b",
-            "tinystories": "C16"}
+CLAIM_ID = {
+    "cifar10": "C13",
+    "cifar100": "C13-cifar100",
+    "dominoes": "C14",
+    "multinli": "C15a",
+    "celeba": "C15b",
+    "tinystories": "C16",
+}
 METRIC = {
     "cifar10": "fraction of seeds where Muon beats SGD on both: early mean test minority-class accuracy, and early mean "
-               "majority-minority gap (smaller)",
+    "majority-minority gap (smaller)",
     "dominoes": "final decoded worst-group test accuracy (seed mean): min over {muon, shampoo, adam} minus SGD",
     "multinli": "final worst-group test accuracy (seed mean): min of Muon - SGD, Shampoo - SGD, Adam - Muon",
     "celeba": "final worst-group test accuracy (seed mean): min over {muon, shampoo} minus SGD",
     "tinystories": "rho = (sum over evaluations of the rare-bucket test-loss drop since step 0) / (the same for the "
-                   "frequent buckets), seed mean: rho(Muon) - max(rho(Adam), rho(SGD))",
+    "frequent buckets), seed mean: rho(Muon) - max(rho(Adam), rho(SGD))",
 }
 METRIC["cifar100"] = METRIC["cifar10"]
 
@@ -74,16 +80,32 @@ def cifar_claim(exp, df, cfg, scale, skipped):
     for s in seeds:
         mu, sg = m.loc[("muon", s)], m.loc[("sgd", s)]
         wins.append(mu["minority"] > sg["minority"] and mu["gap"] < sg["gap"])
-        ev.append(f"seed {s}: minority muon={mu['minority']:.3f} sgd={sg['minority']:.3f}, "
-                  f"gap muon={mu['gap']:.3f} sgd={sg['gap']:.3f}")
-    others = ", ".join(f"{o}: minority={m.loc[o]['minority'].mean():.3f} gap={m.loc[o]['gap'].mean():.3f}"
-                       for o in sorted(set(m.index.get_level_values(0)) - {"muon", "sgd"}))
+        ev.append(
+            f"seed {s}: minority muon={mu['minority']:.3f} sgd={sg['minority']:.3f}, "
+            f"gap muon={mu['gap']:.3f} sgd={sg['gap']:.3f}"
+        )
+    others = ", ".join(
+        f"{o}: minority={m.loc[o]['minority'].mean():.3f} gap={m.loc[o]['gap'].mean():.3f}"
+        for o in sorted(set(m.index.get_level_values(0)) - {"muon", "sgd"})
+    )
     frac = float(np.mean(wins))
-    evidence = (f"{exp}/metrics.parquet, figure e2_cifar_step; {len(seeds)} seed(s), early window epochs <= "
-                f"{cfg['early_fraction'] * horizon:.3g} of {horizon:g}; " + "; ".join(ev)
-                + (f"; others (seed mean): {others}" if others else ""))
-    return Claim(PAPER, CLAIM_ID[exp], TEXT[exp], METRIC[exp], round(frac, 4), crit, Claim.verdict_of(frac >= cfg["seed_fraction"]),
-                 scale, evidence)
+    evidence = (
+        f"{exp}/metrics.parquet, figure e2_cifar_step; {len(seeds)} seed(s), early window epochs <= "
+        f"{cfg['early_fraction'] * horizon:.3g} of {horizon:g}; "
+        + "; ".join(ev)
+        + (f"; others (seed mean): {others}" if others else "")
+    )
+    return Claim(
+        PAPER,
+        CLAIM_ID[exp],
+        TEXT[exp],
+        METRIC[exp],
+        round(frac, 4),
+        crit,
+        Claim.verdict_of(frac >= cfg["seed_fraction"]),
+        scale,
+        evidence,
+    )
 
 
 def dominoes_claim(df, cfg, scale, skipped):
@@ -96,11 +118,24 @@ def dominoes_claim(df, cfg, scale, skipped):
     raw = _final(df, "test_acc", "worst_group")
     margins = {o: float(dec[o] - dec["sgd"]) for o in ("muon", "shampoo", "adam")}
     value = min(margins.values())
-    ev = ("dominoes/metrics.parquet, figure e3_dominoes; decoded worst-group: " + ", ".join(f"{o}={v:.3f}" for o, v in dec.items())
-          + "; undecoded worst-group: " + ", ".join(f"{o}={v:.3f}" for o, v in raw.items())
-          + f"; {df['seed'].nunique()} seed(s)")
-    return Claim(PAPER, "C14", TEXT["dominoes"], METRIC["dominoes"], round(value, 4), crit,
-                 Claim.verdict_of(value >= cfg["decoded_margin"]), scale, ev)
+    ev = (
+        "dominoes/metrics.parquet, figure e3_dominoes; decoded worst-group: "
+        + ", ".join(f"{o}={v:.3f}" for o, v in dec.items())
+        + "; undecoded worst-group: "
+        + ", ".join(f"{o}={v:.3f}" for o, v in raw.items())
+        + f"; {df['seed'].nunique()} seed(s)"
+    )
+    return Claim(
+        PAPER,
+        "C14",
+        TEXT["dominoes"],
+        METRIC["dominoes"],
+        round(value, 4),
+        crit,
+        Claim.verdict_of(value >= cfg["decoded_margin"]),
+        scale,
+        ev,
+    )
 
 
 def celeba_claim(df, cfg, scale, skipped):
@@ -110,9 +145,14 @@ def celeba_claim(df, cfg, scale, skipped):
         return _not_run("celeba", crit, scale, f"no runs of {miss}" + (f" ({'; '.join(notes)})" if notes else ""))
     wg = _final(df, "test_acc", "worst_group")
     value = float(min(wg["muon"], wg["shampoo"]) - wg["sgd"])
-    ev = ("celeba/metrics.parquet, figure e5_celeba; final worst-group: " + ", ".join(f"{o}={v:.3f}" for o, v in wg.items())
-          + f"; {df['seed'].nunique()} seed(s); trained from scratch at this scale (no ImageNet weights)")
-    return Claim(PAPER, "C15b", TEXT["celeba"], METRIC["celeba"], round(value, 4), crit, Claim.verdict_of(value > 0), scale, ev)
+    ev = (
+        "celeba/metrics.parquet, figure e5_celeba; final worst-group: "
+        + ", ".join(f"{o}={v:.3f}" for o, v in wg.items())
+        + f"; {df['seed'].nunique()} seed(s); trained from scratch at this scale (no ImageNet weights)"
+    )
+    return Claim(
+        PAPER, "C15b", TEXT["celeba"], METRIC["celeba"], round(value, 4), crit, Claim.verdict_of(value > 0), scale, ev
+    )
 
 
 def multinli_claim(df, cfg, scale, skipped, model_note):
@@ -121,13 +161,30 @@ def multinli_claim(df, cfg, scale, skipped, model_note):
     if miss:
         return _not_run("multinli", crit, scale, f"no runs of {miss}" + (f" ({'; '.join(notes)})" if notes else ""))
     wg = _final(df, "test_acc", "worst_group")
-    margins = {"muon-sgd": wg["muon"] - wg["sgd"], "shampoo-sgd": wg["shampoo"] - wg["sgd"], "adam-muon": wg["adam"] - wg["muon"]}
+    margins = {
+        "muon-sgd": wg["muon"] - wg["sgd"],
+        "shampoo-sgd": wg["shampoo"] - wg["sgd"],
+        "adam-muon": wg["adam"] - wg["muon"],
+    }
     ok = margins["muon-sgd"] > 0 and margins["shampoo-sgd"] > 0 and margins["adam-muon"] >= 0
-    ev = ("multinli/metrics.parquet, figure e4_multinli; final worst-group: " + ", ".join(f"{o}={v:.3f}" for o, v in wg.items())
-          + "; margins: " + ", ".join(f"{k}={v:+.3f}" for k, v in margins.items())
-          + f"; {df['seed'].nunique()} seed(s); {model_note}")
-    return Claim(PAPER, "C15a", TEXT["multinli"], METRIC["multinli"], round(float(min(margins.values())), 4), crit,
-                 Claim.verdict_of(ok), scale, ev)
+    ev = (
+        "multinli/metrics.parquet, figure e4_multinli; final worst-group: "
+        + ", ".join(f"{o}={v:.3f}" for o, v in wg.items())
+        + "; margins: "
+        + ", ".join(f"{k}={v:+.3f}" for k, v in margins.items())
+        + f"; {df['seed'].nunique()} seed(s); {model_note}"
+    )
+    return Claim(
+        PAPER,
+        "C15a",
+        TEXT["multinli"],
+        METRIC["multinli"],
+        round(float(min(margins.values())), 4),
+        crit,
+        Claim.verdict_of(ok),
+        scale,
+        ev,
+    )
 
 
 def rare_vs_frequent(df: pd.DataFrame, rare: list[int], frequent: list[int]) -> pd.Series:
@@ -136,7 +193,9 @@ def rare_vs_frequent(df: pd.DataFrame, rare: list[int], frequent: list[int]) -> 
     out = {}
     for (opt, seed), g in d.groupby(["optimizer", "seed"]):
         w = g.pivot_table(index="step", columns="group", values="value")
-        curve = {name: w[[f"bucket{b}" for b in bs]].mean(axis=1) for name, bs in (("rare", rare), ("frequent", frequent))}
+        curve = {
+            name: w[[f"bucket{b}" for b in bs]].mean(axis=1) for name, bs in (("rare", rare), ("frequent", frequent))
+        }
         drop = {k: (c.iloc[0] - c.iloc[1:]).sum() for k, c in curve.items()}
         out[(opt, seed)] = drop["rare"] / drop["frequent"] if drop["frequent"] > 0 else float("nan")
     return pd.Series(out, dtype=float)
@@ -150,18 +209,37 @@ def tinystories_claim(df, cfg, scale, skipped, model_note):
     rho = rare_vs_frequent(df, cfg["rare_buckets"], cfg["frequent_buckets"]).groupby(level=0).mean()
     undefined = [o for o in ("muon", "adam", "sgd") if not np.isfinite(rho[o])]
     if undefined:
-        return _not_run("tinystories", crit, scale, f"the runs ran, but the frequent-bucket test loss of {undefined} never "
-                        f"fell below its step-0 value, so rho is undefined; {model_note}")
+        return _not_run(
+            "tinystories",
+            crit,
+            scale,
+            f"the runs ran, but the frequent-bucket test loss of {undefined} never "
+            f"fell below its step-0 value, so rho is undefined; {model_note}",
+        )
     value = float(rho["muon"] - max(rho["adam"], rho["sgd"]))
-    ev = (f"tinystories/metrics.parquet, figure e6_tinystories; rare buckets {cfg['rare_buckets']}, frequent "
-          f"{cfg['frequent_buckets']}; rho: " + ", ".join(f"{o}={v:.3f}" for o, v in rho.items())
-          + f"; {df['seed'].nunique()} seed(s); {model_note}")
-    return Claim(PAPER, "C16", TEXT["tinystories"], METRIC["tinystories"], round(value, 4), crit,
-                 Claim.verdict_of(value > 0), scale, ev)
+    ev = (
+        f"tinystories/metrics.parquet, figure e6_tinystories; rare buckets {cfg['rare_buckets']}, frequent "
+        f"{cfg['frequent_buckets']}; rho: "
+        + ", ".join(f"{o}={v:.3f}" for o, v in rho.items())
+        + f"; {df['seed'].nunique()} seed(s); {model_note}"
+    )
+    return Claim(
+        PAPER,
+        "C16",
+        TEXT["tinystories"],
+        METRIC["tinystories"],
+        round(value, 4),
+        crit,
+        Claim.verdict_of(value > 0),
+        scale,
+        ev,
+    )
 
 
-CRITERIA = {"multinli": "Muon - SGD > 0 and Shampoo - SGD > 0 and Adam - Muon >= 0 (value: the smallest margin)",
-            "tinystories": "> 0"}
+CRITERIA = {
+    "multinli": "Muon - SGD > 0 and Shampoo - SGD > 0 and Adam - Muon >= 0 (value: the smallest margin)",
+    "tinystories": "> 0",
+}
 
 
 def diverged_note(df: pd.DataFrame) -> str:
@@ -171,8 +249,14 @@ def diverged_note(df: pd.DataFrame) -> str:
     return f"; diverged runs (last finite evaluation used): {', '.join(runs)}" if runs else ""
 
 
-def build_claims(status: dict, metrics: dict[str, pd.DataFrame], skipped: dict[str, dict], cfg: dict, scale: str,
-                 model_notes: dict[str, str] | None = None) -> list[Claim]:
+def build_claims(
+    status: dict,
+    metrics: dict[str, pd.DataFrame],
+    skipped: dict[str, dict],
+    cfg: dict,
+    scale: str,
+    model_notes: dict[str, str] | None = None,
+) -> list[Claim]:
     """``status``: data-check dicts by experiment; ``metrics``: tidy metrics of the experiments that ran;
     ``skipped``: per experiment, optimizer -> why it did not run (e.g. Shampoo's package missing);
     ``model_notes``: per experiment, what model ran at this scale (said in the evidence)."""
@@ -181,8 +265,11 @@ def build_claims(status: dict, metrics: dict[str, pd.DataFrame], skipped: dict[s
     for exp in ("cifar10", "cifar100", "dominoes", "multinli", "celeba", "tinystories"):
         st = status.get(exp)
         if st is None:
-            rows.append(_not_run(exp, CRITERIA.get(exp, "see spec §5"), scale,
-                                 f"experiment {exp} not in imbalanced_gpu.experiments"))
+            rows.append(
+                _not_run(
+                    exp, CRITERIA.get(exp, "see spec §5"), scale, f"experiment {exp} not in imbalanced_gpu.experiments"
+                )
+            )
             continue
         if exp not in metrics:
             rows.append(_not_run(exp, CRITERIA.get(exp, "see spec §5"), scale, st["message"]))

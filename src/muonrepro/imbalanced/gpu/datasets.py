@@ -20,24 +20,67 @@ def build(exp: str, data_cfg: dict, cfg: dict, sizes: dict, seed: int, mnist_pat
     """``cfg``: the experiment's method slice (``imbalanced_gpu.<exp>``), ``sizes``: its scale slice."""
     verify = data_cfg["verify_md5"]
     if exp in ("cifar10", "cifar100"):
-        return build_cifar_step(data_cfg["cifar_root"], exp, list(cfg["minority"]), cfg["ratio"], sizes.get("n_max"),
-                                sizes.get("n_test_per_class"), seed, verify, sizes.get("n_val_per_class", 0))
+        return build_cifar_step(
+            data_cfg["cifar_root"],
+            exp,
+            list(cfg["minority"]),
+            cfg["ratio"],
+            sizes.get("n_max"),
+            sizes.get("n_test_per_class"),
+            seed,
+            verify,
+            sizes.get("n_val_per_class", 0),
+        )
     if exp == "dominoes":
         mnist = torch.load(mnist_path, weights_only=False)
-        return build_dominoes(data_cfg["cifar_root"], mnist, cfg["spurious"], tuple(cfg["cifar_classes"]),
-                              tuple(cfg["digits"]), sizes.get("n_train_per_class"), sizes["n_val_per_class"],
-                              sizes.get("n_test_per_class"), seed, verify)
+        return build_dominoes(
+            data_cfg["cifar_root"],
+            mnist,
+            cfg["spurious"],
+            tuple(cfg["cifar_classes"]),
+            tuple(cfg["digits"]),
+            sizes.get("n_train_per_class"),
+            sizes["n_val_per_class"],
+            sizes.get("n_test_per_class"),
+            seed,
+            verify,
+        )
     if exp == "celeba":
-        return build_celeba(data_cfg["celeba_root"], cfg["target"], cfg["attribute"], sizes["image_size"],
-                            sizes.get("n_train"), sizes.get("n_val"), sizes.get("n_test"), seed, verify)
+        return build_celeba(
+            data_cfg["celeba_root"],
+            cfg["target"],
+            cfg["attribute"],
+            sizes["image_size"],
+            sizes.get("n_train"),
+            sizes.get("n_val"),
+            sizes.get("n_test"),
+            seed,
+            verify,
+        )
     if exp == "multinli":
         from muonrepro.data.multinli import build_multinli
-        return build_multinli(data_cfg["multinli_root"], data_cfg["bert_dir"], sizes["max_len"], sizes.get("n_train"),
-                              sizes.get("n_val"), sizes.get("n_test"), cfg["val_fraction"], seed)
+
+        return build_multinli(
+            data_cfg["multinli_root"],
+            data_cfg["bert_dir"],
+            sizes["max_len"],
+            sizes.get("n_train"),
+            sizes.get("n_val"),
+            sizes.get("n_test"),
+            cfg["val_fraction"],
+            seed,
+        )
     if exp == "tinystories":
         from muonrepro.data.tinystories import build_tinystories
-        return build_tinystories(data_cfg["tinystories_root"], cfg["vocab_size"], cfg["n_buckets"],
-                                 sizes.get("n_train_tokens"), sizes.get("n_test_tokens"), cfg["val_fraction"])
+
+        return build_tinystories(
+            data_cfg["tinystories_root"],
+            cfg["vocab_size"],
+            cfg["n_buckets"],
+            sizes.get("n_train_tokens"),
+            sizes.get("n_test_tokens"),
+            cfg["val_fraction"],
+        )
     raise ValueError(f"no dataset builder for experiment {exp!r}")
 
 

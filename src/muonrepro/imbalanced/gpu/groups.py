@@ -11,8 +11,9 @@ def group_accuracy(pred, y, g, n_groups):
     return correct, count
 
 
-def summarize(correct: torch.Tensor, count: torch.Tensor, names: list[str], minority: list[int],
-              majority: list[int]) -> dict[str, float]:
+def summarize(
+    correct: torch.Tensor, count: torch.Tensor, names: list[str], minority: list[int], majority: list[int]
+) -> dict[str, float]:
     """Group accuracies and the summaries (minority/majority means, worst group, balanced, average)."""
     present = count > 0
     acc = correct / count.clamp(min=1)
@@ -22,8 +23,13 @@ def summarize(correct: torch.Tensor, count: torch.Tensor, names: list[str], mino
         gs = [g for g in groups if present[g]]
         return acc[gs].mean().item() if gs else float("nan")
 
-    out.update(minority=mean_over(minority), majority=mean_over(majority), worst_group=acc[present].min().item(),
-               balanced=acc[present].mean().item(), average=(correct.sum() / count.sum()).item())
+    out.update(
+        minority=mean_over(minority),
+        majority=mean_over(majority),
+        worst_group=acc[present].min().item(),
+        balanced=acc[present].mean().item(),
+        average=(correct.sum() / count.sum()).item(),
+    )
     return out
 
 

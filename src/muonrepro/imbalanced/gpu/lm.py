@@ -48,11 +48,19 @@ class LMTask:
         self.bucket, self.group_names = data["bucket"].to(dev), list(data["group_names"])
         self.n_train, self.n_test = n_windows(len(self.train), self.context), n_windows(len(self.test), self.context)
         if self.n_train < 1 or self.n_test < 1:
-            raise ValueError(f"TinyStories: {len(self.train)} train / {len(self.test)} test tokens make no window "
-                             f"of context {self.context} + 1")
+            raise ValueError(
+                f"TinyStories: {len(self.train)} train / {len(self.test)} test tokens make no window "
+                f"of context {self.context} + 1"
+            )
         torch.manual_seed(seed)
-        self.model = GPT(len(data["vocab"]), self.context, model_cfg["n_layers"], model_cfg["d_model"],
-                         model_cfg["n_heads"], model_cfg.get("dropout", 0.0)).to(dev)
+        self.model = GPT(
+            len(data["vocab"]),
+            self.context,
+            model_cfg["n_layers"],
+            model_cfg["d_model"],
+            model_cfg["n_heads"],
+            model_cfg.get("dropout", 0.0),
+        ).to(dev)
 
     def _logits(self, x):
         with autocast(x.device, self.amp):
@@ -68,8 +76,9 @@ class LMTask:
         ce_sum, hit_sum, count = (torch.zeros(k, dtype=torch.float64, device=dev) for _ in range(3))
         with torch.no_grad():
             for s in range(0, self.n_test, self.eval_batch):
-                x, y = windows(self.test, torch.arange(s, min(s + self.eval_batch, self.n_test), device=dev),
-                               self.context)
+                x, y = windows(
+                    self.test, torch.arange(s, min(s + self.eval_batch, self.n_test), device=dev), self.context
+                )
                 logits, y = self._logits(x).flatten(0, 1), y.flatten()
                 b = self.bucket[y]
                 keep = b >= 0

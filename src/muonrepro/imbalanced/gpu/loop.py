@@ -47,8 +47,17 @@ def eval_points(per_epoch: int, evals_per_epoch: int) -> set[int]:
     return {max(1, round(per_epoch * k / evals_per_epoch)) for k in range(1, evals_per_epoch + 1)}
 
 
-def fit(task, optimizer: str, opt_cfg: dict, epochs: int, batch_size: int, evals_per_epoch: int, seed: int,
-        settings: dict, checkpoint: str | Path | None = None) -> pd.DataFrame:
+def fit(
+    task,
+    optimizer: str,
+    opt_cfg: dict,
+    epochs: int,
+    batch_size: int,
+    evals_per_epoch: int,
+    seed: int,
+    settings: dict,
+    checkpoint: str | Path | None = None,
+) -> pd.DataFrame:
     """Train ``task.model`` with ``optimizer``; tidy rows ``optimizer, seed, epoch, step, metric, group, value``.
 
     ``settings``: everything else that determines the run (model, sizes, ...); with the arguments it
@@ -60,8 +69,18 @@ def fit(task, optimizer: str, opt_cfg: dict, epochs: int, batch_size: int, evals
     n = task.n_train
     per_epoch = math.ceil(n / batch_size)
     eval_at = eval_points(per_epoch, evals_per_epoch)
-    fp = fingerprint({"opt": optimizer, "cfg": opt_cfg, "epochs": epochs, "bs": batch_size, "evals": evals_per_epoch,
-                      "seed": seed, "n": n, **settings})
+    fp = fingerprint(
+        {
+            "opt": optimizer,
+            "cfg": opt_cfg,
+            "epochs": epochs,
+            "bs": batch_size,
+            "evals": evals_per_epoch,
+            "seed": seed,
+            "n": n,
+            **settings,
+        }
+    )
     rows, step, perm = [], 0, None
     ckpt = Path(checkpoint) if checkpoint else None
     if ckpt is not None and ckpt.exists():
@@ -94,7 +113,7 @@ def fit(task, optimizer: str, opt_cfg: dict, epochs: int, batch_size: int, evals
         if b == 0:
             perm = torch.randperm(n, generator=gen)
             dperm = perm.to(dev)
-        loss = task.loss(dperm[b * batch_size:(b + 1) * batch_size], gen)
+        loss = task.loss(dperm[b * batch_size : (b + 1) * batch_size], gen)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -111,6 +130,16 @@ def fit(task, optimizer: str, opt_cfg: dict, epochs: int, batch_size: int, evals
                 break
             evaluate(end_of_epoch=b + 1 == per_epoch)
             if ckpt is not None:  # at every evaluation: a long epoch (a TinyStories run is one) resumes mid-epoch
-                atomic_torch_save({"fingerprint": fp, "model": task.model.state_dict(), "optimizer": opt.state_dict(),
-                                   "generator": gen.get_state(), "rows": rows, "step": step, "perm": perm}, ckpt)
+                atomic_torch_save(
+                    {
+                        "fingerprint": fp,
+                        "model": task.model.state_dict(),
+                        "optimizer": opt.state_dict(),
+                        "generator": gen.get_state(),
+                        "rows": rows,
+                        "step": step,
+                        "perm": perm,
+                    },
+                    ckpt,
+                )
     return pd.DataFrame(rows, columns=COLUMNS)

@@ -68,16 +68,26 @@ def build_bert(model_cfg: dict, n_classes: int, vocab_size: int, max_len: int, p
         bert = tf.BertForSequenceClassification.from_pretrained(str(d), num_labels=n_classes)
         cfg = bert.config
         if vocab_size > cfg.vocab_size or max_len > cfg.max_position_embeddings:
-            raise ValueError(f"{d}: vocabulary {cfg.vocab_size} / {cfg.max_position_embeddings} positions too small "
-                             f"for the dataset's tokenizer ({vocab_size} tokens) and max_len {max_len}")
+            raise ValueError(
+                f"{d}: vocabulary {cfg.vocab_size} / {cfg.max_position_embeddings} positions too small "
+                f"for the dataset's tokenizer ({vocab_size} tokens) and max_len {max_len}"
+            )
         return bert
     hidden = model_cfg["hidden"]
     dropout = model_cfg.get("dropout", 0.1)
-    cfg = tf.BertConfig(vocab_size=vocab_size, hidden_size=hidden, num_hidden_layers=model_cfg["layers"],
-                        num_attention_heads=model_cfg["heads"],
-                        intermediate_size=model_cfg.get("intermediate") or 4 * hidden,
-                        max_position_embeddings=max_len, type_vocab_size=2, pad_token_id=pad_id,
-                        hidden_dropout_prob=dropout, attention_probs_dropout_prob=dropout, num_labels=n_classes)
+    cfg = tf.BertConfig(
+        vocab_size=vocab_size,
+        hidden_size=hidden,
+        num_hidden_layers=model_cfg["layers"],
+        num_attention_heads=model_cfg["heads"],
+        intermediate_size=model_cfg.get("intermediate") or 4 * hidden,
+        max_position_embeddings=max_len,
+        type_vocab_size=2,
+        pad_token_id=pad_id,
+        hidden_dropout_prob=dropout,
+        attention_probs_dropout_prob=dropout,
+        num_labels=n_classes,
+    )
     return tf.BertForSequenceClassification(cfg)
 
 
@@ -118,14 +128,14 @@ class NLITask:
             return self.model(*self.inputs(ids)).float()
 
     def loss(self, idx: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
-        torch.manual_seed(int(torch.randint(0, 2 ** 62, (1,), generator=gen)))  # dropout masks follow ``gen``
+        torch.manual_seed(int(torch.randint(0, 2**62, (1,), generator=gen)))  # dropout masks follow ``gen``
         return F.cross_entropy(self.logits(self.d["train_ids"][idx]), self.d["train_y"][idx])
 
     @torch.no_grad()
     def predict(self, ids: torch.Tensor, order: torch.Tensor) -> torch.Tensor:
         pred = torch.empty(len(ids), dtype=torch.long, device=ids.device)
         for i in range(0, len(ids), self.eval_batch):
-            rows = order[i:i + self.eval_batch]
+            rows = order[i : i + self.eval_batch]
             pred[rows] = self.logits(ids[rows]).argmax(1)
         return pred
 
@@ -133,5 +143,7 @@ class NLITask:
         d = self.d
         pred = self.predict(d["test_ids"], self.test_order)
         acc = group_accuracy(pred, d["test_y"], d["test_group"], len(d["group_names"]))
-        return [("test_acc", g, v) for g, v in
-                summarize(*acc, d["group_names"], d["minority_groups"], d["majority_groups"]).items()]
+        return [
+            ("test_acc", g, v)
+            for g, v in summarize(*acc, d["group_names"], d["minority_groups"], d["majority_groups"]).items()
+        ]

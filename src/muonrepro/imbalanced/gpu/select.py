@@ -18,9 +18,11 @@ import pandas as pd
 def validation_view(data: dict) -> dict:
     """The dataset with its ``val_*`` entries in place of ``test_*`` (and no ``val_*`` left)."""
     if not any(len(data.get(k, [])) for k in ("val_y", "val_tokens")):
-        raise ValueError(f"dataset {data.get('name', '?')!r} has no validation split (val_y / val_tokens) to select "
-                         f"the lr on: give it one (CIFAR: scales.<scale>.imbalanced_gpu.<exp>.n_val_per_class > 0) "
-                         f"or set scales.<scale>.imbalanced_gpu.lr_factors: []")
+        raise ValueError(
+            f"dataset {data.get('name', '?')!r} has no validation split (val_y / val_tokens) to select "
+            f"the lr on: give it one (CIFAR: scales.<scale>.imbalanced_gpu.<exp>.n_val_per_class > 0) "
+            f"or set scales.<scale>.imbalanced_gpu.lr_factors: []"
+        )
     view = {k: v for k, v in data.items() if not k.startswith(("val_", "test_"))}
     view.update({"test_" + k[4:]: v for k, v in data.items() if k.startswith("val_")})
     return view
@@ -34,8 +36,9 @@ def score(df: pd.DataFrame, metric: str, group: str) -> float | None:
     return float(d.loc[d["step"].idxmax(), "value"]) if len(d) else None
 
 
-def select_lr(grid: list[float], default_lr: float, train: Callable[[float], pd.DataFrame], metric: str, group: str,
-              mode: str) -> dict:
+def select_lr(
+    grid: list[float], default_lr: float, train: Callable[[float], pd.DataFrame], metric: str, group: str, mode: str
+) -> dict:
     """``train(lr)`` -> tidy rows on the validation view. Returns the chosen ``lr`` and every score."""
     if not grid:
         return {"lr": default_lr, "scores": {}, "rule": "no lr grid at this scale: the configured lr"}

@@ -30,9 +30,13 @@ def model_note(exp: str, ig: dict, igs: dict) -> str:
     if exp == "multinli":
         if "pretrained" in m:
             return f"model: pretrained BERT-base fine-tuned (from {m['pretrained']})"
-        return (f"model: a BERT (hidden {m['hidden']}, {m['layers']} layers) trained from scratch at this scale, not "
-                f"the paper's BERT-base fine-tuning")
+        return (
+            f"model: a BERT (hidden {m['hidden']}, {m['layers']} layers) trained from scratch at this scale, not "
+            f"the paper's BERT-base fine-tuning"
+        )
     if exp == "tinystories":
-        return (f"model: GPT, {m['n_layers']} layers, d={m['d_model']}, context {m['context']} (ours: the paper's "
-                f"model is unknown)")
+        return (
+            f"model: GPT, {m['n_layers']} layers, d={m['d_model']}, context {m['context']} (ours: the paper's "
+            f"model is unknown)"
+        )
     return f"model: ResNet-{m['depth']} ({m['stem']} stem, width {m['width']})"

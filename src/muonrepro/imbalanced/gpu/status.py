@@ -12,12 +12,21 @@ from pathlib import Path
 
 EXPERIMENTS = ("cifar10", "cifar100", "dominoes", "celeba", "multinli", "tinystories")
 _CIFAR = {
-    "cifar10": ("cifar-10-batches-py", [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch", "batches.meta"],
-                "CIFAR10"),
+    "cifar10": (
+        "cifar-10-batches-py",
+        [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch", "batches.meta"],
+        "CIFAR10",
+    ),
     "cifar100": ("cifar-100-python", ["train", "test", "meta"], "CIFAR100"),
 }
-_CELEBA = ["list_attr_celeba.txt", "identity_CelebA.txt", "list_bbox_celeba.txt", "list_landmarks_align_celeba.txt",
-           "list_eval_partition.txt", "img_align_celeba"]
+_CELEBA = [
+    "list_attr_celeba.txt",
+    "identity_CelebA.txt",
+    "list_bbox_celeba.txt",
+    "list_landmarks_align_celeba.txt",
+    "list_eval_partition.txt",
+    "img_align_celeba",
+]
 BERT_WEIGHTS = "model.safetensors"
 
 
@@ -31,29 +40,50 @@ def requirements(exp: str, data: dict, pretrained: bool = False) -> list[tuple[s
         name = "cifar10" if exp == "dominoes" else exp
         root = data["cifar_root"]
         folder, files, cls = _CIFAR[name]
-        return [("imbalanced_gpu.data.cifar_root", [Path(root) / folder / f for f in files],
-                 f"python -c \"import torchvision; torchvision.datasets.{cls}('{root}', download=True)\"")]
+        return [
+            (
+                "imbalanced_gpu.data.cifar_root",
+                [Path(root) / folder / f for f in files],
+                f"python -c \"import torchvision; torchvision.datasets.{cls}('{root}', download=True)\"",
+            )
+        ]
     if exp == "celeba":
         root = data["celeba_root"]
-        return [("imbalanced_gpu.data.celeba_root", [Path(root) / "celeba" / f for f in _CELEBA],
-                 f"python -c \"import torchvision; torchvision.datasets.CelebA('{root}', download=True)\" (needs "
-                 f"gdown; if Google Drive refuses, fetch img_align_celeba.zip and the five list files from the CelebA "
-                 f"site into {Path(root) / 'celeba'} and unzip)")]
+        return [
+            (
+                "imbalanced_gpu.data.celeba_root",
+                [Path(root) / "celeba" / f for f in _CELEBA],
+                f"python -c \"import torchvision; torchvision.datasets.CelebA('{root}', download=True)\" (needs "
+                f"gdown; if Google Drive refuses, fetch img_align_celeba.zip and the five list files from the CelebA "
+                f"site into {Path(root) / 'celeba'} and unzip)",
+            )
+        ]
     if exp == "multinli":
         root, bert = data["multinli_root"], data["bert_dir"]
         files = ["vocab.txt"] + (["config.json", BERT_WEIGHTS] if pretrained else [])
-        return [("imbalanced_gpu.data.multinli_root",
-                 [Path(root) / "multinli_1.0_train.jsonl", Path(root) / "multinli_1.0_dev_matched.jsonl"],
-                 f"wget https://cims.nyu.edu/~sbowman/multinli/multinli_1.0.zip && "
-                 f"unzip -j multinli_1.0.zip 'multinli_1.0/*.jsonl' -d {root}"),
-                ("imbalanced_gpu.data.bert_dir", [Path(bert) / f for f in files],
-                 f"huggingface-cli download bert-base-uncased {' '.join(files)} --local-dir {bert}")]
+        return [
+            (
+                "imbalanced_gpu.data.multinli_root",
+                [Path(root) / "multinli_1.0_train.jsonl", Path(root) / "multinli_1.0_dev_matched.jsonl"],
+                f"wget https://cims.nyu.edu/~sbowman/multinli/multinli_1.0.zip && "
+                f"unzip -j multinli_1.0.zip 'multinli_1.0/*.jsonl' -d {root}",
+            ),
+            (
+                "imbalanced_gpu.data.bert_dir",
+                [Path(bert) / f for f in files],
+                f"huggingface-cli download bert-base-uncased {' '.join(files)} --local-dir {bert}",
+            ),
+        ]
     if exp == "tinystories":
         root = data["tinystories_root"]
-        return [("imbalanced_gpu.data.tinystories_root",
-                 [Path(root) / "TinyStories-train.txt", Path(root) / "TinyStories-valid.txt"],
-                 f"huggingface-cli download roneneldan/TinyStories TinyStories-train.txt TinyStories-valid.txt "
-                 f"--repo-type dataset --local-dir {root}")]
+        return [
+            (
+                "imbalanced_gpu.data.tinystories_root",
+                [Path(root) / "TinyStories-train.txt", Path(root) / "TinyStories-valid.txt"],
+                f"huggingface-cli download roneneldan/TinyStories TinyStories-train.txt TinyStories-valid.txt "
+                f"--repo-type dataset --local-dir {root}",
+            )
+        ]
     raise ValueError(f"unknown experiment {exp!r}; known: {EXPERIMENTS}")
 
 
@@ -73,9 +103,17 @@ def data_status(exp: str, data: dict, pretrained: bool = False) -> dict:
     if parts:
         message = f"{exp}: data missing: " + "; ".join(
             f"expected {Path(paths[0]).parent}/ ({len(miss)} of {len(paths)} files absent, e.g. {miss[0]}); set config "
-            f"key {key} or download it with: {cmd}" for key, paths, cmd, miss in parts)
+            f"key {key} or download it with: {cmd}"
+            for key, paths, cmd, miss in parts
+        )
     else:
         message = f"{exp}: data present under " + ", ".join(str(Path(paths[0]).parent) for _, paths, _ in reqs)
-    return {"experiment": exp, "present": not parts, "runnable": not parts,
-            "config_key": ", ".join(k for k, *_ in (parts or reqs)),
-            "missing": missing, "download": " ; ".join(c for _, _, c, *_ in (parts or reqs)), "message": message}
+    return {
+        "experiment": exp,
+        "present": not parts,
+        "runnable": not parts,
+        "config_key": ", ".join(k for k, *_ in (parts or reqs)),
+        "missing": missing,
+        "download": " ; ".join(c for _, _, c, *_ in (parts or reqs)),
+        "message": message,
+    }

@@ -47,19 +47,13 @@ def augment(x: torch.Tensor, gen: torch.Generator, pad: int = 4) -> torch.Tensor
     return p.permute(0, 2, 3, 1)[b, rows[:, :, None], cols[:, None, :]].permute(0, 3, 1, 2)
 
 
-
-
 @torch.no_grad()
 def _outputs(fn, x, norm, batch, amp):
     outs = []
     for i in range(0, len(x), batch):
         with autocast(x.device, amp):
-            outs.append(fn(norm(x[i:i + batch])).float())
+            outs.append(fn(norm(x[i : i + batch])).float())
     return torch.cat(outs) if outs else torch.empty(0)
-
-
-
-
 
 
 def fit_logistic(f: torch.Tensor, y: torch.Tensor, n_classes: int, l2: float, max_iter: int) -> tuple:
@@ -72,7 +66,7 @@ def fit_logistic(f: torch.Tensor, y: torch.Tensor, n_classes: int, l2: float, ma
 
     def closure():
         opt.zero_grad()
-        loss = F.cross_entropy(z @ W + b, y) + l2 * (W ** 2).sum()
+        loss = F.cross_entropy(z @ W + b, y) + l2 * (W**2).sum()
         loss.backward()
         return loss
 
@@ -99,8 +93,17 @@ class VisionTask:
     ``val`` split, the decoded accuracy (``decode``: ``l2``, ``max_iter``).
     """
 
-    def __init__(self, data: dict, model_cfg: dict, seed: int, device, decode: dict, amp: bool = True,
-                 channels_last: bool = True, eval_batch: int = 1024):
+    def __init__(
+        self,
+        data: dict,
+        model_cfg: dict,
+        seed: int,
+        device,
+        decode: dict,
+        amp: bool = True,
+        channels_last: bool = True,
+        eval_batch: int = 1024,
+    ):
         dev = torch.device(device)
         cuda = dev.type == "cuda"
         self.amp, cl = amp and cuda, channels_last and cuda
@@ -128,10 +131,20 @@ class VisionTask:
     def evaluate(self, end_of_epoch: bool):
         d = self.d
         pred = _outputs(self.model, d["test_x"], self.norm, self.eval_batch, self.amp).argmax(1)
-        rows = [("test_acc", g, v) for g, v in
-                self._summary(group_accuracy(pred, d["test_y"], d["test_group"], len(d["group_names"])))]
+        rows = [
+            ("test_acc", g, v)
+            for g, v in self._summary(group_accuracy(pred, d["test_y"], d["test_group"], len(d["group_names"])))
+        ]
         if end_of_epoch and d.get("decode", True) and len(d.get("val_y", [])):
-            acc = decoded_accuracy(self.model, d, self.norm, self.eval_batch, self.amp, self.decode["l2"],
-                                   self.decode["max_iter"], self.seed)
+            acc = decoded_accuracy(
+                self.model,
+                d,
+                self.norm,
+                self.eval_batch,
+                self.amp,
+                self.decode["l2"],
+                self.decode["max_iter"],
+                self.seed,
+            )
             rows += [("decoded_test_acc", g, v) for g, v in self._summary(acc)]
         return rows

@@ -23,7 +23,12 @@ import numpy as np
 import pandas as pd
 
 from muonrepro.imbalanced.theory.data_model import harmonic_priors, lemma_errors, make_data_model
-from muonrepro.imbalanced.theory.deep_linear import delta_t_formula, predicted_saturation, run_deep_specgd, saturation_times
+from muonrepro.imbalanced.theory.deep_linear import (
+    delta_t_formula,
+    predicted_saturation,
+    run_deep_specgd,
+    saturation_times,
+)
 from muonrepro.imbalanced.theory.dynamics import distance_to_gf_path, gd_closed_form, run_population, specgd_closed_form
 from muonrepro.imbalanced.theory.early_stopping import accuracy_paths, best_stopping
 from muonrepro.imbalanced.theory.theorems import gap_ratios, make_cases, sample_inside, sample_outside, sweep_table
@@ -51,7 +56,9 @@ class CheckTable:
 
 
 def _dm(cfg, d=None, axis_aligned=False, seed_offset=0):
-    return make_data_model(cfg["priors"], cfg["mu"], cfg["sigma_x"], d or cfg["d"], cfg["seed"] + seed_offset, axis_aligned)
+    return make_data_model(
+        cfg["priors"], cfg["mu"], cfg["sigma_x"], d or cfg["d"], cfg["seed"] + seed_offset, axis_aligned
+    )
 
 
 def population_checks(cfg: dict, ct: CheckTable) -> None:
@@ -67,30 +74,55 @@ def population_checks(cfg: dict, ct: CheckTable) -> None:
 
     steps = int(math.ceil(cfg["horizon"] * dm.r.max() / eta))
     spec = run_population(dm, "specgd", eta, steps)
-    ct.add(2, "prop1_max_abs(alpha-min(eta*t,r))", "le", np.abs(spec.alpha - specgd_closed_form(dm, eta, steps)).max(), 0.0, eta)
+    ct.add(
+        2,
+        "prop1_max_abs(alpha-min(eta*t,r))",
+        "le",
+        np.abs(spec.alpha - specgd_closed_form(dm, eta, steps)).max(),
+        0.0,
+        eta,
+    )
     ct.add(2, "prop1_max_offdiag", "le", spec.offdiag.max(), 0.0, 1e-10)
     ct.add(2, "prop1_max_Vperp_norm", "le", spec.perp.max(), 0.0, 1e-10)
 
     gd_steps = int(math.ceil(cfg["gd_efolds"] / (eta_gd * dm.s_xx.min())))
     gd = run_population(dm, "gd", eta_gd, gd_steps)
-    ct.add(3, "gd_max_abs(alpha-closed_form)", "le", np.abs(gd.alpha - gd_closed_form(dm, eta_gd, gd_steps)).max(), 0.0, 1e-10)
+    ct.add(
+        3,
+        "gd_max_abs(alpha-closed_form)",
+        "le",
+        np.abs(gd.alpha - gd_closed_form(dm, eta_gd, gd_steps)).max(),
+        0.0,
+        1e-10,
+    )
     ct.add(3, "gd_max_offdiag", "le", gd.offdiag.max(), 0.0, 1e-10)
 
     ngd = run_population(dm, "ngd", eta, steps)
-    ct.add(4, "ngd_max_distance_to_gf_path/eta", "le", distance_to_gf_path(ngd.alpha, dm).max() / eta, 0.0,
-           cfg["ngd_tol_eta"])
+    ct.add(
+        4,
+        "ngd_max_distance_to_gf_path/eta",
+        "le",
+        distance_to_gf_path(ngd.alpha, dm).max() / eta,
+        0.0,
+        cfg["ngd_tol_eta"],
+    )
     ct.add(4, "ngd_max_offdiag", "le", ngd.offdiag.max(), 0.0, 1e-10)
 
     muon = run_population(dm, "muon", eta, steps, beta=cfg["muon_beta"], muon_method=cfg["muon_method"])
-    before = np.arange(steps + 1)[:, None] < dm.r[None, :] / eta           # before each component's saturation
+    before = np.arange(steps + 1)[:, None] < dm.r[None, :] / eta  # before each component's saturation
     dev = np.abs(muon.alpha - spec.alpha)
     ct.add(9, "muon_vs_specgd_max_dev_before_saturation/eta", "le", dev[before].max() / eta, 0.0, cfg["muon_tol_eta"])
     ct.add(9, "muon_vs_specgd_max_dev_whole_run/eta", "info", dev.max() / eta, 0.0)
 
     sign = run_population(dm, "signgd", eta, steps)
     t_m = int(dm.r.min() / eta)
-    ct.add(10, "signgd_vs_specgd_random_means_max_dev/eta", "gt",
-           np.abs(sign.alpha[:t_m] - spec.alpha[:t_m]).max() / eta, 10.0)
+    ct.add(
+        10,
+        "signgd_vs_specgd_random_means_max_dev/eta",
+        "gt",
+        np.abs(sign.alpha[:t_m] - spec.alpha[:t_m]).max() / eta,
+        10.0,
+    )
     dma = _dm(cfg, axis_aligned=True)
     sign_a, spec_a = run_population(dma, "signgd", eta, steps), run_population(dma, "specgd", eta, steps)
     ct.add(10, "signgd_vs_specgd_axis_aligned_max_abs(W)", "le", np.abs(sign_a.W - spec_a.W).max(), 0.0, 1e-12)
@@ -104,14 +136,28 @@ def fig2_trajectories(cfg: dict) -> pd.DataFrame:
     gd_steps = int(math.ceil(cfg["gd_efolds"] / (cfg["gd_eta"] * dm.s_xx.min())))
     frames = []
     for rule in ("gd", "ngd", "signgd", "specgd", "muon"):
-        tr = run_population(dm, rule, cfg["gd_eta"] if rule == "gd" else eta, gd_steps if rule == "gd" else steps,
-                            beta=cfg["muon_beta"], muon_method=cfg["muon_method"])
+        tr = run_population(
+            dm,
+            rule,
+            cfg["gd_eta"] if rule == "gd" else eta,
+            gd_steps if rule == "gd" else steps,
+            beta=cfg["muon_beta"],
+            muon_method=cfg["muon_method"],
+        )
         T, k = tr.alpha.shape
-        frames.append(pd.DataFrame({
-            "experiment": "fig2", "optimizer": rule, "seed": cfg["seed"],
-            "step": np.repeat(np.arange(T), k), "metric": "alpha",
-            "group": np.tile([f"c{c + 1}" for c in range(k)], T), "value": tr.alpha.reshape(-1),
-        }))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "experiment": "fig2",
+                    "optimizer": rule,
+                    "seed": cfg["seed"],
+                    "step": np.repeat(np.arange(T), k),
+                    "metric": "alpha",
+                    "group": np.tile([f"c{c + 1}" for c in range(k)], T),
+                    "value": tr.alpha.reshape(-1),
+                }
+            )
+        )
     return pd.concat(frames, ignore_index=True)
 
 
@@ -143,15 +189,26 @@ def theorem_checks(cfg: dict, sizes: dict, ct: CheckTable) -> tuple[pd.DataFrame
     ct.add(5, "thm1_hand_case_outside_minority_min_gap/(mu*t)", "info", g_hand["min_minority"][0], 0.25)
     ct.add(5, "thm1_hand_case_outside_balanced_min_gap/(mu*t)", "info", g_hand["min_balanced"][0], 0.5)
 
-    sweep = pd.concat([sweep_table(inside, g_in, ngf_in, True), sweep_table(outside, g_out, ngf_out, False)],
-                      ignore_index=True)
+    sweep = pd.concat(
+        [sweep_table(inside, g_in, ngf_in, True), sweep_table(outside, g_out, ngf_out, False)], ignore_index=True
+    )
     rows = []
     shown = [("inside", i, g_in, ngf_in) for i in range(min(3, n_ngf))] + [("hand_case", 0, g_hand, n_hand)]
     for label, i, g, n in shown:
         for flow, res in (("gf", g), ("ngf", n)):
             for metric in ("minority", "balanced"):
-                rows.append(pd.DataFrame({"experiment": "loss_gap", "case": f"{label}{i}", "flow": flow,
-                                          "t": res["t"][i], "metric": metric, "value": res[metric][i]}))
+                rows.append(
+                    pd.DataFrame(
+                        {
+                            "experiment": "loss_gap",
+                            "case": f"{label}{i}",
+                            "flow": flow,
+                            "t": res["t"][i],
+                            "metric": metric,
+                            "value": res[metric][i],
+                        }
+                    )
+                )
     return sweep, pd.concat(rows, ignore_index=True)
 
 
@@ -168,15 +225,30 @@ def depth_checks(cfg: dict, ct: CheckTable) -> tuple[pd.DataFrame, pd.DataFrame]
             alpha = run_deep_specgd(dm, L, dc["hidden"], dc["eps"], eta, steps)
             first, cont = saturation_times(alpha, dm.r, L)
             pred = predicted_saturation(dm.r, L, dc["eps"], eta)
-            ct.add(7, f"L{L}_snr{snr:g}_max_abs(saturation_step-predicted)", "le", np.nanmax(np.abs(first - pred)), 0.0, 2.0)
+            ct.add(
+                7,
+                f"L{L}_snr{snr:g}_max_abs(saturation_step-predicted)",
+                "le",
+                np.nanmax(np.abs(first - pred)),
+                0.0,
+                2.0,
+            )
             meas, form = cont[M] / cont[m] - 1, delta_t_formula(dm.snr, dm.priors[m], dm.priors[M], L)
             ct.add(7, f"L{L}_snr{snr:g}_rel_err(DeltaT)", "le", abs(meas - form) / form, 0.0, 0.01)
             rows.append((L, dm.snr, dm.priors[m], dm.priors[M], meas, form))
             T, k = alpha.shape
-            paths.append(pd.DataFrame({"experiment": "deep_linear", "case": f"L{L}_snr{snr:g}", "flow": "specgd",
-                                       "t": np.repeat(np.arange(T), k).astype(float),
-                                       "metric": np.tile([f"alpha_c{c + 1}" for c in range(k)], T),
-                                       "value": alpha.reshape(-1)}))
+            paths.append(
+                pd.DataFrame(
+                    {
+                        "experiment": "deep_linear",
+                        "case": f"L{L}_snr{snr:g}",
+                        "flow": "specgd",
+                        "t": np.repeat(np.arange(T), k).astype(float),
+                        "metric": np.tile([f"alpha_c{c + 1}" for c in range(k)], T),
+                        "value": alpha.reshape(-1),
+                    }
+                )
+            )
     depth = pd.DataFrame(rows, columns=["L", "snr", "p_min", "p_max", "measured_ratio", "formula_ratio"])
     return depth, pd.concat(paths, ignore_index=True)
 
@@ -190,10 +262,23 @@ def accuracy_checks(cfg: dict, sizes: dict, ct: CheckTable) -> pd.DataFrame:
     best = best_stopping(paths).set_index(["sigma_x", "flow", "metric"])["value"]
     for s in ac["sigma_x"]:
         for metric in ("balanced", "worst_class"):
-            ct.add(8, f"sigma{s:g}_{metric}_best_specgf-best_gf", "gt",
-                   best[(s, "specgf", metric)] - best[(s, "gf", metric)], 0.0)
-    return pd.DataFrame({"experiment": "dm_accuracy", "case": "sigma" + paths["sigma_x"].map("{:g}".format),
-                         "flow": paths["flow"], "t": paths["t"], "metric": paths["metric"], "value": paths["value"]})
+            ct.add(
+                8,
+                f"sigma{s:g}_{metric}_best_specgf-best_gf",
+                "gt",
+                best[(s, "specgf", metric)] - best[(s, "gf", metric)],
+                0.0,
+            )
+    return pd.DataFrame(
+        {
+            "experiment": "dm_accuracy",
+            "case": "sigma" + paths["sigma_x"].map("{:g}".format),
+            "flow": paths["flow"],
+            "t": paths["t"],
+            "metric": paths["metric"],
+            "value": paths["value"],
+        }
+    )
 
 
 def run_theory(cfg: dict, sizes: dict) -> dict[str, pd.DataFrame]:
@@ -203,5 +288,10 @@ def run_theory(cfg: dict, sizes: dict) -> dict[str, pd.DataFrame]:
     sweep, gap_paths = theorem_checks(cfg, sizes, ct)
     depth, deep_paths = depth_checks(cfg, ct)
     acc_paths = accuracy_checks(cfg, sizes, ct)
-    return {"checks": ct.frame(), "depth": depth, "trajectories": trajectories,
-            "paths": pd.concat([gap_paths, deep_paths, acc_paths], ignore_index=True), "sweep": sweep}
+    return {
+        "checks": ct.frame(),
+        "depth": depth,
+        "trajectories": trajectories,
+        "paths": pd.concat([gap_paths, deep_paths, acc_paths], ignore_index=True),
+        "sweep": sweep,
+    }

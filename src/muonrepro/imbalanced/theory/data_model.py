@@ -22,10 +22,10 @@ DTYPE = torch.float64
 
 @dataclass(frozen=True)
 class DataModel:
-    priors: np.ndarray          # (k,), > 0, sums to 1
-    mu: float                   # common norm of the class means
-    sigma_x: float              # noise std
-    V: torch.Tensor             # (d, k) orthonormal columns: mean directions
+    priors: np.ndarray  # (k,), > 0, sums to 1
+    mu: float  # common norm of the class means
+    sigma_x: float  # noise std
+    V: torch.Tensor  # (d, k) orthonormal columns: mean directions
 
     @property
     def k(self) -> int:

@@ -15,10 +15,9 @@ from functools import reduce
 import numpy as np
 import torch
 
-from muonrepro.optim.orthogonalize import orthogonalize
-
 from muonrepro.imbalanced.theory.data_model import DTYPE, DataModel
 from muonrepro.imbalanced.theory.losses import gradient
+from muonrepro.optim.orthogonalize import orthogonalize
 
 
 def aligned_init(dm: DataModel, depth: int, hidden: int, eps: float) -> list[torch.Tensor]:
@@ -54,8 +53,8 @@ def run_deep_specgd(dm: DataModel, depth: int, hidden: int, eps: float, eta: flo
         G = gradient(W, s_yx, s_xx)
         new = []
         for i, Wi in enumerate(layers):
-            below = _prod(layers[:i], dm.d)                      # W_{i-1}..W_1  (rows = input of W_i)
-            above = _prod(layers[i + 1:], Wi.shape[0])           # W_L..W_{i+1}
+            below = _prod(layers[:i], dm.d)  # W_{i-1}..W_1  (rows = input of W_i)
+            above = _prod(layers[i + 1 :], Wi.shape[0])  # W_L..W_{i+1}
             gi = above.T @ G @ below.T
             new.append(Wi - eta * orthogonalize(gi, method="svd"))
         layers = new

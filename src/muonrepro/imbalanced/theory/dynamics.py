@@ -23,10 +23,9 @@ import numpy as np
 import torch
 from scipy.optimize import minimize_scalar
 
-from muonrepro.optim.orthogonalize import orthogonalize
-
 from muonrepro.imbalanced.theory.data_model import DTYPE, DataModel
 from muonrepro.imbalanced.theory.losses import gradient
+from muonrepro.optim.orthogonalize import orthogonalize
 
 RULES = ("gd", "ngd", "signgd", "specgd", "muon")
 
@@ -49,14 +48,21 @@ def nsd_direction(rule: str, G: torch.Tensor) -> torch.Tensor:
 class Trajectory:
     rule: str
     eta: float
-    alpha: np.ndarray        # (steps+1, k): diagonal of W_bar_t = W_t V
-    offdiag: np.ndarray      # (steps+1,): max |off-diagonal entry| of W_bar_t
-    perp: np.ndarray         # (steps+1,): ||W_t V_perp||_F
-    W: np.ndarray            # (steps+1, k, d) iterates (kept: small problems only)
+    alpha: np.ndarray  # (steps+1, k): diagonal of W_bar_t = W_t V
+    offdiag: np.ndarray  # (steps+1,): max |off-diagonal entry| of W_bar_t
+    perp: np.ndarray  # (steps+1,): ||W_t V_perp||_F
+    W: np.ndarray  # (steps+1, k, d) iterates (kept: small problems only)
 
 
-def run_population(dm: DataModel, rule: str, eta: float, steps: int, beta: float = 0.9,
-                   muon_method: str = "svd", W0: torch.Tensor | None = None) -> Trajectory:
+def run_population(
+    dm: DataModel,
+    rule: str,
+    eta: float,
+    steps: int,
+    beta: float = 0.9,
+    muon_method: str = "svd",
+    W0: torch.Tensor | None = None,
+) -> Trajectory:
     """Iterate ``rule`` on the population square loss of ``dm`` for ``steps`` steps (float64)."""
     if rule not in RULES:
         raise ValueError(f"unknown rule {rule!r}; known: {RULES}")
@@ -73,8 +79,8 @@ def run_population(dm: DataModel, rule: str, eta: float, steps: int, beta: float
             D = nsd_direction(rule, G)
         W = W - eta * D
         Ws.append(W.clone())
-    Wt = torch.stack(Ws)                                        # (T+1, k, d)
-    Wbar = Wt @ dm.V                                            # (T+1, k, k)
+    Wt = torch.stack(Ws)  # (T+1, k, d)
+    Wbar = Wt @ dm.V  # (T+1, k, k)
     alpha = torch.diagonal(Wbar, dim1=-2, dim2=-1)
     off = (Wbar - torch.diag_embed(alpha)).abs().amax(dim=(-2, -1))
     perp = torch.linalg.norm(Wt - Wbar @ dm.V.T, dim=(-2, -1))
@@ -107,15 +113,19 @@ def distance_to_gf_path(alpha: np.ndarray, dm: DataModel, n_grid: int = 20000) -
     """
     tau_max = 40.0 / dm.s_xx.min()
     grid = np.concatenate([[0.0], np.geomspace(1e-6, tau_max, n_grid)])
-    path = gf_path(grid, dm)                                    # (n_grid+1, k)
+    path = gf_path(grid, dm)  # (n_grid+1, k)
     out = np.empty(len(alpha))
     for i, a in enumerate(alpha):
         d2 = ((path - a) ** 2).sum(1)
         j = int(np.argmin(d2))
         lo, hi = grid[max(j - 1, 0)], grid[min(j + 1, len(grid) - 1)]
         if hi > lo:
-            res = minimize_scalar(lambda s: float(((gf_path(s, dm) - a) ** 2).sum()), bounds=(lo, hi),
-                                  method="bounded", options={"xatol": 1e-12})
+            res = minimize_scalar(
+                lambda s: float(((gf_path(s, dm) - a) ** 2).sum()),  # noqa: B023 (called at once)
+                bounds=(lo, hi),
+                method="bounded",
+                options={"xatol": 1e-12},
+            )
             out[i] = np.sqrt(min(res.fun, d2[j]))
         else:
             out[i] = np.sqrt(d2[j])

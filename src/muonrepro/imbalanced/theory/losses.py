@@ -65,10 +65,10 @@ def per_class_accuracy(alpha, mu: float, sigma: float) -> np.ndarray:
     if len(zero):
         out[zero[0]] = 0.5 ** pos.sum()
     for c in np.flatnonzero(pos):
-        score = a[c] * (mu + sigma * _Z)                    # class-c score as a function of z_c
+        score = a[c] * (mu + sigma * _Z)  # class-c score as a function of z_c
         others = np.flatnonzero(pos & (np.arange(k) != c))
         logp = log_ndtr(score[None, :] / (a[others, None] * sigma)).sum(0)
-        if np.any(~pos):                                    # competitors with score exactly 0
+        if np.any(~pos):  # competitors with score exactly 0
             logp = np.where(score > 0, logp, -np.inf)
         out[c] = float(np.sum(_WZ * np.exp(logp)))
     return out

@@ -25,10 +25,11 @@ from muonrepro.imbalanced.theory.losses import per_class_loss
 @dataclass
 class Cases:
     """A batch of data-model parameter settings, classes padded to a common width."""
-    mu: np.ndarray        # (n,)
-    sigma: np.ndarray     # (n,)
-    p: np.ndarray         # (n, K) priors, 0 on padded classes
-    mask: np.ndarray      # (n, K) bool, real classes
+
+    mu: np.ndarray  # (n,)
+    sigma: np.ndarray  # (n,)
+    p: np.ndarray  # (n, K) priors, 0 on padded classes
+    mask: np.ndarray  # (n, K) bool, real classes
 
     @property
     def k(self) -> np.ndarray:
@@ -63,7 +64,7 @@ class Cases:
         p_m = self.p[np.arange(len(self.mu)), self.minority]
         return (self.mu >= 1) & (self.k >= 3 * self.mu) & (p_m <= 1 / (5 * self.snr + 6 * self.k))
 
-    def subset(self, idx) -> "Cases":
+    def subset(self, idx) -> Cases:
         return Cases(self.mu[idx], self.sigma[idx], self.p[idx], self.mask[idx])
 
 
@@ -117,7 +118,7 @@ def ngf(t_grid: np.ndarray, cases: Cases, substeps: int = 10) -> np.ndarray:
     """(n, T, K) NGF components at t_grid (n, T) (equally spaced from 0 per case), RK4 from alpha = 0."""
     n, T = t_grid.shape
     h = (t_grid[:, 1] - t_grid[:, 0]) / substeps if T > 1 else t_grid[:, 0] / substeps
-    start = t_grid[:, 0] - h * substeps                      # grid is t_i = i * dt, start = 0
+    start = t_grid[:, 0] - h * substeps  # grid is t_i = i * dt, start = 0
     s_yx, s_xx = cases.s_yx, cases.s_xx
 
     def f(a):
@@ -171,11 +172,18 @@ def gap_ratios(cases: Cases, n_t: int, flow: str, substeps: int = 10) -> dict[st
 
 def sweep_table(cases: Cases, res_gf: dict, res_ngf: dict | None, inside: bool) -> pd.DataFrame:
     """One row per case: parameters and the minimum ratios (NaN where NGF was not run)."""
-    df = pd.DataFrame({
-        "inside": inside, "mu": cases.mu, "sigma_x": cases.sigma, "k": cases.k,
-        "p_min": cases.p[np.arange(len(cases.mu)), cases.minority], "t_star": cases.t_star,
-        "thm1_minority": res_gf["min_minority"], "thm1_balanced": res_gf["min_balanced"],
-    })
+    df = pd.DataFrame(
+        {
+            "inside": inside,
+            "mu": cases.mu,
+            "sigma_x": cases.sigma,
+            "k": cases.k,
+            "p_min": cases.p[np.arange(len(cases.mu)), cases.minority],
+            "t_star": cases.t_star,
+            "thm1_minority": res_gf["min_minority"],
+            "thm1_balanced": res_gf["min_balanced"],
+        }
+    )
     df["thm2_minority"] = np.nan
     df["thm2_balanced"] = np.nan
     if res_ngf is not None:

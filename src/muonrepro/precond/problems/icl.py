@@ -133,8 +133,9 @@ class TwoFactorICL:
         return self.icl.error((self.B(params),))
 
 
-def monte_carlo_loss(Bms: list[np.ndarray], Lam: np.ndarray, N: int, prompts: int, rng: np.random.Generator,
-                     chunk: int = 50_000) -> tuple[np.ndarray, np.ndarray]:
+def monte_carlo_loss(
+    Bms: list[np.ndarray], Lam: np.ndarray, N: int, prompts: int, rng: np.random.Generator, chunk: int = 50_000
+) -> tuple[np.ndarray, np.ndarray]:
     """Monte-Carlo estimate of ``1/2 E[(y_hat_q - y_q)^2]`` for each B, with its standard error.
 
     Prompts are drawn exactly as in the model: ``w ~ N(0, I)``, ``x_1..x_N, x_q ~ N(0, Lam)``,

@@ -78,8 +78,9 @@ class SymmetricMF:
         return SymmetricMF(_t(P) @ self.V, self.lam.copy()), (_t(P) @ U,), P
 
 
-def make_symmetric_mf(seed: int, d: int, r: int, kappa: float, spectrum_kind: str, rotate: bool,
-                      init: str, init_scale: float):
+def make_symmetric_mf(
+    seed: int, d: int, r: int, kappa: float, spectrum_kind: str, rotate: bool, init: str, init_scale: float
+):
     """One instance (V*, lam, U_0), draw order of spec §6.2: V* first, then U_0's randomness.
 
     ``init="random"``: ``U_0 = alpha G / sqrt(d)`` (I-b). ``init="aligned"``: ``U_0 = V* a_0 R``
@@ -125,16 +126,21 @@ class AsymmetricMF:
         r = self.sig.shape[-1]
         D[:, np.arange(r), np.arange(r)] -= self.sig
         G1, G2 = _t(W1) @ W1, _t(W2) @ W2
-        sq = (_sq(D) + ((_t(A) @ A) * G2).sum(axis=(-2, -1)) + ((_t(C) @ C) * G1).sum(axis=(-2, -1))
-              + (G1 * G2).sum(axis=(-2, -1)))
+        sq = (
+            _sq(D)
+            + ((_t(A) @ A) * G2).sum(axis=(-2, -1))
+            + ((_t(C) @ C) * G1).sum(axis=(-2, -1))
+            + (G1 * G2).sum(axis=(-2, -1))
+        )
         return np.sqrt(np.maximum(sq, 0.0))
 
     def error(self, params) -> np.ndarray:
         return self.abs_error(params) / np.linalg.norm(self.sig, axis=-1)
 
 
-def make_asymmetric_mf(seed: int, d1: int, d2: int, r: int, kappa: float, spectrum_kind: str,
-                       rotate: bool, init: str, init_scale: float):
+def make_asymmetric_mf(
+    seed: int, d1: int, d2: int, r: int, kappa: float, spectrum_kind: str, rotate: bool, init: str, init_scale: float
+):
     """One instance (U*, V*, sig, X_0, Y_0); U*, V* drawn first.
 
     ``init="random"``: ``X_0 = alpha G_1 / sqrt(d1)``, ``Y_0 = alpha G_2 / sqrt(d2)``;
