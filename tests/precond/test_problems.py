@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from muonrepro.precond.optimizers import GD, Muon
+from muonrepro.precond.optimizers import GD, SimplifiedMuon
 from muonrepro.precond.problems import mf
 from muonrepro.precond.problems.spectra import basis, spectrum
 from muonrepro.precond.runner import run
@@ -97,7 +97,9 @@ def test_reduced_basis_gives_the_same_trajectory(method):
     make = (
         (lambda: GD(np.array([0.5, 0.5])))
         if method == "gd"
-        else (lambda: Muon(StepRule("geometric", np.array([0.2, 0.2]), np.array([0.8, 0.8]))))
+        else (
+            lambda: SimplifiedMuon(StepRule("geometric", np.array([0.2, 0.2]), np.array([0.8, 0.8])), rel_cutoff=1e-12)
+        )
     )
     full = run(prob, make(), p0, 60)
     small = run(red, make(), rp0, 60)

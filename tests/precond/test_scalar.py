@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from muonrepro.precond.optimizers import Muon
+from muonrepro.precond.optimizers import SimplifiedMuon
 from muonrepro.precond.problems import icl, mf
 from muonrepro.precond.runner import run
 from muonrepro.precond.scalar import (
@@ -62,7 +62,7 @@ def test_constant_step_cannot_converge():
 def test_constant_step_matrix_steps_have_fixed_norm():
     """Every S0 Muon step moves U by exactly eta * sqrt(rank(grad)) in Frobenius norm (spec §4.3)."""
     prob, p0 = mf.stack_symmetric([mf.make_symmetric_mf(0, 20, 3, 10.0, "geometric", True, "random", 1e-2)])
-    opt = Muon(StepRule("constant", np.array([1e-2])))
+    opt = SimplifiedMuon(StepRule("constant", np.array([1e-2])), rel_cutoff=1e-12)
     p = p0
     for t in range(30):
         new = opt.step(t, p, prob.grads(p))
@@ -77,7 +77,7 @@ def test_aligned_mf_muon_equals_scalar_recursion(kappa):
     q, eta0 = 0.6, 0.44
     res = run(
         prob,
-        Muon(StepRule("geometric", np.array([eta0]), np.array([q]))),
+        SimplifiedMuon(StepRule("geometric", np.array([eta0]), np.array([q])), rel_cutoff=1e-12),
         p0,
         40,
         record=lambda p: {"s": np.linalg.svd(p[0], compute_uv=False)},
@@ -92,7 +92,7 @@ def test_aligned_icl_muon_equals_scalar_recursion():
     eta0, q = 0.22 / p.gam[0].min(), 0.8
     res = run(
         p,
-        Muon(StepRule("geometric", np.array([eta0]), np.array([q]))),
+        SimplifiedMuon(StepRule("geometric", np.array([eta0]), np.array([q])), rel_cutoff=1e-12),
         (np.zeros((1, 6, 6)),),
         15,
         record=lambda x: {"M": p.eig_coords(x[0])},

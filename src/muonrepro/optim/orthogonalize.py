@@ -1,4 +1,5 @@
-"""The one orthogonalization used everywhere: ``orthogonalize(G, method, dtype)``.
+"""The one orthogonalization used everywhere: ``orthogonalize(G, method, dtype)`` on torch tensors and
+``orthogonalize_np(G, method)`` on float64 numpy arrays (the theory code of every paper).
 
 - ``method="ns5"``: the quintic Newton-Schulz iteration of Keller Jordan's Muon and
   ``torch.optim.Muon`` (coefficients (3.4445, -4.7750, 2.0315), Frobenius pre-normalisation,
@@ -11,15 +12,18 @@
 ``dtype`` is the working precision. ``None`` means float32 on CPU and bfloat16 on CUDA for ns5
 (float32 is kept on every CPU, also where AMX-BF16 makes bfloat16 faster, so that Muon's numerics do
 not depend on the machine; see the README); float64 for svd. The result is returned in G's dtype.
+``REL_CUTOFF`` is the one default cutoff of the exact polar factor (a paper that states its own, like
+the preconditioning paper's tau, passes it from config).
 """
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 
 NS5_COEFFICIENTS = (3.4445, -4.7750, 2.0315)
 NS_EPS = 1e-7
-SVD_REL_CUTOFF = 1e-10
+REL_CUTOFF = 1e-10
 METHODS = ("ns5", "svd")
 
 
@@ -54,7 +58,7 @@ def newton_schulz(
     return X.to(G.dtype)
 
 
-def polar_svd(G: torch.Tensor, rel_cutoff: float = SVD_REL_CUTOFF, dtype: torch.dtype | None = None):
+def polar_svd(G: torch.Tensor, rel_cutoff: float = REL_CUTOFF, dtype: torch.dtype | None = None):
     """Exact polar factor U V^T from a (truncated) SVD (any batch dims)."""
     if G.ndim < 2:
         raise ValueError(f"polar_svd needs a matrix, got shape {tuple(G.shape)}")
@@ -71,10 +75,29 @@ def orthogonalize(
     steps: int = 5,
     coefficients: tuple[float, float, float] = NS5_COEFFICIENTS,
     eps: float = NS_EPS,
-    rel_cutoff: float = SVD_REL_CUTOFF,
+    rel_cutoff: float = REL_CUTOFF,
 ) -> torch.Tensor:
     if method == "ns5":
         return newton_schulz(G, steps=steps, coefficients=coefficients, eps=eps, dtype=dtype)
     if method == "svd":
         return polar_svd(G, rel_cutoff=rel_cutoff, dtype=dtype)
     raise ValueError(f"orthogonalize: method must be one of {METHODS}, got {method!r}")
+
+
+def orthogonalize_np(G: np.ndarray, method: str = "svd", rel_cutoff: float = REL_CUTOFF, **kw) -> np.ndarray:
+    """``orthogonalize`` in float64 on a numpy array with any leading batch dimensions. Matrices with a
+    non-finite entry (a diverged run of a batch) give NaN instead of an error; the others are unaffected."""
+    G = np.ascontiguousarray(G, dtype=np.float64)
+    ok = np.isfinite(G).all(axis=(-2, -1))
+
+    def run(X):
+        return orthogonalize(
+            torch.from_numpy(X), method=method, dtype=torch.float64, rel_cutoff=rel_cutoff, **kw
+        ).numpy()
+
+    if ok.all():
+        return run(G)
+    out = np.full(G.shape, np.nan)
+    if ok.any():
+        out[ok] = run(G[ok])
+    return out

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from muonrepro.precond.optimizers import Muon
+from muonrepro.precond.optimizers import SimplifiedMuon
 from muonrepro.precond.problems import mf as mf_mod
 from muonrepro.precond.runner import run
 from muonrepro.precond.steps import StepRule
@@ -70,7 +70,7 @@ def step_ablation(P: dict, PS: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
             eta = np.tile([s[0] for s in settings], len(inst))
             q = np.tile([s[1] if s[1] is not None else np.nan for s in settings], len(inst))
             rule = StepRule(kind, eta, q if kind == "geometric" else None)
-            res = run(prob, Muon(rule, rel_cutoff=P["msgn_rel_cutoff"]), p0, budget, [eps])
+            res = run(prob, SimplifiedMuon(rule, rel_cutoff=P["msgn_rel_cutoff"]), p0, budget, [eps])
             labels = []
             for seed in PS["seeds"]:
                 for e, qq in settings:
@@ -96,7 +96,9 @@ def orthogonalizer_ablation(P: dict, PS: dict) -> tuple[pd.DataFrame, pd.DataFra
         for name, orth, mom in variants:
             prob, p0 = mf_mod.stack_symmetric(inst)
             rule = StepRule("geometric", np.full(n, N5["eta0"]), np.full(n, N5["q"]))
-            opt = Muon(rule, orth=orth, rel_cutoff=P["msgn_rel_cutoff"], momentum=mom, nesterov=N5["nesterov"])
+            opt = SimplifiedMuon(
+                rule, orth=orth, rel_cutoff=P["msgn_rel_cutoff"], momentum=mom, nesterov=N5["nesterov"]
+            )
             res = run(prob, opt, p0, PS["iters"]["ns5"], [P["claims"]["a15"]["svd_max_err"]])
             labels = [dict(orthogonalizer=name, kappa=kappa, seed=s) for s in PS["seeds"]]
             c_, s_ = _tidy(res, labels, P["claims"]["a15"]["svd_max_err"], {})

@@ -1,6 +1,6 @@
 """Update rules, batched over runs (every run has its own hyperparameters): spec §4.2, §4.4.
 
-- ``Muon``: simplified Muon ``W <- W - eta_t msgn(grad)`` (exact polar factor, no momentum) and,
+- ``SimplifiedMuon``: simplified Muon ``W <- W - eta_t msgn(grad)`` (exact polar factor, no momentum) and,
   for the §5.7 ablation, NS5 in place of msgn and an optional momentum buffer (EMA convention of
   ``muonrepro.optim.momentum``: ``m <- beta m + (1-beta) g``, Nesterov direction
   ``(1-beta) g + beta m``). A scalar parameter (two-factor ICL's ``u``) gets ``sign``.
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from muonrepro.precond.polar import MSGN_REL_CUTOFF, orthogonalizer
+from muonrepro.optim.orthogonalize import orthogonalize_np
 from muonrepro.precond.steps import StepRule
 
 
@@ -22,23 +22,26 @@ def _bcast(x: np.ndarray, like: np.ndarray) -> np.ndarray:
     return np.asarray(x).reshape((-1,) + (1,) * (like.ndim - 1))
 
 
-class Muon:
+class SimplifiedMuon:
     def __init__(
         self,
         rule: StepRule,
+        *,
+        rel_cutoff: float,
         orth: str = "svd",
-        rel_cutoff: float = MSGN_REL_CUTOFF,
         momentum: float = 0.0,
         nesterov: bool = False,
     ):
         self.rule = rule
-        self.orth = orthogonalizer(orth, rel_cutoff)
+        if orth not in ("svd", "ns5"):
+            raise ValueError(f"orthogonalizer must be 'svd' (msgn) or 'ns5', got {orth!r}")
+        self.orth, self.rel_cutoff = orth, rel_cutoff
         self.momentum = momentum
         self.nesterov = nesterov
         self.buf = None
 
     def direction(self, G: np.ndarray) -> np.ndarray:
-        return np.sign(G) if G.ndim == 1 else self.orth(G)
+        return np.sign(G) if G.ndim == 1 else orthogonalize_np(G, self.orth, rel_cutoff=self.rel_cutoff)
 
     def step(self, t, params, grads):
         if self.momentum > 0:

@@ -14,7 +14,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from muonrepro.precond.polar import singular_values
+
+def singular_values(G: np.ndarray) -> np.ndarray:
+    """Singular values (descending) of a batch; NaN for non-finite matrices."""
+    ok = np.isfinite(G).all(axis=(-2, -1))
+    out = np.full(G.shape[:-2] + (min(G.shape[-2:]),), np.nan)
+    if ok.any():
+        out[ok] = np.linalg.svd(G[ok], compute_uv=False)
+    return out
+
 
 RULES = {"S0": "constant", "S1": "geometric", "S2": "op", "S3": "nuclear"}
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from muonrepro.precond.optimizers import GD, Adam, Muon
+from muonrepro.precond.optimizers import GD, Adam, SimplifiedMuon
 from muonrepro.precond.problems import icl as icl_mod
 from muonrepro.precond.problems import mf as mf_mod
 from muonrepro.precond.runner import dense_then_strided, run
@@ -155,7 +155,7 @@ def _sym(ctx):
         if method == "muon_s1":
             prob, p0 = mf_mod.stack_symmetric(inst)
             n = len(ctx.seeds)
-            opt = Muon(StepRule("geometric", np.full(n, eta0), np.full(n, q)), rel_cutoff=ctx.cutoff)
+            opt = SimplifiedMuon(StepRule("geometric", np.full(n, eta0), np.full(n, q)), rel_cutoff=ctx.cutoff)
             res = run(prob, opt, p0, its["muon"], ctx.eps, record=record_sigma)
             r_, pick = _best_rows(ctx, method, res, [f"q={q:g},eta0={eta0:g}"], 1)
             rows += r_
@@ -257,7 +257,7 @@ def _asym(ctx):
             raise ValueError(f"precond: problem mf_asym supports only muon_s1, got {method!r}")
         prob, p0 = mf_mod.stack_asymmetric(inst)
         n = len(ctx.seeds)
-        opt = Muon(StepRule("geometric", np.full(n, eta0), np.full(n, q)), rel_cutoff=ctx.cutoff)
+        opt = SimplifiedMuon(StepRule("geometric", np.full(n, eta0), np.full(n, q)), rel_cutoff=ctx.cutoff)
         res = run(prob, opt, p0, ctx.PS["iters"]["muon"], ctx.eps)
         r_, _ = _best_rows(ctx, method, res, [f"q={q:g},eta0={eta0:g}"], 1)
         rows += r_
@@ -298,7 +298,7 @@ def _icl(ctx):
     its = ctx.PS["iters"]
     for method in methods_of(ctx.problem, ctx.P):
         if method == "muon_s1":
-            opt = Muon(StepRule("geometric", eta0, np.full(n, q)), rel_cutoff=ctx.cutoff)
+            opt = SimplifiedMuon(StepRule("geometric", eta0, np.full(n, q)), rel_cutoff=ctx.cutoff)
 
             def rec(p):
                 M = prob.eig_coords(p[0])
@@ -397,7 +397,7 @@ def _icl_2f(ctx):
         if method != "muon_s1":
             raise ValueError(f"precond: problem icl_2f supports only muon_s1, got {method!r}")
         p0 = (np.full(n, c["u0"]), np.broadcast_to(c["U0_scale"] * np.eye(d) / np.sqrt(d), (n, d, d)).copy())
-        opt = Muon(StepRule("geometric", eta0, np.full(n, q)), rel_cutoff=ctx.cutoff)
+        opt = SimplifiedMuon(StepRule("geometric", eta0, np.full(n, q)), rel_cutoff=ctx.cutoff)
         res = run(prob, opt, p0, ctx.PS["iters"]["icl_2f"], ctx.eps)
         r_, _ = _best_rows(ctx, method, res, [f"q={q:g},eta0={c['muon']['eta0']:g}*sqrt(max 1/gam)"], 1)
         rows += r_

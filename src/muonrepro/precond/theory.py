@@ -14,7 +14,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from muonrepro.precond.optimizers import Muon
+from muonrepro.precond.optimizers import SimplifiedMuon
 from muonrepro.precond.problems import icl as icl_mod
 from muonrepro.precond.problems import mf as mf_mod
 from muonrepro.precond.problems.spectra import basis, spectrum
@@ -38,7 +38,7 @@ def _aligned_mf_sigmas(P: dict, PS: dict, d: int, r: int, kappa: float, eta0: fl
     ]
     prob, p0 = mf_mod.stack_symmetric(inst)
     n = len(inst)
-    opt = Muon(StepRule("geometric", np.full(n, eta0), np.full(n, q)), rel_cutoff=P["msgn_rel_cutoff"])
+    opt = SimplifiedMuon(StepRule("geometric", np.full(n, eta0), np.full(n, q)), rel_cutoff=P["msgn_rel_cutoff"])
     res = run(prob, opt, p0, steps, record=lambda p: {"sigma": np.linalg.svd(p[0], compute_uv=False)})
     return prob, res.records["sigma"]
 

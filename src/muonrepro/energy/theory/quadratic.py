@@ -24,6 +24,8 @@ import numpy as np
 import scipy.linalg
 from numpy.typing import ArrayLike
 
+from muonrepro.optim.orthogonalize import orthogonalize_np
+
 __all__ = [
     "KroneckerQuadratic",
     "random_orthogonal",
@@ -529,41 +531,17 @@ def uniform_rate_energy(w: ArrayLike, rho: float) -> float:
 # ---------------------------------------------------------------------------------------------
 
 
-def polar(M: np.ndarray, rel_cutoff: float = 1e-10) -> np.ndarray:
-    """Exact polar factor ``U V^T`` from a thin SVD (spec §3.8).
-
-    Singular values below ``rel_cutoff * s_max`` are dropped, so a rank-deficient ``M`` gives the
-    partial isometry on its range (what Newton-Schulz converges to); for a full-rank ``M`` this is
-    ``M (M^T M)^{-1/2}``. The zero matrix maps to zero.
-    """
-    M = np.asarray(M, dtype=np.float64)
-    U, s, Vt = np.linalg.svd(M, full_matrices=False)
-    if s.size == 0 or s[0] == 0.0:
-        return np.zeros_like(M)
-    keep = s > rel_cutoff * s[0]
-    return U[:, keep] @ Vt[keep, :]
+def polar(M: np.ndarray) -> np.ndarray:
+    """Exact polar factor ``U V^T`` (spec §3.8): the shared ``optim.orthogonalize_np`` (thin SVD, singular
+    values below ``REL_CUTOFF * s_max`` dropped, so a rank-deficient ``M`` gives the partial isometry on its
+    range; the zero matrix maps to zero)."""
+    return orthogonalize_np(M, "svd")
 
 
-def newton_schulz5(
-    M: np.ndarray,
-    steps: int = 5,
-    coefficients: tuple[float, float, float] = (3.4445, -4.7750, 2.0315),
-    eps: float = 1e-7,
-) -> np.ndarray:
-    """float64 numpy copy of Muon's quintic Newton-Schulz iteration (Frobenius pre-normalisation,
-    transpose when rows > cols). Returns about ``U S' V^T`` with ``S'`` roughly in [0.5, 1.5],
-    not the exact polar factor (spec §3.8, §5 item 10)."""
-    a, b, c = coefficients
-    X = np.asarray(M, dtype=np.float64)
-    transposed = X.shape[0] > X.shape[1]
-    if transposed:
-        X = X.T
-    X = X / (np.linalg.norm(X) + eps)
-    for _ in range(steps):
-        A = X @ X.T
-        B = b * A + c * A @ A
-        X = a * X + B @ X
-    return X.T if transposed else X
+def newton_schulz5(M: np.ndarray) -> np.ndarray:
+    """Muon's quintic Newton-Schulz iteration in float64 (the shared ``optim.orthogonalize_np``): about
+    ``U S' V^T`` with ``S'`` roughly in [0.5, 1.5], not the exact polar factor (spec §3.8, §5 item 10)."""
+    return orthogonalize_np(M, "ns5")
 
 
 def simulate_polar(E0, Sx, Sd, eta: float, T: int) -> np.ndarray:

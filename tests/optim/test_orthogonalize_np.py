@@ -1,10 +1,19 @@
-"""msgn / NS5 wrappers of the shared orthogonalize (spec §4.1, §5.7)."""
+"""orthogonalize_np: the float64 numpy entry point of the shared orthogonalize (msgn = exact polar factor of the
+preconditioning paper, spec §4.1; NS5, §5.7), used by the theory code of every paper."""
 
 import numpy as np
 import torch
 
-from muonrepro.optim.orthogonalize import orthogonalize
-from muonrepro.precond.polar import msgn, ns5, singular_values
+from muonrepro.optim.orthogonalize import REL_CUTOFF, orthogonalize, orthogonalize_np
+from muonrepro.precond.steps import singular_values
+
+
+def msgn(G):
+    return orthogonalize_np(G, "svd", rel_cutoff=1e-12)
+
+
+def ns5(G):
+    return orthogonalize_np(G, "ns5")
 
 
 def test_msgn_is_the_polar_factor():
@@ -54,3 +63,11 @@ def test_non_finite_runs_are_isolated():
     out = msgn(G)
     assert np.isnan(out[1]).all() and np.isfinite(out[[0, 2]]).all()
     assert np.isnan(singular_values(G)[1]).all()
+
+
+def test_one_default_cutoff():
+    """The exact polar factor's default cutoff is REL_CUTOFF for torch and numpy callers alike."""
+    G = np.diag([1.0, 0.5 * REL_CUTOFF, 2.0 * REL_CUTOFF])
+    P = orthogonalize_np(G)
+    np.testing.assert_allclose(np.diag(P), [1.0, 0.0, 1.0], atol=1e-15)
+    np.testing.assert_array_equal(P, orthogonalize(torch.from_numpy(G), method="svd").numpy())
