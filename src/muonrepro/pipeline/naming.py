@@ -12,7 +12,7 @@ PREFIXES = ("imbalanced_gpu", "imbalanced", "precond", "energy", "ledger", "data
 def split_rule(rule: str) -> tuple[str, str]:
     """``energy_sensitivity_extract`` -> (``energy``, ``sensitivity_extract``)."""
     for prefix in PREFIXES:
-        if rule.startswith(prefix + "_"):
+        if rule.startswith(prefix + "_") and len(rule) > len(prefix) + 1:
             return prefix, rule[len(prefix) + 1 :]
     raise ValueError(f"rule {rule!r} does not start with one of {PREFIXES}")
 

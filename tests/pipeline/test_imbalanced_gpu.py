@@ -1,0 +1,105 @@
+"""Config views of the imbalanced paper's GPU-scale rules."""
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from muonrepro.pipeline import imbalanced_gpu as ig
+from muonrepro.pipeline import resources
+
+IG = {
+    "data": {"cifar_root": "resources/cifar"},
+    "cifar10": {
+        "ratio": 20,
+        "minority": [5, 6],
+        "model": {"depth": 18},
+        "optimizers": ["sgd", "muon"],
+        "batch_size": 128,
+        "select_by": {"metric": "test_acc"},
+    },
+    "multinli": {"val_fraction": 0.1, "optimizers": ["adam"], "optimizer_overrides": {"adam": {"lr": 2e-5}}},
+}
+IGS = {
+    "seeds": [0, 1],
+    "evals_per_epoch": 4,
+    "minutes_per_epoch": 5,
+    "tune_epochs": 2,
+    "lr_factors": [0.5, 1, 2],
+    "cifar10": {"epochs": 3, "n_max": 1000, "minutes_per_epoch": 7},
+    "multinli": {"epochs": 2, "max_len": 64, "bert": {"layers": 2}, "model": {"x": 1}},
+}
+
+
+@pytest.fixture()
+def raw_files(monkeypatch):
+    calls = []
+
+    def fake(exp, data, pretrained):
+        calls.append((exp, data, pretrained))
+        return [Path("resources/x/a.bin"), Path("resources/x/b.bin")]
+
+    monkeypatch.setattr(ig, "_raw_files", fake)
+    return calls
+
+
+def test_build_inputs_are_the_raw_files(raw_files):
+    assert ig.build_inputs("cifar10", IG, True) == {"raw": ["resources/x/a.bin", "resources/x/b.bin"]}
+    assert raw_files == [("cifar10", IG["data"], True)]
+
+
+def test_dominoes_also_reads_the_prepared_mnist(raw_files):
+    assert ig.build_inputs("dominoes", IG, False) == {
+        "raw": ["resources/x/a.bin", "resources/x/b.bin"],
+        "mnist": "results/data/mnist.pt",
+    }
+
+
+def test_build_config_drops_what_the_build_does_not_read():
+    method, sizes = ig.build_config("cifar10", IG, IGS)
+    assert method == {"ratio": 20, "minority": [5, 6]}
+    assert sizes == {"n_max": 1000}
+    method, sizes = ig.build_config("multinli", IG, IGS)
+    assert method == {"val_fraction": 0.1}
+    assert sizes == {"max_len": 64}
+
+
+def test_run_files_one_per_optimizer_and_seed():
+    assert ig.run_files("cifar10", IG, IGS, "json") == [
+        "results/imbalanced/gpu/cifar10/runs/sgd_seed0.json",
+        "results/imbalanced/gpu/cifar10/runs/sgd_seed1.json",
+        "results/imbalanced/gpu/cifar10/runs/muon_seed0.json",
+        "results/imbalanced/gpu/cifar10/runs/muon_seed1.json",
+    ]
+
+
+def test_sizes_add_the_evaluation_schedule():
+    assert ig.sizes("cifar10", IGS) == {"epochs": 3, "n_max": 1000, "minutes_per_epoch": 7, "evals_per_epoch": 4}
+
+
+def test_minutes_per_epoch_of_the_experiment_or_the_scale():
+    assert ig.minutes_per_epoch("cifar10", IGS) == 7
+    assert ig.minutes_per_epoch("multinli", IGS) == 5
+
+
+@pytest.mark.parametrize("scale, gpu", [("paper", 1), ("small", 0)])
+def test_train_resources(scale, gpu):
+    r = ig.train_resources(scale, IGS)
+    cifar, nli = SimpleNamespace(exp="cifar10"), SimpleNamespace(exp="multinli")
+    assert r["gpu"] == gpu
+    assert r["runtime"](cifar, 1) == 10 + 7 * 3
+    assert r["runtime"](nli, 2) == 2 * (10 + 5 * 2)
+    assert [r["mem_mb"](cifar, a) for a in (1, 2)] == [ig.MEM_MB[scale], 2 * ig.MEM_MB[scale]]
+
+
+def test_tune_resources_train_every_lr_factor():
+    r = ig.tune_resources("paper", IGS)
+    cifar = SimpleNamespace(exp="cifar10")
+    assert r["gpu"] == 1
+    assert r["runtime"](cifar, 1) == 10 + 7 * 2 * 3
+    assert r["runtime"](cifar, 3) == 3 * (10 + 7 * 2 * 3)
+    assert r["mem_mb"](cifar, 2) == 2 * ig.MEM_MB["paper"]
+
+
+def test_resources_keep_the_training_request_keys():
+    assert set(ig.train_resources("small", IGS)) == set(resources.training("small", 1))
