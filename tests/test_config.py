@@ -1,8 +1,6 @@
-"""Config validation at parse time, and conda envs that agree with pyproject.toml."""
+"""Config validation at parse time."""
 
 import copy
-import re
-import tomllib
 from pathlib import Path
 
 import pytest
@@ -154,29 +152,3 @@ def test_a_bad_config_fails_before_any_job(tmp_path):
     out = res.stdout + res.stderr
     assert res.returncode != 0 and "['scales']['small']['energy']['n_train']" in out, out[-2000:]
     assert not (tmp_path / "results").exists()
-
-
-def _names(reqs):
-    out = set()
-    for r in reqs:
-        name = re.split(r"[<>=!~ \[]", r.strip(), maxsplit=1)[0].lower()
-        out.add({"pytorch": "torch"}.get(name, name))
-    return out
-
-
-def test_conda_env_lists_the_pyproject_dependencies():
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    for env in sorted((ROOT / "envs").glob("*.yaml")):
-        deps = yaml.safe_load(env.read_text())["dependencies"]
-        conda = _names(d for d in deps if isinstance(d, str)) - {"python", "pip"}
-        assert conda == _names(project["dependencies"]), env.name
-        (pip,) = [d["pip"] for d in deps if isinstance(d, dict)]
-        extras = {
-            e
-            for line in pip
-            if line.startswith("-e")
-            for e in re.findall(r"\[(.*)\]", line.split("#")[0])[0].split(",")
-        }
-        assert extras == set(project["optional-dependencies"]) - {"test", "slurm"}, (
-            env.name
-        )  # what the workflow imports
