@@ -10,7 +10,7 @@ import yaml
 
 from muonrepro.ledger import VERDICTS
 from muonrepro.precond import checks
-from muonrepro.precond.checks.tables import OURS
+from muonrepro.precond.checks.lookup import OURS
 from muonrepro.precond.layout import config_slice, curves_table, split_curves
 from muonrepro.precond.table import table_t1
 

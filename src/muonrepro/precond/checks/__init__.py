@@ -11,7 +11,7 @@ the figures that show it.
 - ``baselines``: A4-A7 (GD's growth with kappa; Muon against GD and Adam);
 - ``theory_rows``: A8, A8-R3, A9-A12, A14 (decoupling, Lemma L1, iteration bound, closed-form loss);
 - ``ablations``: A13, A15 (constant step, NS5);
-- ``tables``: the row spec helper and table lookups they share.
+- ``lookup``: the row spec helper and the table lookups they share.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ of the exact polar factor loses the kappa-free convergence).
 
 from __future__ import annotations
 
-from muonrepro.precond.checks.tables import fmt, judged, spec
+from muonrepro.precond.checks.lookup import fmt, judged, spec
 
 
 def a13(tab, P, scale):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from muonrepro.precond.checks.tables import counts_text, fmt, its, judged, loglog_slope, spec, sweep_kappas
+from muonrepro.precond.checks.lookup import counts_text, fmt, its, judged, loglog_slope, spec, sweep_kappas
 
 
 def a4(tab, P, scale):

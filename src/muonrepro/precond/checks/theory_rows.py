@@ -5,7 +5,7 @@ tightness), A12 (the predicted Muon iteration bound) and A14 (the closed-form IC
 
 from __future__ import annotations
 
-from muonrepro.precond.checks.tables import fmt, its, judged, spec
+from muonrepro.precond.checks.lookup import fmt, its, judged, spec
 
 
 def a8(tab, P, PS, scale):

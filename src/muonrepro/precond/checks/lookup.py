@@ -1,7 +1,7 @@
 """What the precond checks share: the ledger row spec of a check, the evidence suffix, and lookups in
 the pipeline's tables.
 
-``tables`` (the argument of every check) holds: ``iterations``, ``info`` (DataFrames of the sweeps),
+``tab`` (the argument of every check) holds: ``iterations``, ``info`` (DataFrames of the sweeps),
 ``curves`` (dict keyed by ``(problem, method, kappa, seed)``), ``steps`` / ``ns5`` (ablation
 summaries), ``lemma_scalar``, ``lemma_matrix``, ``decoupling`` and ``mc`` (theory tables).
 """
