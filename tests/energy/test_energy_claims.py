@@ -2,7 +2,14 @@
 
 import pandas as pd
 
-from muonrepro.energy.claims import accuracy_claim, energy_claim, gini_claim, tail_claim
+from muonrepro.energy.claims import (
+    accuracy_claim,
+    energy_claim,
+    gini_claim,
+    sensitivity_claims,
+    tail_claim,
+    theory_claims,
+)
 
 
 def _gini(values, energy=None, diverged=()):
@@ -82,3 +89,36 @@ def test_accuracy_claim_flags_divergence():
     c = accuracy_claim(acc, "small", 0.9)
     assert c.verdict == "not_supported" and "diverged runs: mlp1/muon/s0" in c.evidence
     assert accuracy_claim(acc.iloc[:1], "small", 0.9).verdict == "supported"
+
+
+def test_kinds_and_figures():
+    vals = {("mlp1", "W1", o, 0): g for o, g in [("sgd", 0.8), ("muon", 0.6)]}
+    c = gini_claim(_gini(vals), "small", "o")
+    assert c.kind == "empirical" and c.figures == "results/figures/energy/gini.png"
+    assert c.evidence.startswith("results/energy/gini.csv; ") and "figures/" not in c.evidence
+    group = {
+        "checks": ["a", "b"],
+        "n_checks": 2,
+        "n_passed": 1,
+        "missing": [],
+        "max_rel_error": 1e-3,
+        "min_margin": None,
+        "all_passed": False,
+    }
+    summary = {k: dict(group) for k in ("decomposition_h2", "jensen_uniform", "polar_uniform_steps")}
+    summary["jensen_uniform"].update(n_passed=2, all_passed=True)
+    rows = theory_claims(summary, "small")
+    assert [(r.claim_id, r.kind, r.verdict, r.value) for r in rows] == [
+        ("C3", "theorem", "not_supported", "1/2"),
+        ("C4", "theorem", "supported", "2/2"),
+        ("C5", "theorem", "not_supported", "1/2"),
+    ]
+    assert {r.figures for r in rows} == {"results/figures/energy/theory_checks.png"}
+    assert rows[0].evidence.startswith("results/energy/theory_checks.csv: a, b; max rel. error 0.001")
+    acc = pd.DataFrame([dict(arch="mlp1", optimizer="sgd", seed=0, epoch=1, test_acc=0.99, diverged=False)])
+    a = accuracy_claim(acc, "small", 0.9)
+    assert a.kind == "sanity" and a.figures == "results/figures/energy/training_curves.png"
+    sens = pd.DataFrame([dict(claim="C6a", holds=3, readings=4, primary_verdict="supported")])
+    (s,) = sensitivity_claims(sens, "small")
+    assert (s.claim_id, s.kind, s.value, s.verdict) == ("C6a-sensitivity", "empirical", "3/4", "supported")
+    assert s.figures == "results/figures/energy/sensitivity_heatmap.png" and "figures/" not in s.evidence

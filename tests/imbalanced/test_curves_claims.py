@@ -88,6 +88,12 @@ def test_claims_ledger_on_synthetic_inputs():
     assert rows["C11"].verdict == "supported" and rows["C11"].value.startswith("+0.1")
     assert rows["C12"].verdict == "supported" and rows["C12"].value == 1.0
     assert rows["C17"].verdict == "not_supported" and rows["C17"].value == 0.0  # equal gaps are not smaller
+    assert [r.kind for r in rows.values()] == ["theorem"] * 10 + ["empirical"] * 3
+    assert rows["C5"].figures == "results/figures/imbalanced/loss_gaps.png"
+    assert rows["C3"].figures == "results/figures/imbalanced/fig2_trajectories.png"  # not_run rows keep theirs
+    assert rows["C11"].figures == "results/figures/imbalanced/fig4_linear_ce.png"
+    assert all("results/figures" not in r.evidence for r in rows.values())
+    assert rows["C1"].evidence == "theory_checks.csv: C1:lemma:abs=1e-16"
 
 
 def test_claims_without_experiment_curves_are_not_run():

@@ -1,34 +1,113 @@
-"""Claims ledger: verdict vocabulary, required reasons, merging."""
+"""Claims ledger rows: the row builder (kind, verdict, reasons, NaN), the figures column, the CSV
+round trip and merging."""
 
+import math
+
+import numpy as np
 import pytest
 
-from muonrepro.ledger import COLUMNS, Claim, merge_claims, read_claims, write_claims
+from muonrepro.ledger import COLUMNS, Claim, ClaimSpec, figure_list, merge_claims, read_claims, write_claims
 
 
-def _c(cid="C1", verdict="supported", paper="energy", evidence="x"):
-    return Claim(
-        paper=paper,
-        claim_id=cid,
-        claim="t",
-        metric="m",
-        value=1.0,
-        criterion="c",
-        verdict=verdict,
-        scale="small",
-        evidence=evidence,
-    )
+def _spec(cid="C1", kind="theorem", paper="energy", figures=()):
+    return ClaimSpec(paper, cid, kind, "t", "m", "c", "small", figures=figures)
 
 
-def test_verdict_vocabulary_and_not_run_reason():
+def _c(cid="C1", ok=True, paper="energy", evidence="x", figures=()):
+    return _spec(cid, paper=paper, figures=figures).judged(1.0, ok, evidence)
+
+
+def test_columns_in_ledger_order():
+    assert COLUMNS == [
+        "paper",
+        "claim_id",
+        "kind",
+        "claim",
+        "metric",
+        "value",
+        "criterion",
+        "verdict",
+        "scale",
+        "figures",
+        "evidence",
+    ]
+
+
+def test_judged_and_not_run():
+    s = _spec("A1", kind="empirical", paper="precond", figures=("R1_a", "R2_b"))
+    ok, bad = s.judged(0.5, True, "e"), s.judged("1/2", np.bool_(False), "e")
+    assert (ok.verdict, bad.verdict) == ("supported", "not_supported")
+    assert ok.kind == "empirical" and ok.paper == "precond" and ok.claim_id == "A1" and ok.value == 0.5
+    assert ok.figures == "results/figures/precond/R1_a.png; results/figures/precond/R2_b.png"
+    nr = s.not_run("no inputs")
+    assert nr.verdict == "not_run" and math.isnan(nr.value) and nr.evidence == "no inputs"
+    assert nr.figures == ok.figures  # the spec's figures, whatever the verdict
+
+
+def test_builder_validation():
+    with pytest.raises(ValueError, match="kind"):
+        _spec(kind="lemma")
+    with pytest.raises(ValueError, match="reason"):
+        _spec().not_run("")
+    with pytest.raises(ValueError, match="reason"):
+        _spec().not_run("  ")
+    with pytest.raises(ValueError, match="NaN"):
+        _spec().judged(float("nan"), True, "e")
+    with pytest.raises(ValueError, match="NaN"):
+        _spec().judged(np.float64("nan"), False, "e")
+    with pytest.raises(TypeError, match="bool"):
+        _spec().judged(1.0, 1, "e")
+    with pytest.raises(TypeError, match="bool"):
+        _spec().judged(1.0, np.array([True, False]), "e")
+    with pytest.raises(TypeError, match="tuple"):
+        _spec(figures="gini")
+    with pytest.raises(ValueError, match="bare name"):
+        _spec(figures=("results/figures/energy/gini.png",))
+
+
+def test_claim_vocabulary():
+    kw = dict(paper="p", claim_id="X", claim="t", metric="m", value=1.0, criterion="c", scale="s", figures="")
     with pytest.raises(ValueError, match="verdict"):
-        _c(verdict="passed")
+        Claim(kind="theorem", verdict="passed", evidence="x", **kw)
+    with pytest.raises(ValueError, match="kind"):
+        Claim(kind="other", verdict="supported", evidence="x", **kw)
     with pytest.raises(ValueError, match="why"):
-        _c(verdict="not_run", evidence="")
-    assert Claim.verdict_of(True) == "supported" and Claim.verdict_of(False) == "not_supported"
+        Claim(kind="theorem", verdict="not_run", evidence="", **{**kw, "value": float("nan")})
+
+
+def test_figures_column_round_trip(tmp_path):
+    rows = [_c("C1", figures=("gini", "cumulative_energy")), _c("C2"), _spec("C3").not_run("absent")]
+    write_claims(rows, tmp_path / "a.csv")
+    back = read_claims(tmp_path / "a.csv")
+    assert list(back.columns) == COLUMNS
+    assert back["figures"].tolist() == [rows[0].figures, "", rows[2].figures]
+    assert figure_list(back["figures"][0]) == [
+        "results/figures/energy/gini.png",
+        "results/figures/energy/cumulative_energy.png",
+    ]
+    assert figure_list(back["figures"][1]) == []
+    assert back["kind"].tolist() == ["theorem"] * 3 and back["evidence"].tolist() == ["x", "x", "absent"]
+
+
+def test_read_claims_checks_columns_kind_and_verdict(tmp_path):
+    write_claims([_c("C1")], tmp_path / "a.csv")
+    df = read_claims(tmp_path / "a.csv")
+    df.drop(columns="kind").to_csv(tmp_path / "no_kind.csv", index=False)
+    with pytest.raises(ValueError, match="columns"):
+        read_claims(tmp_path / "no_kind.csv")
+    df[list(reversed(COLUMNS))].to_csv(tmp_path / "order.csv", index=False)
+    with pytest.raises(ValueError, match="columns"):
+        read_claims(tmp_path / "order.csv")
+    df.assign(kind="lemma").to_csv(tmp_path / "kind.csv", index=False)
+    with pytest.raises(ValueError, match="kind"):
+        read_claims(tmp_path / "kind.csv")
+    df.assign(verdict="passed").to_csv(tmp_path / "verdict.csv", index=False)
+    with pytest.raises(ValueError, match="verdict"):
+        read_claims(tmp_path / "verdict.csv")
 
 
 def test_write_read_merge(tmp_path):
-    write_claims([_c("C1"), _c("C2", "not_supported")], tmp_path / "a.csv")
+    write_claims([_c("C1"), _c("C2", False)], tmp_path / "a.csv")
     write_claims([_c("A1", paper="precond")], tmp_path / "b.csv")
     df = merge_claims([tmp_path / "a.csv", tmp_path / "b.csv"], tmp_path / "all.csv")
     assert list(df.columns) == COLUMNS and len(df) == 3
@@ -37,11 +116,3 @@ def test_write_read_merge(tmp_path):
         write_claims([_c("C1"), _c("C1")], tmp_path / "dup.csv")
     with pytest.raises(ValueError, match="duplicate"):
         merge_claims([tmp_path / "a.csv", tmp_path / "a.csv"], tmp_path / "x.csv")
-
-
-def test_with_figures_prefixes_evidence():
-    from muonrepro.ledger import with_figures
-
-    rows = with_figures([_c("C1"), _c("C2")], {"C1": ["a", "b"]}, "energy")
-    assert rows[0].evidence == "results/figures/energy/a.png; results/figures/energy/b.png; x"
-    assert rows[1].evidence == "x"

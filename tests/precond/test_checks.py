@@ -10,6 +10,7 @@ import yaml
 
 from muonrepro.ledger import VERDICTS
 from muonrepro.precond import checks
+from muonrepro.precond.checks.lookup import OURS
 from muonrepro.precond.layout import config_slice, curves_table, split_curves
 from muonrepro.precond.table import table_t1
 
@@ -119,6 +120,19 @@ def test_evaluate_gives_every_check_once(P):
     assert [i for i in ids if i.startswith("A") and i[1:].isdigit()] == [f"A{i}" for i in range(1, 16)]
     assert "A8-R3" in ids and len(set(ids)) == len(ids)
     assert all(r.verdict in VERDICTS and r.paper == "precond" for r in rows)
+    kind = {r.claim_id: r.kind for r in rows}
+    assert {i for i, k in kind.items() if k == "extension"} == {"E1", "E2"}
+    assert {i for i, k in kind.items() if k == "theorem"} == {"A8", "A8-R3", "A9", "A10", "A11", "A12", "A14"}
+    for r in rows:  # every row links the figure(s) that show it, not_run rows included
+        figs = r.figures.split("; ")
+        assert figs and all(f.startswith("results/figures/precond/") and f.endswith(".png") for f in figs), r
+        assert "results/figures" not in r.evidence
+
+
+def test_judged_row_evidence_says_settings_are_ours(P):
+    tab = {"iterations": _its("mf", "muon_s1", [{10: 50, 100: 60}])}
+    row = checks.a2(tab, P, "small")
+    assert row.evidence.endswith(OURS) and row.figures == "results/figures/precond/R2_mf_iterations.png"
 
 
 def test_table_t1_cells():

@@ -11,7 +11,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from muonrepro.ledger import Claim
+from muonrepro.ledger import Claim, ClaimSpec
 
 PAPER = "energy"
 OURS = (
@@ -20,8 +20,8 @@ OURS = (
 )
 
 
-def _claim(**kw):
-    return Claim(paper=PAPER, **kw)
+def _spec(claim_id: str, kind: str, claim: str, metric: str, criterion: str, scale: str, figure: str) -> ClaimSpec:
+    return ClaimSpec(PAPER, claim_id, kind, claim, metric, criterion, scale, figures=(figure,))
 
 
 def theory_claims(summary: dict, scale: str) -> list[Claim]:
@@ -47,19 +47,20 @@ def theory_claims(summary: dict, scale: str) -> list[Claim]:
         detail = f"max rel. error {s['max_rel_error']}, min inequality margin {s['min_margin']}"
         if s["missing"]:
             detail += f", missing checks {s['missing']}"
+        spec = _spec(
+            cid,
+            "theorem",
+            text,
+            "float64 theory checks passed (closed form vs simulation)",
+            "all checks pass within their tolerance",
+            scale,
+            "theory_checks",
+        )
         rows.append(
-            _claim(
-                claim_id=cid,
-                claim=text,
-                metric="float64 theory checks passed (closed form vs simulation)",
-                value=f"{s['n_passed']}/{s['n_checks']}",
-                criterion="all checks pass within their tolerance",
-                verdict=Claim.verdict_of(s["all_passed"]),
-                scale=scale,
-                evidence=(
-                    f"results/energy/theory_checks.csv; results/figures/energy/theory_checks.png: "
-                    f"{', '.join(s['checks'])}; {detail}"
-                ),
+            spec.judged(
+                f"{s['n_passed']}/{s['n_checks']}",
+                bool(s["all_passed"]),
+                f"results/energy/theory_checks.csv: {', '.join(s['checks'])}; {detail}",
             )
         )
     return rows
@@ -80,15 +81,19 @@ def gini_claim(gini: pd.DataFrame, scale: str, ours: str) -> Claim:
         win = "muon" in g and len(others) and g["muon"] < others.min()
         wins += bool(win)
         details.append(f"{arch}/{mat}: muon {g.get('muon', math.nan):.3f} vs best other {others.min():.3f}")
-    return _claim(
-        claim_id="C6a",
-        claim="Muon has the smallest Gini coefficient of per-mode energy {E_ij} on every monitored hidden matrix",
-        metric="monitored matrices where Muon's seed-mean Gini is smallest",
-        value=f"{wins}/{total}",
-        criterion="all matrices (k = n)",
-        verdict=Claim.verdict_of(total > 0 and wins == total),
-        scale=scale,
-        evidence="results/energy/gini.csv; results/figures/energy/gini.png; " + "; ".join(details) + "; " + ours,
+    spec = _spec(
+        "C6a",
+        "empirical",
+        "Muon has the smallest Gini coefficient of per-mode energy {E_ij} on every monitored hidden matrix",
+        "monitored matrices where Muon's seed-mean Gini is smallest",
+        "all matrices (k = n)",
+        scale,
+        "gini",
+    )
+    return spec.judged(
+        f"{wins}/{total}",
+        total > 0 and wins == total,
+        "results/energy/gini.csv; " + "; ".join(details) + "; " + ours,
     )
 
 
@@ -103,18 +108,20 @@ def energy_claim(gini: pd.DataFrame, scale: str, ours: str) -> Claim:
         for col in wins:
             wins[col] += bool("muon" in g.index and g[col].idxmin() == "muon")
     need = math.ceil(2 * len(archs) / 3)
-    return _claim(
-        claim_id="C6b",
-        claim="Muon has the smallest cumulative energy on two of three (our reading: architectures)",
-        metric="architectures where Muon's summed per-mode cumulative energy is smallest",
-        value=f"{wins['cumulative_energy']}/{len(archs)}",
-        criterion=f">= {need} of {len(archs)} architectures",
-        verdict=Claim.verdict_of(wins["cumulative_energy"] >= need),
-        scale=scale,
-        evidence=(
-            f"results/energy/gini.csv; results/figures/energy/cumulative_energy.png; direct energy "
-            f"sum_t mean||delta||^2 smallest for Muon on {wins['direct_energy']}/{len(archs)}; " + ours
-        ),
+    spec = _spec(
+        "C6b",
+        "empirical",
+        "Muon has the smallest cumulative energy on two of three (our reading: architectures)",
+        "architectures where Muon's summed per-mode cumulative energy is smallest",
+        f">= {need} of {len(archs)} architectures",
+        scale,
+        "cumulative_energy",
+    )
+    return spec.judged(
+        f"{wins['cumulative_energy']}/{len(archs)}",
+        wins["cumulative_energy"] >= need,
+        f"results/energy/gini.csv; direct energy sum_t mean||delta||^2 smallest for Muon on "
+        f"{wins['direct_energy']}/{len(archs)}; " + ours,
     )
 
 
@@ -135,19 +142,20 @@ def tail_claim(bins: pd.DataFrame, gini: pd.DataFrame, scale: str, tail_bins: in
         ok = bool(tail > 0 and tail > rest)
         holds += ok
         details.append(f"{arch}/{mat}: tail {tail:+.2f} vs rest {rest:+.2f}")
-    return _claim(
-        claim_id="C6c",
-        claim="Muon's energy advantage is concentrated in the low-curvature tail of the spectrum",
-        metric=f"share of monitored matrices where the mean log energy ratio (best other / Muon) over the "
+    spec = _spec(
+        "C6c",
+        "empirical",
+        "Muon's energy advantage is concentrated in the low-curvature tail of the spectrum",
+        f"share of monitored matrices where the mean log energy ratio (best other / Muon) over the "
         f"lowest {tail_bins} curvature bins is > 0 and exceeds that of the other bins",
-        value=f"{holds}/{total}",
-        criterion="more than half of the monitored matrices (ours)",
-        verdict=Claim.verdict_of(total > 0 and holds > total / 2),
-        scale=scale,
-        evidence="results/energy/curvature_bins.csv; results/figures/energy/curvature_deciles.png; "
-        + "; ".join(details)
-        + "; "
-        + ours,
+        "more than half of the monitored matrices (ours)",
+        scale,
+        "curvature_deciles",
+    )
+    return spec.judged(
+        f"{holds}/{total}",
+        total > 0 and holds > total / 2,
+        "results/energy/curvature_bins.csv; " + "; ".join(details) + "; " + ours,
     )
 
 
@@ -156,20 +164,20 @@ def accuracy_claim(acc: pd.DataFrame, scale: str, min_acc: float) -> Claim:
     worst = last["test_acc"].min()
     diverged = last[last["diverged"]]
     ok = len(diverged) == 0 and worst >= min_acc
-    ev = "results/energy/accuracy.csv; results/figures/energy/training_curves.png"
+    ev = "results/energy/accuracy.csv"
     if len(diverged):
         ev += "; diverged runs: " + ", ".join(f"{r.arch}/{r.optimizer}/s{r.seed}" for r in diverged.itertuples())
-    return _claim(
-        claim_id="sanity-acc",
-        claim="Sanity: every MNIST MLP run trains to a reasonable test accuracy "
+    spec = _spec(
+        "sanity-acc",
+        "sanity",
+        "Sanity: every MNIST MLP run trains to a reasonable test accuracy "
         "(not a paper claim; the paper's accuracies are unknown)",
-        metric="lowest final test accuracy over runs",
-        value=float(worst) if not math.isnan(worst) else "nan",
-        criterion=f">= {min_acc} and no diverged run (ours, {scale} scale)",
-        verdict=Claim.verdict_of(ok),
-        scale=scale,
-        evidence=ev,
+        "lowest final test accuracy over runs",
+        f">= {min_acc} and no diverged run (ours, {scale} scale)",
+        scale,
+        "training_curves",
     )
+    return spec.judged(float(worst) if not math.isnan(worst) else "nan", bool(ok), ev)
 
 
 def energy_claims(theory_summary, gini, acc, bins, *, scale, min_acc, tail_bins, estimator) -> list[Claim]:
@@ -191,21 +199,22 @@ def sensitivity_claims(summary: pd.DataFrame, scale: str) -> list[Claim]:
     }
     rows = []
     for r in summary.itertuples():
+        spec = _spec(
+            f"{r.claim}-sensitivity",
+            "empirical",
+            f"{r.claim} ({texts.get(r.claim, '')}) across readings of the estimator",
+            "readings (Sigma_delta x retention x mode identity x energy x tail binning x Gini variant) "
+            "under which the claim's verdict is supported",
+            "more than half of the readings (ours; the grid was fixed before results were seen)",
+            scale,
+            "sensitivity_heatmap",
+        )
         rows.append(
-            _claim(
-                claim_id=f"{r.claim}-sensitivity",
-                claim=f"{r.claim} ({texts.get(r.claim, '')}) across readings of the estimator",
-                metric="readings (Sigma_delta x retention x mode identity x energy x tail binning x Gini variant) "
-                "under which "
-                "the claim's verdict is supported",
-                value=f"{r.holds}/{r.readings}",
-                criterion="more than half of the readings (ours; the grid was fixed before results were seen)",
-                verdict=Claim.verdict_of(r.holds > r.readings / 2),
-                scale=scale,
-                evidence=(
-                    f"results/energy/sensitivity.csv; results/energy/sensitivity_readings.csv; "
-                    f"results/figures/energy/sensitivity_heatmap.png; primary reading's verdict: {r.primary_verdict}"
-                ),
+            spec.judged(
+                f"{r.holds}/{r.readings}",
+                bool(r.holds > r.readings / 2),
+                f"results/energy/sensitivity.csv; results/energy/sensitivity_readings.csv; "
+                f"primary reading's verdict: {r.primary_verdict}",
             )
         )
     return rows

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from muonrepro.imbalanced.curves import early_auc
-from muonrepro.ledger import Claim, with_figures
+from muonrepro.ledger import Claim, ClaimSpec
 
 PAPER = "imbalanced"
 
@@ -68,6 +68,29 @@ THEORY = {  # claim -> (metric description, criterion, check names whose values 
     ),
 }
 
+# the figure that shows each claim (results/figures/imbalanced/<name>.png)
+FIGURE = {
+    1: "fig2_trajectories",
+    2: "fig2_trajectories",
+    3: "fig2_trajectories",
+    4: "fig2_trajectories",
+    5: "loss_gaps",
+    6: "loss_gaps",
+    7: "depth",
+    8: "dm_accuracy",
+    9: "fig2_trajectories",
+    10: "fig2_trajectories",
+    11: "fig4_linear_ce",
+    12: "cmnist_groups",
+    17: "fig6_depth",
+}
+
+
+def _spec(n: int, metric: str, criterion: str, scale: str) -> ClaimSpec:
+    """Claims 1-10 check the theory in float64 (``theorem``); 11, 12 and 17 are about trained runs."""
+    kind = "theorem" if n <= 10 else "empirical"
+    return ClaimSpec(PAPER, f"C{n}", kind, TEXT[n], metric, criterion, scale, figures=(FIGURE[n],))
+
 
 HEADLINE_AGG = {1: max, 8: min}
 HEADLINE = {  # substrings of check names whose values make up the ledger value (max over matches)
@@ -85,16 +108,8 @@ HEADLINE = {  # substrings of check names whose values make up the ledger value 
 def _theory_claim(n: int, checks: pd.DataFrame, scale: str) -> Claim:
     rows = checks[checks["check"].str.startswith(f"C{n}:")]
     if rows.empty:
-        return Claim(
-            PAPER,
-            f"C{n}",
-            TEXT[n],
-            THEORY[n][0],
-            float("nan"),
-            THEORY[n][1],
-            "not_run",
-            scale,
-            "no theory check rows for this claim in theory_checks.csv",
+        return _spec(n, THEORY[n][0], THEORY[n][1], scale).not_run(
+            "no theory check rows for this claim in theory_checks.csv"
         )
     judged = rows[~rows["check"].str.endswith(":info")]
     ok = bool(judged["passed"].all())
@@ -105,25 +120,16 @@ def _theory_claim(n: int, checks: pd.DataFrame, scale: str) -> Claim:
         value = "; ".join(f"{v.max():.4g}" for v in picked if len(v))
     evidence = "; ".join(f"{r.check}={r.value:.4g}{'' if r.passed else ' FAILED'}" for r in rows.itertuples())
     crit = THEORY[n][1].replace("{tol:g}", f"{judged['tolerance'].iloc[0]:g}")
-    return Claim(
-        PAPER,
-        f"C{n}",
-        TEXT[n],
-        THEORY[n][0],
-        value,
-        crit,
-        Claim.verdict_of(ok),
-        scale,
-        f"theory_checks.csv: {evidence}",
-    )
+    return _spec(n, THEORY[n][0], crit, scale).judged(value, ok, f"theory_checks.csv: {evidence}")
 
 
 def _linear_ce_claim(curves: pd.DataFrame, scale: str) -> Claim:
     metric = "best (seed-mean, best lr) accuracy: SpecGD minus the best other rule; balanced, worst-class"
     crit = "> 0 for both metrics against every other rule, >= 3 seeds"
+    spec = _spec(11, metric, crit, scale)
     df = curves[(curves["experiment"] == "linear_ce") & (curves["metric"] == "test_acc")]
     if df.empty:
-        return Claim(PAPER, "C11", TEXT[11], metric, float("nan"), crit, "not_run", scale, "no linear_ce curves")
+        return spec.not_run("no linear_ce curves")
     seeds = df["seed"].nunique()
     margins, parts = {}, []
     for group in ("balanced", "worst_class"):
@@ -136,7 +142,7 @@ def _linear_ce_claim(curves: pd.DataFrame, scale: str) -> Claim:
     ev = f"{seeds} seeds; best over steps of seed-mean curves, per-rule best lr: " + " | ".join(parts)
     if seeds < 3:
         ev += " (fewer than 3 seeds: criterion not met)"
-    return Claim(PAPER, "C11", TEXT[11], metric, value, crit, Claim.verdict_of(ok), scale, ev)
+    return spec.judged(value, ok, ev)
 
 
 def _cmnist_claim12(curves: pd.DataFrame, depth: int, early_fraction: float, seed_fraction: float, scale: str) -> Claim:
@@ -145,6 +151,7 @@ def _cmnist_claim12(curves: pd.DataFrame, depth: int, early_fraction: float, see
         f"{early_fraction:g} of steps) exceeds both NMD's and Signum's ({depth}-layer MLP)"
     )
     crit = f">= {seed_fraction:.3g} of seeds"
+    spec = _spec(12, metric, crit, scale)
     df = curves[
         (curves["experiment"] == f"cmnist_L{depth}")
         & (curves["metric"] == "test_acc")
@@ -152,17 +159,7 @@ def _cmnist_claim12(curves: pd.DataFrame, depth: int, early_fraction: float, see
     ]
     need = {"muon", "nmd", "signum"}
     if df.empty or not need <= set(df["optimizer"]):
-        return Claim(
-            PAPER,
-            "C12",
-            TEXT[12],
-            metric,
-            float("nan"),
-            crit,
-            "not_run",
-            scale,
-            f"no Colored-MNIST curves for {sorted(need)} at depth {depth}",
-        )
+        return spec.not_run(f"no Colored-MNIST curves for {sorted(need)} at depth {depth}")
     auc = {
         (o, s): early_auc(g["step"].to_numpy(), g["value"].to_numpy(), early_fraction)
         for (o, s), g in df.groupby(["optimizer", "seed"])
@@ -179,9 +176,7 @@ def _cmnist_claim12(curves: pd.DataFrame, depth: int, early_fraction: float, see
     ev = f"{len(seeds)} seed(s); early AUC of test minority-group accuracy at the selected lr: {per}"
     if len(seeds) < 3:
         ev += f" (only {len(seeds)} seed(s) at scale {scale})"
-    return Claim(
-        PAPER, "C12", TEXT[12], metric, round(frac, 4), crit, Claim.verdict_of(frac >= seed_fraction), scale, ev
-    )
+    return spec.judged(round(frac, 4), frac >= seed_fraction, ev)
 
 
 def learning_time(steps: np.ndarray, values: np.ndarray, threshold: float) -> float:
@@ -198,6 +193,7 @@ def _cmnist_claim17(curves: pd.DataFrame, depths: list[int], threshold: float, s
         f"curve's max, seed-mean test group accuracy): {hi}-layer minus {lo}-layer"
     )
     crit = "< 0 (smaller gap for the deeper MLP)"
+    spec = _spec(17, metric, crit, scale)
     gaps, ev, order = {}, [], {}
     for L in (lo, hi):
         df = curves[
@@ -206,17 +202,7 @@ def _cmnist_claim17(curves: pd.DataFrame, depths: list[int], threshold: float, s
             & (curves["metric"] == "test_acc")
         ]
         if df.empty or lo == hi:
-            return Claim(
-                PAPER,
-                "C17",
-                TEXT[17],
-                metric,
-                float("nan"),
-                crit,
-                "not_run",
-                scale,
-                f"no Muon Colored-MNIST curves for depths {lo} and {hi}",
-            )
+            return spec.not_run(f"no Muon Colored-MNIST curves for depths {lo} and {hi}")
         t = {}
         for group in ("minority", "majority"):
             m = df[df["group"] == group].groupby("step")["value"].mean()
@@ -230,25 +216,7 @@ def _cmnist_claim17(curves: pd.DataFrame, depths: list[int], threshold: float, s
     diff = gaps[hi] - gaps[lo]
     if any(t_min < t_maj for t_min, t_maj in order.values()):
         ev.append("note: T_min < T_maj somewhere, i.e. the minority curve plateaus early at a lower level")
-    return Claim(PAPER, "C17", TEXT[17], metric, diff, crit, Claim.verdict_of(diff < 0), scale, "; ".join(ev))
-
-
-# the figure(s) that show each row
-FIGURES = {
-    "C1": ["fig2_trajectories"],
-    "C2": ["fig2_trajectories"],
-    "C3": ["fig2_trajectories"],
-    "C4": ["fig2_trajectories"],
-    "C5": ["loss_gaps"],
-    "C6": ["loss_gaps"],
-    "C7": ["depth"],
-    "C8": ["dm_accuracy"],
-    "C9": ["fig2_trajectories"],
-    "C10": ["fig2_trajectories"],
-    "C11": ["fig4_linear_ce"],
-    "C12": ["cmnist_groups"],
-    "C17": ["fig6_depth"],
-}
+    return spec.judged(diff, bool(diff < 0), "; ".join(ev))
 
 
 def build_claims(checks: pd.DataFrame, curves: pd.DataFrame, cfg: dict, scale: str) -> list[Claim]:
@@ -257,4 +225,4 @@ def build_claims(checks: pd.DataFrame, curves: pd.DataFrame, cfg: dict, scale: s
     rows.append(_linear_ce_claim(curves, scale))
     rows.append(_cmnist_claim12(curves, cfg["claim_depth"], cfg["early_fraction"], cfg["seed_fraction"], scale))
     rows.append(_cmnist_claim17(curves, cfg["depths"], cfg["learn_threshold"], scale))
-    return with_figures(rows, FIGURES, "imbalanced")
+    return rows

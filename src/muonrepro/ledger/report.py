@@ -1,8 +1,8 @@
 """Per-paper summary of the claims ledger, as Markdown (results/REPRODUCTION.md) and reStructuredText
 (the first page of the HTML report).
 
-Evidence figures named in a row must exist: a claim that is not ``not_run`` and points at a missing
-figure fails the report with the claim's name.
+The figures named in a row's ``figures`` column must exist: a claim that is not ``not_run`` and
+names a missing figure fails the report with the claim's name.
 """
 
 from __future__ import annotations
@@ -12,28 +12,26 @@ from pathlib import Path
 
 import pandas as pd
 
+from muonrepro.ledger.rows import figure_list
+
 PAPER_TITLES = {
     "energy": "Spectral Equalization Minimizes Total Training Energy (HiLD @ ICML 2026)",
     "precond": "Preconditioning Benefits of Spectral Orthogonalization in Muon (arXiv 2601.13474)",
     "imbalanced": "How Muon's Spectral Design Benefits Generalization: A Study on Imbalanced Data (ICLR 2026)",
 }
-_FIG = re.compile(r"results/figures/[\w./-]+\.png")
 
 
 class MissingEvidenceError(RuntimeError):
     pass
 
 
-def evidence_figures(evidence: str) -> list[str]:
-    return sorted(set(_FIG.findall(evidence)))
-
-
 def check_evidence(claims: pd.DataFrame, root: str | Path = ".") -> None:
+    """Every figure in the ``figures`` column of a row that ran exists under ``root``."""
     missing = []
     for row in claims.itertuples():
         if row.verdict == "not_run":
             continue
-        for fig in evidence_figures(row.evidence):
+        for fig in figure_list(row.figures):
             if not (Path(root) / fig).exists():
                 missing.append(f"{row.paper}/{row.claim_id}: {fig}")
     if missing:
@@ -53,9 +51,8 @@ def _cell(text, limit=160) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _md_links(evidence: str) -> str:
-    figs = evidence_figures(evidence)
-    return ", ".join(f"[{Path(f).name}]({f.removeprefix('results/')})" for f in figs) or "-"
+def _md_links(figures: str) -> str:
+    return ", ".join(f"[{Path(f).name}]({f.removeprefix('results/')})" for f in figure_list(figures)) or "-"
 
 
 def to_markdown(claims: pd.DataFrame, env: dict) -> str:
@@ -77,13 +74,13 @@ def to_markdown(claims: pd.DataFrame, env: dict) -> str:
             "",
             f"## {paper}: {PAPER_TITLES.get(paper, paper)}",
             "",
-            "| claim | claim text | value | criterion | verdict | evidence |",
-            "|---|---|---|---|---|---|",
+            "| claim | kind | claim text | value | criterion | verdict | figures |",
+            "|---|---|---|---|---|---|---|",
         ]
         for r in g.itertuples():
             lines.append(
-                f"| {r.claim_id} | {_cell(r.claim)} | {_cell(r.value, 40)} | {_cell(r.criterion, 100)} | "
-                f"**{r.verdict}** | {_md_links(r.evidence)} |"
+                f"| {r.claim_id} | {r.kind} | {_cell(r.claim)} | {_cell(r.value, 40)} | {_cell(r.criterion, 100)} | "
+                f"**{r.verdict}** | {_md_links(r.figures)} |"
             )
     lines += [
         "",
@@ -128,15 +125,16 @@ def to_rst(claims: pd.DataFrame, env: dict) -> str:
         rows = [
             [
                 r.claim_id,
+                r.kind,
                 _cell(r.claim, 120),
                 _cell(r.value, 40),
                 _cell(r.criterion, 90),
                 f"**{r.verdict}**",
-                ", ".join(Path(f).name for f in evidence_figures(r.evidence)) or "none",
+                ", ".join(Path(f).name for f in figure_list(r.figures)) or "none",
             ]
             for r in g.itertuples()
         ]
-        lines += _rst_table(["claim", "text", "value", "criterion", "verdict", "figure"], rows)
+        lines += _rst_table(["claim", "kind", "text", "value", "criterion", "verdict", "figures"], rows)
     return "\n".join(lines)
 
 

@@ -1,15 +1,19 @@
 """Claims ledger rows and their CSV file (``results/<paper>/claims.csv``, merged into
 ``results/claims.csv``).
 
-A verdict is one of ``supported``, ``not_supported`` or ``not_run``. It is always derived from a
-number measured in the run and a criterion stated in the row; a ``not_run`` row says why in
-``evidence``.
+A row's ``kind`` says what sort of statement it checks: ``theorem`` (float64 closed-form / identity
+checks), ``empirical`` (trained runs or sweeps over problems), ``sanity`` (not a paper claim) or
+``extension`` (our own question beyond the paper). Its ``verdict`` is one of ``supported``,
+``not_supported`` or ``not_run``; it is always derived from a number measured in the run and the
+criterion stated in the row, and a ``not_run`` row says why in ``evidence``. ``figures`` lists the
+figures that show the row (``results/figures/<paper>/<name>.png``, ``; ``-separated); ``evidence``
+names the data files and numbers. Rows are built through :class:`muonrepro.ledger.spec.ClaimSpec`.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 import pandas as pd
@@ -17,21 +21,27 @@ import pandas as pd
 from muonrepro.util.io import atomic_write_csv
 
 VERDICTS = ("supported", "not_supported", "not_run")
+KINDS = ("theorem", "empirical", "sanity", "extension")
+FIGURE_SEP = "; "
 
 
 @dataclass(frozen=True)
 class Claim:
     paper: str
     claim_id: str
+    kind: str
     claim: str
     metric: str
     value: float | str
     criterion: str
     verdict: str
     scale: str
+    figures: str
     evidence: str
 
     def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ValueError(f"claim {self.claim_id}: kind {self.kind!r} not in {KINDS}")
         if self.verdict not in VERDICTS:
             raise ValueError(f"claim {self.claim_id}: verdict {self.verdict!r} not in {VERDICTS}")
         if self.verdict == "not_run" and not self.evidence:
@@ -39,22 +49,13 @@ class Claim:
         if isinstance(self.value, float) and math.isnan(self.value) and self.verdict != "not_run":
             raise ValueError(f"claim {self.claim_id}: NaN value with verdict {self.verdict}")
 
-    @staticmethod
-    def verdict_of(ok: bool) -> str:
-        return "supported" if ok else "not_supported"
-
 
 COLUMNS = [f.name for f in fields(Claim)]
 
 
-def with_figures(rows: list[Claim], figures: dict[str, list[str]], paper_dir: str) -> list[Claim]:
-    """Prefix each row's evidence with the figures that show it (``results/figures/<paper_dir>/<name>.png``)."""
-    out = []
-    for r in rows:
-        names = figures.get(r.claim_id, [])
-        links = "; ".join(f"results/figures/{paper_dir}/{n}.png" for n in names)
-        out.append(replace(r, evidence=f"{links}; {r.evidence}" if links else r.evidence))
-    return out
+def figure_list(figures: str) -> list[str]:
+    """The figure paths of a row's ``figures`` cell."""
+    return [f for f in str(figures).split(FIGURE_SEP) if f]
 
 
 def write_claims(rows: list[Claim], path: str | Path) -> pd.DataFrame:
@@ -68,14 +69,16 @@ def write_claims(rows: list[Claim], path: str | Path) -> pd.DataFrame:
 
 
 def read_claims(path: str | Path) -> pd.DataFrame:
+    """A claims file, checked: exactly the columns of :data:`COLUMNS` in that order, known kinds and
+    verdicts."""
     df = pd.read_csv(path, dtype={"value": str}, keep_default_na=False)
-    missing = set(COLUMNS) - set(df.columns)
-    if missing:
-        raise ValueError(f"{path}: claims file lacks columns {sorted(missing)}")
-    bad = set(df["verdict"]) - set(VERDICTS)
-    if bad:
-        raise ValueError(f"{path}: unknown verdict(s) {sorted(bad)}")
-    return df[COLUMNS]
+    if list(df.columns) != COLUMNS:
+        raise ValueError(f"{path}: claims file has columns {list(df.columns)}, expected {COLUMNS}")
+    for col, allowed in (("kind", KINDS), ("verdict", VERDICTS)):
+        bad = set(df[col]) - set(allowed)
+        if bad:
+            raise ValueError(f"{path}: unknown {col}(s) {sorted(bad)}; allowed: {allowed}")
+    return df
 
 
 def merge_claims(paths: list[str | Path], out: str | Path) -> pd.DataFrame:

@@ -10,7 +10,9 @@ import numpy as np
 import pytest
 
 from muonrepro.energy.theory import checks as tc
+from muonrepro.energy.theory import closed_forms as cf
 from muonrepro.energy.theory import quadratic as qd
+from muonrepro.energy.theory import simulation as sim
 from muonrepro.energy.theory.checks import (
     CLAIM_GROUPS,
     COUNTEREXAMPLE_CHECK,
@@ -135,10 +137,10 @@ def test_counterexample_row_is_an_observation(rows):
 
     P = qd.make_quadratic(np.random.default_rng(0), n=6, m=4)
     eta = 1.0 / P.h.max()
-    rho = qd.gd_rates(P.lam, P.mu, eta)
+    rho = cf.gd_rates(P.lam, P.mu, eta)
     w = P.h * P.a0**2
-    E_gd = qd.mode_energy_closed_form(P.a0, P.h, rho)
-    E_un = w / (1.0 - qd.weighted_mean_rate(w, rho, absolute=True) ** 2)
+    E_gd = cf.mode_energy_closed_form(P.a0, P.h, rho)
+    E_un = w / (1.0 - cf.weighted_mean_rate(w, rho, absolute=True) ** 2)
     assert r["value"] == pytest.approx(gini(E_un) - gini(E_gd), abs=1e-15)
     assert r["passed"] == bool(gini(E_un) > gini(E_gd) and E_un.sum() < E_gd.sum())
 
@@ -179,7 +181,7 @@ def test_bad_sizes_raise():
 
 
 def test_checks_detect_a_wrong_gd_simplification(monkeypatch):
-    monkeypatch.setattr(qd, "gd_mode_energy_simplified", lambda a0, h, eta: a0**2 / (eta * (2.0 - h)))
+    monkeypatch.setattr(cf, "gd_mode_energy_simplified", lambda a0, h, eta: a0**2 / (eta * (2.0 - h)))
     by = {r["check"]: r for r in run_theory_checks()}
     assert not by["gd_simplified_mode_energy"]["passed"]
     assert not theory_claim_summary(list(by.values()))["decomposition_h2"]["all_passed"]
@@ -192,7 +194,7 @@ def test_checks_detect_a_wrong_vec_convention(monkeypatch):
 
 
 def test_checks_detect_a_non_polar_step(monkeypatch):
-    monkeypatch.setattr(qd, "polar", lambda M, rel_cutoff=1e-10: M / np.linalg.norm(M))
+    monkeypatch.setattr(sim, "polar", lambda M, rel_cutoff=1e-10: M / np.linalg.norm(M))
     by = {r["check"]: r for r in run_theory_checks()}
     assert not by["polar_eigenbasis_sign_pattern"]["passed"]
     assert not by["polar_uniform_step_per_mode"]["passed"]

@@ -10,6 +10,8 @@ import pytest
 from muonrepro.imbalanced.gpu.claims import build_claims, rare_vs_frequent
 from muonrepro.imbalanced.gpu.loop import COLUMNS
 from muonrepro.imbalanced.gpu.status import data_status
+from muonrepro.ledger import COLUMNS as LEDGER_COLUMNS
+from muonrepro.ledger.report import MissingEvidenceError, check_evidence
 
 CFG = {
     "early_fraction": 0.25,
@@ -139,3 +141,38 @@ def test_undefined_ratio_and_diverged_runs_are_said():
     ]
     assert row.verdict == "not_run" and "['adam']" in row.evidence and "undefined" in row.evidence
     assert "diverged runs (last finite evaluation used): sgd seed 0 at epoch 0.50" in row.evidence
+
+
+def cifar_rows(opt, seed, minority, majority):
+    """Test accuracy per epoch 0..n-1 (step = epoch) for the minority and majority classes."""
+    return [
+        (opt, seed, float(e), e, "test_acc", group, v)
+        for group, vals in (("minority", minority), ("majority", majority))
+        for e, v in enumerate(vals)
+    ]
+
+
+def test_cifar_row_links_its_figure_and_the_report_checks_it(tmp_path):
+    """C13 names e2_cifar_step in its figures column (not in evidence); once it ran, the report's check
+    fails while that figure is missing and passes when it exists; a not_run row needs no figure."""
+    rows = cifar_rows("muon", 0, [0.0, 0.5, 0.6, 0.7, 0.8], [0.0, 0.9, 0.9, 0.9, 0.9])
+    rows += cifar_rows("sgd", 0, [0.0, 0.1, 0.2, 0.5, 0.8], [0.0, 0.9, 0.9, 0.9, 0.9])
+    built = build_claims(
+        {"cifar10": {"message": "present"}, "cifar100": {"message": "cifar100: data missing"}},
+        {"cifar10": pd.DataFrame(rows, columns=COLUMNS)},
+        {},
+        CFG,
+        "small",
+    )
+    by = {r.claim_id: r for r in built}
+    c13 = by["C13"]
+    assert c13.verdict == "supported" and c13.value == 1.0 and c13.kind == "empirical"
+    assert c13.figures == "results/figures/imbalanced/e2_cifar_step.png" and "figure" not in c13.evidence
+    assert by["C13-cifar100"].verdict == "not_run" and by["C13-cifar100"].figures == c13.figures
+    assert by["C16"].figures == "results/figures/imbalanced/e6_tinystories.png"
+    table = pd.DataFrame([vars(r) for r in built], columns=LEDGER_COLUMNS)
+    with pytest.raises(MissingEvidenceError, match="imbalanced/C13: results/figures/imbalanced/e2_cifar_step.png"):
+        check_evidence(table, root=tmp_path)
+    (tmp_path / "results/figures/imbalanced").mkdir(parents=True)
+    (tmp_path / "results/figures/imbalanced/e2_cifar_step.png").write_bytes(b"png")
+    check_evidence(table, root=tmp_path)  # the not_run rows' figures are not required

@@ -75,12 +75,14 @@ def test_claims_ledger(run):
     assert list(claims.columns) == [
         "paper",
         "claim_id",
+        "kind",
         "claim",
         "metric",
         "value",
         "criterion",
         "verdict",
         "scale",
+        "figures",
         "evidence",
     ]
     energy = claims[claims["paper"] == "energy"].set_index("claim_id")

@@ -14,7 +14,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from muonrepro.ledger import Claim
+from muonrepro.ledger import Claim, ClaimSpec
 
 PAPER = "imbalanced"
 TEXT = {
@@ -43,10 +43,20 @@ METRIC = {
     "frequent buckets), seed mean: rho(Muon) - max(rho(Adam), rho(SGD))",
 }
 METRIC["cifar100"] = METRIC["cifar10"]
+FIGURE = {  # the figure that shows each experiment (results/figures/imbalanced/<name>.png)
+    "cifar10": "e2_cifar_step",
+    "cifar100": "e2_cifar_step",
+    "dominoes": "e3_dominoes",
+    "multinli": "e4_multinli",
+    "celeba": "e5_celeba",
+    "tinystories": "e6_tinystories",
+}
 
 
-def _not_run(exp: str, criterion: str, scale: str, why: str) -> Claim:
-    return Claim(PAPER, CLAIM_ID[exp], TEXT[exp], METRIC[exp], float("nan"), criterion, "not_run", scale, why)
+def _spec(exp: str, criterion: str, scale: str) -> ClaimSpec:
+    return ClaimSpec(
+        PAPER, CLAIM_ID[exp], "empirical", TEXT[exp], METRIC[exp], criterion, scale, figures=(FIGURE[exp],)
+    )
 
 
 def _final(df: pd.DataFrame, metric: str, group: str) -> pd.Series:
@@ -56,18 +66,22 @@ def _final(df: pd.DataFrame, metric: str, group: str) -> pd.Series:
     return last.groupby("optimizer")["value"].mean()
 
 
-def _missing_opts(df, need, skipped):
+def _missing_runs(df, need, skipped) -> str:
+    """Why a row cannot be judged: the needed optimizers without runs (and why they did not run), or ''."""
     have = set(df["optimizer"]) if len(df) else set()
     miss = sorted(set(need) - have)
+    if not miss:
+        return ""
     notes = [f"{o}: {skipped[o]}" for o in miss if o in skipped]
-    return miss, notes
+    return f"no runs of {miss}" + (f" ({'; '.join(notes)})" if notes else "")
 
 
 def cifar_claim(exp, df, cfg, scale, skipped):
     crit = f">= {cfg['seed_fraction']:.3g} of seeds (early = first {cfg['early_fraction']:g} of the epochs, step 0 excluded)"
-    miss, notes = _missing_opts(df, ["muon", "sgd"], skipped)
-    if miss:
-        return _not_run(exp, crit, scale, f"no runs of {miss}" + (f" ({'; '.join(notes)})" if notes else ""))
+    spec = _spec(exp, crit, scale)
+    why = _missing_runs(df, ["muon", "sgd"], skipped)
+    if why:
+        return spec.not_run(why)
     d = df[(df["metric"] == "test_acc") & df["group"].isin(["minority", "majority"]) & (df["step"] > 0)]
     horizon = d["epoch"].max()
     early = d[d["epoch"] <= cfg["early_fraction"] * horizon + 1e-9]
@@ -90,76 +104,56 @@ def cifar_claim(exp, df, cfg, scale, skipped):
     )
     frac = float(np.mean(wins))
     evidence = (
-        f"{exp}/metrics.parquet, figure e2_cifar_step; {len(seeds)} seed(s), early window epochs <= "
+        f"{exp}/metrics.parquet; {len(seeds)} seed(s), early window epochs <= "
         f"{cfg['early_fraction'] * horizon:.3g} of {horizon:g}; "
         + "; ".join(ev)
         + (f"; others (seed mean): {others}" if others else "")
     )
-    return Claim(
-        PAPER,
-        CLAIM_ID[exp],
-        TEXT[exp],
-        METRIC[exp],
-        round(frac, 4),
-        crit,
-        Claim.verdict_of(frac >= cfg["seed_fraction"]),
-        scale,
-        evidence,
-    )
+    return spec.judged(round(frac, 4), frac >= cfg["seed_fraction"], evidence)
 
 
 def dominoes_claim(df, cfg, scale, skipped):
     crit = f">= {cfg['decoded_margin']:g} for each of muon, shampoo, adam (our reading of 'far above')"
-    need = ["muon", "shampoo", "adam", "sgd"]
-    miss, notes = _missing_opts(df, need, skipped)
-    if miss:
-        return _not_run("dominoes", crit, scale, f"no runs of {miss}" + (f" ({'; '.join(notes)})" if notes else ""))
+    spec = _spec("dominoes", crit, scale)
+    why = _missing_runs(df, ["muon", "shampoo", "adam", "sgd"], skipped)
+    if why:
+        return spec.not_run(why)
     dec = _final(df, "decoded_test_acc", "worst_group")
     raw = _final(df, "test_acc", "worst_group")
     margins = {o: float(dec[o] - dec["sgd"]) for o in ("muon", "shampoo", "adam")}
     value = min(margins.values())
     ev = (
-        "dominoes/metrics.parquet, figure e3_dominoes; decoded worst-group: "
+        "dominoes/metrics.parquet; decoded worst-group: "
         + ", ".join(f"{o}={v:.3f}" for o, v in dec.items())
         + "; undecoded worst-group: "
         + ", ".join(f"{o}={v:.3f}" for o, v in raw.items())
         + f"; {df['seed'].nunique()} seed(s)"
     )
-    return Claim(
-        PAPER,
-        "C14",
-        TEXT["dominoes"],
-        METRIC["dominoes"],
-        round(value, 4),
-        crit,
-        Claim.verdict_of(value >= cfg["decoded_margin"]),
-        scale,
-        ev,
-    )
+    return spec.judged(round(value, 4), value >= cfg["decoded_margin"], ev)
 
 
 def celeba_claim(df, cfg, scale, skipped):
     crit = "> 0 (Muon and Shampoo both above SGD)"
-    miss, notes = _missing_opts(df, ["muon", "shampoo", "sgd"], skipped)
-    if miss:
-        return _not_run("celeba", crit, scale, f"no runs of {miss}" + (f" ({'; '.join(notes)})" if notes else ""))
+    spec = _spec("celeba", crit, scale)
+    why = _missing_runs(df, ["muon", "shampoo", "sgd"], skipped)
+    if why:
+        return spec.not_run(why)
     wg = _final(df, "test_acc", "worst_group")
     value = float(min(wg["muon"], wg["shampoo"]) - wg["sgd"])
     ev = (
-        "celeba/metrics.parquet, figure e5_celeba; final worst-group: "
+        "celeba/metrics.parquet; final worst-group: "
         + ", ".join(f"{o}={v:.3f}" for o, v in wg.items())
         + f"; {df['seed'].nunique()} seed(s); trained from scratch at this scale (no ImageNet weights)"
     )
-    return Claim(
-        PAPER, "C15b", TEXT["celeba"], METRIC["celeba"], round(value, 4), crit, Claim.verdict_of(value > 0), scale, ev
-    )
+    return spec.judged(round(value, 4), value > 0, ev)
 
 
 def multinli_claim(df, cfg, scale, skipped, model_note):
     crit = CRITERIA["multinli"]
-    miss, notes = _missing_opts(df, ["muon", "shampoo", "adam", "sgd"], skipped)
-    if miss:
-        return _not_run("multinli", crit, scale, f"no runs of {miss}" + (f" ({'; '.join(notes)})" if notes else ""))
+    spec = _spec("multinli", crit, scale)
+    why = _missing_runs(df, ["muon", "shampoo", "adam", "sgd"], skipped)
+    if why:
+        return spec.not_run(why)
     wg = _final(df, "test_acc", "worst_group")
     margins = {
         "muon-sgd": wg["muon"] - wg["sgd"],
@@ -168,23 +162,13 @@ def multinli_claim(df, cfg, scale, skipped, model_note):
     }
     ok = margins["muon-sgd"] > 0 and margins["shampoo-sgd"] > 0 and margins["adam-muon"] >= 0
     ev = (
-        "multinli/metrics.parquet, figure e4_multinli; final worst-group: "
+        "multinli/metrics.parquet; final worst-group: "
         + ", ".join(f"{o}={v:.3f}" for o, v in wg.items())
         + "; margins: "
         + ", ".join(f"{k}={v:+.3f}" for k, v in margins.items())
         + f"; {df['seed'].nunique()} seed(s); {model_note}"
     )
-    return Claim(
-        PAPER,
-        "C15a",
-        TEXT["multinli"],
-        METRIC["multinli"],
-        round(float(min(margins.values())), 4),
-        crit,
-        Claim.verdict_of(ok),
-        scale,
-        ev,
-    )
+    return spec.judged(round(float(min(margins.values())), 4), ok, ev)
 
 
 def rare_vs_frequent(df: pd.DataFrame, rare: list[int], frequent: list[int]) -> pd.Series:
@@ -203,37 +187,25 @@ def rare_vs_frequent(df: pd.DataFrame, rare: list[int], frequent: list[int]) -> 
 
 def tinystories_claim(df, cfg, scale, skipped, model_note):
     crit = CRITERIA["tinystories"]
-    miss, notes = _missing_opts(df, ["muon", "adam", "sgd"], skipped)
-    if miss:
-        return _not_run("tinystories", crit, scale, f"no runs of {miss}" + (f" ({'; '.join(notes)})" if notes else ""))
+    spec = _spec("tinystories", crit, scale)
+    why = _missing_runs(df, ["muon", "adam", "sgd"], skipped)
+    if why:
+        return spec.not_run(why)
     rho = rare_vs_frequent(df, cfg["rare_buckets"], cfg["frequent_buckets"]).groupby(level=0).mean()
     undefined = [o for o in ("muon", "adam", "sgd") if not np.isfinite(rho[o])]
     if undefined:
-        return _not_run(
-            "tinystories",
-            crit,
-            scale,
+        return spec.not_run(
             f"the runs ran, but the frequent-bucket test loss of {undefined} never "
             f"fell below its step-0 value, so rho is undefined; {model_note}",
         )
     value = float(rho["muon"] - max(rho["adam"], rho["sgd"]))
     ev = (
-        f"tinystories/metrics.parquet, figure e6_tinystories; rare buckets {cfg['rare_buckets']}, frequent "
+        f"tinystories/metrics.parquet; rare buckets {cfg['rare_buckets']}, frequent "
         f"{cfg['frequent_buckets']}; rho: "
         + ", ".join(f"{o}={v:.3f}" for o, v in rho.items())
         + f"; {df['seed'].nunique()} seed(s); {model_note}"
     )
-    return Claim(
-        PAPER,
-        "C16",
-        TEXT["tinystories"],
-        METRIC["tinystories"],
-        round(value, 4),
-        crit,
-        Claim.verdict_of(value > 0),
-        scale,
-        ev,
-    )
+    return spec.judged(round(value, 4), value > 0, ev)
 
 
 CRITERIA = {
@@ -263,16 +235,13 @@ def build_claims(
     notes = model_notes or {}
     rows = []
     for exp in ("cifar10", "cifar100", "dominoes", "multinli", "celeba", "tinystories"):
+        crit = CRITERIA.get(exp, "see spec §5")
         st = status.get(exp)
         if st is None:
-            rows.append(
-                _not_run(
-                    exp, CRITERIA.get(exp, "see spec §5"), scale, f"experiment {exp} not in imbalanced_gpu.experiments"
-                )
-            )
+            rows.append(_spec(exp, crit, scale).not_run(f"experiment {exp} not in imbalanced_gpu.experiments"))
             continue
         if exp not in metrics:
-            rows.append(_not_run(exp, CRITERIA.get(exp, "see spec §5"), scale, st["message"]))
+            rows.append(_spec(exp, crit, scale).not_run(st["message"]))
             continue
         df, sk = metrics[exp], skipped.get(exp, {})
         if exp in ("cifar10", "cifar100"):

@@ -3,10 +3,10 @@
 ``run_theory(cfg, sizes)`` takes the ``imbalanced.theory`` config slice (method) and the
 ``scales.<scale>.imbalanced.theory`` slice (counts) and returns
 
-- ``checks``: rows ``check, value, reference, tolerance, passed`` (theory_checks.csv). A check id
-  reads ``C<claim>:<name>:<relation>``; the relation says how ``passed`` is decided:
-  ``abs`` |value - reference| <= tolerance, ``le`` value <= reference + tolerance,
-  ``ge`` value >= reference - tolerance, ``gt`` value > reference; ``info`` rows only report a number
+- ``checks``: rows ``check, value, reference, tolerance, passed`` (theory_checks.csv), a
+  :class:`~muonrepro.ledger.CheckTable` with absolute tolerances. A check id reads
+  ``C<claim>:<name>:<relation>``; the relation (``abs``, ``le``, ``ge``, ``gt``, ``info``) says how
+  ``passed`` is decided (``muonrepro.ledger.check_table``); ``info`` rows only report a number
   (always passed; not part of any verdict).
 - ``depth``: ``L, snr, p_min, p_max, measured_ratio, formula_ratio`` (depth.csv), both ratios
   t_M / t_m - 1 (Delta T); measured from interpolated saturation times.
@@ -32,27 +32,14 @@ from muonrepro.imbalanced.theory.deep_linear import (
 from muonrepro.imbalanced.theory.dynamics import distance_to_gf_path, gd_closed_form, run_population, specgd_closed_form
 from muonrepro.imbalanced.theory.early_stopping import accuracy_paths, best_stopping
 from muonrepro.imbalanced.theory.theorems import gap_ratios, make_cases, sample_inside, sample_outside, sweep_table
-
-RELATIONS = {
-    "abs": lambda v, r, t: abs(v - r) <= t,
-    "le": lambda v, r, t: v <= r + t,
-    "ge": lambda v, r, t: v >= r - t,
-    "gt": lambda v, r, t: v > r,
-    "info": lambda v, r, t: True,
-}
+from muonrepro.ledger import CheckTable
 
 
-class CheckTable:
-    def __init__(self):
-        self.rows = []
-
-    def add(self, claim: int, name: str, relation: str, value: float, reference: float, tolerance: float = 0.0):
-        value = float(value)
-        ok = relation == "info" or bool(math.isfinite(value) and RELATIONS[relation](value, reference, tolerance))
-        self.rows.append((f"C{claim}:{name}:{relation}", value, float(reference), float(tolerance), ok))
-
-    def frame(self) -> pd.DataFrame:
-        return pd.DataFrame(self.rows, columns=["check", "value", "reference", "tolerance", "passed"])
+def add_check(
+    ct: CheckTable, claim: int, name: str, relation: str, value: float, reference: float, tolerance: float = 0.0
+) -> None:
+    """One row with the id ``C<claim>:<name>:<relation>``."""
+    ct.add(f"C{claim}:{name}:{relation}", relation, value, reference, tolerance)
 
 
 def _dm(cfg, d=None, axis_aligned=False, seed_offset=0):
@@ -66,15 +53,16 @@ def population_checks(cfg: dict, ct: CheckTable) -> None:
     eta, eta_gd = cfg["eta"], cfg["gd_eta"]
     dm = _dm(cfg)
     for name, err in lemma_errors(dm).items():
-        ct.add(1, f"lemma_{name}", "abs", err, 0.0, 1e-10)
+        add_check(ct, 1, f"lemma_{name}", "abs", err, 0.0, 1e-10)
     # k = 20, p ~ 1/c in d = 40 as a second Lemma case
     dm20 = make_data_model(harmonic_priors(20), cfg["mu"], cfg["sigma_x"], 40, cfg["seed"] + 1)
     for name, err in lemma_errors(dm20).items():
-        ct.add(1, f"lemma_k20_{name}", "abs", err, 0.0, 1e-10)
+        add_check(ct, 1, f"lemma_k20_{name}", "abs", err, 0.0, 1e-10)
 
     steps = int(math.ceil(cfg["horizon"] * dm.r.max() / eta))
     spec = run_population(dm, "specgd", eta, steps)
-    ct.add(
+    add_check(
+        ct,
         2,
         "prop1_max_abs(alpha-min(eta*t,r))",
         "le",
@@ -82,12 +70,13 @@ def population_checks(cfg: dict, ct: CheckTable) -> None:
         0.0,
         eta,
     )
-    ct.add(2, "prop1_max_offdiag", "le", spec.offdiag.max(), 0.0, 1e-10)
-    ct.add(2, "prop1_max_Vperp_norm", "le", spec.perp.max(), 0.0, 1e-10)
+    add_check(ct, 2, "prop1_max_offdiag", "le", spec.offdiag.max(), 0.0, 1e-10)
+    add_check(ct, 2, "prop1_max_Vperp_norm", "le", spec.perp.max(), 0.0, 1e-10)
 
     gd_steps = int(math.ceil(cfg["gd_efolds"] / (eta_gd * dm.s_xx.min())))
     gd = run_population(dm, "gd", eta_gd, gd_steps)
-    ct.add(
+    add_check(
+        ct,
         3,
         "gd_max_abs(alpha-closed_form)",
         "le",
@@ -95,10 +84,11 @@ def population_checks(cfg: dict, ct: CheckTable) -> None:
         0.0,
         1e-10,
     )
-    ct.add(3, "gd_max_offdiag", "le", gd.offdiag.max(), 0.0, 1e-10)
+    add_check(ct, 3, "gd_max_offdiag", "le", gd.offdiag.max(), 0.0, 1e-10)
 
     ngd = run_population(dm, "ngd", eta, steps)
-    ct.add(
+    add_check(
+        ct,
         4,
         "ngd_max_distance_to_gf_path/eta",
         "le",
@@ -106,17 +96,20 @@ def population_checks(cfg: dict, ct: CheckTable) -> None:
         0.0,
         cfg["ngd_tol_eta"],
     )
-    ct.add(4, "ngd_max_offdiag", "le", ngd.offdiag.max(), 0.0, 1e-10)
+    add_check(ct, 4, "ngd_max_offdiag", "le", ngd.offdiag.max(), 0.0, 1e-10)
 
     muon = run_population(dm, "muon", eta, steps, beta=cfg["muon_beta"], muon_method=cfg["muon_method"])
     before = np.arange(steps + 1)[:, None] < dm.r[None, :] / eta  # before each component's saturation
     dev = np.abs(muon.alpha - spec.alpha)
-    ct.add(9, "muon_vs_specgd_max_dev_before_saturation/eta", "le", dev[before].max() / eta, 0.0, cfg["muon_tol_eta"])
-    ct.add(9, "muon_vs_specgd_max_dev_whole_run/eta", "info", dev.max() / eta, 0.0)
+    add_check(
+        ct, 9, "muon_vs_specgd_max_dev_before_saturation/eta", "le", dev[before].max() / eta, 0.0, cfg["muon_tol_eta"]
+    )
+    add_check(ct, 9, "muon_vs_specgd_max_dev_whole_run/eta", "info", dev.max() / eta, 0.0)
 
     sign = run_population(dm, "signgd", eta, steps)
     t_m = int(dm.r.min() / eta)
-    ct.add(
+    add_check(
+        ct,
         10,
         "signgd_vs_specgd_random_means_max_dev/eta",
         "gt",
@@ -125,7 +118,7 @@ def population_checks(cfg: dict, ct: CheckTable) -> None:
     )
     dma = _dm(cfg, axis_aligned=True)
     sign_a, spec_a = run_population(dma, "signgd", eta, steps), run_population(dma, "specgd", eta, steps)
-    ct.add(10, "signgd_vs_specgd_axis_aligned_max_abs(W)", "le", np.abs(sign_a.W - spec_a.W).max(), 0.0, 1e-12)
+    add_check(ct, 10, "signgd_vs_specgd_axis_aligned_max_abs(W)", "le", np.abs(sign_a.W - spec_a.W).max(), 0.0, 1e-12)
 
 
 def fig2_trajectories(cfg: dict) -> pd.DataFrame:
@@ -174,20 +167,20 @@ def theorem_checks(cfg: dict, sizes: dict, ct: CheckTable) -> tuple[pd.DataFrame
     n_ngf_out = min(sizes["ngf_cases"], sizes["outside_cases"])
     ngf_out = gap_ratios(outside.subset(np.arange(n_ngf_out)), n_t, "ngf", sub)
 
-    ct.add(5, "conditions_hold_in_inside_sweep(fraction)", "abs", inside.conditions().mean(), 1.0, 0.0)
-    ct.add(5, "thm1_minority_min_gap/(mu*t)", "ge", g_in["min_minority"].min(), 0.25)
-    ct.add(5, "thm1_balanced_min_gap/(mu*t)", "ge", g_in["min_balanced"].min(), 0.5)
+    add_check(ct, 5, "conditions_hold_in_inside_sweep(fraction)", "abs", inside.conditions().mean(), 1.0, 0.0)
+    add_check(ct, 5, "thm1_minority_min_gap/(mu*t)", "ge", g_in["min_minority"].min(), 0.25)
+    add_check(ct, 5, "thm1_balanced_min_gap/(mu*t)", "ge", g_in["min_balanced"].min(), 0.5)
     viol1 = np.mean((g_out["min_minority"] < 0.25) | (g_out["min_balanced"] < 0.5))
-    ct.add(5, "thm1_outside_fraction_violating", "gt", viol1, 0.0)
-    ct.add(6, "thm2_minority_min_gap/(mu*t)", "ge", ngf_in["min_minority"].min(), 0.5)
-    ct.add(6, "thm2_balanced_min_gap/(mu*t)(constant unknown)", "info", ngf_in["min_balanced"].min(), 0.0)
-    ct.add(6, "thm2_outside_fraction_violating", "gt", np.mean(ngf_out["min_minority"] < 0.5), 0.0)
+    add_check(ct, 5, "thm1_outside_fraction_violating", "gt", viol1, 0.0)
+    add_check(ct, 6, "thm2_minority_min_gap/(mu*t)", "ge", ngf_in["min_minority"].min(), 0.5)
+    add_check(ct, 6, "thm2_balanced_min_gap/(mu*t)(constant unknown)", "info", ngf_in["min_balanced"].min(), 0.0)
+    add_check(ct, 6, "thm2_outside_fraction_violating", "gt", np.mean(ngf_out["min_minority"] < 0.5), 0.0)
 
     hc = cfg["hand_case"]
     hand = make_cases([hc["mu"]], [hc["sigma_x"]], [hc["priors"]])
     g_hand, n_hand = gap_ratios(hand, n_t, "gf"), gap_ratios(hand, n_t, "ngf", sub)
-    ct.add(5, "thm1_hand_case_outside_minority_min_gap/(mu*t)", "info", g_hand["min_minority"][0], 0.25)
-    ct.add(5, "thm1_hand_case_outside_balanced_min_gap/(mu*t)", "info", g_hand["min_balanced"][0], 0.5)
+    add_check(ct, 5, "thm1_hand_case_outside_minority_min_gap/(mu*t)", "info", g_hand["min_minority"][0], 0.25)
+    add_check(ct, 5, "thm1_hand_case_outside_balanced_min_gap/(mu*t)", "info", g_hand["min_balanced"][0], 0.5)
 
     sweep = pd.concat(
         [sweep_table(inside, g_in, ngf_in, True), sweep_table(outside, g_out, ngf_out, False)], ignore_index=True
@@ -225,7 +218,8 @@ def depth_checks(cfg: dict, ct: CheckTable) -> tuple[pd.DataFrame, pd.DataFrame]
             alpha = run_deep_specgd(dm, L, dc["hidden"], dc["eps"], eta, steps)
             first, cont = saturation_times(alpha, dm.r, L)
             pred = predicted_saturation(dm.r, L, dc["eps"], eta)
-            ct.add(
+            add_check(
+                ct,
                 7,
                 f"L{L}_snr{snr:g}_max_abs(saturation_step-predicted)",
                 "le",
@@ -234,7 +228,7 @@ def depth_checks(cfg: dict, ct: CheckTable) -> tuple[pd.DataFrame, pd.DataFrame]
                 2.0,
             )
             meas, form = cont[M] / cont[m] - 1, delta_t_formula(dm.snr, dm.priors[m], dm.priors[M], L)
-            ct.add(7, f"L{L}_snr{snr:g}_rel_err(DeltaT)", "le", abs(meas - form) / form, 0.0, 0.01)
+            add_check(ct, 7, f"L{L}_snr{snr:g}_rel_err(DeltaT)", "le", abs(meas - form) / form, 0.0, 0.01)
             rows.append((L, dm.snr, dm.priors[m], dm.priors[M], meas, form))
             T, k = alpha.shape
             paths.append(
@@ -262,7 +256,8 @@ def accuracy_checks(cfg: dict, sizes: dict, ct: CheckTable) -> pd.DataFrame:
     best = best_stopping(paths).set_index(["sigma_x", "flow", "metric"])["value"]
     for s in ac["sigma_x"]:
         for metric in ("balanced", "worst_class"):
-            ct.add(
+            add_check(
+                ct,
                 8,
                 f"sigma{s:g}_{metric}_best_specgf-best_gf",
                 "gt",
