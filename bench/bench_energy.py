@@ -13,9 +13,7 @@ goes (forward, per-sample backward, grams and gradient, eigh, rotations and accu
 
 from __future__ import annotations
 
-import contextlib
 import cProfile
-import io
 import pstats
 import statistics
 import tempfile
@@ -24,9 +22,9 @@ from pathlib import Path
 
 from muonrepro.energy.extract import extract_run
 from muonrepro.energy.probe import load_run, run_extraction
-from muonrepro.energy.runs import build_model
+from muonrepro.energy.runs import MnistMLPTask, Snapshots, build_model, every
 from muonrepro.optim.registry import build_optimizer
-from muonrepro.training.loop import TrainSpec, train
+from muonrepro.training.loop import FitSpec, fit
 from muonrepro.util.io import atomic_torch_save
 
 
@@ -36,12 +34,11 @@ def _train_run(cfg, scale, data, depth, opt, device, seed=0, n_train=None, epoch
     n = n_train or ES["n_train"]
     model = build_model(depth, E["width"], E["bias"], seed, device)
     optim = build_optimizer(model, opt, E["optimizers"][opt], E["optimizers"][opt]["lr"])
-    spec = TrainSpec(
-        epochs=epochs or ES["epochs"], batch_size=E["batch_size"], seed=seed, log_every=ES["log_every"], desc="bench"
-    )
+    spec = FitSpec(epochs=epochs or ES["epochs"], batch_size=E["batch_size"], seed=seed, name="bench")
+    snaps = Snapshots(every(ES["log_every"]))
     c0, t0 = time.process_time(), time.perf_counter()
-    with contextlib.redirect_stderr(io.StringIO()):
-        res = train(model, optim, x[:n], y[:n], xt, yt, spec)
+    res = fit(MnistMLPTask(model, x[:n], y[:n], xt, yt, "test_acc"), optim, spec, hooks=[snaps], log=lambda m: None)
+    res.snapshots = snaps.finite()
     return res, time.perf_counter() - t0, time.process_time() - c0
 
 

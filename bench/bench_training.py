@@ -9,16 +9,13 @@ check, tqdm bar) with snapshots off (``log_every=0``); the bare loop does nothin
 
 from __future__ import annotations
 
-import contextlib
-import io
-
 import torch
 import torch.nn.functional as F
 from common import paired, ratio
 
-from muonrepro.energy.runs import build_model
+from muonrepro.energy.runs import MnistMLPTask, build_model
 from muonrepro.optim.registry import build_optimizer
-from muonrepro.training.loop import TrainSpec, train
+from muonrepro.training.loop import FitSpec, fit
 
 
 def bare_loop(model, optimizers, x, y, batch_size: int, seed: int, epochs: int = 1) -> None:
@@ -52,16 +49,8 @@ def bench_training(cfg: dict, data, *, depths, repeats: int, device, n_train: in
 
             def ours(xx=x, yy=y, depth=depth, opt=opt, opt_cfg=opt_cfg):
                 model, optim = _fresh(depth, E["width"], E["bias"], opt, opt_cfg, device, seed)
-                with contextlib.redirect_stderr(io.StringIO()):  # the pipeline's tqdm bar goes to a log
-                    train(
-                        model,
-                        optim,
-                        xx,
-                        yy,
-                        xt,
-                        yt,
-                        TrainSpec(epochs=1, batch_size=E["batch_size"], seed=seed, log_every=0, desc="bench"),
-                    )
+                task = MnistMLPTask(model, xx, yy, xt, yt, "test_acc")
+                fit(task, optim, FitSpec(epochs=1, batch_size=E["batch_size"], seed=seed), log=lambda msg: None)
 
             def bare(xx=x, yy=y, depth=depth, opt=opt, opt_cfg=opt_cfg):
                 model, optim = _fresh(depth, E["width"], E["bias"], opt, opt_cfg, device, seed)

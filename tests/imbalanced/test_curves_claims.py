@@ -23,23 +23,38 @@ def test_learning_time():
     assert learning_time(s, v, 0.9) == 4
 
 
-def lin_rows(opt, lr, seed, peak):
+def lin_rows(opt, lr, seed, peak, test_peak=None, peak_step=25):
+    """Validation curves peaking at ``peak`` (step ``peak_step``); test curves peaking at ``test_peak``."""
     steps = np.arange(0, 50, 5)
     rows = []
     for g in ("balanced", "worst_class", "majority_class", "minority_class"):
-        val = peak * np.sin(np.pi * steps / 50) ** 2
-        rows += [("linear_ce", opt, seed, lr, s, "test_acc", g, v) for s, v in zip(steps, val)]
+        shape = np.sin(np.pi * steps / (2 * peak_step)) ** 2
+        for metric, top in (("val_acc", peak), ("test_acc", peak if test_peak is None else test_peak)):
+            rows += [("linear_ce", opt, seed, lr, s, metric, g, top * v) for s, v in zip(steps, shape)]
     return pd.DataFrame(rows, columns=["experiment", "optimizer", "seed", "lr", "step", "metric", "group", "value"])
 
 
-def test_select_linear_ce_takes_the_best_peak_per_rule():
+def test_select_linear_ce_chooses_lr_and_step_on_validation_never_on_test():
+    """The test curves would pick the other lr: the validation curves decide, and the table reports the test
+    accuracy at the chosen (lr, step)."""
     df = pd.concat(
-        [lin_rows("specgd", lr, s, peak) for lr, peak in ((0.1, 0.5), (0.2, 0.7)) for s in range(3)]
-        + [lin_rows("ngd", lr, s, peak) for lr, peak in ((0.1, 0.6), (0.2, 0.4)) for s in range(3)]
+        [
+            lin_rows("specgd", lr, s, peak, test)
+            for lr, peak, test in ((0.1, 0.5, 0.9), (0.2, 0.7, 0.3))
+            for s in range(3)
+        ]
+        + [
+            lin_rows("ngd", lr, s, peak, test, step)
+            for lr, peak, test, step in ((0.1, 0.6, 0.1, 15), (0.2, 0.4, 0.8, 25))
+            for s in range(3)
+        ]
     )
     cur, sel = select_linear_ce(df)
-    chosen = sel.set_index(["optimizer", "group"])["lr"]
-    assert chosen[("specgd", "balanced")] == 0.2 and chosen[("ngd", "worst_class")] == 0.1
+    chosen = sel.set_index(["optimizer", "group"])
+    assert chosen.loc[("specgd", "balanced"), "lr"] == 0.2 and chosen.loc[("ngd", "worst_class"), "lr"] == 0.1
+    assert chosen.loc[("specgd", "balanced"), "step"] == 25 and chosen.loc[("ngd", "balanced"), "step"] == 15
+    assert chosen.loc[("specgd", "balanced"), "test"] == pytest.approx(0.3)
+    assert chosen.loc[("ngd", "balanced"), "score"] == pytest.approx(0.6)
     assert set(cur.groupby("optimizer")["lr"].unique().map(tuple)) == {(0.2,), (0.1,)}
 
 

@@ -27,7 +27,7 @@ SIZES = {
         "ngf_substeps": 2,
         "accuracy_t_points": 5,
     },
-    "linear_ce": {"n_train": 300, "n_test": 100, "steps": 40, "n_eval": 6},
+    "linear_ce": {"n_train": 300, "n_val": 300, "n_test": 100, "steps": 40, "n_eval": 6},
     "cmnist": {
         "n_train": 300,
         "n_val": 100,

@@ -162,7 +162,10 @@ def test_nlp_tiny_run_end_to_end(tmp_path):
     fakes_lm.make_tinystories(tmp_path / "ts", n_train_stories=120, n_valid_stories=30)
     small = {
         "evals_per_epoch": 2,
-        "lr_factors": [0.5, 1.0],
+        "lr_grid": {
+            "multinli": {o: [5e-4, 1e-3] for o in ("sgd", "adam", "muon", "shampoo")},
+            "tinystories": {o: [1.5e-3, 3e-3] for o in ("sgd", "adam", "muon")},
+        },
         "tune_epochs": 1,
         "multinli": {
             "epochs": 1,

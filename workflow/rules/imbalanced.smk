@@ -117,6 +117,7 @@ rule imbalanced_cmnist_train:
         cfg={k: v for k, v in I["cmnist"].items() if k != "palette"},
         sizes={k: v for k, v in IS["cmnist"].items() if k != "seeds"},
         device=config["device"],
+        checkpoint="results/imbalanced/checkpoints/cmnist_L{layers}_{imb_opt}_seed{seed}",
     script:
         "../scripts/imbalanced/cmnist_train.py"
 

@@ -84,9 +84,7 @@ rule imbalanced_gpu_select_lr:
     params:
         model=lambda wildcards: ig_settings.model_config(wildcards.exp, IG, IGS),
         opt_cfg=lambda wildcards: ig_settings.optimizer_config(wildcards.exp, wildcards.ig_opt, IG),
-        grid=lambda wildcards: [
-            f * ig_settings.optimizer_config(wildcards.exp, wildcards.ig_opt, IG)["lr"] for f in IGS["lr_factors"]
-        ],
+        grid=lambda wildcards: pipeline_ig.lr_grid(wildcards.exp, wildcards.ig_opt, IGS),
         epochs=IGS["tune_epochs"],
         batch_size=lambda wildcards: IG[wildcards.exp]["batch_size"],
         select_by=lambda wildcards: IG[wildcards.exp]["select_by"],

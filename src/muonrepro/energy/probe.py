@@ -23,7 +23,7 @@ def load_run(mnist_pt, snapshots_pt, probe_size: int, probe_seed: int, device):
 
     float64 forward/backward: the estimator divides by lambda_i mu_j down to rel_threshold * max,
     where float32 round-off in G would dominate the low-curvature tail."""
-    blob = torch.load(snapshots_pt, weights_only=False)
+    blob = torch.load(snapshots_pt, weights_only=True)
     m = blob["model"]
     model = MLP(m["depth"], m["width"], bias=m["bias"]).to(device, torch.float64)
     x, y = probe_set(mnist_pt, probe_size, probe_seed, device)

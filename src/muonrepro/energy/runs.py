@@ -1,13 +1,21 @@
-"""MNIST-MLP runs of the energy paper: learning-rate selection and the monitored training runs."""
+"""MNIST-MLP runs of the energy paper on the one training loop (``training.loop.fit``): the
+learning-rate selection on a validation split and the monitored runs (weight snapshots, the raw
+material of the energy extraction)."""
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass, field
+
 import torch
+import torch.nn.functional as F
 
 from muonrepro.data.mnist import to_device_float
 from muonrepro.models import MLP
 from muonrepro.optim.registry import build_optimizer
-from muonrepro.training.loop import TrainSpec, accuracy, train
+from muonrepro.training.checkpoint import Checkpoint, fingerprint
+from muonrepro.training.loop import FitSpec, epoch_ends, fit
+from muonrepro.training.lr_select import select_lr as select_on_validation
 from muonrepro.util.device import resolve_device
 
 
@@ -31,30 +39,89 @@ def build_model(depth: int, width: int, bias: bool, seed: int, device):
     return MLP(depth, width, bias=bias).to(device)
 
 
+@torch.no_grad()
+def accuracy(model, x, y, batch: int = 4096) -> float:
+    correct = 0
+    for i in range(0, len(x), batch):
+        correct += (model(x[i : i + batch]).argmax(1) == y[i : i + batch]).sum().item()
+    return correct / len(x)
+
+
+class MnistMLPTask:
+    """An MLP on device-resident MNIST tensors; evaluation = accuracy on ``(x_eval, y_eval)``, reported as
+    ``eval_metric`` (``test_acc`` for the monitored runs, ``val_acc`` for the lr selection)."""
+
+    def __init__(self, model, x, y, x_eval, y_eval, eval_metric: str):
+        self.model, self.x, self.y, self.x_eval, self.y_eval = model, x, y, x_eval, y_eval
+        self.n_train, self.eval_metric = len(x), eval_metric
+
+    def loss(self, idx, gen):
+        return F.cross_entropy(self.model(self.x[idx]), self.y[idx])
+
+    def evaluate(self, end_of_epoch: bool):
+        return [(self.eval_metric, "average", accuracy(self.model, self.x_eval, self.y_eval))]
+
+
+@dataclass
+class Snapshots:
+    """Training hook: float32 CPU copies of the weights at the steps where ``at(step)`` holds (step 0 is
+    before training). Checkpointed with the run, so a resumed run ends with the same list."""
+
+    at: object
+    items: list = field(default_factory=list)
+
+    def after_step(self, step: int, model) -> None:
+        if self.at(step):
+            state = {k: v.detach().to("cpu", torch.float32).clone() for k, v in model.state_dict().items()}
+            self.items.append({"step": step, "state": state})
+
+    def state_dict(self) -> dict:
+        return {"items": self.items}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.items = state["items"]
+
+    def finite(self) -> list:
+        """The snapshots without non-finite weights (those after a divergence)."""
+        return [s for s in self.items if all(torch.isfinite(v).all() for v in s["state"].values())]
+
+
+def every(n: int):
+    """Step 0 and every ``n``-th step (``n = 0``: no snapshots)."""
+    return (lambda step: step % n == 0) if n else (lambda step: False)
+
+
 def select_lr(
     mnist_pt, *, depth, width, bias, opt, opt_cfg, grid, n_train, val_size, epochs, batch_size, seed, device="auto"
 ):
-    """Pick the lr of ``grid`` with the best validation accuracy (ties -> smaller lr; diverged = 0)."""
-    grid = sorted(grid)
-    if len(grid) == 1 or epochs == 0:
-        return {"lr": grid[0], "tuned": False, "grid": grid, "val_acc": {}}
+    """Pick the lr of ``grid`` with the best validation accuracy after ``epochs`` (``training.lr_select``:
+    ties -> the smaller lr, diverged runs excluded). The validation split is carved from the training images."""
+    if len(grid) <= 1 or epochs == 0:
+        return select_on_validation(sorted(grid)[:1], opt_cfg["lr"], lambda lr: None)
     dev = resolve_device(device)
     x, y, xv, yv = load_split(mnist_pt, n_train, val_size, dev)
-    scores = {}
-    for lr in grid:
+
+    def train(lr):
         model = build_model(depth, width, bias, seed, dev)
-        res = train(
-            model,
+        task = MnistMLPTask(model, x, y, xv, yv, "val_acc")
+        res = fit(
+            task,
             build_optimizer(model, opt, opt_cfg, lr),
-            x,
-            y,
-            xv,
-            yv,
-            TrainSpec(epochs=epochs, batch_size=batch_size, seed=seed, desc=f"tune {opt} lr={lr}"),
+            FitSpec(epochs=epochs, batch_size=batch_size, seed=seed, name=f"tune {opt} lr={lr:g}"),
         )
-        scores[lr] = 0.0 if res.diverged else accuracy(model, xv, yv)
-    best = max(grid, key=lambda lr: (scores[lr], -lr))
-    return {"lr": best, "tuned": True, "grid": grid, "val_acc": {str(k): v for k, v in scores.items()}}
+        return None if res.diverged else res.rows[-1][4]
+
+    return select_on_validation(grid, opt_cfg["lr"], train, mode="max")
+
+
+@dataclass
+class EnergyRun:
+    history: list  # per epoch: epoch, train_loss, test_acc (NaN for the epoch a run diverged in)
+    snapshots: list  # finite weight snapshots {"step", "state"}
+    steps: int
+    diverged: bool
+    diverged_step: int | None
+    seconds: float
 
 
 def energy_run(
@@ -72,27 +139,48 @@ def energy_run(
     seed,
     log_every,
     checkpoint=None,
+    code=(),
     device="auto",
-):
-    """Train one monitored run; returns (TrainResult, model) with snapshots every ``log_every`` steps."""
+) -> tuple[EnergyRun, torch.nn.Module]:
+    """Train one monitored run (test accuracy at each epoch end, snapshots at step 0 and every ``log_every``
+    steps). ``checkpoint``: a resumable checkpoint path, matched on the settings, ``code`` (the package
+    sources the job declares) and the MNIST tensors."""
     dev = resolve_device(device)
     x, y, xt, yt = load_split(mnist_pt, n_train, 0, dev)
     model = build_model(depth, width, bias, seed, dev)
     optimizer = build_optimizer(model, opt, opt_cfg, lr)
-    spec = TrainSpec(
-        epochs=epochs, batch_size=batch_size, seed=seed, log_every=log_every, desc=f"mlp{depth} {opt} s{seed}"
+    spec = FitSpec(
+        epochs=epochs, batch_size=batch_size, seed=seed, schedule=epoch_ends, name=f"mlp{depth} {opt} s{seed}"
     )
-    fp = spec.fingerprint(
-        {
-            "depth": depth,
-            "width": width,
-            "bias": bias,
-            "opt": opt,
-            "opt_cfg": opt_cfg,
-            "lr": lr,
-            "n_train": n_train,
-            "device": str(dev),
-        }
-    )
-    res = train(model, optimizer, x, y, xt, yt, spec, checkpoint=checkpoint, fingerprint=fp)
-    return res, model
+    settings = {
+        "depth": depth,
+        "width": width,
+        "bias": bias,
+        "opt": opt,
+        "opt_cfg": opt_cfg,
+        "lr": lr,
+        "n_train": n_train,
+        "epochs": epochs,
+        "batch_size": batch_size,
+        "seed": seed,
+        "log_every": log_every,
+        "device": str(dev),
+    }
+    ckpt = Checkpoint(checkpoint, fingerprint(settings, code, [mnist_pt])) if checkpoint else None
+    snaps = Snapshots(every(log_every))
+    res = fit(MnistMLPTask(model, x, y, xt, yt, "test_acc"), optimizer, spec, hooks=[snaps], checkpoint=ckpt)
+    per_epoch = math.ceil(len(x) / batch_size)
+    by_step = {}
+    for _, step, metric, _, value in res.rows:
+        by_step.setdefault(step, {})[metric] = value
+    history = [
+        {"epoch": step // per_epoch, "train_loss": v["train_loss"], "test_acc": v["test_acc"]}
+        for step, v in sorted(by_step.items())
+        if "test_acc" in v
+    ]
+    if res.diverged:
+        history.append(
+            {"epoch": math.ceil(res.diverged_step / per_epoch), "train_loss": float("nan"), "test_acc": float("nan")}
+        )
+    run = EnergyRun(history, snaps.finite(), res.steps, res.diverged, res.diverged_step, res.seconds)
+    return run, model

@@ -1,21 +1,16 @@
 """Colored-MNIST training with per-group accuracy curves (spec §3 E1 / Fig. 6, §6; claims 12, 17).
 
 An "L-layer MLP" has L linear layers (spec §6): ``MLP(depth=L - 1, width, in_dim=3*784)``. Optimizers
-come from the shared registry (``muon``, ``sgd``, ``adamw``) plus ``nmd`` and ``signum``
-(``optim.normalized``); our name ``adam`` is the registry's ``adamw`` (set its weight_decay to 0 for
-Adam). Muon, NMD and Signum act on the hidden matrices with AdamW on the head and biases.
+come from the shared registry (``muon``, ``sgd``, ``adam``, ``nmd``, ``signum``); Muon, NMD and Signum act
+on the hidden matrices with AdamW on the head and biases.
 
-The loop keeps the data on the device and draws batches by a seeded permutation, like
-``train.loop.train``, but evaluates the per-group accuracies on the validation and test sets
-(majority groups: colour = class colour; minority: the other 90) at ``eval_schedule`` steps: every
-``eval_every`` steps plus ``log_evals`` log-spaced steps (dense early, where the groups separate).
+Training runs on the one loop (``training.loop.fit``) with ``ColoredMnistTask``: per-group accuracies on
+the validation and test sets (majority groups: colour = class colour; minority: the other 90) before
+training, every ``eval_every`` steps and at ``log_evals`` log-spaced steps (dense early).
 """
 
 from __future__ import annotations
 
-import math
-
-import numpy as np
 import pandas as pd
 import torch
 import torch.nn.functional as F
@@ -23,8 +18,10 @@ import torch.nn.functional as F
 from muonrepro.data.colored_mnist import N_CLASSES, colorize
 from muonrepro.models import MLP
 from muonrepro.optim.registry import build_optimizer
+from muonrepro.training.checkpoint import Checkpoint, fingerprint
+from muonrepro.training.loop import FitSpec, every_and_log_spaced, fit
 
-REGISTRY_NAME = {"adam": "adamw"}
+CHECKPOINT_SECONDS = 60.0  # ours: at most one checkpoint a minute (evaluations are frequent)
 METRIC_GROUPS = ("minority", "majority", "worst_group", "average")
 
 
@@ -61,12 +58,27 @@ def group_metrics(model, split: Split, batch: int = 8192) -> dict[str, float]:
     }
 
 
-def eval_schedule(total: int, eval_every: int, log_evals: int) -> set[int]:
-    """Steps (>= 1) at which to evaluate: multiples of ``eval_every``, ``log_evals`` log-spaced steps, the last."""
-    steps = set(range(eval_every, total + 1, eval_every)) | {total}
-    if log_evals > 0:
-        steps |= set(np.unique(np.round(np.geomspace(1, total, log_evals)).astype(int)).tolist())
-    return steps
+class ColoredMnistTask:
+    """An L-layer MLP on device-resident Colored-MNIST; evaluation = per-group accuracy on the validation
+    and the test split (``val_acc`` rows, then ``test_acc`` rows)."""
+
+    def __init__(self, data: dict, layers: int, width: int, seed: int, device, bias: bool = True):
+        dev = torch.device(device)
+        self.tr, self.va, self.te = Split(data, "train", dev), Split(data, "val", dev), Split(data, "test", dev)
+        torch.manual_seed(seed)
+        self.model = MLP(depth=layers - 1, width=width, in_dim=self.tr.x.shape[1], n_classes=N_CLASSES, bias=bias)
+        self.model = self.model.to(dev)
+        self.n_train = len(self.tr.y)
+
+    def loss(self, idx, gen):
+        return F.cross_entropy(self.model(self.tr.x[idx]), self.tr.y[idx])
+
+    def evaluate(self, end_of_epoch: bool):
+        return [
+            (name, g, v)
+            for name, split in (("val_acc", self.va), ("test_acc", self.te))
+            for g, v in group_metrics(self.model, split).items()
+        ]
 
 
 def train_one(
@@ -83,48 +95,41 @@ def train_one(
     device,
     bias: bool = True,
     log_evals: int = 0,
+    checkpoint=None,
+    code=(),
+    data_files=(),
 ) -> pd.DataFrame:
-    """Train one MLP; tidy rows (step, metric in {val_acc, test_acc, train_loss}, group, value)."""
-    dev = torch.device(device)
-    tr, va, te = Split(data, "train", dev), Split(data, "val", dev), Split(data, "test", dev)
-    torch.manual_seed(seed)
-    model = MLP(depth=layers - 1, width=width, in_dim=tr.x.shape[1], n_classes=N_CLASSES, bias=bias).to(dev)
-    opt = build_optimizer(model, REGISTRY_NAME.get(optimizer, optimizer), opt_cfg, lr)
-    gen = torch.Generator().manual_seed(seed)
-    n = len(tr.y)
-    per_epoch = math.ceil(n / batch_size)
-    eval_at = eval_schedule(epochs * per_epoch, eval_every, log_evals)
-    rows, step, loss_sum, loss_n = [], 0, torch.zeros((), device=dev), 0
-
-    def log():
-        for name, split in (("val_acc", va), ("test_acc", te)):
-            rows.extend((step, name, g, v) for g, v in group_metrics(model, split).items())
-
-    log()
-    diverged = False
-    for _ in range(epochs):
-        perm = torch.randperm(n, generator=gen).to(dev)
-        for b in range(per_epoch):
-            idx = perm[b * batch_size : (b + 1) * batch_size]
-            loss = F.cross_entropy(model(tr.x[idx]), tr.y[idx])
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            step += 1
-            loss_sum += loss.detach()
-            loss_n += 1
-            if step in eval_at:
-                mean_loss = (loss_sum / loss_n).item()
-                rows.append((step, "train_loss", "average", mean_loss))
-                loss_sum.zero_()
-                loss_n = 0
-                if not math.isfinite(mean_loss):
-                    diverged = True
-                    break
-                log()
-        if diverged:
-            break
-    return pd.DataFrame(rows, columns=["step", "metric", "group", "value"])
+    """Train one MLP on the one loop; tidy rows (step, metric in {val_acc, test_acc, train_loss, diverged},
+    group, value). Evaluations before training, every ``eval_every`` steps, at ``log_evals`` log-spaced
+    steps (dense early, where the groups separate) and at the end."""
+    task = ColoredMnistTask(data, layers, width, seed, device, bias)
+    spec = FitSpec(
+        epochs=epochs,
+        batch_size=batch_size,
+        seed=seed,
+        schedule=every_and_log_spaced(eval_every, log_evals),
+        checkpoint_seconds=CHECKPOINT_SECONDS,
+        name=f"cmnist L{layers} {optimizer} lr={lr:g} s{seed}",
+    )
+    ckpt = None
+    if checkpoint:
+        settings = {
+            "layers": layers,
+            "width": width,
+            "optimizer": optimizer,
+            "opt_cfg": opt_cfg,
+            "lr": lr,
+            "epochs": epochs,
+            "batch_size": batch_size,
+            "seed": seed,
+            "eval_every": eval_every,
+            "bias": bias,
+            "log_evals": log_evals,
+            "device": str(device),
+        }
+        ckpt = Checkpoint(checkpoint, fingerprint(settings, code, data_files))
+    res = fit(task, build_optimizer(task.model, optimizer, opt_cfg, lr), spec, checkpoint=ckpt)
+    return pd.DataFrame([r[1:] for r in res.rows], columns=["step", "metric", "group", "value"])
 
 
 def run_cmnist(
@@ -141,12 +146,31 @@ def run_cmnist(
     device,
     bias: bool = True,
     log_evals: int = 0,
+    checkpoint=None,
+    code=(),
+    data_files=(),
 ) -> pd.DataFrame:
-    """Every lr of the grid for one (depth, optimizer, seed): tidy curves with an ``lr`` column."""
+    """Every lr of the grid for one (depth, optimizer, seed): tidy curves with an ``lr`` column.
+    ``checkpoint``: a path prefix; each lr's run checkpoints to ``<prefix>_lr<lr>.pt``."""
     frames = []
     for lr in lrs:
         df = train_one(
-            data, layers, width, optimizer, opt_cfg, lr, epochs, batch_size, seed, eval_every, device, bias, log_evals
+            data,
+            layers,
+            width,
+            optimizer,
+            opt_cfg,
+            lr,
+            epochs,
+            batch_size,
+            seed,
+            eval_every,
+            device,
+            bias,
+            log_evals,
+            checkpoint=f"{checkpoint}_lr{lr:g}.pt" if checkpoint else None,
+            code=code,
+            data_files=data_files,
         )
         df.insert(0, "lr", float(lr))
         frames.append(df)

@@ -5,18 +5,23 @@ Per-run tables carry an ``lr`` column; ``curves.parquet`` keeps the contract col
 ``lr_selection.csv`` says which lr was kept and why:
 
 - Fig. 4 (``linear_ce``): for each rule and each of the two claim metrics (balanced, worst-class
-  test accuracy) the lr whose seed-mean curve has the highest maximum over steps: the claim is
-  about the best stopping point of each rule, so each rule gets its best lr by the same oracle.
-  The per-class rows (majority_class, minority_class) follow the balanced choice.
+  accuracy) the lr AND the stopping step at which the seed-mean *validation* curve peaks (the claim is
+  about each rule's best stopping point; both are chosen on the validation split, never on test); the
+  table records the seed-mean test accuracy there. The per-class rows (majority_class,
+  minority_class) follow the balanced choice.
 - Colored-MNIST (``cmnist_L*``): for each depth and optimizer the lr with the largest seed-mean
   early-window area under the *validation* minority-group accuracy (validation colours are
   independent of the class, like the test set; ours).
+
+Every choice is the one lr selection, ``training.lr_select.choose`` (ties -> the smaller lr, the earlier step).
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+
+from muonrepro.training.lr_select import choose
 
 CURVE_COLUMNS = ["experiment", "optimizer", "seed", "step", "metric", "group", "value"]
 
@@ -35,18 +40,43 @@ def early_auc(steps: np.ndarray, values: np.ndarray, fraction: float) -> float:
     return float(np.trapezoid(v[keep], s[keep]) / (s[keep].max() - s[keep].min()))
 
 
+LINEAR_CE_GROUPS = ("balanced", "worst_class")
+
+
+def _score(v) -> float | None:
+    return float(v) if np.isfinite(v) else None
+
+
+def linear_ce_choice(df: pd.DataFrame, rule: str, group: str) -> dict:
+    """The (lr, stopping step) of ``rule`` at which the seed-mean validation ``group`` accuracy peaks, and the
+    seed-mean test accuracy there. ``df``: linear_ce curves with ``lr``, ``val_acc`` and ``test_acc`` rows."""
+    d = df[(df["optimizer"] == rule) & (df["group"] == group)]
+    mean = d.groupby(["metric", "lr", "step"])["value"].mean()
+    val = mean.loc["val_acc"]
+    (lr, step), _ = choose({k: _score(v) for k, v in val.items()}, "max", (np.nan, np.nan))
+    test = mean.loc["test_acc"].get((lr, step), np.nan)
+    return {"lr": float(lr), "step": step, "score": float(val.get((lr, step), np.nan)), "test": float(test)}
+
+
 def select_linear_ce(df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    test = df[df["metric"] == "test_acc"]
-    mean = test.groupby(["optimizer", "lr", "group", "step"])["value"].mean().reset_index()
-    best = mean.groupby(["optimizer", "lr", "group"])["value"].max().reset_index()
     sel_rows, parts = [], []
-    for (opt, group), g in best[best["group"].isin(["balanced", "worst_class"])].groupby(["optimizer", "group"]):
-        lr = float(g.loc[g["value"].idxmax(), "lr"])
-        sel_rows.append(
-            ("linear_ce", opt, group, lr, float(g["value"].max()), "max over steps of seed-mean test curve")
-        )
-        groups = [group] + (["majority_class", "minority_class"] if group == "balanced" else [])
-        parts.append(df[(df["optimizer"] == opt) & (df["lr"] == lr) & df["group"].isin(groups)])
+    for opt in sorted(df["optimizer"].unique()):
+        for group in LINEAR_CE_GROUPS:
+            c = linear_ce_choice(df, opt, group)
+            sel_rows.append(
+                (
+                    "linear_ce",
+                    opt,
+                    group,
+                    c["lr"],
+                    c["step"],
+                    c["score"],
+                    c["test"],
+                    "(lr, stopping step) at the peak of the seed-mean validation curve",
+                )
+            )
+            groups = [group] + (["majority_class", "minority_class"] if group == "balanced" else [])
+            parts.append(df[(df["optimizer"] == opt) & (df["lr"] == c["lr"]) & df["group"].isin(groups)])
     return pd.concat(parts, ignore_index=True), pd.DataFrame(sel_rows, columns=SELECTION_COLUMNS)
 
 
@@ -56,19 +86,21 @@ def select_cmnist(df: pd.DataFrame, early_fraction: float) -> tuple[pd.DataFrame
     sel_rows, parts = [], []
     for (exp, opt), g in mean.groupby(["experiment", "optimizer"]):
         scores = {
-            lr: early_auc(h["step"].to_numpy(), h["value"].to_numpy(), early_fraction) for lr, h in g.groupby("lr")
+            lr: _score(early_auc(h["step"].to_numpy(), h["value"].to_numpy(), early_fraction))
+            for lr, h in g.groupby("lr")
         }
-        scores = {lr: s for lr, s in scores.items() if np.isfinite(s)}
-        if not scores:
+        lr, _ = choose(scores, "max", None)
+        if lr is None:
             continue
-        lr = max(scores, key=scores.get)
         sel_rows.append(
             (
                 exp,
                 opt,
                 "minority",
                 float(lr),
+                np.nan,
                 scores[lr],
+                np.nan,
                 f"seed-mean val minority-group accuracy, mean over the first {early_fraction:g} of steps",
             )
         )
@@ -76,7 +108,7 @@ def select_cmnist(df: pd.DataFrame, early_fraction: float) -> tuple[pd.DataFrame
     return pd.concat(parts, ignore_index=True), pd.DataFrame(sel_rows, columns=SELECTION_COLUMNS)
 
 
-SELECTION_COLUMNS = ["experiment", "optimizer", "group", "lr", "score", "criterion"]
+SELECTION_COLUMNS = ["experiment", "optimizer", "group", "lr", "step", "score", "test", "criterion"]
 
 
 def merge_curves(

@@ -3,7 +3,9 @@
 
 Data (§4.1, line-173 variant): class means mu_c ~ N(0, (mu^2/d) I_d) (only nearly orthogonal),
 labels with priors p_c proportional to 1/c, x = mu_y + sigma_x z. The training set is drawn from the
-priors; the test set is class-balanced. Full-batch steps from W = 0 with the momentum-free rules of
+priors; the test set is class-balanced; the validation set (ours: the lr and stopping step are chosen on
+it, never on test) is a held-out sample of the training distribution, drawn after the test set so that the
+training and test sets do not depend on its size. Full-batch steps from W = 0 with the momentum-free rules of
 ``dynamics.nsd_direction`` (GD, NGD, SignGD, SpecGD) on the mean cross-entropy, float64.
 Balanced and worst-class test accuracy are logged on a log-spaced step grid.
 """
@@ -27,9 +29,13 @@ class Problem:
     x_test: torch.Tensor
     y_test: torch.Tensor
     k: int
+    x_val: torch.Tensor
+    y_val: torch.Tensor
 
 
-def make_problem(d: int, k: int, mu: float, sigma_x: float, n_train: int, n_test: int, seed: int) -> Problem:
+def make_problem(
+    d: int, k: int, mu: float, sigma_x: float, n_train: int, n_test: int, seed: int, n_val: int = 0
+) -> Problem:
     gen = torch.Generator().manual_seed(seed)
     means = mu / np.sqrt(d) * torch.randn(k, d, generator=gen, dtype=DTYPE)
     p = torch.as_tensor(harmonic_priors(k), dtype=DTYPE)
@@ -39,7 +45,9 @@ def make_problem(d: int, k: int, mu: float, sigma_x: float, n_train: int, n_test
         raise ValueError(f"n_test={n_test} must be a multiple of k={k} (class-balanced test set)")
     y_test = torch.arange(k).repeat_interleave(n_test // k)
     x_test = means[y_test] + sigma_x * torch.randn(n_test, d, generator=gen, dtype=DTYPE)
-    return Problem(x, y, x_test, y_test, k)
+    y_val = torch.multinomial(p, n_val, replacement=True, generator=gen) if n_val else torch.zeros(0, dtype=torch.long)
+    x_val = means[y_val] + sigma_x * torch.randn(n_val, d, generator=gen, dtype=DTYPE)
+    return Problem(x, y, x_test, y_test, k, x_val, y_val)
 
 
 def eval_steps(steps: int, n_eval: int) -> np.ndarray:
@@ -49,9 +57,22 @@ def eval_steps(steps: int, n_eval: int) -> np.ndarray:
 
 
 def class_accuracies(W: torch.Tensor, x: torch.Tensor, y: torch.Tensor, k: int) -> np.ndarray:
+    """Accuracy per class; NaN for a class with no example in ``y``."""
     pred = (x @ W.T).argmax(1)
     correct = torch.zeros(k, dtype=DTYPE).index_add_(0, y, (pred == y).to(DTYPE))
-    return (correct / torch.bincount(y, minlength=k).clamp(min=1)).numpy()
+    count = torch.bincount(y, minlength=k)
+    return torch.where(count > 0, correct / count.clamp(min=1), torch.nan).numpy()
+
+
+def accuracy_rows(step: int, metric: str, acc: np.ndarray) -> list[tuple]:
+    """Balanced (mean over the classes present) and worst-class accuracy, and those of class 1 (the largest)
+    and class k (the smallest)."""
+    return [
+        (step, metric, "balanced", float(np.nanmean(acc))),
+        (step, metric, "worst_class", float(np.nanmin(acc))),
+        (step, metric, "majority_class", float(acc[0])),
+        (step, metric, "minority_class", float(acc[-1])),
+    ]
 
 
 def ce_gradient(W: torch.Tensor, x: torch.Tensor, y: torch.Tensor, k: int) -> torch.Tensor:
@@ -62,19 +83,16 @@ def ce_gradient(W: torch.Tensor, x: torch.Tensor, y: torch.Tensor, k: int) -> to
 
 
 def run_rule(prob: Problem, rule: str, lr: float, steps: int, log_at: np.ndarray) -> list[tuple]:
-    """(step, metric, group, value) rows: balanced / worst-class / majority- / minority-class accuracy."""
+    """(step, metric, group, value) rows: balanced / worst-class / majority- / minority-class accuracy on the
+    validation split (``val_acc``, if any) and on the test split (``test_acc``)."""
     W = torch.zeros(prob.k, prob.x.shape[1], dtype=DTYPE)
     log_at = set(int(s) for s in log_at)
     rows = []
     for step in range(steps + 1):
-        if step in log_at:
-            acc = class_accuracies(W, prob.x_test, prob.y_test, prob.k)  # at W = 0 every logit ties: class 0
-            rows += [
-                (step, "test_acc", "balanced", float(acc.mean())),
-                (step, "test_acc", "worst_class", float(acc.min())),
-                (step, "test_acc", "majority_class", float(acc[0])),
-                (step, "test_acc", "minority_class", float(acc[-1])),
-            ]
+        if step in log_at:  # at W = 0 every logit ties: class 0
+            if len(prob.y_val):
+                rows += accuracy_rows(step, "val_acc", class_accuracies(W, prob.x_val, prob.y_val, prob.k))
+            rows += accuracy_rows(step, "test_acc", class_accuracies(W, prob.x_test, prob.y_test, prob.k))
         if step == steps:
             break
         W = W - lr * nsd_direction(rule, ce_gradient(W, prob.x, prob.y, prob.k))
@@ -94,9 +112,10 @@ def run_linear_ce(
     n_eval: int,
     lr_grid: dict[str, list[float]],
     seed: int,
+    n_val: int = 0,
 ) -> pd.DataFrame:
     """All rules x learning rates of the grid for one seed: tidy curves with an ``lr`` column."""
-    prob = make_problem(d, k, mu, sigma_x, n_train, n_test, seed)
+    prob = make_problem(d, k, mu, sigma_x, n_train, n_test, seed, n_val)
     log_at = eval_steps(steps, n_eval)
     frames = []
     for rule, lrs in lr_grid.items():

@@ -17,6 +17,7 @@ from muonrepro.imbalanced.gpu.claims import build_claims as build_gpu_claims
 from muonrepro.imbalanced.linear_ce import run_linear_ce
 from muonrepro.imbalanced.theory.checks import run_theory
 from muonrepro.ledger import write_claims
+from muonrepro.training.checkpoint import discard_checkpoint
 from muonrepro.util.device import resolve_device
 from muonrepro.util.io import atomic_torch_save, atomic_write_csv, atomic_write_json, atomic_write_parquet
 from muonrepro.util.meta import run_metadata
@@ -45,6 +46,7 @@ def linear_ce_stage(cfg: dict, sizes: dict, seed: int, out: dict) -> None:
         sizes["n_eval"],
         cfg["lr_grid"],
         seed,
+        sizes["n_val"],
     )
     atomic_write_parquet(df, out["curves"])
     atomic_write_json(run_metadata({"linear_ce": cfg, "sizes": sizes}, seed, "cpu"), out["meta"])
@@ -65,9 +67,19 @@ def cmnist_data_stage(mnist_path: str, cfg: dict, sizes: dict, out: str) -> None
 
 
 def cmnist_train_stage(
-    data_path: str, cfg: dict, sizes: dict, layers: int, optimizer: str, seed: int, device: str, out: dict
+    data_path: str,
+    cfg: dict,
+    sizes: dict,
+    layers: int,
+    optimizer: str,
+    seed: int,
+    device: str,
+    out: dict,
+    checkpoint: str | None = None,
+    code=(),
 ) -> None:
-    """out: curves, meta. The lr grid is ``sizes.lr_grid[optimizer]`` or the optimizer's configured lr."""
+    """out: curves, meta. The lr grid is ``sizes.lr_grid[optimizer]`` or the optimizer's configured lr.
+    ``checkpoint``: path prefix of the runs' resumable checkpoints (removed once the outputs are written)."""
     dev = resolve_device(device)
     data = torch.load(data_path, map_location="cpu", weights_only=True)
     opt_cfg = cfg["optimizers"][optimizer]
@@ -86,12 +98,17 @@ def cmnist_train_stage(
         dev,
         cfg["bias"],
         sizes.get("log_evals", 0),
+        checkpoint=checkpoint,
+        code=code,
+        data_files=[data_path],
     )
     atomic_write_parquet(df, out["curves"])
     meta = run_metadata(
         {"cmnist": cfg, "sizes": sizes, "layers": layers, "optimizer": optimizer, "lrs": lrs}, seed, str(dev)
     )
     atomic_write_json(meta, out["meta"])
+    for lr in lrs if checkpoint else []:
+        discard_checkpoint(f"{checkpoint}_lr{lr:g}.pt")
 
 
 def curves_stage(trajectories: str, linear_ce: list[str], cmnist: list[str], early_fraction: float, out: dict) -> None:

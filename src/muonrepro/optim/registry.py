@@ -128,6 +128,7 @@ def shampoo_available() -> bool:
 OPTIMIZERS = {
     "sgd": _sgd,
     "adamw": _adamw,
+    "adam": _adamw,  # Adam = AdamW with the configured weight_decay (0 for Adam proper)
     "muon": _hidden_split(_make_muon),
     "nmd": _hidden_split(lambda params, cfg, lr: NMD(params, lr=lr, **_momentum_kw(cfg))),
     "signum": _hidden_split(lambda params, cfg, lr: Signum(params, lr=lr, **_momentum_kw(cfg))),

@@ -48,8 +48,15 @@ def train_resources(scale: str, IGS: dict) -> dict:
     return {**r, "mem_mb": lambda wildcards, attempt: MEM_MB[scale] * attempt}
 
 
+def lr_grid(exp: str, opt: str, IGS: dict) -> list[float]:
+    """The scale's lr grid of one (experiment, optimizer); [] keeps the configured lr."""
+    return list(IGS.get("lr_grid", {}).get(exp, {}).get(opt, []))
+
+
 def tune_resources(scale: str, IGS: dict) -> dict:
     r = resources.training(
-        scale, IGS["tune_epochs"] * len(IGS["lr_factors"]), minutes_per_epoch=lambda wc: minutes_per_epoch(wc.exp, IGS)
+        scale,
+        lambda wc: resources.tuning_epochs(IGS["tune_epochs"], len(lr_grid(wc.exp, wc.ig_opt, IGS))),
+        minutes_per_epoch=lambda wc: minutes_per_epoch(wc.exp, IGS),
     )
     return {**r, "mem_mb": lambda wildcards, attempt: MEM_MB[scale] * attempt}

@@ -14,9 +14,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 import fakes_lm
 
 from muonrepro.data.tinystories import build_tinystories
-from muonrepro.imbalanced.gpu import loop
 from muonrepro.imbalanced.gpu.lm import LMTask, n_windows, windows
-from muonrepro.imbalanced.gpu.train import make_task
+from muonrepro.imbalanced.gpu.train import fit_task, make_task
 from muonrepro.models.gpt import GPT
 
 CFG = {"context": 16, "n_layers": 2, "d_model": 32, "n_heads": 4}
@@ -168,7 +167,7 @@ def test_bucket_metrics_match_an_independent_computation(data):
 
 def test_short_training_lowers_frequent_bucket_loss(data):
     task = LMTask(data, CFG, seed=0, device="cpu")
-    out = loop.fit(task, "adam", {"lr": 3e-3}, epochs=2, batch_size=16, evals_per_epoch=1, seed=0, settings={})
+    out = fit_task(task, "adam", {"lr": 3e-3}, epochs=2, batch_size=16, evals_per_epoch=1, seed=0)
     loss = out[out.metric == "test_loss"].pivot(index="step", columns="group", values="value")
     first, last = loss.iloc[0], loss.iloc[-1]
     assert first["bucket4"] == pytest.approx(np.log(200), abs=0.2)  # the small init predicts ~uniformly
@@ -179,6 +178,6 @@ def test_short_training_lowers_frequent_bucket_loss(data):
 def test_muon_runs_on_the_split(data):
     task = LMTask(data, CFG, seed=1, device="cpu")
     before = {n: p.detach().clone() for n, p in task.model.named_parameters()}
-    out = loop.fit(task, "muon", {"lr": 0.02}, epochs=1, batch_size=64, evals_per_epoch=1, seed=1, settings={})
+    out = fit_task(task, "muon", {"lr": 0.02}, epochs=1, batch_size=64, evals_per_epoch=1, seed=1)
     assert np.isfinite(out.value).all()
     assert all(not torch.equal(before[n], p) for n, p in task.model.named_parameters())  # every parameter trained

@@ -13,8 +13,8 @@ from fakes_nli import LABELS, make_bert_vocab, make_multinli
 
 from muonrepro.data import multinli
 from muonrepro.data.multinli import build_multinli, has_negation
-from muonrepro.imbalanced.gpu import loop
 from muonrepro.imbalanced.gpu.nli import NLITask, token_types
+from muonrepro.imbalanced.gpu.train import fit_task
 
 TINY = {"pretrained": None, "hidden": 32, "layers": 2, "heads": 2, "intermediate": 64}
 MAX_LEN = 32
@@ -182,7 +182,7 @@ def test_loss_equals_hf_loss_and_dropout_follows_the_generator(files, data):
 
 def test_short_fit_learns_above_chance(data):
     task = NLITask(data, {**TINY, "dropout": 0.0}, seed=0, device="cpu", amp=False)
-    rows = loop.fit(task, "adam", {"lr": 1e-3}, epochs=10, batch_size=16, evals_per_epoch=1, seed=0, settings={})
+    rows = fit_task(task, "adam", {"lr": 1e-3}, epochs=10, batch_size=16, evals_per_epoch=1, seed=0)
     acc = rows[(rows["metric"] == "test_acc") & (rows["group"] == "average")].sort_values("step")["value"]
     assert acc.iloc[-1] > 0.6, acc.tolist()  # chance: 1/3 (three labels, roughly balanced)
     groups = set(rows.loc[rows["metric"] == "test_acc", "group"])

@@ -20,6 +20,7 @@ import torch
 import yaml
 
 from muonrepro.pipeline.naming import rule_script
+from muonrepro.pipeline.sources import package_sources
 
 ROOT = Path(__file__).resolve().parents[3]
 SCRIPTS = ROOT / "workflow" / "scripts"
@@ -73,6 +74,11 @@ def forkserver():
     return ctx
 
 
+def energy_train_sources() -> list[str]:
+    """The package sources rule energy_train declares as its `code` input (what its checkpoint is matched on)."""
+    return package_sources(SCRIPTS / rule_script("energy_train"))
+
+
 def train_job(
     mnist: Path,
     out: Path,
@@ -87,13 +93,14 @@ def train_job(
     batch_size=50,
     log_every=4,
     seed=0,
+    code=None,
 ) -> SimpleNamespace:
     """The `snakemake` object of one energy_train job writing into ``out``."""
     (out / "lr.json").parent.mkdir(parents=True, exist_ok=True)
     (out / "lr.json").write_text(f'{{"lr": {lr}}}')
     run = out / "runs" / f"mlp{depth}_{opt}_s{seed}"
     return SimpleNamespace(
-        input=SimpleNamespace(mnist=str(mnist), lr=str(out / "lr.json")),
+        input=SimpleNamespace(mnist=str(mnist), lr=str(out / "lr.json"), code=code or energy_train_sources()),
         output=SimpleNamespace(
             snapshots=str(run / "snapshots.pt"),
             history=str(run / "history.csv"),

@@ -96,7 +96,7 @@ def test_sigkill_at_random_points_then_resume_is_byte_identical(jobs, fake_mnist
         jobs.run("energy_train", smk)
         text = Path(smk.log[0]).read_text()
         if "resumed from" in text:
-            resumed.append(int(text.split("resumed from", 1)[1].split("at epoch", 1)[1].split(",")[0]))
+            resumed.append(int(text.split("resumed from", 1)[1].split("(epoch ", 1)[1].split(",")[0]))
         assert _outputs(smk) == ref, (
             f"trial {trial} ({opt}, killed after {n_ckpt} checkpoints) differs from the uninterrupted run"
         )

@@ -11,6 +11,7 @@ import pandas as pd
 import torch
 
 from muonrepro.energy.runs import energy_run
+from muonrepro.training.checkpoint import discard_checkpoint
 from muonrepro.util.io import atomic_path, atomic_write_csv, atomic_write_json
 from muonrepro.util.meta import run_metadata
 
@@ -31,6 +32,7 @@ res, model = energy_run(
     seed=seed,
     log_every=p.log_every,
     checkpoint=p.checkpoint,
+    code=snakemake.input.code,
     device=p.device,
 )
 # Byte-identical snapshots.pt, also after a resume: torch.save names the zip archive after the file
@@ -61,6 +63,5 @@ meta.update(diverged=res.diverged, diverged_step=res.diverged_step, steps=res.st
 atomic_write_json(meta, snakemake.output.meta)
 env = {k: os.environ.get(k) for k in ("CUDA_VISIBLE_DEVICES", "SLURM_JOB_ID", "SLURM_RESTART_COUNT")}
 print(f"host {platform.node()}, {env}")
-atomic_write_json({"train_seconds": res.train_seconds, "host": platform.node(), **env}, snakemake.output.timing)
-if os.path.exists(p.checkpoint):
-    os.remove(p.checkpoint)
+atomic_write_json({"train_seconds": res.seconds, "host": platform.node(), **env}, snakemake.output.timing)
+discard_checkpoint(p.checkpoint)  # the outputs are written: the run is complete

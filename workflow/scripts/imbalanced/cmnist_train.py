@@ -18,4 +18,6 @@ cmnist_train_stage(
     int(wc.seed),
     p.device,
     dict(snakemake.output.items()),
+    checkpoint=p.checkpoint,
+    code=snakemake.input.code,
 )

@@ -4,9 +4,10 @@ import sys
 
 import torch
 
-from muonrepro.imbalanced.gpu.select import select_lr, validation_view
+from muonrepro.imbalanced.gpu.select import score, validation_view
 from muonrepro.imbalanced.gpu.train import run
 from muonrepro.optim.registry import shampoo_available
+from muonrepro.training.lr_select import select_lr
 from muonrepro.util.device import resolve_device
 from muonrepro.util.io import atomic_write_json
 
@@ -21,11 +22,11 @@ if opt == "shampoo" and not shampoo_available():
     }
 else:
     device = resolve_device(p.device)
-    data = None if not p.grid else validation_view(torch.load(snakemake.input.data, weights_only=False, mmap=True))
-    choice = select_lr(
-        p.grid,
-        p.opt_cfg["lr"],
-        lambda lr: run(
+    data = None if len(p.grid) < 2 else validation_view(torch.load(snakemake.input.data, weights_only=True, mmap=True))
+    metric, group, mode = p.select_by["metric"], p.select_by["group"], p.select_by["mode"]
+
+    def train(lr):
+        rows = run(
             data,
             p.model,
             opt,
@@ -38,8 +39,10 @@ else:
             p.decode,
             amp=p.amp,
             channels_last=p.channels_last,
-        ),
-        **p.select_by,
-    )
+        )
+        return score(rows, metric, group)
+
+    choice = select_lr(p.grid, p.opt_cfg["lr"], train, mode)
+    choice["criterion"] = f"validation {metric}/{group} at the end of {p.epochs} tuning epoch(s), {mode}"
 print(choice)
 atomic_write_json(choice, snakemake.output[0])

@@ -7,8 +7,8 @@ import time
 import pandas as pd
 import torch
 
-from muonrepro.imbalanced.gpu.loop import COLUMNS
-from muonrepro.imbalanced.gpu.train import run
+from muonrepro.imbalanced.gpu.train import COLUMNS, run
+from muonrepro.training.checkpoint import discard_checkpoint
 from muonrepro.util.device import resolve_device
 from muonrepro.util.io import atomic_write_json, atomic_write_parquet
 from muonrepro.util.meta import run_metadata
@@ -31,7 +31,7 @@ if "skipped" in choice:
     print(meta["skipped"])
 else:
     t0 = time.perf_counter()
-    data = torch.load(snakemake.input.data, weights_only=False, mmap=True)  # mmap: CelebA at 128 px is ~10 GB
+    data = torch.load(snakemake.input.data, weights_only=True, mmap=True)  # mmap: CelebA at 128 px is ~10 GB
     df = run(
         data,
         p.model,
@@ -46,8 +46,11 @@ else:
         checkpoint=p.checkpoint,
         amp=p.amp,
         channels_last=p.channels_last,
+        code=snakemake.input.code,
+        data_files=[snakemake.input.data],
     )
     meta["train_seconds"] = time.perf_counter() - t0
     meta["diverged"] = bool((df["metric"] == "diverged").any())
 atomic_write_parquet(df, snakemake.output.metrics)
 atomic_write_json(meta, snakemake.output.meta)
+discard_checkpoint(p.checkpoint)  # the outputs are written: the run is complete

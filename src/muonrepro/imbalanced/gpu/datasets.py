@@ -32,7 +32,7 @@ def build(exp: str, data_cfg: dict, cfg: dict, sizes: dict, seed: int, mnist_pat
             sizes.get("n_val_per_class", 0),
         )
     if exp == "dominoes":
-        mnist = torch.load(mnist_path, weights_only=False)
+        mnist = torch.load(mnist_path, weights_only=True)
         return build_dominoes(
             data_cfg["cifar_root"],
             mnist,

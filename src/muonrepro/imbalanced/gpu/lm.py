@@ -1,4 +1,4 @@
-"""TinyStories long-tail language modelling (E6): a small GPT task for ``loop.fit``, loss per token-frequency bucket.
+"""TinyStories long-tail language modelling (E6): a small GPT task for the one training loop (``training.loop.fit``), loss per token-frequency bucket.
 
 The dataset dict is ``data.tinystories.build_tinystories`` (word-level ids, bucket per id, bucket 0 =
 rarest, ``<unk>`` = bucket -1). Ours, not the paper's (its model, context and protocol are unknown):
@@ -20,8 +20,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from muonrepro.imbalanced.gpu.loop import autocast
 from muonrepro.models.gpt import GPT
+from muonrepro.util.device import autocast
 
 
 def n_windows(n_tokens: int, context: int) -> int:

@@ -1,4 +1,4 @@
-"""MultiNLI (E4, spec imbalanced.md §4.5, §5 claim 15): a BERT sequence-pair classifier task for ``loop.fit``.
+"""MultiNLI (E4, spec imbalanced.md §4.5, §5 claim 15): a BERT sequence-pair classifier task for the one training loop (``training.loop.fit``).
 
 The paper's: BERT-base (uncased) fine-tuned on MultiNLI, worst-group accuracy over the six
 label x negation groups. Ours: everything below that the paper does not state.
@@ -34,8 +34,8 @@ from torch import nn
 
 from muonrepro.data.multinli import NLP_EXTRA, bert_hint
 from muonrepro.imbalanced.gpu.groups import group_accuracy, summarize
-from muonrepro.imbalanced.gpu.loop import autocast
 from muonrepro.optim.params import SplitMixin
+from muonrepro.util.device import autocast
 
 
 def _transformers():

@@ -4,13 +4,11 @@ optimizer on a small grid"; grid, budget and criterion are ours).
 Each lr of the grid trains for ``tune_epochs`` on the training split and is scored on ``val`` (the task
 evaluates its ``test`` split, so the run sees a view of the data whose ``test_*`` entries are the
 ``val_*`` ones; the real test split is never looked at). The score is the last evaluation's
-``(metric, group)`` value, maximised for accuracies and minimised for losses (``mode``); a run that
-diverges scores nothing. An empty grid keeps the configured lr.
+``(metric, group)`` value (``score``), maximised for accuracies and minimised for losses (``mode``); a run
+that diverges scores nothing. The choice itself is the one lr selection, ``training.lr_select``.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 import pandas as pd
 
@@ -21,7 +19,7 @@ def validation_view(data: dict) -> dict:
         raise ValueError(
             f"dataset {data.get('name', '?')!r} has no validation split (val_y / val_tokens) to select "
             f"the lr on: give it one (CIFAR: scales.<scale>.imbalanced_gpu.<exp>.n_val_per_class > 0) "
-            f"or set scales.<scale>.imbalanced_gpu.lr_factors: []"
+            f"or remove the experiment from scales.<scale>.imbalanced_gpu.lr_grid"
         )
     view = {k: v for k, v in data.items() if not k.startswith(("val_", "test_"))}
     view.update({"test_" + k[4:]: v for k, v in data.items() if k.startswith("val_")})
@@ -34,20 +32,3 @@ def score(df: pd.DataFrame, metric: str, group: str) -> float | None:
         return None
     d = df[(df["metric"] == metric) & (df["group"] == group)]
     return float(d.loc[d["step"].idxmax(), "value"]) if len(d) else None
-
-
-def select_lr(
-    grid: list[float], default_lr: float, train: Callable[[float], pd.DataFrame], metric: str, group: str, mode: str
-) -> dict:
-    """``train(lr)`` -> tidy rows on the validation view. Returns the chosen ``lr`` and every score."""
-    if not grid:
-        return {"lr": default_lr, "scores": {}, "rule": "no lr grid at this scale: the configured lr"}
-    if mode not in ("max", "min"):
-        raise ValueError(f"mode must be 'max' or 'min', got {mode!r}")
-    scores = {float(lr): score(train(float(lr)), metric, group) for lr in grid}
-    ok = {lr: s for lr, s in scores.items() if s is not None}
-    rule = f"{mode} of validation {metric}/{group} at the end of the tuning run"
-    if not ok:
-        return {"lr": default_lr, "scores": scores, "rule": rule + "; every lr diverged: the configured lr is kept"}
-    best = (max if mode == "max" else min)(ok, key=ok.get)
-    return {"lr": best, "scores": scores, "rule": rule}

@@ -1,4 +1,6 @@
-"""One (experiment, optimizer, seed) run: the dataset's task (``data["task"]``) trained by ``loop.fit``.
+"""One (experiment, optimizer, seed) run: the dataset's task (``data["task"]``) trained by the one loop
+(``training.loop.fit``): evaluations before training and ``evals_per_epoch`` times per epoch, a checkpoint
+after each (the epoch's permutation included, so a long epoch resumes mid-way).
 
 Tasks: ``vision`` (ResNets on CIFAR STEP, dominoes, CelebA: ``vision.VisionTask``), ``nli`` (BERT on
 MultiNLI: ``nli.NLITask``), ``lm`` (a small GPT on TinyStories: ``lm.LMTask``). The NLP tasks import
@@ -12,7 +14,11 @@ from pathlib import Path
 import pandas as pd
 import torch
 
-from muonrepro.imbalanced.gpu.loop import fit
+from muonrepro.optim.registry import build_optimizer
+from muonrepro.training.checkpoint import Checkpoint, fingerprint
+from muonrepro.training.loop import FitSpec, fit, per_epoch
+
+COLUMNS = ["optimizer", "seed", "epoch", "step", "metric", "group", "value"]
 
 
 def make_task(data: dict, model_cfg: dict, seed: int, device, decode: dict, amp: bool, channels_last: bool):
@@ -46,8 +52,11 @@ def run(
     checkpoint: str | Path | None = None,
     amp: bool = True,
     channels_last: bool = True,
+    code=(),
+    data_files=(),
 ) -> pd.DataFrame:
-    """Train one model; tidy rows ``optimizer, seed, epoch, step, metric, group, value`` (``loop.COLUMNS``)."""
+    """Train one model; tidy rows ``optimizer, seed, epoch, step, metric, group, value`` (``COLUMNS``).
+    ``checkpoint`` is matched on the settings, ``code`` (the job's package sources) and ``data_files``."""
     dev = torch.device(device)
     task = make_task(data, model_cfg, seed, dev, decode, amp, channels_last)
     settings = {
@@ -56,4 +65,50 @@ def run(
         "amp": amp and dev.type == "cuda",
         "task": data.get("task", "vision"),
     }
-    return fit(task, optimizer, opt_cfg, epochs, batch_size, evals_per_epoch, seed, settings, checkpoint)
+    name = f"{data.get('name', settings['task'])} {optimizer} s{seed}"
+    return fit_task(
+        task,
+        optimizer,
+        opt_cfg,
+        epochs,
+        batch_size,
+        evals_per_epoch,
+        seed,
+        checkpoint=checkpoint,
+        settings=settings,
+        code=code,
+        data_files=data_files,
+        name=name,
+    )
+
+
+def fit_task(
+    task,
+    optimizer: str,
+    opt_cfg: dict,
+    epochs: int,
+    batch_size: int,
+    evals_per_epoch: int,
+    seed: int,
+    *,
+    checkpoint=None,
+    settings: dict | None = None,
+    code=(),
+    data_files=(),
+    name: str = "train",
+) -> pd.DataFrame:
+    """``task`` trained with ``optimizer`` at ``opt_cfg["lr"]`` on the one loop; tidy rows (``COLUMNS``)."""
+    spec = FitSpec(epochs=epochs, batch_size=batch_size, seed=seed, schedule=per_epoch(evals_per_epoch), name=name)
+    settings = {
+        **(settings or {}),
+        "optimizer": optimizer,
+        "opt_cfg": opt_cfg,
+        "epochs": epochs,
+        "batch_size": batch_size,
+        "evals_per_epoch": evals_per_epoch,
+        "seed": seed,
+        "n_train": task.n_train,
+    }
+    ckpt = Checkpoint(checkpoint, fingerprint(settings, code, data_files)) if checkpoint else None
+    res = fit(task, build_optimizer(task.model, optimizer, opt_cfg, opt_cfg["lr"]), spec, checkpoint=ckpt)
+    return pd.DataFrame([(optimizer, seed, *r) for r in res.rows], columns=COLUMNS)

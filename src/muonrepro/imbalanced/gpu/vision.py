@@ -1,4 +1,4 @@
-"""Image experiments (CIFAR STEP, dominoes, CelebA): a ResNet task for ``loop.fit``, per-group and decoded accuracy.
+"""Image experiments (CIFAR STEP, dominoes, CelebA): a ResNet task for the one training loop (``training.loop.fit``), per-group and decoded accuracy.
 
 Images stay uint8 on the device and are normalised per batch (random 4-pixel-shift crop + flip when
 the dataset says ``augment``). Evaluation ``evals_per_epoch`` times per epoch (and at step 0) on the
@@ -18,8 +18,8 @@ import torch
 import torch.nn.functional as F
 
 from muonrepro.imbalanced.gpu.groups import balanced_subsample, group_accuracy, summarize
-from muonrepro.imbalanced.gpu.loop import autocast
 from muonrepro.models.resnet import resnet
+from muonrepro.util.device import autocast
 
 
 class Normalizer:

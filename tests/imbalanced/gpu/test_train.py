@@ -1,4 +1,5 @@
-"""The shared epoch loop (``imbalanced_gpu.loop``) and the lr selection (``imbalanced_gpu.select``).
+"""A GPU-scale task on the one loop (``imbalanced.gpu.train.fit_task``) and the validation view and score
+of the lr selection (``imbalanced.gpu.select``).
 
 Resuming from a checkpoint after a crash must give exactly the rows of an uninterrupted run; a
 checkpoint made with other settings is ignored; a non-finite loss ends the run with a ``diverged`` row.
@@ -9,9 +10,10 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from muonrepro.imbalanced.gpu import loop
-from muonrepro.imbalanced.gpu.select import score, select_lr, validation_view
+from muonrepro.imbalanced.gpu.select import score, validation_view
+from muonrepro.imbalanced.gpu.train import COLUMNS, fit_task
 from muonrepro.models.mlp import MLP
+from muonrepro.training.lr_select import select_lr
 
 
 class Crash(RuntimeError):
@@ -44,7 +46,7 @@ class ToyTask:
 
 def _fit(task, ckpt=None, opt="muon", epochs=3, settings=None):
     cfg = {"lr": 0.02, "momentum": 0.95, "aux_adamw": {"lr": 1e-3}} if opt == "muon" else {"lr": 1e-2}
-    return loop.fit(task, opt, cfg, epochs, 16, 2, 0, settings or {"m": 1}, ckpt)
+    return fit_task(task, opt, cfg, epochs, 16, 2, 0, checkpoint=ckpt, settings=settings or {"m": 1})
 
 
 @pytest.mark.parametrize("opt, crash_at, saved_step", [("muon", 6 + 1, 6), ("adam", 6 + 4, 9), ("muon", 12 + 5, 15)])
@@ -55,7 +57,7 @@ def test_resume_after_crash_equals_uninterrupted(tmp_path, opt, crash_at, saved_
     ckpt = tmp_path / "ck.pt"
     with pytest.raises(Crash):
         _fit(ToyTask(crash_at=crash_at), ckpt, opt=opt)
-    assert torch.load(ckpt, weights_only=False)["step"] == saved_step
+    assert torch.load(ckpt, weights_only=True)["step"] == saved_step
     resumed = _fit(ToyTask(), ckpt, opt=opt)
     pd.testing.assert_frame_equal(resumed, full)
     assert full["step"].max() == 18 and (full["metric"] == "epoch_end").sum() == 3
@@ -71,13 +73,7 @@ def test_checkpoint_of_other_settings_is_ignored(tmp_path):
 def test_divergence_is_recorded_and_stops(tmp_path):
     df = _fit(ToyTask(nan_at=4), tmp_path / "ck.pt", opt="adam")
     assert df["metric"].iloc[-1] == "diverged" and df["step"].max() == 6
-    assert torch.load(tmp_path / "ck.pt", weights_only=False)["step"] == 3  # the diverged evaluation is not saved
-
-
-def test_eval_points():
-    assert loop.eval_points(10, 4) == {2, 5, 8, 10}
-    assert loop.eval_points(3, 8) == {1, 2, 3}
-    assert max(loop.eval_points(7, 1)) == 7
+    assert torch.load(tmp_path / "ck.pt", weights_only=True)["step"] == 3  # the diverged evaluation is not saved
 
 
 def test_validation_view_and_selection():
@@ -91,12 +87,15 @@ def test_validation_view_and_selection():
     def rows(values, diverged=False):
         r = [("o", 0, 0, i, "test_loss", "average", v) for i, v in enumerate(values)]
         r += [("o", 0, 0, len(values), "diverged", "average", 1.0)] if diverged else []
-        return pd.DataFrame(r, columns=loop.COLUMNS)
+        return pd.DataFrame(r, columns=COLUMNS)
 
     curves = {0.1: rows([3.0, 1.0]), 0.3: rows([3.0, 0.5]), 1.0: rows([3.0, 0.1], diverged=True)}
     assert score(curves[0.3], "test_loss", "average") == 0.5 and score(curves[1.0], "test_loss", "average") is None
-    out = select_lr([0.1, 0.3, 1.0], 0.2, curves.__getitem__, "test_loss", "average", "min")
-    assert out["lr"] == 0.3 and out["scores"][1.0] is None
-    assert select_lr([0.1, 0.3], 0.2, curves.__getitem__, "test_loss", "average", "max")["lr"] == 0.1
-    assert select_lr([], 0.2, curves.__getitem__, "test_loss", "average", "min")["lr"] == 0.2
-    assert select_lr([1.0], 0.2, curves.__getitem__, "test_loss", "average", "min")["lr"] == 0.2
+
+    def scored(lr):
+        return score(curves[lr], "test_loss", "average")
+
+    out = select_lr([0.1, 0.3, 1.0], 0.2, scored, "min")
+    assert out["lr"] == 0.3 and out["scores"]["1.0"] is None
+    assert select_lr([0.1, 0.3], 0.2, scored, "max")["lr"] == 0.1
+    assert select_lr([], 0.2, scored, "min")["lr"] == 0.2
