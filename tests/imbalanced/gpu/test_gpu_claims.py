@@ -9,9 +9,9 @@ import pytest
 
 from muonrepro.imbalanced.gpu.claims import build_claims, rare_vs_frequent
 from muonrepro.imbalanced.gpu.status import data_status
+from muonrepro.imbalanced.gpu.train import COLUMNS
 from muonrepro.ledger import COLUMNS as LEDGER_COLUMNS
 from muonrepro.ledger.report import MissingEvidenceError, check_evidence
-from muonrepro.imbalanced.gpu.train import COLUMNS
 
 CFG = {
     "early_fraction": 0.25,
