@@ -25,7 +25,7 @@ IGS = {
     "evals_per_epoch": 4,
     "minutes_per_epoch": 5,
     "tune_epochs": 2,
-    "lr_factors": [0.5, 1, 2],
+    "lr_grid": {"cifar10": {"sgd": [0.05, 0.1, 0.2]}},
     "cifar10": {"epochs": 3, "n_max": 1000, "minutes_per_epoch": 7},
     "multinli": {"epochs": 2, "max_len": 64, "bert": {"layers": 2}, "model": {"x": 1}},
 }
@@ -92,12 +92,18 @@ def test_train_resources(scale, gpu):
     assert [r["mem_mb"](cifar, a) for a in (1, 2)] == [ig.MEM_MB[scale], 2 * ig.MEM_MB[scale]]
 
 
-def test_tune_resources_train_every_lr_factor():
+def test_lr_grid_of_an_experiment_and_optimizer():
+    assert ig.lr_grid("cifar10", "sgd", IGS) == [0.05, 0.1, 0.2]
+    assert ig.lr_grid("cifar10", "muon", IGS) == [] and ig.lr_grid("celeba", "sgd", IGS) == []
+
+
+def test_tune_resources_train_every_lr_of_the_grid():
     r = ig.tune_resources("paper", IGS)
-    cifar = SimpleNamespace(exp="cifar10")
+    cifar = SimpleNamespace(exp="cifar10", ig_opt="sgd")
     assert r["gpu"] == 1
     assert r["runtime"](cifar, 1) == 10 + 7 * 2 * 3
     assert r["runtime"](cifar, 3) == 3 * (10 + 7 * 2 * 3)
+    assert r["runtime"](SimpleNamespace(exp="cifar10", ig_opt="muon"), 1) == 10  # no grid: nothing to tune
     assert r["mem_mb"](cifar, 2) == 2 * ig.MEM_MB["paper"]
 
 
