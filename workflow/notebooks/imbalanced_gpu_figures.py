@@ -52,7 +52,9 @@ def save(fig, name):
 
 def placeholder(name, exps, title):
     msgs = [status[e]["message"] if e in status else f"{e}: not in imbalanced_gpu.experiments" for e in exps]
-    text = "not run:\n" + "\n".join(textwrap.fill(m, 120, subsequent_indent="    ") for m in msgs)
+    text = "not run:\n" + "\n".join(
+        textwrap.fill(m, 120, subsequent_indent="    ", break_on_hyphens=False) for m in msgs
+    )
     fig, ax = plt.subplots(figsize=(8, 0.5 + 0.13 * (text.count("\n") + 1)), layout="constrained")
     ax.axis("off")
     ax.text(0, 1, text, fontsize=7, va="top", family="monospace")

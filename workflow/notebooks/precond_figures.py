@@ -166,7 +166,9 @@ def iterations_plot(ax, problem, method, eps, label=None, color=None, marker=Non
     if miss.any():
         ax.scatter(k[miss], med.to_numpy()[miss], s=110, facecolors="none", edgecolors=color, lw=1.5, zorder=5)
         for kk, mm in zip(k[miss], med.to_numpy()[miss]):
-            ax.annotate("budget", (kk, mm), textcoords="offset points", xytext=(4, 6), fontsize=7, color=color)
+            ax.annotate(
+                "budget", (kk, mm), textcoords="offset points", xytext=(0, 8), ha="center", fontsize=7, color=color
+            )
         ax.margins(y=0.1)  # room for the annotation inside the axes
 
 
