@@ -65,6 +65,8 @@ UNKNOWN_KEYS = [
     (("energy", "estimator", "treshold"), 1e-8),
     (("scales", "small", "energy", "epoch"), 3),
     (("scales", "tiny"), {"energy": {}}),
+    (("figures", "dpii"), 130),
+    (("energy", "figures"), {"dpi": 130}),  # the figure settings are top-level, one for every paper
 ]
 # Bad values of known keys: wrong types, out of range, not one of the allowed values.
 BAD_VALUES = [
@@ -96,6 +98,8 @@ BAD_VALUES = [
     (("scales", "paper", "energy", "lr_grid", "sgd"), []),
     (("scales", "paper", "energy", "lr_grid", "sgd"), [0.1, -0.1]),
     (("device",), "tpu"),
+    (("figures", "dpi"), 49),
+    (("figures", "dpi"), 130.5),
 ]
 
 
@@ -122,6 +126,12 @@ def test_bad_value_is_rejected_naming_its_key(config, path, value):
     # jsonschema reports the instance path, e.g. "On instance['energy']['width']" (for an item of a
     # list, the list's path followed by the index)
     assert f"On instance{_where(path)}" in msg, msg
+
+
+def test_figure_dpi_defaults_when_absent(config):
+    del config["figures"]
+    validate(config, SCHEMA)
+    assert config["figures"] == {"dpi": 130}
 
 
 def test_a_bad_config_fails_before_any_job(tmp_path):

@@ -31,9 +31,12 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-sns.set_theme(style="whitegrid", context="notebook")
+from muonrepro import plotting
+
+plotting.use_theme()
 ORDER = ["sgd", "adamw", "muon"]
-PALETTE = dict(zip(ORDER, sns.color_palette("deep", 3)))
+PALETTE = plotting.palette(ORDER)
+MARKERS = {o: plotting.marker(o) for o in ORDER}
 OURS = (
     f"scale={scale}; ours: width {width}, Sigma_delta={estimator.get('sigma_delta')}, "
     f"threshold {estimator.get('rel_threshold')}, rank-indexed cumulative sum"
@@ -41,9 +44,7 @@ OURS = (
 
 
 def save(fig, name):
-    fig.text(0.01, 0.005, OURS, fontsize=7, color="0.35")
-    fig.savefig(outputs[name], dpi=dpi, bbox_inches="tight", metadata={"Software": None})
-    plt.close(fig)
+    plotting.save(fig, outputs[name], dpi, footer=OURS)
 
 
 gini = pd.read_csv(inputs["gini"])
@@ -66,31 +67,36 @@ th["rel_error"] = ((th["value"] - th["reference"]).abs() / scale_).clip(lower=1e
 sense = th["check"].map(INEQUALITY_CHECKS)
 th["margin"] = np.where(sense.isin([">", ">="]), 1, -1) * (th["value"] - th["reference"]) / scale_
 eq, ineq = th[sense.isna()], th[sense.notna()]
-fig, axes = plt.subplots(1, 2, figsize=(13, 0.2 * len(eq) + 1.5), gridspec_kw={"width_ratios": [1.2, 1]})
-pal = {"passed": "tab:green", "failed": "tab:red"}
-sns.scatterplot(data=eq, x="rel_error", y="check", hue="status", palette=pal, ax=axes[0])
+fig, axes = plt.subplots(
+    2,
+    1,
+    figsize=(9, 0.17 * len(th) + 2.5),
+    gridspec_kw={"height_ratios": [len(eq), max(1, len(ineq))]},
+    layout="constrained",
+)
+status_colors = {s: plotting.OUTCOME_COLORS[s] for s in ("passed", "failed")}
+sns.scatterplot(data=eq, x="rel_error", y="check", hue="status", palette=status_colors, ax=axes[0])
 axes[0].scatter(eq["tolerance"], eq["check"], marker="|", color="0.3", s=80, label="tolerance")
 axes[0].set_xscale("log")
 axes[0].set_xlabel("|value - reference| / max(1, |reference|)  (floored at 1e-17)")
 axes[0].set_title("identities: relative error vs tolerance")
 ineq = ineq.assign(shown=ineq["margin"].clip(lower=1e-17))
-sns.scatterplot(data=ineq, x="shown", y="check", hue="status", palette=pal, ax=axes[1])
+sns.scatterplot(data=ineq, x="shown", y="check", hue="status", palette=status_colors, ax=axes[1])
 axes[1].set_xscale("log")
-axes[1].set_xlabel("margin to the bound / max(1, |bound|)  (floored at 1e-17; a violated bound shows red)")
+axes[1].set_xlabel("margin to the bound / max(1, |bound|)  (floored at 1e-17; a violated bound shows as failed)")
 axes[1].set_title("inequalities: margin")
 for ax in axes:
     ax.set_ylabel("")
-    ax.tick_params(axis="y", labelsize=6)
-    ax.legend(loc="lower right", fontsize=7)
+    ax.tick_params(axis="y", labelsize=7)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
 fig.suptitle("Quadratic-model theory checks in float64 (claims C3-C5; spec energy.md §5)")
-fig.tight_layout()
 save(fig, "theory_checks")
 
 # %% [markdown]
 # ## Gini of per-mode cumulative energy, per monitored matrix (mean over seeds, error bars = sd)
 
 # %%
-fig, ax = plt.subplots(figsize=(9, 4))
+fig, ax = plt.subplots(figsize=(10, 4), layout="constrained")
 sns.barplot(
     data=gini,
     x="panel",
@@ -105,6 +111,8 @@ ax.set_xlabel("architecture / monitored matrix")
 ax.set_ylabel("Gini of cumulative per-mode energy $\\mathcal{E}_{ij}$")
 ax.set_ylim(0, 1)
 ax.set_title(f"Gini per monitored matrix ({n_seeds} seed(s))")
+sns.move_legend(ax, "upper left", bbox_to_anchor=(1.01, 1.0))  # outside: no bar hidden
+plotting.relabel_legend(ax.get_legend())
 save(fig, "gini")
 
 # %% [markdown]
@@ -112,8 +120,8 @@ save(fig, "gini")
 
 # %%
 per_run = gini.groupby(["arch", "optimizer", "seed"], as_index=False)[["cumulative_energy", "direct_energy"]].sum()
-fig, axes = plt.subplots(1, 2, figsize=(10, 4))
-for ax, col, label in zip(
+fig, axes = plt.subplots(1, 2, figsize=(11, 4), layout="constrained")
+for ax, col, ylabel in zip(
     axes,
     ["cumulative_energy", "direct_energy"],
     ["$\\sum_{ij}\\mathcal{E}_{ij}$ (per-mode, retained modes)", "direct $\\sum_t$ mean $\\|\\delta_t\\|^2$"],
@@ -127,25 +135,29 @@ for ax, col, label in zip(
         palette=PALETTE,
         errorbar="sd" if n_seeds > 1 else None,
         ax=ax,
+        legend=ax is axes[-1],
     )
     ax.set_yscale("log")
     ax.set_xlabel("architecture (k hidden layers)")
-    ax.set_ylabel(label)
+    ax.set_ylabel(ylabel)
 axes[0].set_title("cumulative per-mode energy")
 axes[1].set_title("direct energy at monitored layers")
+sns.move_legend(axes[-1], "upper left", bbox_to_anchor=(1.01, 1.0))
+plotting.relabel_legend(axes[-1].get_legend())
 save(fig, "cumulative_energy")
 
 # %% [markdown]
 # ## Per-mode energy heat maps by eigenvalue rank (deepest architecture, first seed)
+# One colour scale over all panels (8 decades below the largest block), so optimizers and matrices
+# can be compared directly.
 
 # %%
 frames = {p.split("/")[-1].split("_")[1]: pd.read_parquet(p) for p in inputs["per_mode"]}
 heat_arch = inputs["per_mode"][0].split("/")[-1].split("_")[0]
 mats = sorted(next(iter(frames.values()))["matrix"].unique())
-fig, axes = plt.subplots(len(mats), len(ORDER), figsize=(3.4 * len(ORDER), 3.0 * len(mats)), squeeze=False)
-for r, mat in enumerate(mats):
-    for c, opt in enumerate(ORDER):
-        ax = axes[r, c]
+blocks_of, log_energy = {}, {}
+for mat in mats:
+    for opt in ORDER:
         df = frames[opt]
         df = df[(df["matrix"] == mat)]
         m, n = df["j"].max() + 1, df["i"].max() + 1
@@ -155,19 +167,25 @@ for r, mat in enumerate(mats):
         blocks = E[: m // bj * bj, : n // bi * bi].reshape(m // bj, bj, n // bi, bi)
         Eb = np.nansum(blocks, axis=(1, 3))
         Eb[np.isnan(blocks).all(axis=(1, 3))] = np.nan  # blocks with no retained mode stay blank
-        im = ax.imshow(
-            np.log10(Eb + 1e-30),
-            aspect="auto",
-            cmap="viridis",
-            vmin=np.log10(np.nanmax(Eb)) - 8,
-            vmax=np.log10(np.nanmax(Eb)),
-        )
-        ax.set_title(f"{opt} {mat}", fontsize=9)
+        blocks_of[mat] = (bj, bi)
+        log_energy[(mat, opt)] = np.log10(Eb + 1e-30)
+vmax = max(np.nanmax(v) for v in log_energy.values())
+vmin = vmax - 8
+fig, axes = plt.subplots(
+    len(mats), len(ORDER), figsize=(3.3 * len(ORDER) + 1, 3.0 * len(mats)), squeeze=False, layout="constrained"
+)
+for r, mat in enumerate(mats):
+    bj, bi = blocks_of[mat]
+    for c, opt in enumerate(ORDER):
+        ax = axes[r, c]
+        im = ax.imshow(log_energy[(mat, opt)], aspect="auto", vmin=vmin, vmax=vmax)
+        ax.grid(False)
+        ax.set_title(f"{plotting.label(opt)}, {mat}")
         ax.set_xlabel(f"input mode rank i (blocks of {bi})")
-        ax.set_ylabel(f"output mode rank j (blocks of {bj})")
-        fig.colorbar(im, ax=ax, label="log10 energy")
-fig.suptitle(f"log10 cumulative per-mode energy, {heat_arch}")
-fig.tight_layout()
+        if c == 0:
+            ax.set_ylabel(f"output mode rank j (blocks of {bj})")
+fig.colorbar(im, ax=axes, label="log10 cumulative energy of the block", shrink=0.6)
+fig.suptitle(f"log10 cumulative per-mode energy, {heat_arch} (one colour scale for all panels)")
 save(fig, "per_mode_heatmap")
 
 # %% [markdown]
@@ -182,19 +200,24 @@ g = sns.relplot(
     hue="optimizer",
     hue_order=ORDER,
     palette=PALETTE,
+    style="optimizer",
+    style_order=ORDER,
+    markers=MARKERS,
+    dashes=False,
     col="panel",
     col_wrap=3,
     kind="line",
-    marker="o",
     errorbar="sd" if n_seeds > 1 else None,
     height=2.8,
     aspect=1.2,
     facet_kws={"sharey": False},
 )
-g.set(yscale="log")
+g.set(yscale="log", xticks=sorted(bins["bin"].unique()))
+g.set_titles("{col_name}")
 g.set_axis_labels("curvature bin of $\\lambda_i\\mu_j$ (0 = lowest)", "cumulative energy in bin")
 for ax in g.axes.flat:
     ax.axvspan(-0.5, tail_bins - 0.5, color="0.9", zorder=0)
+plotting.relabel_legend(g.legend)
 g.figure.suptitle(f"Energy per curvature bin (shaded: low-curvature tail, {tail_bins} bins)", y=1.02)
 save(g.figure, "curvature_deciles")
 
@@ -209,13 +232,19 @@ g = sns.relplot(
     hue="optimizer",
     hue_order=ORDER,
     palette=PALETTE,
+    style="optimizer",
+    style_order=ORDER,
+    markers=MARKERS,
+    dashes=False,
     col="arch",
     kind="line",
-    marker="o",
     errorbar="sd" if n_seeds > 1 else None,
     height=3,
     aspect=1.1,
 )
+g.set(xticks=sorted(acc["epoch"].unique()))
+g.set_titles("{col_name}")
 g.set_axis_labels("epoch", "test accuracy")
+plotting.relabel_legend(g.legend)
 g.figure.suptitle("MNIST test accuracy (lr per optimizer: see results/energy/lr/)", y=1.03)
 save(g.figure, "training_curves")

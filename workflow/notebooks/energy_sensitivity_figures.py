@@ -18,6 +18,7 @@ inputs = {}
 outputs = {}
 scale = "small"
 primary = {}
+dpi = 130
 
 # %%
 import matplotlib
@@ -26,9 +27,11 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
-from matplotlib.patches import Rectangle
+from matplotlib.patches import Patch, Rectangle
 
-sns.set_theme(style="white", context="notebook")
+from muonrepro import plotting
+
+plotting.use_theme()
 readings = pd.read_csv(inputs["readings"], keep_default_na=False)  # "n/a" marks a dimension that does not apply
 summary = pd.read_csv(inputs["summary"], keep_default_na=False).set_index("claim")
 readings["row"] = readings["sigma_delta"] + " / " + readings["threshold"]
@@ -44,14 +47,20 @@ readings["ok"] = (readings["verdict"] == "supported").astype(float)
 claims = ["C6a", "C6b", "C6c"]
 widths = [max(1, readings[readings.claim == c]["col"].nunique()) for c in claims]
 fig, axes = plt.subplots(
-    1, 3, figsize=(7 + 0.5 * sum(widths), 0.32 * readings["row"].nunique() + 4), gridspec_kw={"width_ratios": widths}
+    1,
+    3,
+    figsize=(7 + 0.5 * sum(widths), 0.32 * readings["row"].nunique() + 4),
+    gridspec_kw={"width_ratios": widths},
+    layout="constrained",
 )
-cmap = matplotlib.colors.ListedColormap(["#d9534f", "#5cb85c"])
+verdict_colors = [plotting.OUTCOME_COLORS["not_supported"], plotting.OUTCOME_COLORS["supported"]]
+cmap = matplotlib.colors.ListedColormap(verdict_colors)
 prow = f"{primary.get('sigma_delta')} / {primary.get('threshold')}"
 for ax, claim in zip(axes, claims):
     g = readings[readings.claim == claim]
     grid = g.pivot_table(index="row", columns="col", values="ok", aggfunc="first")
     sns.heatmap(grid, ax=ax, cmap=cmap, vmin=0, vmax=1, cbar=False, linewidths=0.5, linecolor="white")
+    ax.grid(False)
     s = summary.loc[claim] if claim in summary.index else None
     title = f"{claim}: holds under\n{s['holds']}/{s['readings']} readings" if s is not None else claim
     ax.set_title(title + f"\n(primary: {s['primary_verdict'] if s is not None else 'n/a'})", fontsize=9)
@@ -79,8 +88,16 @@ for ax, claim in zip(axes, claims):
                     lw=2.5,
                 )
             )
-fig.suptitle(
-    f"Energy-paper claims under each reading of the estimator (green = supported; framed = primary; scale={scale})"
+fig.legend(
+    handles=[
+        Patch(color=verdict_colors[1], label="supported"),
+        Patch(color=verdict_colors[0], label="not supported"),
+        Patch(fill=False, edgecolor="black", lw=2.5, label="primary reading"),
+    ],
+    loc="outside upper right",
+    ncols=3,
 )
-fig.tight_layout()
-fig.savefig(outputs["sensitivity_heatmap"], dpi=120, bbox_inches="tight", metadata={"Software": None})
+fig.suptitle(f"Energy-paper claims under each reading of the estimator (scale={scale})")
+plotting.save(
+    fig, outputs["sensitivity_heatmap"], dpi, footer="Every reading is ours: the paper does not state its estimator."
+)

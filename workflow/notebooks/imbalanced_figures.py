@@ -24,6 +24,7 @@ linear_ce = {}
 cmnist = {}
 cmnist_sizes = {}
 claims = {}
+dpi = 130
 
 # %%
 import matplotlib
@@ -33,21 +34,24 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
+from matplotlib.lines import Line2D
 
-sns.set_theme(style="whitegrid", context="notebook")
+from muonrepro import plotting
+
+plotting.use_theme()
 RULES = ["gd", "ngd", "signgd", "specgd", "muon"]
-RULE_NAME = {"gd": "GD", "ngd": "NGD", "signgd": "SignGD", "specgd": "SpecGD", "muon": "Muon"}
 OPTS = ["muon", "nmd", "signum", "sgd", "adam"]
-OPT_NAME = {"muon": "Muon", "nmd": "NMD", "signum": "Signum", "sgd": "SGD", "adam": "Adam"}
-COLORS = dict(zip(RULES, sns.color_palette("deep", 5)))
-OPT_COLORS = dict(zip(OPTS, sns.color_palette("deep", 5)))
 BAND = ("pi", 100)  # seeds as bands: min-max over seeds
 
 
-def save(fig, name):
-    fig.tight_layout()
-    fig.savefig(outputs[name], dpi=120, metadata={"Software": None})
-    plt.close(fig)
+def save(fig, name, ours):
+    """Write the figure; ``ours`` (the settings that are ours) goes in the footer under the lowest label."""
+    plotting.save(fig, outputs[name], dpi, footer=f"Ours (not the paper's): {ours}. Scale {scale}.")
+
+
+def key_handles(title, entries):
+    """Legend handles: a title row, then (label, line kwargs) entries."""
+    return [Line2D([], [], ls="", label=title)] + [Line2D([], [], label=lab, **kw) for lab, kw in entries]
 
 
 curves = pd.read_parquet(inputs["curves"])
@@ -65,42 +69,49 @@ print(f"{(~checks['passed']).sum()} of {len(checks)} theory checks failed")
 p = np.asarray(theory["priors"])
 mu, sig = theory["mu"], theory["sigma_x"]
 r = mu * p / (mu**2 * p + sig**2)
-fig, axes = plt.subplots(1, 5, figsize=(19, 3.8), sharey=True)
+class_colors = plotting.ordered_colors(len(p))
+fig, axes = plt.subplots(1, 5, figsize=(19, 3.8), sharey=True, layout="constrained")
 traj = curves[curves["experiment"] == "fig2"]
 for ax, rule in zip(axes, RULES):
     d = traj[traj["optimizer"] == rule]
     for i, (c, g) in enumerate(d.groupby("group")):
-        ax.plot(g["step"], g["value"], color=sns.color_palette("rocket", 3)[i], label=f"{c} (p={p[i]:g})")
-        ax.axhline(r[i], color=sns.color_palette("rocket", 3)[i], ls=":", lw=1)
+        ax.plot(g["step"], g["value"], color=class_colors[i], label=f"{plotting.label(c)} (p={p[i]:g})")
+        ax.axhline(r[i], color=class_colors[i], ls=":", lw=1)
     eta = theory["gd_eta"] if rule == "gd" else theory["eta"]
     extra = f", beta={theory['muon_beta']}, {theory['muon_method']} polar" if rule == "muon" else ""
-    ax.set(title=f"{RULE_NAME[rule]} (eta={eta:g}{extra})", xlabel="iteration")
+    ax.set(xlabel="iteration")
+    ax.set_title(f"{plotting.label(rule)} (eta={eta:g}{extra})", color=plotting.color(rule))
 axes[0].set_ylabel(r"$\bar W_t[c,c]$")
-axes[0].legend(fontsize=8)
-fig.suptitle(
-    f"Fig. 2 reproduction: population square loss, random orthonormal means; "
-    f"ours: mu={mu}, sigma_x={sig}, step sizes (dotted: r_c)",
-    fontsize=10,
-)
-save(fig, "fig2_trajectories")
+axes[0].legend(loc="lower right")
+fig.suptitle("Fig. 2 reproduction: population square loss, random orthonormal means (dotted: r_c)")
+save(fig, "fig2_trajectories", f"mu={mu}, sigma_x={sig}, step sizes")
 
 # %% [markdown]
 # ## Theorems 1 and 2: loss gaps against the bounds
 
 # %%
-fig, axes = plt.subplots(1, 3, figsize=(17, 4.2))
+fig, axes = plt.subplots(1, 3, figsize=(17, 4.4), layout="constrained")
 gaps = paths[paths["experiment"] == "loss_gap"]
-case_colors = dict(zip(sorted(gaps["case"].unique()), sns.color_palette("deep", gaps["case"].nunique())))
+cases = sorted(gaps["case"].unique())
+case_colors = dict(zip(cases, plotting.ordered_colors(len(cases))))
+metric_style = {"minority": "-", "balanced": "--"}
 for case, g in gaps.groupby("case"):
     for (flow, metric), h in g.groupby(["flow", "metric"]):
         ax = axes[0] if flow == "gf" else axes[1]
-        ls = "-" if metric == "minority" else "--"
-        ax.plot(h["t"] / h["t"].max(), h["value"], ls=ls, color=case_colors[case], label=f"{case}, {metric}")
-for ax, title, bounds in ((axes[0], "Thm 1: GF - SpecGF", (0.25, 0.5)), (axes[1], "Thm 2: NGF - SpecGF", (0.5,))):
+        ax.plot(h["t"] / h["t"].max(), h["value"], ls=metric_style[metric], color=case_colors[case])
+for ax, title, bounds in (
+    (axes[0], "Thm 1: GF - SpecGF", (0.25, 0.5)),
+    (axes[1], "Thm 2: NGF - SpecGF", (0.5,)),
+):
     for b in bounds:
         ax.axhline(b, color="k", lw=1, ls=":")
     ax.set(title=title + " (dotted: bounds)", xlabel="t / t*", ylabel="loss gap / (mu t)")
-axes[0].legend(fontsize=7)
+axes[1].legend(
+    handles=key_handles("case (colour)", [(plotting.label(c), {"color": case_colors[c]}) for c in cases])
+    + key_handles("group (line)", [(m, {"color": "0.3", "ls": ls}) for m, ls in metric_style.items()]),
+    loc="upper left",
+    bbox_to_anchor=(1.01, 1.0),
+)
 s = sweep.melt(
     id_vars=["inside"],
     value_vars=["thm1_minority", "thm1_balanced", "thm2_minority"],
@@ -108,21 +119,26 @@ s = sweep.melt(
     value_name="min ratio",
 ).dropna()
 s["cases"] = np.where(s["inside"], "inside conditions", "outside")
-sns.boxplot(data=s, x="bound", y="min ratio", hue="cases", ax=axes[2], fliersize=2)
+s["bound"] = s["bound"].map(plotting.label)
+sweep_colors = dict(zip(["inside conditions", "outside"], plotting.ordered_colors(2)))
+sns.boxplot(data=s, x="bound", y="min ratio", hue="cases", palette=sweep_colors, ax=axes[2], fliersize=2)
 for x, b in enumerate((0.25, 0.5, 0.5)):
     axes[2].plot([x - 0.4, x + 0.4], [b, b], color="k", lw=2)
 axes[2].set(title="random sweep: min over t of gap/(mu t) (black: bound)", xlabel="", ylabel="min ratio")
-fig.suptitle("Theorems 1-2 (constants from a secondary source); ours: sweep ranges, outside-case sampling", fontsize=10)
-save(fig, "loss_gaps")
+sns.move_legend(axes[2], "lower left")
+fig.suptitle("Theorems 1-2 (constants from a secondary source)")
+save(fig, "loss_gaps", "sweep ranges, outside-case sampling")
 
 # %% [markdown]
 # ## Depth: per-layer SpecGD and Delta T
 
 # %%
-fig, axes = plt.subplots(1, 2, figsize=(12, 4.2))
-for snr, g in depth.groupby("snr"):
-    axes[0].plot(g["L"], g["formula_ratio"], "o-", label=f"formula, SNR={snr:g}")
+fig, axes = plt.subplots(1, 2, figsize=(12, 4.2), layout="constrained")
+snrs = sorted(depth["snr"].unique())
+for (snr, g), col in zip(depth.groupby("snr"), plotting.ordered_colors(len(snrs))):
+    axes[0].plot(g["L"], g["formula_ratio"], "o-", color=col, label=f"formula, SNR={snr:g}")
     axes[0].plot(g["L"], g["measured_ratio"], "x", ms=10, color="k")
+axes[0].plot([], [], "x", ms=10, color="k", label="measured")
 axes[0].set(
     xlabel="depth L",
     ylabel=r"$\Delta T = t_M/t_m - 1$",
@@ -133,56 +149,66 @@ axes[0].legend()
 deep = paths[(paths["experiment"] == "deep_linear")]
 snr0 = theory["depth"]["snr"][0]
 r0 = mu * p / (mu**2 * p + mu**2 / snr0)  # r_c at this SNR (sigma_x = mu / sqrt(SNR))
-for L in theory["depth"]["depths"]:
+depth_colors = plotting.ordered_colors(len(theory["depth"]["depths"]))
+class_style = ["-", "--", ":"]
+for L, col in zip(theory["depth"]["depths"], depth_colors):
     g = deep[deep["case"] == f"L{L}_snr{snr0:g}"]
     for i, (_, h) in enumerate(g.groupby("metric")):
-        axes[1].plot(
-            h["t"],
-            h["value"] / r0[i],
-            color=sns.color_palette("viridis", len(theory["depth"]["depths"]))[L - 1],
-            ls=["-", "--", ":"][i % 3],
-            label=f"L={L}" if i == 0 else None,
-        )
-axes[1].set(
-    xlabel="iteration", ylabel=r"$\alpha_c / r_c$", title=f"per-layer SpecGD, SNR={snr0:g} (line style = class)"
+        axes[1].plot(h["t"], h["value"] / r0[i], color=col, ls=class_style[i % 3])
+axes[1].set(xlabel="iteration", ylabel=r"$\alpha_c / r_c$", title=f"per-layer SpecGD, SNR={snr0:g}")
+axes[1].legend(
+    handles=key_handles(
+        "depth (colour)", [(f"L={L}", {"color": c}) for L, c in zip(theory["depth"]["depths"], depth_colors)]
+    )
+    + key_handles(
+        "class (line)",
+        [
+            (f"{plotting.label(f'c{i + 1}')} (p={p[i]:g})", {"color": "0.3", "ls": class_style[i % 3]})
+            for i in range(len(p))
+        ],
+    ),
+    loc="upper left",
+    bbox_to_anchor=(1.01, 1.0),
 )
-axes[1].legend()
-fig.suptitle(
-    f"Deep linear SpecGD, aligned init; ours: eps={theory['depth']['eps']}, hidden width "
-    f"{theory['depth']['hidden']}, eta={theory['eta']}",
-    fontsize=10,
-)
-save(fig, "depth")
+fig.suptitle("Deep linear SpecGD, aligned init")
+save(fig, "depth", f"eps={theory['depth']['eps']}, hidden width {theory['depth']['hidden']}, eta={theory['eta']}")
 
 # %% [markdown]
 # ## Claim 8: balanced and worst-class accuracy along SpecGF and GF (population, k = 20)
 
 # %%
 acc = paths[paths["experiment"] == "dm_accuracy"]
-fig, axes = plt.subplots(1, 2, figsize=(12, 4.2))
+flows = [f for f in ("specgf", "gf") if f in set(acc["flow"])]
+fig, axes = plt.subplots(1, 2, figsize=(13, 4.2), sharey=True, layout="constrained")
 for ax, metric in zip(axes, ("balanced", "worst_class")):
     sns.lineplot(
         data=acc[acc["metric"] == metric],
         x="t",
         y="value",
-        hue="case",
-        style="flow",
+        hue="flow",
+        hue_order=flows,
+        palette=plotting.palette(flows),
+        style="case",
         ax=ax,
         legend=metric == "worst_class",
     )
-    ax.set(xscale="log", xlabel="flow time t", ylabel=f"{metric} accuracy", title=f"{metric} accuracy (DM, population)")
-fig.suptitle(
-    f"SpecGF vs GF, k={theory['accuracy']['k']}, p_c ~ 1/c; ours: mu={theory['accuracy']['mu']}, sigma_x values",
-    fontsize=10,
-)
-save(fig, "dm_accuracy")
+    ax.set(
+        xscale="log",
+        xlabel="flow time t",
+        ylabel="test accuracy",
+        title=f"{plotting.label(metric)} accuracy (DM, population)",
+    )
+sns.move_legend(axes[1], "upper left", bbox_to_anchor=(1.01, 1.0))
+plotting.relabel_legend(axes[1].get_legend())
+fig.suptitle(f"SpecGF vs GF, k={theory['accuracy']['k']}, p_c ~ 1/c")
+save(fig, "dm_accuracy", f"mu={theory['accuracy']['mu']}, sigma_x values")
 
 # %% [markdown]
 # ## Fig. 4: linear model with cross-entropy
 
 # %%
 lin = curves[(curves["experiment"] == "linear_ce") & (curves["metric"] == "test_acc")]
-fig, axes = plt.subplots(1, 2, figsize=(13, 4.4), sharey=False)
+fig, axes = plt.subplots(1, 2, figsize=(14, 4.4), layout="constrained")
 for ax, group in zip(axes, ("balanced", "worst_class")):
     d = lin[(lin["group"] == group) & (lin["step"] > 0)]
     if len(d):
@@ -192,24 +218,23 @@ for ax, group in zip(axes, ("balanced", "worst_class")):
             y="value",
             hue="optimizer",
             hue_order=[o for o in RULES if o in set(d["optimizer"])],
-            palette=COLORS,
+            palette=plotting.palette(RULES),
             errorbar=BAND,
             ax=ax,
         )
         sel = selection[(selection["experiment"] == "linear_ce") & (selection["group"] == group)]
         handles, labels = ax.get_legend_handles_labels()
         lrs = dict(zip(sel["optimizer"], sel["lr"]))
-        names = [f"{RULE_NAME.get(name, name)} ({lrs.get(name, float('nan')):g})" for name in labels]
-        ax.legend(handles, names, fontsize=8)
-    ax.set(xscale="log", xlabel="iteration", ylabel=f"{group} test accuracy", title=f"{group} test accuracy")
+        names = [f"{plotting.label(name)} (lr {lrs.get(name, float('nan')):g})" for name in labels]
+        ax.legend(handles, names, title="rule (selected lr)", loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    name = plotting.label(group)
+    ax.set(xscale="log", xlabel="iteration", ylabel=f"{name} test accuracy", title=f"{name} test accuracy")
 n_seeds = lin["seed"].nunique()
 fig.suptitle(
     f"Fig. 4 reproduction: W x, cross-entropy, d={linear_ce.get('d')}, k={linear_ce.get('k')}, p_c ~ 1/c, "
-    f"{n_seeds} seeds (bands: min-max); ours: mu={linear_ce.get('mu')}, sigma_x={linear_ce.get('sigma_x')}, "
-    f"n, lr grids",
-    fontsize=10,
+    f"{n_seeds} seeds (bands: min-max)"
 )
-save(fig, "fig4_linear_ce")
+save(fig, "fig4_linear_ce", f"mu={linear_ce.get('mu')}, sigma_x={linear_ce.get('sigma_x')}, n, lr grids")
 
 # %% [markdown]
 # ## Colored-MNIST: minority- and majority-group test accuracy
@@ -217,7 +242,7 @@ save(fig, "fig4_linear_ce")
 # %%
 cm = curves[curves["experiment"].str.startswith("cmnist") & (curves["metric"] == "test_acc") & (curves["step"] > 0)]
 depths = cmnist.get("depths", [2, 4])
-fig, axes = plt.subplots(len(depths), 2, figsize=(13, 4 * len(depths)), squeeze=False)
+fig, axes = plt.subplots(len(depths), 2, figsize=(14, 4 * len(depths)), squeeze=False, layout="constrained")
 for row, L in enumerate(depths):
     for col, group in enumerate(("minority", "majority")):
         ax = axes[row, col]
@@ -229,27 +254,36 @@ for row, L in enumerate(depths):
                 y="value",
                 hue="optimizer",
                 hue_order=[o for o in OPTS if o in set(d["optimizer"])],
-                palette=OPT_COLORS,
+                palette=plotting.palette(OPTS),
                 errorbar=BAND,
                 ax=ax,
+                legend=row == 0 and col == 1,
             )
         ax.set(
             xscale="log", xlabel="step", ylabel=f"{group}-group test accuracy", title=f"{L}-layer MLP: {group} groups"
         )
+if axes[0, 1].get_legend():
+    sns.move_legend(axes[0, 1], "upper left", bbox_to_anchor=(1.01, 1.0))
+    plotting.relabel_legend(axes[0, 1].get_legend())
 n_seeds = cm["seed"].nunique()
 fig.suptitle(
-    f"Colored-MNIST ({cmnist.get('correlation')} colour-class correlation in training), scale={scale}, "
-    f"{n_seeds} seed(s); ours: width {cmnist_sizes.get('width')}, {cmnist_sizes.get('epochs')} epochs, "
-    f"batch {cmnist.get('batch_size')}, optimizer settings, colours",
-    fontsize=10,
+    f"Colored-MNIST ({cmnist.get('correlation')} colour-class correlation in training), {n_seeds} seed(s)"
+    + (" (bands: min-max)" if n_seeds > 1 else "")
 )
-save(fig, "cmnist_groups")
+save(
+    fig,
+    "cmnist_groups",
+    f"width {cmnist_sizes.get('width')}, {cmnist_sizes.get('epochs')} epochs, batch {cmnist.get('batch_size')}, "
+    "optimizer settings, colours",
+)
 
 # %% [markdown]
 # ## Fig. 6: depth on Colored-MNIST (Muon)
 
 # %%
-fig, axes = plt.subplots(1, len(OPTS), figsize=(4 * len(OPTS), 4.2), sharey=True)
+depth_names = [f"{L}-layer" for L in depths]
+depth_palette = dict(zip(depth_names, plotting.ordered_colors(len(depth_names))))
+fig, axes = plt.subplots(1, len(OPTS), figsize=(4 * len(OPTS) + 1.5, 4.2), sharey=True, layout="constrained")
 for i, (ax, opt) in enumerate(zip(axes, OPTS)):
     d = cm[(cm["optimizer"] == opt) & cm["group"].isin(["minority", "majority"])].copy()
     if len(d):
@@ -259,19 +293,19 @@ for i, (ax, opt) in enumerate(zip(axes, OPTS)):
             x="step",
             y="value",
             hue="depth",
+            hue_order=depth_names,
+            palette=depth_palette,
             style="group",
             style_order=["minority", "majority"],
             errorbar=BAND,
             ax=ax,
-            legend=(i == 0),
+            legend=(i == len(OPTS) - 1),
         )
-    ax.set(xscale="log", title=OPT_NAME[opt], xlabel="step", ylabel="test group accuracy")
-if axes[0].get_legend():
-    sns.move_legend(axes[0], "center left", fontsize=8)
+    ax.set(xscale="log", xlabel="step", ylabel="test group accuracy")
+    ax.set_title(plotting.label(opt), color=plotting.color(opt))
+if axes[-1].get_legend():
+    sns.move_legend(axes[-1], "upper left", bbox_to_anchor=(1.01, 1.0))
 fig.suptitle(
-    f"Fig. 6 reproduction: 2- vs 4-layer MLP, minority (solid) and majority (dashed) groups; claim 17 uses "
-    f"Muon; ours: learning time at {claims.get('learn_threshold')} x max, scale={scale}, "
-    f"width {cmnist_sizes.get('width')}",
-    fontsize=10,
+    "Fig. 6 reproduction: 2- vs 4-layer MLP, minority (solid) and majority (dashed) groups; claim 17 uses Muon"
 )
-save(fig, "fig6_depth")
+save(fig, "fig6_depth", f"learning time at {claims.get('learn_threshold')} x max, width {cmnist_sizes.get('width')}")

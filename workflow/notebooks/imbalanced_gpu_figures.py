@@ -20,9 +20,11 @@ outputs = {}
 scale = "small"
 claims = {}
 optimizers = {}
+dpi = 130
 
 # %%
 import json
+import textwrap
 from pathlib import Path
 
 import matplotlib
@@ -30,30 +32,32 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pandas as pd
-import seaborn as sns
 
-sns.set_theme(style="whitegrid", context="notebook")
+from muonrepro import plotting
+
+plotting.use_theme()
 status = json.loads(Path(inputs["status"]).read_text())
 metrics = inputs.get("metrics", [])
 metrics = [metrics] if isinstance(metrics, str) else metrics
 data = {Path(f).parent.name: pd.read_parquet(f) for f in metrics}
 OPTS = ["muon", "shampoo", "adam", "sgd", "nmd", "signum"]
-COLORS = dict(zip(OPTS, sns.color_palette("deep", len(OPTS))))
+OURS = (
+    f"Scale {scale}. Ours (not the paper's): optimizer settings, epochs, widths, lr selection (config imbalanced_gpu)."
+)
 
 
 def save(fig, name):
-    fig.tight_layout()
-    fig.savefig(outputs[name], dpi=110, metadata={"Software": None})
-    plt.close(fig)
+    plotting.save(fig, outputs[name], dpi, footer=OURS)
 
 
 def placeholder(name, exps, title):
-    fig, ax = plt.subplots(figsize=(7, 2.5))
-    ax.axis("off")
-    text = "\n".join(status[e]["message"] if e in status else f"{e}: not in imbalanced_gpu.experiments" for e in exps)
-    ax.text(
-        0, 0.5, "not run:\n" + "\n".join(text[i : i + 110] for i in range(0, len(text), 110)), fontsize=7, va="center"
+    msgs = [status[e]["message"] if e in status else f"{e}: not in imbalanced_gpu.experiments" for e in exps]
+    text = "not run:\n" + "\n".join(
+        textwrap.fill(m, 120, subsequent_indent="    ", break_on_hyphens=False) for m in msgs
     )
+    fig, ax = plt.subplots(figsize=(8, 0.5 + 0.13 * (text.count("\n") + 1)), layout="constrained")
+    ax.axis("off")
+    ax.text(0, 1, text, fontsize=7, va="top", family="monospace")
     ax.set_title(title)
     save(fig, name)
 
@@ -64,17 +68,18 @@ def curves(name, panels, title):
     if not have:
         placeholder(name, sorted({p[0] for p in panels}), title)
         return
-    fig, axes = plt.subplots(1, len(have), figsize=(4.2 * len(have), 3.4), squeeze=False)
+    fig, axes = plt.subplots(1, len(have), figsize=(4.2 * len(have) + 1.5, 3.4), squeeze=False, layout="constrained")
     for ax, (exp, metric, group, ylabel) in zip(axes[0], have):
         d = data[exp]
         d = d[(d["metric"] == metric) & (d["group"] == group)]
-        for opt, g in d.groupby("optimizer"):
-            m = g.groupby("epoch")["value"].agg(["mean", "min", "max"])
-            ax.plot(m.index, m["mean"], label=opt, color=COLORS.get(opt))
-            ax.fill_between(m.index, m["min"], m["max"], alpha=0.2, color=COLORS.get(opt))
-        ax.set(xlabel="epoch", ylabel=ylabel, title=f"{exp}: {group}")
-    axes[0][-1].legend(fontsize=7)
-    fig.suptitle(f"{title} (scale {scale}; seeds as min-max bands)", fontsize=10)
+        for opt in [o for o in OPTS if o in set(d["optimizer"])] + sorted(set(d["optimizer"]) - set(OPTS)):
+            m = d[d["optimizer"] == opt].groupby("epoch")["value"].agg(["mean", "min", "max"])
+            ax.plot(m.index, m["mean"], label=plotting.label(opt), color=plotting.color(opt))
+            ax.fill_between(m.index, m["min"], m["max"], alpha=0.2, color=plotting.color(opt), lw=0)
+        ax.set(xlabel="epoch", ylabel=ylabel, title=f"{exp}: {plotting.label(metric)}, {plotting.label(group)}")
+    handles = {h.get_label(): h for ax in axes[0] for h in ax.get_legend_handles_labels()[0]}
+    fig.legend(handles.values(), handles.keys(), loc="outside right upper")
+    fig.suptitle(f"{title} (seeds as min-max bands)")
     save(fig, name)
 
 

@@ -32,6 +32,7 @@ muon = {}
 mf_init = "random"
 sizes = {}
 ns5 = {}
+dpi = 130
 
 # %%
 import matplotlib
@@ -40,13 +41,14 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import seaborn as sns
 
+from muonrepro import plotting
 from muonrepro.precond.layout import split_curves
 
-sns.set_theme(style="whitegrid", context="paper", font_scale=1.05)
-PALETTE = {"muon_s1": "#c0392b", "gd": "#2c3e50", "adam": "#2980b9"}
-LABEL = {"muon_s1": "simplified Muon (msgn, S1)", "gd": "GD (best step)", "adam": "Adam (best of grid)"}
+plotting.use_theme()
+METHODS = ("muon_s1", "gd", "adam")
+TUNING = {"muon_s1": ", S1 step", "gd": ", best step", "adam": ", best of grid"}
+LABEL = {m: plotting.label(m) + TUNING[m] for m in METHODS}
 OURS = (
     f"Scale '{scale}'. All settings are ours / the spec's inferred reconstruction (the paper's are unknown); "
     "see config precond."
@@ -85,18 +87,14 @@ def draw_band(ax, x, med, lo, hi, color, label, **kw):
     ax.fill_between(x, lo, hi, color=color, alpha=0.2, lw=0)
 
 
-def caption(fig, text):
-    """Caption under the lowest axis label (placed after layout so it never overlaps)."""
-    fig.canvas.draw()
-    renderer = fig.canvas.get_renderer()
-    inv = fig.transFigure.inverted()
-    y0 = min(ax.get_tightbbox(renderer).transformed(inv).y0 for ax in fig.axes)
-    fig.text(0.01, y0 - 0.02, text + " " + OURS, ha="left", va="top", fontsize=7.5, wrap=True)
+def save(fig, name, caption):
+    """Write the figure with its caption and the "ours" note as a footer under the lowest label."""
+    plotting.save(fig, outputs[name], dpi, footer=caption + " " + OURS)
 
 
-def save(fig, name):
-    fig.savefig(outputs[name], dpi=130, bbox_inches="tight", metadata={"Software": None})
-    plt.close(fig)
+def legend_outside(fig, ax):
+    """One legend for the figure, right of the panels, so it hides no curve."""
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside right upper")
 
 
 def floor_positive(y):
@@ -107,9 +105,11 @@ def floor_positive(y):
 # ## R1: MF convergence curves
 
 # %%
-fig, axes = plt.subplots(1, len(kappa_panels), figsize=(4.2 * len(kappa_panels), 3.4), sharey=True)
+fig, axes = plt.subplots(
+    1, len(kappa_panels), figsize=(4.2 * len(kappa_panels) + 2, 3.4), sharey=True, layout="constrained"
+)
 for ax, k in zip(np.atleast_1d(axes), kappa_panels):
-    for m in ("muon_s1", "gd", "adam"):
+    for m in METHODS:
         if seeds_of("mf", m, k):
             x, med, lo, hi = band("mf", m, k)
             keep = x <= 2000
@@ -119,21 +119,21 @@ for ax, k in zip(np.atleast_1d(axes), kappa_panels):
                 floor_positive(med[keep]),
                 floor_positive(lo[keep]),
                 floor_positive(hi[keep]),
-                PALETTE[m],
+                plotting.color(m),
                 LABEL[m],
             )
     ax.axhline(mf_eps, color="grey", ls=":", lw=1)
     ax.set(yscale="log", xlim=(0, 2000), title=f"kappa = {k}", xlabel="iteration t")
 np.atleast_1d(axes)[0].set_ylabel("relative error ||UU^T - M*||_F / ||M*||_F")
-np.atleast_1d(axes)[0].legend(loc="lower left", fontsize=8)
+legend_outside(fig, np.atleast_1d(axes)[0])
 m = muon.get("mf", {})
-caption(
+save(
     fig,
+    "R1_mf_convergence",
     f"R1. Symmetric MF (d={sizes['mf']['d']}, r={sizes['mf']['r']}, {mf_init} init, rotated V*), "
     f"Muon S1 with q={m.get('q')}, eta0={m.get('eta0')}. GD and Adam runs stop once they reach "
     f"epsilon={mf_eps:g} (dotted); Muon runs a fixed budget down to the float64 floor.",
 )
-save(fig, "R1_mf_convergence")
 
 
 # %% [markdown]
@@ -141,14 +141,15 @@ save(fig, "R1_mf_convergence")
 
 
 # %%
-def iterations_plot(ax, problem, method, eps, label=None, color=None, marker="o", ls="-"):
+def iterations_plot(ax, problem, method, eps, label=None, color=None, marker=None, ls="-"):
     df = its[(its.problem == problem) & (its.method == method) & np.isclose(its.epsilon, eps)]
     if df.empty:
         return
     g = df.groupby("kappa")
     med, lo, hi, allr = g.iterations.median(), g.iterations.min(), g.iterations.max(), g.reached.all()
     k = med.index.to_numpy(float)
-    color = color or PALETTE.get(method)
+    color = color or plotting.color(method)
+    marker = marker or plotting.marker(method)
     ax.errorbar(
         k,
         med,
@@ -165,11 +166,14 @@ def iterations_plot(ax, problem, method, eps, label=None, color=None, marker="o"
     if miss.any():
         ax.scatter(k[miss], med.to_numpy()[miss], s=110, facecolors="none", edgecolors=color, lw=1.5, zorder=5)
         for kk, mm in zip(k[miss], med.to_numpy()[miss]):
-            ax.annotate("budget", (kk, mm), textcoords="offset points", xytext=(4, 6), fontsize=7, color=color)
+            ax.annotate(
+                "budget", (kk, mm), textcoords="offset points", xytext=(0, 8), ha="center", fontsize=7, color=color
+            )
+        ax.margins(y=0.1)  # room for the annotation inside the axes
 
 
-fig, ax = plt.subplots(figsize=(5.6, 4.2))
-for m in ("muon_s1", "gd", "adam"):
+fig, ax = plt.subplots(figsize=(5.6, 4.2), layout="constrained")
+for m in METHODS:
     iterations_plot(ax, "mf", m, mf_eps)
 ax.set(
     xscale="log",
@@ -178,15 +182,15 @@ ax.set(
     ylabel=f"iterations to relative error {mf_eps:g}",
     title="R2. Matrix factorization",
 )
-ax.legend(fontsize=8)
-caption(
+ax.legend()
+save(
     fig,
+    "R2_mf_iterations",
     "R2. Median and min-max over seeds; a hollow circle marks a kappa where some seed hit the iteration "
     "budget (plotted at the budget). GD uses the best constant step of its grid per seed.",
 )
-save(fig, "R2_mf_iterations")
 
-fig, ax = plt.subplots(figsize=(5.6, 4.2))
+fig, ax = plt.subplots(figsize=(5.6, 4.2), layout="constrained")
 primary = icl_eps[0]
 iterations_plot(ax, "icl", "muon_s1", primary)
 for e in icl_eps[1:]:
@@ -195,7 +199,7 @@ iterations_plot(ax, "icl", "gd", primary, label=f"GD closed form (best step), ep
 for e in icl_eps[1:]:
     iterations_plot(ax, "icl", "adam", e)
 b = info[(info.problem == "icl") & np.isclose(info.epsilon, primary)].groupby("kappa").muon_bound.max()
-ax.plot(b.index, b.values, color=PALETTE["muon_s1"], ls=":", label=f"predicted T_Muon^ICL, eps={primary:g}")
+ax.plot(b.index, b.values, color=plotting.color("muon_s1"), ls=":", label=f"predicted T_Muon^ICL, eps={primary:g}")
 K = info[info.problem == "icl"].groupby("kappa").K.median()
 ax.plot(K.index, K.values, color="grey", ls=":", label="K = h_max / h_min")
 ax.set(
@@ -206,22 +210,22 @@ ax.set(
     title="R5. In-context linear regression",
 )
 ax.legend(fontsize=7)
-caption(
+save(
     fig,
+    "R5_icl_iterations",
     f"R5. Reduced ICL model (d={sizes['icl']['d']}, N={sizes['icl']['N']}, B0=0, rotated Lam). GD counts "
     "are exact closed forms (no run); Adam is tuned over lr x decay and counted at the looser target.",
 )
-save(fig, "R5_icl_iterations")
 
 # %% [markdown]
 # ## R3 / R6: per-mode trajectories
 
 # %%
 seed0 = min(s for (p, m, k, s) in paths if p == "mf_aligned")
-fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), sharey=True, layout="constrained")
 cur = curve("mf_aligned", "muon_s1", kappa_modes, seed0)
 modes = [c for c in cur.columns if c.startswith("mode_")]
-colors = sns.color_palette("viridis", len(modes))
+colors = plotting.ordered_colors(len(modes))
 mu = muon["mf_aligned"]
 lam_min = float(info[(info.problem == "mf_aligned") & (info.kappa == kappa_modes)].lam_min.iloc[0])
 lams = np.geomspace(1, lam_min, len(modes))
@@ -235,27 +239,31 @@ for c, col in zip(modes, colors):
 t = cur.iteration.to_numpy()
 axes[0].plot(t, mu["eta0"] * mu["q"] ** t / (1 - mu["q"]), color="k", ls="--", label="eta0 q^t/(1-q) (Lemma L1)")
 axes[0].set(
-    yscale="log", xlabel="iteration t", ylabel="|sigma_i(U_t) - sqrt(lam_i)|", title="simplified Muon", xlim=(0, 120)
+    yscale="log",
+    xlabel="iteration t",
+    ylabel="|sigma_i(U_t) - sqrt(lam_i)|",
+    title=LABEL["muon_s1"],
+    xlim=(0, 120),
 )
-axes[0].legend(fontsize=7)
+axes[0].legend(fontsize=7, loc="lower left")
 cur = curve("mf_aligned", "gd", kappa_modes, seed0)
 for c, col in zip(modes, colors):
     axes[1].plot(cur.iteration + 1, floor_positive(cur[c]), color=col)
-axes[1].set(xscale="log", yscale="log", xlabel="iteration t + 1", title="GD (eta = 0.95 / lam_1)")
-caption(
+axes[1].set(xscale="log", yscale="log", xlabel="iteration t + 1", title=f"{plotting.label('gd')} (eta = 0.95 / lam_1)")
+save(
     fig,
+    "R3_mf_modes",
     f"R3. Aligned init U0 = 1e-3 V* R, kappa = {kappa_modes}, seed {seed0}, geometric spectrum "
     "(modes sorted). Muon's modes all stay under the common envelope; GD's small modes lag like 1/lam_i "
     f"(the GD run stops once the relative error reaches {mf_eps:g}).",
 )
-save(fig, "R3_mf_modes")
 
 seed0 = min(s for (p, m, k, s) in paths if p == "icl")
-fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), sharey=True, layout="constrained")
 for ax, m, logx in ((axes[0], "muon_s1", False), (axes[1], "gd", True)):
     cur = curve("icl", m, kappa_modes, seed0)
     modes = [c for c in cur.columns if c.startswith("mode_")]
-    colors = sns.color_palette("viridis", len(modes))
+    colors = plotting.ordered_colors(len(modes))
     for c, col in zip(modes, colors):
         ax.plot(cur.iteration + (1 if logx else 0), floor_positive(cur[c]), color=col, lw=1)
     ax.set(
@@ -266,36 +274,42 @@ for ax, m, logx in ((axes[0], "muon_s1", False), (axes[1], "gd", True)):
         ylim=(1e-16, None),
     )
 axes[0].set(ylabel="|b_t,i - 1/gam_i| (eigenbasis of Lam)", xlim=(0, 120))
-sm = plt.cm.ScalarMappable(cmap="viridis", norm=plt.Normalize(1, len(modes)))
-fig.colorbar(sm, ax=axes, label="mode i (lam_i decreasing)")
-caption(
+sm = plt.cm.ScalarMappable(
+    cmap=matplotlib.colors.ListedColormap(colors), norm=plt.Normalize(0.5, len(modes) + 0.5)
+)  # the colours of the lines, one per mode
+fig.colorbar(sm, ax=axes, label="mode i (lam_i decreasing)", ticks=range(1, len(modes) + 1, max(1, len(modes) // 10)))
+save(
     fig,
+    "R6_icl_modes",
     f"R6. ICL eigenmodes at kappa = {kappa_modes}, seed {seed0}: Muon's modes converge together, GD's small "
     "modes need about K iterations.",
 )
-save(fig, "R6_icl_modes")
 
 # %% [markdown]
 # ## R4: ICL convergence curves
 
 # %%
-fig, axes = plt.subplots(1, len(kappa_panels), figsize=(4.2 * len(kappa_panels), 3.4), sharey=True)
+fig, axes = plt.subplots(
+    1, len(kappa_panels), figsize=(4.2 * len(kappa_panels) + 2, 3.4), sharey=True, layout="constrained"
+)
 for ax, k in zip(np.atleast_1d(axes), kappa_panels):
-    for m in ("muon_s1", "gd", "adam"):
+    for m in METHODS:
         if seeds_of("icl", m, k):
             x, med, lo, hi = band("icl", m, k)
-            draw_band(ax, x + 1, floor_positive(med), floor_positive(lo), floor_positive(hi), PALETTE[m], LABEL[m])
+            draw_band(
+                ax, x + 1, floor_positive(med), floor_positive(lo), floor_positive(hi), plotting.color(m), LABEL[m]
+            )
     for e in icl_eps:
         ax.axhline(e, color="grey", ls=":", lw=1)
     ax.set(xscale="log", yscale="log", title=f"kappa = {k}", xlabel="iteration t + 1")
 np.atleast_1d(axes)[0].set_ylabel("normalized loss gap (L - L*) / (L(0) - L*)")
-np.atleast_1d(axes)[0].legend(loc="lower left", fontsize=8)
-caption(
+legend_outside(fig, np.atleast_1d(axes)[0])
+save(
     fig,
+    "R4_icl_convergence",
     "R4. Reduced ICL model; GD curves are the exact closed form of the best step, Adam runs the full budget "
     "(best grid point shown).",
 )
-save(fig, "R4_icl_convergence")
 
 # %% [markdown]
 # ## R7: step-size rules
@@ -317,46 +331,55 @@ def best_setting(rule):
     return g.sort_values(["it", "fin"]).index[0]
 
 
-fig, axes = plt.subplots(1, 2, figsize=(10.5, 3.8))
-pal = sns.color_palette("tab10")
-for i, s in enumerate(sorted(st[st.rule == "S0"].setting.unique())):
+fig, axes = plt.subplots(1, 2, figsize=(12, 3.8), layout="constrained")
+s0 = sorted(st[st.rule == "S0"].setting.unique())
+for s, col in zip(s0, plotting.shades("S0", len(s0) + 1)[1:]):
     x, med, lo, hi = setting_band("S0", s)
-    draw_band(axes[0], x + 1, med, lo, hi, pal[i], f"S0 constant {s}")
-    axes[0].axhline(float(s.split("=")[1]), color=pal[i], ls=":", lw=1)
+    draw_band(axes[0], x + 1, med, lo, hi, col, f"{plotting.label('S0')} {s}")
+    axes[0].axhline(float(s.split("=")[1]), color=col, ls=":", lw=1)
 x, med, lo, hi = setting_band("S1", "q=0.8") if "q=0.8" in set(st.setting) else setting_band("S1", best_setting("S1"))
-draw_band(axes[0], x + 1, floor_positive(med), floor_positive(lo), floor_positive(hi), pal[3], "S1 geometric")
+draw_band(
+    axes[0],
+    x + 1,
+    floor_positive(med),
+    floor_positive(lo),
+    floor_positive(hi),
+    plotting.color("S1"),
+    plotting.label("S1"),
+)
 axes[0].set(
     xscale="log", yscale="log", xlabel="iteration t + 1", ylabel="relative error", title="constant vs geometric step"
 )
-axes[0].legend(fontsize=7)
-j = 0
-for s in sorted(st[st.rule == "S1"].setting.unique()):
+axes[0].legend(fontsize=7, loc="lower left")
+s1 = sorted(st[st.rule == "S1"].setting.unique())
+for s, col in zip(s1, plotting.shades("S1", len(s1))):
     x, med, lo, hi = setting_band("S1", s)
     draw_band(
-        axes[1],
-        x,
-        floor_positive(med),
-        floor_positive(lo),
-        floor_positive(hi),
-        sns.color_palette("Reds", 5)[j + 1],
-        f"S1 {s}, eta0 = budget (1-q)",
+        axes[1], x, floor_positive(med), floor_positive(lo), floor_positive(hi), col, f"S1 {s}, eta0 = budget (1-q)"
     )
-    j += 1
-for i, r in enumerate(("S2", "S3")):
+for r in ("S2", "S3"):
     if (st.rule == r).any():
         s = best_setting(r)
         x, med, lo, hi = setting_band(r, s)
         draw_band(
-            axes[1], x, floor_positive(med), floor_positive(lo), floor_positive(hi), pal[i], f"{r} best {s}", ls="--"
+            axes[1],
+            x,
+            floor_positive(med),
+            floor_positive(lo),
+            floor_positive(hi),
+            plotting.color(r),
+            f"{plotting.label(r)}, best {s}",
+            ls="--",
         )
 axes[1].set(yscale="log", xlabel="iteration t", title="step rules S1-S3")
-axes[1].legend(fontsize=7)
-caption(
+axes[1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+save(
     fig,
+    "R7_step_rules",
     f"R7. Symmetric MF at kappa = {ka} ({mf_init} init). S0 floors at O(eta) (dotted lines = eta); S1's "
-    "slope is ln q; S2 (eta ||grad||_op) and S3 (eta ||grad||_*) show the best eta of our grid.",
+    "slope is ln q; S2 (eta ||grad||_op) and S3 (eta ||grad||_*) show the best eta of our grid. Bands: min-max "
+    "over seeds.",
 )
-save(fig, "R7_step_rules")
 
 # %% [markdown]
 # ## R8: exact msgn against Newton-Schulz; Adam in rotated vs axis-aligned bases
@@ -364,9 +387,10 @@ save(fig, "R7_step_rules")
 # %%
 nc = pd.read_parquet(inputs["ns5_curves"])
 ks = sorted(nc.kappa.unique())
-fig, axes = plt.subplots(1, len(ks), figsize=(4.2 * len(ks), 3.4), sharey=True)
-opal = {"svd": PALETTE["muon_s1"], "ns5": "#8e44ad", "ns5_momentum": "#16a085"}
-olab = {"svd": "exact msgn (SVD)", "ns5": "NS5, no momentum", "ns5_momentum": f"NS5 + momentum {ns5.get('momentum')}"}
+fig, axes = plt.subplots(1, len(ks), figsize=(4.2 * len(ks) + 2.5, 3.4), sharey=True, layout="constrained")
+olab = {o: plotting.label(o) for o in ("svd", "ns5")} | {
+    "ns5_momentum": f"{plotting.label('ns5_momentum')} {ns5.get('momentum')}"
+}
 ostyle = {"svd": "-", "ns5": "-", "ns5_momentum": "--"}
 for ax, k in zip(np.atleast_1d(axes), ks):
     for o in ("svd", "ns5", "ns5_momentum"):
@@ -377,37 +401,35 @@ for ax, k in zip(np.atleast_1d(axes), ks):
             floor_positive(w.median(axis=1)),
             floor_positive(w.min(axis=1)),
             floor_positive(w.max(axis=1)),
-            opal[o],
+            plotting.color(o),
             olab[o],
             ls=ostyle[o],
         )
     ax.set(yscale="log", xlabel="iteration t", title=f"kappa = {k}")
 np.atleast_1d(axes)[0].set_ylabel("relative error")
-np.atleast_1d(axes)[0].legend(fontsize=8)
-caption(
+legend_outside(fig, np.atleast_1d(axes)[0])
+save(
     fig,
+    "R8_orthogonalizer",
     f"R8. Symmetric MF (d={sizes['ns5']['d']}, r={sizes['ns5']['r']}), S1 with q={ns5.get('q')}, "
     f"eta0={ns5.get('eta0')}: the same schedule with the exact polar factor and with 5 Newton-Schulz steps.",
 )
-save(fig, "R8_orthogonalizer")
 
-fig, ax = plt.subplots(figsize=(5.6, 4.2))
+fig, ax = plt.subplots(figsize=(8.5, 4.2), layout="constrained")
 e_adam = icl_eps[-1]
-iterations_plot(ax, "icl", "adam", e_adam, label=f"Adam, rotated Lam, eps={e_adam:g}")
-iterations_plot(
-    ax,
-    "icl_axis",
-    "adam",
-    e_adam,
-    label=f"Adam, axis-aligned Lam, eps={e_adam:g}",
-    color="#7fb3d5",
-    marker="s",
-    ls="--",
-)
-iterations_plot(ax, "icl", "muon_s1", e_adam, label=f"Muon, rotated, eps={e_adam:g}")
-iterations_plot(
-    ax, "icl_axis", "muon_s1", e_adam, label=f"Muon, axis-aligned, eps={e_adam:g}", color="#f1948a", marker="s", ls="--"
-)
+for m in ("adam", "muon_s1"):
+    name = plotting.label(m)
+    iterations_plot(ax, "icl", m, e_adam, label=f"{name}, rotated Lam, eps={e_adam:g}")
+    iterations_plot(
+        ax,
+        "icl_axis",
+        m,
+        e_adam,
+        label=f"{name}, axis-aligned Lam, eps={e_adam:g}",
+        color=plotting.shades(m, 3)[0],
+        marker="s",
+        ls="--",
+    )
 ax.set(
     xscale="log",
     yscale="log",
@@ -416,35 +438,34 @@ ax.set(
     title="R8b. Adam in a rotated vs an axis-aligned basis (ICL)",
 )
 ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0))
-caption(
+save(
     fig,
+    "R8b_adam_rotation",
     "R8b. ICL with Lam = Q diag(lam) Q^T for a random Q (rotated) or Q = I (axis-aligned). Muon's msgn is "
     "rotation-equivariant (its two curves coincide); Adam's coordinate-wise normalization is not.",
 )
-save(fig, "R8b_adam_rotation")
 
 # %% [markdown]
 # ## Extensions: asymmetric MF and the two-factor ICL model
 
 # %%
-fig, axes = plt.subplots(1, 2, figsize=(10.5, 3.6))
+fig, axes = plt.subplots(1, 2, figsize=(10.5, 3.6), layout="constrained")
 for ax, prob, title in ((axes[0], "mf_asym", "asymmetric MF (X, Y)"), (axes[1], "icl_2f", "two-factor ICL (u, U)")):
     kk = sorted({k for (p, m, k, s) in paths if p == prob})
-    cols = sns.color_palette("rocket", len(kk))
-    for k, col in zip(kk, cols):
+    for k, col in zip(kk, plotting.ordered_colors(len(kk))):
         x, med, lo, hi = band(prob, "muon_s1", k)
         draw_band(ax, x, floor_positive(med), floor_positive(lo), floor_positive(hi), col, f"kappa = {k}")
-    ax.set(yscale="log", xlabel="iteration t", title=f"simplified Muon S1, {title}")
+    ax.set(yscale="log", xlabel="iteration t", title=f"{plotting.label('muon_s1')} S1, {title}")
     ax.legend(fontsize=7)
 axes[0].set_ylabel("relative error / normalized gap")
-caption(
+save(
     fig,
+    "X1_extensions",
     f"X1 (extension). Asymmetric MF (d1={sizes['mf_asym']['d1']}, d2={sizes['mf_asym']['d2']}, "
     f"r={sizes['mf_asym']['r']}), Muon on both factors with q={muon['mf_asym']['q']}, eta0="
     f"{muon['mf_asym']['eta0']}; two-factor ICL with one shared schedule q={muon['icl_2f']['q']} (spec §5.5 "
     "expects it to be fragile).",
 )
-save(fig, "X1_extensions")
 
 # %% [markdown]
 # ## Table T1

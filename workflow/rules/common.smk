@@ -14,6 +14,7 @@ ENV = "../../envs/muonrepro.yaml"
 SCRIPTS = f"{workflow.basedir}/workflow/scripts"
 NOTEBOOKS = f"{workflow.basedir}/workflow/notebooks"
 MNIST_ROOT = pipeline_data.mnist_root(config["data"]["mnist_root"])
+FIGURES = config["figures"]  # plotting-only settings, a notebook parameter of every figure rule
 
 
 # the muonrepro sources a workflow script (``<paper>/<rule suffix>``) or figure notebook (``<rule>``)

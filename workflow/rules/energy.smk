@@ -259,7 +259,7 @@ rule energy_figures:
             "estimator": E["estimator"],
             "width": E["width"],
             "tail_bins": E["claims"]["tail_bins"],
-            "dpi": E["figures"]["dpi"],
+            "dpi": FIGURES["dpi"],
         },
     script:
         "../scripts/run_notebook.py"
@@ -283,6 +283,6 @@ rule energy_sensitivity_figures:
     conda:
         ENV
     params:
-        nb={"scale": SCALE, "primary": pipeline_energy.primary_reading(E)},
+        nb={"scale": SCALE, "primary": pipeline_energy.primary_reading(E), "dpi": FIGURES["dpi"]},
     script:
         "../scripts/run_notebook.py"

@@ -196,6 +196,7 @@ rule imbalanced_figures:
             "cmnist": {k: I["cmnist"][k] for k in ("correlation", "depths", "batch_size")},
             "cmnist_sizes": {k: v for k, v in IS["cmnist"].items() if k != "lr_grid"},
             "claims": I["claims"],
+            "dpi": FIGURES["dpi"],
         },
     script:
         "../scripts/run_notebook.py"

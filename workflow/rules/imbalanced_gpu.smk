@@ -164,6 +164,6 @@ rule imbalanced_gpu_figures:
     conda:
         ENV
     params:
-        nb={"scale": SCALE, "claims": IG["claims"], "optimizers": IG["optimizers"]},
+        nb={"scale": SCALE, "claims": IG["claims"], "optimizers": IG["optimizers"], "dpi": FIGURES["dpi"]},
     script:
         "../scripts/run_notebook.py"

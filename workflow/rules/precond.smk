@@ -198,6 +198,7 @@ rule precond_figures:
             "mf_init": P["problems"]["mf"]["init"],
             "sizes": {k: PS[k] for k in ("mf", "mf_asym", "icl", "ns5")},
             "ns5": P["ablation"]["ns5"],
+            "dpi": FIGURES["dpi"],
         },
     script:
         "../scripts/run_notebook.py"

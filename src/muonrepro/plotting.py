@@ -1,0 +1,243 @@
+"""The one figure style of every paper: a fixed colour, marker and label per optimizer (or update
+rule, flow, ablation variant), one theme, and one atomic, byte-reproducible ``save``.
+
+Colours come in families, one hue per kind of update, so a method looks the same in every figure
+of every paper: spectral methods (Muon, simplified Muon, SpecGD, the msgn variants) red/pink;
+SGD/GD blue; Adam-like orange; Frobenius-normalized (NMD, NGD) green; sign updates (Signum,
+SignGD) purple; Shampoo brown. A flow is drawn like its discrete rule (``gf`` like ``gd``), and the
+exact-msgn variant and step rule S1 like simplified Muon, which they are.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from pathlib import Path
+
+from muonrepro.util.io import atomic_path
+
+COLORS = {
+    # spectral methods (orthogonalized updates): reds and pinks
+    "muon": "#d62728",
+    "muon_s1": "#a50f15",
+    "specgd": "#e377c2",
+    "ns5": "#fc8d59",
+    "ns5_momentum": "#7a0177",
+    # gradient descent: blues
+    "sgd": "#1f77b4",
+    "gd": "#08306b",
+    # Adam-like: oranges
+    "adam": "#ff7f0e",
+    "adamw": "#b35806",
+    # Frobenius-normalized updates: greens
+    "nmd": "#2ca02c",
+    "ngd": "#74c476",
+    # sign updates: purples
+    "signum": "#6a3d9a",
+    "signgd": "#9e6ebd",
+    # Kronecker-factored preconditioning
+    "shampoo": "#8c564b",
+    # step-size rules of simplified Muon other than its own S1 (precond ablation)
+    "S0": "#7f7f7f",
+    "S2": "#35978f",
+    "S3": "#bcbd22",
+}
+MARKERS = {
+    "muon": "o",
+    "muon_s1": "o",
+    "specgd": "D",
+    "ns5": "d",
+    "ns5_momentum": "h",
+    "sgd": "s",
+    "gd": "s",
+    "adam": "^",
+    "adamw": "v",
+    "nmd": "P",
+    "ngd": "P",
+    "signum": "X",
+    "signgd": "X",
+    "shampoo": "*",
+    "S0": "<",
+    "S2": ">",
+    "S3": "p",
+}
+# names drawn exactly like another: a flow like its discrete rule; exact msgn and S1 are simplified Muon
+DRAWN_AS = {"gf": "gd", "specgf": "specgd", "ngf": "ngd", "svd": "muon_s1", "S1": "muon_s1"}
+
+LABELS = {
+    "muon": "Muon",
+    "muon_s1": "simplified Muon (msgn)",
+    "specgd": "SpecGD",
+    "svd": "exact msgn (SVD)",
+    "ns5": "Newton-Schulz msgn (5 steps)",
+    "ns5_momentum": "Newton-Schulz msgn + momentum",
+    "sgd": "SGD",
+    "gd": "GD",
+    "adam": "Adam",
+    "adamw": "AdamW",
+    "nmd": "NMD",
+    "ngd": "NGD",
+    "signum": "Signum",
+    "signgd": "SignGD",
+    "shampoo": "Shampoo",
+    "gf": "GF",
+    "specgf": "SpecGF",
+    "ngf": "NGF",
+    "S0": "S0 constant step",
+    "S1": "S1 geometric step",
+    "S2": "S2 step eta ||grad||_op",
+    "S3": "S3 step eta ||grad||_*",
+    # groups, metrics and cases that reach legends and titles
+    "worst_class": "worst class",
+    "worst_group": "worst group",
+    "majority_class": "majority class",
+    "minority_class": "minority class",
+    "test_acc": "test accuracy",
+    "decoded_test_acc": "decoded test accuracy",
+    "test_loss": "test loss",
+    "thm1_minority": "Thm 1, minority",
+    "thm1_balanced": "Thm 1, balanced",
+    "thm2_minority": "Thm 2, minority",
+    "thm2_balanced": "Thm 2, balanced",
+}
+# numbered internal names: (pattern, label template filled with the groups)
+PATTERNS = [
+    (re.compile(r"hand_case(\d+)"), "hand-picked case"),
+    (re.compile(r"inside(\d+)"), "random case {0} (inside conditions)"),
+    (re.compile(r"outside(\d+)"), "random case {0} (outside conditions)"),
+    (re.compile(r"sigma([0-9.]+)"), "sigma_x = {0}"),
+    (re.compile(r"L(\d+)_snr([0-9.]+)"), "L = {0}, SNR {1}"),
+    (re.compile(r"bucket(\d+)"), "token bucket {0}"),
+    (re.compile(r"c(\d+)"), "class {0}"),
+]
+SEQUENTIAL = "viridis"  # ordered quantities (kappa, depth, mode index) and heat maps
+OUTCOME_COLORS = {"passed": "#1b9e77", "supported": "#1b9e77", "failed": "#d95f02", "not_supported": "#d95f02"}
+FOOTER_FONTSIZE = 8
+_METADATA = {  # no software version or date in the file: the same figure gives the same bytes
+    "png": {"Software": None},
+    "pdf": {"Creator": None, "Producer": None, "CreationDate": None},
+    "svg": {"Creator": None, "Date": None},
+}
+
+
+def _drawn_as(name: str) -> str:
+    name = DRAWN_AS.get(name, name)
+    if name not in COLORS:
+        raise KeyError(f"no colour for {name!r}: add it to muonrepro.plotting.COLORS and MARKERS (or DRAWN_AS)")
+    return name
+
+
+def color(name: str) -> str:
+    """The fixed colour of an optimizer, update rule, flow or ablation variant."""
+    return COLORS[_drawn_as(name)]
+
+
+def marker(name: str) -> str:
+    """The fixed marker of an optimizer, update rule, flow or ablation variant."""
+    return MARKERS[_drawn_as(name)]
+
+
+def palette(names) -> dict[str, str]:
+    """``{name: colour}`` for a seaborn ``palette=`` keyed by internal names."""
+    return {n: color(n) for n in names}
+
+
+def label(name) -> str:
+    """Readable label of an internal name (optimizer, group, case); unknown names lose underscores."""
+    name = str(name)
+    if name in LABELS:
+        return LABELS[name]
+    for pattern, template in PATTERNS:
+        m = pattern.fullmatch(name)
+        if m:
+            return template.format(*m.groups())
+    return name.replace("_", " ")
+
+
+def relabel_legend(legend, fmt: str = "{}") -> None:
+    """Replace the internal names in a legend's entries (and its title) by their labels."""
+    if legend is None:
+        return
+    for text in legend.get_texts():
+        text.set_text(fmt.format(label(text.get_text())))
+    title = legend.get_title()
+    if title.get_text():
+        title.set_text(label(title.get_text()))
+
+
+def shades(name: str, n: int) -> list[tuple[float, float, float]]:
+    """``n`` shades of one method's colour, light to dark (settings of one rule in one panel)."""
+    from matplotlib.colors import to_rgb
+
+    base = to_rgb(color(name))
+    out = []
+    for i in range(n):
+        f = -0.55 + 0.85 * i / max(1, n - 1)  # < 0: toward white, > 0: toward black
+        target = 1.0 if f < 0 else 0.0
+        out.append(tuple(c + abs(f) * (target - c) for c in base))
+    return out
+
+
+def ordered_colors(n: int) -> list[tuple[float, float, float, float]]:
+    """``n`` colours of the sequential map for an ordered quantity; the light end stays readable on white."""
+    import matplotlib
+
+    cmap = matplotlib.colormaps[SEQUENTIAL]
+    return [cmap(0.85 * i / max(1, n - 1)) for i in range(n)]
+
+
+def use_theme() -> None:
+    """The one theme of every figure notebook."""
+    import seaborn as sns
+
+    sns.set_theme(
+        style="whitegrid",
+        context="notebook",
+        rc={
+            "axes.titlesize": 11,
+            "axes.labelsize": 10,
+            "xtick.labelsize": 9,
+            "ytick.labelsize": 9,
+            "legend.fontsize": 8,
+            "legend.title_fontsize": 9,
+            "legend.framealpha": 0.85,
+            "figure.titlesize": 11,
+            "image.cmap": SEQUENTIAL,
+            "lines.linewidth": 1.6,
+        },
+    )
+
+
+def _add_footer(fig, text: str) -> None:
+    """Footer text under everything drawn (tick labels, axis labels, legends), wrapped to the figure's width."""
+    fig.canvas.draw()  # runs the layout engine, so the boxes below are final
+    box = fig.get_tightbbox(fig.canvas.get_renderer())  # inches
+    width_in, height_in = fig.get_size_inches()
+    chars = max(40, int(box.width * 72 / (0.55 * FOOTER_FONTSIZE)))
+    fig.text(
+        box.x0 / width_in,
+        (box.y0 - 0.08) / height_in,
+        textwrap.fill(text, chars),
+        ha="left",
+        va="top",
+        fontsize=FOOTER_FONTSIZE,
+        color="0.3",
+    )
+
+
+def save(fig, path, dpi: int, footer: str | None = None) -> None:
+    """Write ``fig`` to ``path`` atomically (a failed draw leaves no file), with an optional footer
+    (the "ours" settings note) placed below the lowest label; the figure is closed either way."""
+    import matplotlib.pyplot as plt
+
+    path = Path(path)
+    fmt = path.suffix.lstrip(".").lower()
+    try:
+        if fmt not in _METADATA:
+            raise ValueError(f"{path}: figure format {fmt!r} not supported; use one of {sorted(_METADATA)}")
+        if footer:
+            _add_footer(fig, footer)
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, format=fmt, dpi=dpi, bbox_inches="tight", metadata=_METADATA[fmt])
+    finally:
+        plt.close(fig)

@@ -1,0 +1,172 @@
+"""One figure style: every method of every paper has a fixed colour, marker and label; distinct
+methods look distinct; figures are written atomically and reproducibly; notebooks style nothing themselves."""
+
+import re
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import pytest
+import yaml
+from matplotlib.colors import to_hex
+
+from muonrepro import plotting
+from muonrepro.imbalanced.theory.dynamics import RULES as THEORY_RULES
+from muonrepro.precond.steps import RULES as STEP_RULES
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIG = yaml.safe_load((ROOT / "config.yaml").read_text())
+NOTEBOOKS = sorted((ROOT / "workflow" / "notebooks").glob("*.py"))
+
+
+def _config_groups() -> dict[str, list[str]]:
+    """The sets of methods that the config puts side by side in one figure."""
+    ig = CONFIG["imbalanced_gpu"]
+    groups = {
+        "energy.optimizers": list(CONFIG["energy"]["optimizers"]),
+        "imbalanced.cmnist.optimizers": list(CONFIG["imbalanced"]["cmnist"]["optimizers"]),
+        "imbalanced.linear_ce.lr_grid": list(CONFIG["imbalanced"]["linear_ce"]["lr_grid"]),
+        "imbalanced_gpu.optimizers": list(ig["optimizers"]),
+        **{f"imbalanced_gpu.{e}.optimizers": ig[e]["optimizers"] for e in ig["experiments"]},
+        **{f"precond.problems.{p}.methods": v["methods"] for p, v in CONFIG["precond"]["problems"].items()},
+    }
+    return groups
+
+
+GROUPS = {
+    **_config_groups(),
+    "imbalanced theory rules": list(THEORY_RULES),
+    "imbalanced flows": ["gf", "specgf", "ngf"],
+    "precond step rules": list(STEP_RULES),
+    "precond orthogonalizers": ["svd", "ns5", "ns5_momentum"],
+}
+ALL_NAMES = sorted({n for names in GROUPS.values() for n in names})
+
+
+@pytest.mark.parametrize("name", ALL_NAMES)
+def test_every_method_has_a_colour_marker_and_label(name):
+    assert matplotlib.colors.is_color_like(plotting.color(name))
+    assert plotting.marker(name) in matplotlib.markers.MarkerStyle.markers
+    assert name in plotting.LABELS, f"{name}: add a readable label to muonrepro.plotting.LABELS"
+
+
+@pytest.mark.parametrize("group", sorted(GROUPS))
+def test_methods_shown_together_have_distinct_colours(group):
+    names = GROUPS[group]
+    colours = [to_hex(plotting.color(n)) for n in names]
+    assert len(set(colours)) == len(names), f"{group}: {dict(zip(names, colours))}"
+
+
+def test_each_method_has_its_own_colour_in_every_paper():
+    colours = [to_hex(c) for c in plotting.COLORS.values()]
+    assert len(set(colours)) == len(colours)
+    assert set(plotting.MARKERS) == set(plotting.COLORS)
+    # a name drawn like another names one that exists, and has its own label
+    assert all(t in plotting.COLORS and n in plotting.LABELS for n, t in plotting.DRAWN_AS.items())
+
+
+def test_unknown_method_fails_naming_where_to_add_it():
+    with pytest.raises(KeyError, match="lion.*muonrepro.plotting.COLORS"):
+        plotting.color("lion")
+
+
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("muon_s1", "simplified Muon (msgn)"),
+        ("specgd", "SpecGD"),
+        ("worst_class", "worst class"),
+        ("hand_case0", "hand-picked case"),
+        ("inside1", "random case 1 (inside conditions)"),
+        ("sigma0.5", "sigma_x = 0.5"),
+        ("some_new_group", "some new group"),
+    ],
+)
+def test_labels_are_readable(name, expected):
+    assert plotting.label(name) == expected
+
+
+def test_relabel_legend_maps_internal_names():
+    fig, ax = plt.subplots()
+    for n in ("muon_s1", "gd"):
+        ax.plot([0, 1], [0, 1], label=n)
+    plotting.relabel_legend(ax.legend(title="optimizer"))
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["simplified Muon (msgn)", "GD"]
+    plt.close(fig)
+
+
+def test_shades_stay_in_the_family_and_run_light_to_dark():
+    s = plotting.shades("muon", 4)
+    assert len(set(s)) == 4 and sum(s[0]) > sum(s[-1])
+
+
+def _figure(n_points=20):
+    fig, ax = plt.subplots(figsize=(4, 3))
+    ax.plot(range(n_points), [i**2 for i in range(n_points)], color=plotting.color("muon"), label="muon")
+    ax.set(xlabel="iteration", ylabel="loss", title="t")
+    return fig
+
+
+class _Broken(matplotlib.artist.Artist):
+    def draw(self, renderer):
+        raise RuntimeError("drawing failed")
+
+
+def test_save_leaves_no_file_when_drawing_fails(tmp_path):
+    fig = _figure()
+    fig.add_artist(_Broken())
+    out = tmp_path / "fig.png"
+    with pytest.raises(RuntimeError, match="drawing failed"):
+        plotting.save(fig, out, 100)
+    assert list(tmp_path.iterdir()) == []
+    assert not plt.fignum_exists(fig.number)
+
+
+def test_save_writes_identical_bytes_twice(tmp_path):
+    plotting.use_theme()
+    a, b = tmp_path / "a.png", tmp_path / "b.png"
+    plotting.save(_figure(), a, 80, footer="ours: every setting")
+    plotting.save(_figure(), b, 80, footer="ours: every setting")
+    assert a.read_bytes() == b.read_bytes()
+    assert b"Software" not in a.read_bytes()
+
+
+def test_footer_sits_below_every_axis_label(tmp_path):
+    fig = _figure()
+    plotting._add_footer(fig, "ours: " + "a long settings note " * 20)
+    renderer = fig.canvas.get_renderer()
+    footer = fig.texts[-1].get_window_extent(renderer)
+    assert all(footer.y1 < ax.get_tightbbox(renderer).y0 for ax in fig.axes)
+    plt.close(fig)
+
+
+def test_save_rejects_an_unknown_format(tmp_path):
+    with pytest.raises(ValueError, match="not supported"):
+        plotting.save(_figure(), tmp_path / "fig.jpg", 80)
+    assert list(tmp_path.iterdir()) == []
+
+
+# A notebook takes its whole style from muonrepro.plotting: no theme, palette, colour literal or save of its own.
+FORBIDDEN = {
+    "its own theme": re.compile(r"\bset_(theme|style|palette|context)\(|rcParams"),
+    "its own save": re.compile(r"\bsavefig\("),
+    "its own palette": re.compile(r"color_palette\(|\bcmap\s*=\s*['\"]"),
+    "a colour literal": re.compile(
+        r"['\"](#[0-9a-fA-F]{3,8}|tab:\w+|C\d|red|blue|green|orange|purple|brown|pink|olive|cyan|magenta|yellow)['\"]"
+    ),
+}
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_takes_its_style_from_plotting(notebook):
+    text = notebook.read_text()
+    found = {what: pattern.findall(text) for what, pattern in FORBIDDEN.items()}
+    assert not any(found.values()), f"{notebook.name}: {found}"
+    assert "from muonrepro import plotting" in text and "plotting.use_theme()" in text
+    assert "plotting.save(" in text
+
+
+def test_notebooks_are_found():
+    assert len(NOTEBOOKS) >= 5
