@@ -1,0 +1,101 @@
+"""The one place a verdict about data is computed: per-seed effects -> summary -> verdict.
+
+An empirical claim is measured as one *effect* per seed, signed so that a positive effect means the
+claim holds in that seed (e.g. "best other optimizer's Gini minus Muon's"). Over the seeds:
+
+- ``mean`` and a two-sided ``level`` (95%) **t-interval** for the mean effect: mean +- t_{n-1} sd / sqrt(n),
+  which assumes the seed effects are roughly normal; with 3 seeds it is wide (t_2 = 4.30), and with one
+  seed there is no interval (NaN bounds);
+- ``holds``: the number of seeds whose effect is > 0.
+
+The criterion (a config value written before the run) picks one of two rules:
+
+- ``interval``: ``supported`` if the interval lies above 0, ``not_supported`` if it lies below 0,
+  else ``inconclusive``;
+- ``every_seed`` (for effects whose spread across seeds is not meaningful, e.g. counts or pass/fail per
+  seed): ``supported`` if the effect holds in every seed, ``not_supported`` if it fails in most seeds,
+  else ``inconclusive``.
+
+Either way, fewer than ``min_seeds`` usable seeds give ``inconclusive`` (the row says why), never a
+verdict from too little evidence; a seed whose effect is NaN (a run that diverged or is missing) is not
+usable and the row names it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import stats as _st
+
+RULES = ("interval", "every_seed")
+LEVEL = 0.95
+
+
+@dataclass(frozen=True)
+class SeedEffects:
+    """The per-seed effects of one claim, summarised."""
+
+    effects: dict  # seed -> effect (> 0: the claim holds in that seed)
+    n: int
+    mean: float
+    ci_low: float
+    ci_high: float
+    holds: int
+    unusable: tuple = field(default_factory=tuple)  # seeds whose effect is NaN
+    level: float = LEVEL
+
+    def describe(self, fmt: str = ".4g") -> str:
+        per = ", ".join(f"s{s}: {v:{fmt}}" for s, v in self.effects.items())
+        ci = "no interval (< 2 seeds)" if math.isnan(self.ci_low) else (
+            f"{self.level:.0%} t-interval [{self.ci_low:{fmt}}, {self.ci_high:{fmt}}]")
+        out = f"effect per seed {per}; mean {self.mean:{fmt}}, {ci}; holds in {self.holds}/{self.n} seeds"
+        if self.unusable:
+            out += f"; unusable seeds (NaN effect: diverged or missing runs): {list(self.unusable)}"
+        return out
+
+
+def summarize(effects: Mapping, level: float = LEVEL) -> SeedEffects:
+    """``effects``: seed -> effect (NaN: that seed's runs are unusable)."""
+    items = {k: float(v) for k, v in sorted(effects.items())}
+    usable = {k: v for k, v in items.items() if math.isfinite(v)}
+    bad = tuple(k for k, v in items.items() if not math.isfinite(v))
+    x = np.array(list(usable.values()), dtype=float)
+    n = len(x)
+    mean = float(x.mean()) if n else math.nan
+    if n >= 2:
+        half = float(_st.t.ppf(0.5 + level / 2, n - 1) * x.std(ddof=1) / math.sqrt(n))
+        lo, hi = mean - half, mean + half
+    else:
+        lo = hi = math.nan
+    return SeedEffects(usable, n, mean, lo, hi, int((x > 0).sum()), bad, level)
+
+
+def verdict(s: SeedEffects, rule: str, min_seeds: int) -> tuple[str, str]:
+    """(verdict, reason) of summarised seed effects under ``rule`` (see the module docstring)."""
+    if rule not in RULES:
+        raise ValueError(f"verdict rule must be one of {RULES}, got {rule!r}")
+    if s.n < min_seeds:
+        return "inconclusive", f"{s.n} usable seed(s), fewer than the {min_seeds} the criterion needs"
+    if rule == "interval":
+        if s.ci_low > 0:
+            return "supported", "the interval lies above 0"
+        if s.ci_high < 0:
+            return "not_supported", "the interval lies below 0"
+        return "inconclusive", "the interval contains 0"
+    if s.holds == s.n:
+        return "supported", "the effect holds in every seed"
+    if s.holds < s.n / 2:
+        return "not_supported", "the effect fails in most seeds"
+    return "inconclusive", "the seeds disagree"
+
+
+def criterion_text(rule: str, min_seeds: int, what: str = "effect", level: float = LEVEL) -> str:
+    """The criterion of a row judged by ``rule``, in words (for the ledger's ``criterion`` column)."""
+    if rule == "interval":
+        return (f"{what} > 0: the {level:.0%} t-interval over >= {min_seeds} seeds lies above 0 (below 0: "
+                f"not supported; contains 0: inconclusive)")
+    return (f"{what} > 0 in every one of >= {min_seeds} seeds (fails in most seeds: not supported; "
+            f"otherwise inconclusive)")
