@@ -89,4 +89,32 @@ def test_rst_parses_without_warnings():
         "halt_level": docutils.utils.Reporter.WARNING_LEVEL,
     }
     html = docutils.core.publish_parts(rst, writer_name="html", settings_overrides=settings)["html_body"]
-    assert "C6a" in html and "not_supported" in html and "<table" in html and "gini.png" in html
+    assert "Verdicts at a glance" in html and "<table" in html and "index.html" in html
+    assert "C6a" not in html  # the report's first page holds the counts; the ledger is the index.html item
+
+
+def test_html_page_summary_first_and_figures_inline():
+    from html.parser import HTMLParser
+
+    from muonrepro.ledger.html import to_html
+
+    page = to_html(_claims(), ENV)
+    assert page.index('id="summary"') < page.index('id="energy-C6a"') < page.index('id="energy-C3"')
+    assert '<img src="../figures/energy/gini.png"' in page and "[-0.0123, 0.0457]" in page
+    assert "|x|" in page and "…" not in page
+
+    class Check(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.stack = []
+
+        def handle_starttag(self, tag, attrs):
+            if tag not in ("meta", "img", "br"):
+                self.stack.append(tag)
+
+        def handle_endtag(self, tag):
+            assert self.stack.pop() == tag
+
+    c = Check()
+    c.feed(page)
+    assert c.stack == []  # well nested

@@ -167,11 +167,15 @@ def _rst_table(header, rows) -> list[str]:
 
 
 def to_rst(claims: pd.DataFrame, env: dict) -> str:
+    """The first page of ``snakemake --report``: the verdict counts only (the whole ledger, readable, is the
+    report item ``index.html`` in category "0 Summary", and ``results/REPRODUCTION.md``)."""
     lines = [
-        "Claims ledger",
-        "-------------",
+        "Verdicts at a glance",
+        "--------------------",
         "",
-        f"Scale **{env['scale']}**, git commit ``{env['git_commit']}``, seeds {env['seeds']}.",
+        f"Scale **{env['scale']}**, git commit ``{env['git_commit']}``, seeds {env['seeds']}. Every claim with its "
+        "value, interval, criterion, verdict and figures: **0 Summary -> index.html** (also "
+        "``results/report/index.html`` and ``results/REPRODUCTION.md``).",
         "",
     ]
     c = counts(claims)
@@ -182,21 +186,6 @@ def to_rst(claims: pd.DataFrame, env: dict) -> str:
                 ["paper", *[v.replace("_", " ") for v in COUNTED]],
                 [[p, *[str(r[v]) for v in COUNTED]] for p, r in c.loc[title].iterrows()],
             )
-    for paper, g in claims.groupby("paper", sort=False):
-        title = f"{paper}: {PAPER_TITLES.get(paper, paper)}"
-        lines += [title, "~" * len(title), ""]
-        for sec, kinds in SECTIONS:
-            rows = g[g["kind"].isin(kinds)]
-            if rows.empty:
-                continue
-            lines += [f"**{sec}**", ""]
-            body = []
-            for r in rows.itertuples():
-                cells = _cells(r, kinds, ", ".join(Path(f).name for f in figure_list(r.figures)) or "none")
-                cells = [str(x) for x in cells]
-                cells[_columns(kinds).index("verdict")] = f"**{r.verdict}**"
-                body.append(cells)
-            lines += _rst_table(_columns(kinds), body)
     return "\n".join(lines)
 
 
@@ -216,13 +205,15 @@ def environment(scale: str, seeds: dict, metas: list[str | Path]) -> dict:
     }
 
 
-def write_summary(claims_csv, metas, *, scale: str, seeds: dict, md_out, rst_out) -> None:
+def write_summary(claims_csv, metas, *, scale: str, seeds: dict, md_out, rst_out, html_out) -> None:
     from muonrepro.ledger import read_claims
+    from muonrepro.ledger.html import to_html
     from muonrepro.util.io import atomic_path
 
     claims = read_claims(claims_csv)
     check_evidence(claims)
     env = environment(scale, seeds, metas)
-    for text, out in ((to_markdown(claims, env), md_out), (to_rst(claims, env), rst_out)):
+    pages = ((to_markdown(claims, env), md_out), (to_rst(claims, env), rst_out), (to_html(claims, env), html_out))
+    for text, out in pages:
         with atomic_path(out) as tmp:
             tmp.write_text(text)
