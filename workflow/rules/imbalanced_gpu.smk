@@ -53,6 +53,8 @@ rule imbalanced_gpu_build:
         "benchmarks/imbalanced/gpu/build/{exp}.tsv"
     conda:
         ENV
+    resources:
+        **pipeline_ig.build_resources(SCALE, IGS),
     params:
         data=IG["data"],
         cfg=lambda wildcards: pipeline_ig.build_config(wildcards.exp, IG, IGS)[0],
