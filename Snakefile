@@ -35,3 +35,8 @@ rule all:
         "results/claims.csv",
         "results/REPRODUCTION.md",
         PAPER_TARGETS,
+
+
+onstart:
+    for notice in IG_NOTICES if "imbalanced" in PAPERS else []:
+        print(notice, file=sys.stderr)

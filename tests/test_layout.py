@@ -148,12 +148,18 @@ def test_every_figure_has_a_caption(tmp_path):
     it, default config)."""
     from snakemake.api import SnakemakeApi
     from snakemake.io import is_flagged
-    from snakemake.settings.types import OutputSettings, ResourceSettings
+    from snakemake.settings.types import ConfigSettings, OutputSettings, ResourceSettings
 
+    raw = tmp_path / "mnist" / "raw"  # a stand-in for the raw MNIST files, which the parse checks for
+    raw.mkdir(parents=True)
+    (raw / "train-images-idx3-ubyte.gz").write_bytes(b"")
     captions, figures = set(), []
     with SnakemakeApi(OutputSettings()) as api:
         workflow = api.workflow(
-            resource_settings=ResourceSettings(), snakefile=ROOT / "Snakefile", workdir=tmp_path
+            resource_settings=ResourceSettings(),
+            config_settings=ConfigSettings(config={"data": {"mnist_root": str(raw.parent), "download": False}}),
+            snakefile=ROOT / "Snakefile",
+            workdir=tmp_path,
         )._workflow  # the parsed workflow (no public accessor for its rules)
         for rule in workflow.rules:
             for f in rule.output:

@@ -238,7 +238,12 @@ def test_paper_scale_plan(tmp_path):
         timeout=300,
     )
     assert res.returncode == 0, res.stderr[-3000:]
-    assert "imbalanced_gpu.data.bert_dir" in res.stderr and "model.safetensors" in res.stderr
+    assert "imbalanced_gpu:" not in res.stderr  # data notices print when a run starts, never in a dry run
+    from muonrepro.imbalanced.gpu.status import data_status
+
+    status = data_status("multinli", {**ov["imbalanced_gpu"]["data"]}, pretrained=True)
+    assert not status["runnable"] and "imbalanced_gpu.data.bert_dir" in status["message"]
+    assert "model.safetensors" in status["message"]
     jobs = dict(line.split()[:2] for line in res.stdout.splitlines() if line.startswith("imbalanced_gpu_"))
     n_opts = len(yaml.safe_load((ROOT / "config.yaml").read_text())["imbalanced_gpu"]["tinystories"]["optimizers"])
     assert jobs["imbalanced_gpu_select_lr"] == str(n_opts) and jobs["imbalanced_gpu_train"] == str(3 * n_opts)

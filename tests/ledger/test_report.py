@@ -19,8 +19,11 @@ def _claims(figures="results/figures/energy/gini.png", verdict="not_supported"):
                 kind="empirical",
                 claim="Muon has the smallest Gini of {E_ij} *every* `matrix`",
                 metric="m",
-                value="0/6",
-                criterion="k = n",
+                value="0.01969937535184165",
+                n_seeds=3,
+                ci_low=-0.0123456,
+                ci_high=0.0456789,
+                criterion="effect > 0 where |x| is the mean",
                 verdict=verdict,
                 scale="small",
                 figures=figures,
@@ -33,6 +36,9 @@ def _claims(figures="results/figures/energy/gini.png", verdict="not_supported"):
                 claim="identity rho_ij",
                 metric="m",
                 value="20/20",
+                n_seeds="",
+                ci_low="",
+                ci_high="",
                 criterion="all",
                 verdict="supported",
                 scale="small",
@@ -62,12 +68,18 @@ def test_figures_come_from_the_figures_column_only(tmp_path):
     assert "absent.png" not in to_markdown(c, ENV)
 
 
-def test_counts_and_markdown():
+def test_counts_and_markdown_keep_theorems_apart():
     c = _claims()
-    assert counts(c).loc["energy"].tolist() == [1, 1, 0]
+    n = counts(c)
+    assert n.loc[("Empirical claims", "energy")].tolist() == [0, 1, 0, 0]
+    assert n.loc[("Theorem checks (closed forms and identities in float64)", "energy")].tolist() == [1, 0, 0, 0]
     md = to_markdown(c, ENV)
-    assert "| energy | 1 | 1 | 0 |" in md and "[gini.png](figures/energy/gini.png)" in md and "**not_supported**" in md
-    assert "| C6a | empirical |" in md and "| C3 | theorem |" in md
+    emp, theo = md.index("### Empirical claims"), md.index("### Theorem checks")
+    assert emp < md.index("| C6a |") < theo < md.index("| C3 |")
+    assert "[gini.png](figures/energy/gini.png)" in md and "**not_supported**" in md
+    # readable numbers, the interval, |x| kept (escaped for the table), nothing cut
+    assert "| 0.0197 | 3 | [-0.0123, 0.0457] |" in md
+    assert "where \\|x\\| is the mean" in md and "…" not in md
 
 
 def test_rst_parses_without_warnings():
@@ -77,4 +89,32 @@ def test_rst_parses_without_warnings():
         "halt_level": docutils.utils.Reporter.WARNING_LEVEL,
     }
     html = docutils.core.publish_parts(rst, writer_name="html", settings_overrides=settings)["html_body"]
-    assert "C6a" in html and "not_supported" in html and "<table" in html and "gini.png" in html
+    assert "Verdicts at a glance" in html and "<table" in html and "index.html" in html
+    assert "C6a" not in html  # the report's first page holds the counts; the ledger is the index.html item
+
+
+def test_html_page_summary_first_and_figures_inline():
+    from html.parser import HTMLParser
+
+    from muonrepro.ledger.html import to_html
+
+    page = to_html(_claims(), ENV)
+    assert page.index('id="summary"') < page.index('id="energy-C6a"') < page.index('id="energy-C3"')
+    assert '<img src="../figures/energy/gini.png"' in page and "[-0.0123, 0.0457]" in page
+    assert "|x|" in page and "…" not in page
+
+    class Check(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.stack = []
+
+        def handle_starttag(self, tag, attrs):
+            if tag not in ("meta", "img", "br"):
+                self.stack.append(tag)
+
+        def handle_endtag(self, tag):
+            assert self.stack.pop() == tag
+
+    c = Check()
+    c.feed(page)
+    assert c.stack == []  # well nested

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from muonrepro.ledger import COLUMNS, Claim, ClaimSpec, figure_list, merge_claims, read_claims, write_claims
+from muonrepro.stats.verdict import summarize
 
 
 def _spec(cid="C1", kind="theorem", paper="energy", figures=()):
@@ -25,6 +26,9 @@ def test_columns_in_ledger_order():
         "claim",
         "metric",
         "value",
+        "n_seeds",
+        "ci_low",
+        "ci_high",
         "criterion",
         "verdict",
         "scale",
@@ -66,7 +70,19 @@ def test_builder_validation():
 
 
 def test_claim_vocabulary():
-    kw = dict(paper="p", claim_id="X", claim="t", metric="m", value=1.0, criterion="c", scale="s", figures="")
+    kw = dict(
+        paper="p",
+        claim_id="X",
+        claim="t",
+        metric="m",
+        value=1.0,
+        n_seeds="",
+        ci_low="",
+        ci_high="",
+        criterion="c",
+        scale="s",
+        figures="",
+    )
     with pytest.raises(ValueError, match="verdict"):
         Claim(kind="theorem", verdict="passed", evidence="x", **kw)
     with pytest.raises(ValueError, match="kind"):
@@ -116,3 +132,16 @@ def test_write_read_merge(tmp_path):
         write_claims([_c("C1"), _c("C1")], tmp_path / "dup.csv")
     with pytest.raises(ValueError, match="duplicate"):
         merge_claims([tmp_path / "a.csv", tmp_path / "a.csv"], tmp_path / "x.csv")
+
+
+def test_over_seeds_rows_carry_the_statistic():
+    s = _spec("C6a", kind="empirical")
+    row = s.over_seeds("+0.0123", summarize({0: 0.01, 1: 0.012, 2: 0.014}), "interval", 3, "gini.csv")
+    assert row.verdict == "supported" and row.n_seeds == 3 and 0 < row.ci_low < 0.012 < row.ci_high
+    assert row.evidence.startswith("supported: the interval lies above 0; effect per seed s0: 0.01")
+    assert row.evidence.endswith("gini.csv")
+    mixed = s.over_seeds("x", summarize({0: 0.01, 1: -0.02, 2: 0.03}), "interval", 3, "e")
+    assert mixed.verdict == "inconclusive" and "contains 0" in mixed.evidence
+    few = s.over_seeds("x", summarize({0: 0.01, 1: float("nan")}), "every_seed", 3, "e")
+    assert few.verdict == "inconclusive" and few.n_seeds == 1 and "unusable seeds" in few.evidence
+    assert _c().n_seeds == "" and _c().ci_low == ""  # a theorem row has no seeds

@@ -109,3 +109,15 @@ def test_tune_resources_train_every_lr_of_the_grid():
 
 def test_resources_keep_the_training_request_keys():
     assert set(ig.train_resources("small", IGS)) == set(resources.training("small", 1))
+
+
+def test_build_memory_follows_the_dataset():
+    """CelebA at 128 px, all 202,599 images: ~10 GB of uint8, so the build asks for > 20 GB; CIFAR far less."""
+    igs = {"celeba": {"image_size": 128, "n_train": None}, "cifar10": {}, "tinystories": {"n_train_tokens": 1000}}
+    assert 9_900 < ig.dataset_mb("celeba", igs) < 10_000
+    r = ig.build_resources("paper", igs)
+    assert r["gpu"] == 0 and r["mem_mb"](SimpleNamespace(exp="celeba"), 1) > 20_000
+    assert r["mem_mb"](SimpleNamespace(exp="cifar10"), 1) < 5_000
+    assert r["mem_mb"](SimpleNamespace(exp="celeba"), 2) == 2 * r["mem_mb"](SimpleNamespace(exp="celeba"), 1)
+    small = {"celeba": {"image_size": 64, "n_train": 4000, "n_val": 1000, "n_test": 2000}}
+    assert ig.dataset_mb("celeba", small) == pytest.approx(7000 * 3 * 64 * 64 / 1e6)

@@ -1,6 +1,17 @@
 # The only file that reads `config` directly: it validates it, resolves the scale preset and names
 # the config views the rules use in `params:`. Logic lives in tested functions of muonrepro.pipeline.
+import os
+import sys
+
 from snakemake.utils import validate
+
+# this checkout's package, for the parsing process and (through PYTHONPATH) for every job, in any
+# software environment: the conda env installs only the dependencies
+SRC = f"{workflow.basedir}/src"
+sys.path.insert(0, SRC)
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    [SRC, *[p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p and p != SRC]]
+)
 
 from muonrepro.pipeline import data as pipeline_data
 from muonrepro.pipeline import resources as pipeline_resources
@@ -13,7 +24,9 @@ PAPERS = config["papers"]
 ENV = "../../envs/muonrepro.yaml"
 SCRIPTS = f"{workflow.basedir}/workflow/scripts"
 NOTEBOOKS = f"{workflow.basedir}/workflow/notebooks"
-MNIST_ROOT = pipeline_data.mnist_root(config["data"]["mnist_root"])
+MNIST_ROOT = pipeline_data.mnist_root(config["data"]["mnist_root"], workflow.basedir)
+if {"energy", "imbalanced"} & set(PAPERS):  # the papers that read MNIST: fail now, before any job, if it is absent
+    pipeline_data.require_mnist(MNIST_ROOT, config["data"]["download"])
 FIGURES = config["figures"]  # plotting-only settings, a notebook parameter of every figure rule
 
 

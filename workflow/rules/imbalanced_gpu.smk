@@ -4,8 +4,6 @@
 # validation split -> train each (optimizer, seed) -> metrics -> claims and figures. Which datasets exist is
 # decided at parse time, so the DAG never needs an absent file: experiments without data get no jobs, and the
 # claims rule writes `not_run` rows that say what is missing (config key, expected path, download command).
-import sys
-
 from muonrepro.imbalanced.gpu import settings as ig_settings
 from muonrepro.imbalanced.gpu.status import data_status
 from muonrepro.pipeline import imbalanced_gpu as pipeline_ig
@@ -19,10 +17,8 @@ IG_OPTS = sorted({o for e in IG_RUN for o in IG[e]["optimizers"]}) or ["sgd"]
 IG_FIGURES = ["e2_cifar_step", "e3_dominoes", "e4_multinli", "e5_celeba", "e6_tinystories"]
 IG_TARGETS = expand("results/figures/imbalanced/{name}.png", name=IG_FIGURES)
 IG_MODEL_NOTES = {e: ig_settings.model_note(e, IG, IGS) for e in ("multinli", "tinystories")}
-if "imbalanced" in PAPERS:
-    for _st in IG_STATUS.values():
-        if not _st["present"]:
-            print(f"imbalanced_gpu: {_st['message']}", file=sys.stderr)
+# printed once when a run starts (never by a dry run, --lint or --report): the onstart handler in the Snakefile
+IG_NOTICES = [f"imbalanced_gpu: {st['message']}" for st in IG_STATUS.values() if not st["present"]]
 
 
 wildcard_constraints:
@@ -57,6 +53,8 @@ rule imbalanced_gpu_build:
         "benchmarks/imbalanced/gpu/build/{exp}.tsv"
     conda:
         ENV
+    resources:
+        **pipeline_ig.build_resources(SCALE, IGS),
     params:
         data=IG["data"],
         cfg=lambda wildcards: pipeline_ig.build_config(wildcards.exp, IG, IGS)[0],

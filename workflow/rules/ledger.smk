@@ -25,6 +25,7 @@ rule ledger_report:
     output:
         md=report("results/REPRODUCTION.md", caption="../report/reproduction.rst", category="0 Summary"),
         rst="results/report/summary.rst",
+        html=report("results/report/index.html", caption="../report/reproduction_html.rst", category="0 Summary"),
     log:
         "logs/ledger/report.log",
     conda:

@@ -81,11 +81,11 @@ def build_celeba(
         ds = cls(str(root), split=split, target_type="attr", transform=tf, download=False)
         ti, ai = ds.attr_names.index(target), ds.attr_names.index(attribute)
         idx = _subset(len(ds), n, gen)
-        out[f"{ours}_x"] = (
-            torch.stack([ds[i][0] for i in idx.tolist()])
-            if len(idx)
-            else torch.empty(0, 3, image_size, image_size, dtype=torch.uint8)
-        )
+        # filled in place: one uint8 copy of the split in memory (a stack over a list would hold two)
+        x = torch.empty(len(idx), 3, image_size, image_size, dtype=torch.uint8)
+        for k, i in enumerate(idx.tolist()):
+            x[k] = ds[i][0]
+        out[f"{ours}_x"] = x
         y, a = ds.attr[idx, ti].long(), ds.attr[idx, ai].long()
         out[f"{ours}_y"], out[f"{ours}_group"] = y, 2 * y + a
     counts = torch.bincount(out["train_group"], minlength=4).float()

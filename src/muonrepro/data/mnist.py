@@ -25,10 +25,9 @@ MNIST_MD5 = {
 }
 MEAN, STD = 0.1307, 0.3081
 FETCH_HINT = (
-    "Put the four MNIST IDX files (gzipped or not) in <data.mnist_root>/raw/, or set "
-    "data.mnist_root in config.yaml to a folder that has them, or set data.download: true to let "
-    "torchvision download them (python -c \"import torchvision; torchvision.datasets.MNIST('resources', "
-    'download=True)").'
+    "Put the four MNIST IDX files (gzipped or not) in <data.mnist_root>/raw/, or set data.mnist_root in "
+    'config.yaml to a folder that has them, or fetch them with python -c "import torchvision; '
+    "torchvision.datasets.MNIST('<data.mnist_root>', download=True)\" (it writes <data.mnist_root>/MNIST/raw)."
 )
 
 
@@ -85,7 +84,7 @@ def prepare_mnist(root: str | Path, staging: str | Path, download: bool = False)
             MNIST(str(root), train=True, download=True)
             MNIST(str(root), train=False, download=True)
         except Exception as exc:  # network errors come in many types
-            raise DatasetError(f"downloading MNIST into data.mnist_root={root} failed ({exc}). {FETCH_HINT}") from exc
+            raise DatasetError(f"downloading MNIST into data.mnist_root={root} failed ({exc}). {FETCH_HINT}") from None
     stage_verified(root, staging)
     tr = MNIST(str(staging), train=True, download=False)
     te = MNIST(str(staging), train=False, download=False)

@@ -38,21 +38,70 @@ def check_evidence(claims: pd.DataFrame, root: str | Path = ".") -> None:
         raise MissingEvidenceError("claim rows point at evidence figures that do not exist: " + "; ".join(missing))
 
 
+# the report's sections: findings about data first, then theorem checks, then the rest
+SECTIONS = (
+    ("Empirical claims", ("empirical",)),
+    ("Theorem checks (closed forms and identities in float64)", ("theorem",)),
+    ("Extensions and sanity checks (not paper claims)", ("extension", "sanity")),
+)
+COUNTED = ("supported", "not_supported", "inconclusive", "not_run")
+
+
+def section_of(kind: str) -> str:
+    return next(title for title, kinds in SECTIONS if kind in kinds)
+
+
 def counts(claims: pd.DataFrame) -> pd.DataFrame:
-    c = claims.groupby(["paper", "verdict"]).size().unstack(fill_value=0)
-    for v in ("supported", "not_supported", "not_run"):
+    """Verdict counts per (section, paper), sections in report order."""
+    c = claims.assign(section=claims["kind"].map(section_of))
+    c = c.groupby(["section", "paper"], sort=False).verdict.value_counts().unstack(fill_value=0)
+    for v in COUNTED:
         if v not in c:
             c[v] = 0
-    return c[["supported", "not_supported", "not_run"]]
+    order = [s for s, _ in SECTIONS if s in c.index.get_level_values(0)]
+    return c.loc[order, list(COUNTED)]
 
 
-def _cell(text, limit=160) -> str:
-    text = str(text).replace("|", "/").replace("\n", " ")
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def fmt_number(x, digits: int = 4) -> str:
+    """A number for reading (``digits`` significant digits); text (a value like "3/6") as it is."""
+    if x is None or (isinstance(x, str) and not x.strip()):
+        return ""
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return str(x)
+    return "nan" if v != v else f"{v:.{digits}g}"
+
+
+def interval(row) -> str:
+    lo, hi = fmt_number(row.ci_low, 3), fmt_number(row.ci_high, 3)
+    return f"[{lo}, {hi}]" if lo and hi and lo != "nan" else ""
+
+
+def _cell(text) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
 
 
 def _md_links(figures: str) -> str:
     return ", ".join(f"[{Path(f).name}]({f.removeprefix('results/')})" for f in figure_list(figures)) or "-"
+
+
+def _columns(kinds) -> list[str]:
+    seeds = "empirical" in kinds
+    return [
+        "claim",
+        "claim text",
+        "value",
+        *(["seeds", "95% interval"] if seeds else []),
+        "criterion",
+        "verdict",
+        "figures",
+    ]
+
+
+def _cells(r, kinds, figures) -> list[str]:
+    seeds = [fmt_number(r.n_seeds), interval(r)] if "empirical" in kinds else []
+    return [r.claim_id, r.claim, fmt_number(r.value), *seeds, r.criterion, r.verdict, figures]
 
 
 def to_markdown(claims: pd.DataFrame, env: dict) -> str:
@@ -61,27 +110,38 @@ def to_markdown(claims: pd.DataFrame, env: dict) -> str:
         "",
         f"Scale: **{env['scale']}**. Git commit: `{env['git_commit']}`. Device(s): {', '.join(env['devices']) or 'n/a'}.",
         "",
-        "Verdicts come from numbers measured in this run against the stated criterion; settings the papers do "
-        "not give are ours (`# ours:` in config.yaml) and are named in each row's evidence.",
-        "",
-        "| paper | supported | not supported | not run |",
-        "|---|---|---|---|",
+        "A verdict about data is a statistic over seeds (`stats.verdict`): the effect per seed, its mean with a 95% "
+        "t-interval, and the criterion fixed in config before the run; seeds that disagree give `inconclusive`. "
+        "Theorem checks (float64 closed forms) are reported apart. Settings the papers do not give are ours "
+        "(`# ours:` in config.yaml) and are named in each row's evidence.",
     ]
-    for paper, r in counts(claims).iterrows():
-        lines.append(f"| {paper} | {r['supported']} | {r['not_supported']} | {r['not_run']} |")
-    for paper, g in claims.groupby("paper", sort=False):
+    c = counts(claims)
+    for title, _ in SECTIONS:
+        if title not in c.index.get_level_values(0):
+            continue
         lines += [
             "",
-            f"## {paper}: {PAPER_TITLES.get(paper, paper)}",
+            f"**{title}**",
             "",
-            "| claim | kind | claim text | value | criterion | verdict | figures |",
-            "|---|---|---|---|---|---|---|",
+            "| paper | supported | not supported | inconclusive | not run |",
+            "|---|---|---|---|---|",
         ]
-        for r in g.itertuples():
+        for paper, r in c.loc[title].iterrows():
             lines.append(
-                f"| {r.claim_id} | {r.kind} | {_cell(r.claim)} | {_cell(r.value, 40)} | {_cell(r.criterion, 100)} | "
-                f"**{r.verdict}** | {_md_links(r.figures)} |"
+                f"| {paper} | {r['supported']} | {r['not_supported']} | {r['inconclusive']} | {r['not_run']} |"
             )
+    for paper, g in claims.groupby("paper", sort=False):
+        lines += ["", f"## {paper}: {PAPER_TITLES.get(paper, paper)}"]
+        for title, kinds in SECTIONS:
+            rows = g[g["kind"].isin(kinds)]
+            if rows.empty:
+                continue
+            cols = _columns(kinds)
+            lines += ["", f"### {title}", "", "| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+            for r in rows.itertuples():
+                cells = _cells(r, kinds, _md_links(r.figures))
+                cells[cols.index("verdict")] = f"**{r.verdict}**"
+                lines.append("| " + " | ".join(_cell(x) for x in cells) + " |")
     lines += [
         "",
         "## Environment",
@@ -107,34 +167,25 @@ def _rst_table(header, rows) -> list[str]:
 
 
 def to_rst(claims: pd.DataFrame, env: dict) -> str:
+    """The first page of ``snakemake --report``: the verdict counts only (the whole ledger, readable, is the
+    report item ``index.html`` in category "0 Summary", and ``results/REPRODUCTION.md``)."""
     lines = [
-        "Claims ledger",
-        "-------------",
+        "Verdicts at a glance",
+        "--------------------",
         "",
-        f"Scale **{env['scale']}**, git commit ``{env['git_commit']}``, seeds {env['seeds']}.",
+        f"Scale **{env['scale']}**, git commit ``{env['git_commit']}``, seeds {env['seeds']}. Every claim with its "
+        "value, interval, criterion, verdict and figures: **0 Summary -> index.html** (also "
+        "``results/report/index.html`` and ``results/REPRODUCTION.md``).",
         "",
     ]
     c = counts(claims)
-    lines += _rst_table(
-        ["paper", "supported", "not supported", "not run"],
-        [[p, str(r["supported"]), str(r["not_supported"]), str(r["not_run"])] for p, r in c.iterrows()],
-    )
-    for paper, g in claims.groupby("paper", sort=False):
-        title = f"{paper}: {PAPER_TITLES.get(paper, paper)}"
-        lines += [title, "~" * len(title), ""]
-        rows = [
-            [
-                r.claim_id,
-                r.kind,
-                _cell(r.claim, 120),
-                _cell(r.value, 40),
-                _cell(r.criterion, 90),
-                f"**{r.verdict}**",
-                ", ".join(Path(f).name for f in figure_list(r.figures)) or "none",
-            ]
-            for r in g.itertuples()
-        ]
-        lines += _rst_table(["claim", "kind", "text", "value", "criterion", "verdict", "figures"], rows)
+    for title, _ in SECTIONS:
+        if title in c.index.get_level_values(0):
+            lines += [f"**{title}**", ""]
+            lines += _rst_table(
+                ["paper", *[v.replace("_", " ") for v in COUNTED]],
+                [[p, *[str(r[v]) for v in COUNTED]] for p, r in c.loc[title].iterrows()],
+            )
     return "\n".join(lines)
 
 
@@ -154,13 +205,15 @@ def environment(scale: str, seeds: dict, metas: list[str | Path]) -> dict:
     }
 
 
-def write_summary(claims_csv, metas, *, scale: str, seeds: dict, md_out, rst_out) -> None:
+def write_summary(claims_csv, metas, *, scale: str, seeds: dict, md_out, rst_out, html_out) -> None:
     from muonrepro.ledger import read_claims
+    from muonrepro.ledger.html import to_html
     from muonrepro.util.io import atomic_path
 
     claims = read_claims(claims_csv)
     check_evidence(claims)
     env = environment(scale, seeds, metas)
-    for text, out in ((to_markdown(claims, env), md_out), (to_rst(claims, env), rst_out)):
+    pages = ((to_markdown(claims, env), md_out), (to_rst(claims, env), rst_out), (to_html(claims, env), html_out))
+    for text, out in pages:
         with atomic_path(out) as tmp:
             tmp.write_text(text)

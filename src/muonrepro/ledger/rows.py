@@ -4,8 +4,10 @@
 A row's ``kind`` says what sort of statement it checks: ``theorem`` (float64 closed-form / identity
 checks), ``empirical`` (trained runs or sweeps over problems), ``sanity`` (not a paper claim) or
 ``extension`` (our own question beyond the paper). Its ``verdict`` is one of ``supported``,
-``not_supported`` or ``not_run``; it is always derived from a number measured in the run and the
-criterion stated in the row, and a ``not_run`` row says why in ``evidence``. ``figures`` lists the
+``not_supported``, ``inconclusive`` (the seeds disagree, or too few of them) or ``not_run``; it is always
+derived from a number measured in the run and the criterion stated in the row, and a ``not_run`` row says
+why in ``evidence``. A row judged over seeds (``stats.verdict``) gives ``n_seeds`` and the interval
+``ci_low``, ``ci_high`` of its mean effect; the other rows leave them empty. ``figures`` lists the
 figures that show the row (``results/figures/<paper>/<name>.png``, ``; ``-separated); ``evidence``
 names the data files and numbers. Rows are built through :class:`muonrepro.ledger.spec.ClaimSpec`.
 """
@@ -20,7 +22,7 @@ import pandas as pd
 
 from muonrepro.util.io import atomic_write_csv
 
-VERDICTS = ("supported", "not_supported", "not_run")
+VERDICTS = ("supported", "not_supported", "inconclusive", "not_run")
 KINDS = ("theorem", "empirical", "sanity", "extension")
 FIGURE_SEP = "; "
 
@@ -33,6 +35,9 @@ class Claim:
     claim: str
     metric: str
     value: float | str
+    n_seeds: int | str
+    ci_low: float | str
+    ci_high: float | str
     criterion: str
     verdict: str
     scale: str

@@ -1,7 +1,8 @@
 """The one way to build a ledger row: a :class:`ClaimSpec` fixes what a claim is and how it is judged
 (text, metric, criterion, kind, figures) before any number is measured; the measured value then turns
-it into a :class:`~muonrepro.ledger.rows.Claim` through :meth:`ClaimSpec.judged` or, when the inputs
-are absent, :meth:`ClaimSpec.not_run`.
+it into a :class:`~muonrepro.ledger.rows.Claim` through :meth:`ClaimSpec.over_seeds` (an empirical
+claim: per-seed effects judged by ``stats.verdict``), :meth:`ClaimSpec.judged` (a theorem check or a
+sanity row: one pass/fail) or, when the inputs are absent, :meth:`ClaimSpec.not_run`.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from muonrepro.ledger.rows import FIGURE_SEP, KINDS, Claim
+from muonrepro.stats.verdict import SeedEffects, verdict
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,7 @@ class ClaimSpec:
     def figure_paths(self) -> list[str]:
         return [f"results/figures/{self.paper}/{name}.png" for name in self.figures]
 
-    def _row(self, value, verdict: str, evidence: str) -> Claim:
+    def _row(self, value, verdict: str, evidence: str, seeds: SeedEffects | None = None) -> Claim:
         return Claim(
             paper=self.paper,
             claim_id=self.claim_id,
@@ -49,6 +51,9 @@ class ClaimSpec:
             claim=self.claim,
             metric=self.metric,
             value=value,
+            n_seeds=seeds.n if seeds is not None else "",
+            ci_low=seeds.ci_low if seeds is not None else "",
+            ci_high=seeds.ci_high if seeds is not None else "",
             criterion=self.criterion,
             verdict=verdict,
             scale=self.scale,
@@ -62,6 +67,13 @@ class ClaimSpec:
         if not isinstance(ok, (bool, np.bool_)):
             raise TypeError(f"claim {self.claim_id}: ok must be a bool, got {type(ok).__name__}")
         return self._row(value, "supported" if ok else "not_supported", evidence)
+
+    def over_seeds(self, value, seeds: SeedEffects, rule: str, min_seeds: int, evidence: str) -> Claim:
+        """The row of an empirical claim from its per-seed effects: the verdict of ``stats.verdict`` under
+        ``rule`` (``interval`` or ``every_seed``, the criterion's), with ``n_seeds`` and the interval; the
+        evidence starts with the effects per seed and the reason of the verdict."""
+        v, why = verdict(seeds, rule, min_seeds)
+        return self._row(value, v, f"{v}: {why}; {seeds.describe()}; {evidence}", seeds)
 
     def not_run(self, why: str) -> Claim:
         """The row of a claim whose inputs are absent from this run; ``why`` says what is missing."""

@@ -60,3 +60,35 @@ def tune_resources(scale: str, IGS: dict) -> dict:
         minutes_per_epoch=lambda wc: minutes_per_epoch(wc.exp, IGS),
     )
     return {**r, "mem_mb": lambda wildcards, attempt: MEM_MB[scale] * attempt}
+
+
+# ours: upper bounds of the tensors a dataset build holds (uint8 images, int64 tokens), in MB, from the
+# sizes the build reads (None: the whole split); the build job asks for twice that plus 4 GB for Python,
+# torch and the decoder
+FULL = {"celeba": 202_599, "cifar": 60_000, "multinli_pairs": 412_349, "tinystories_tokens": 480_000_000}
+
+
+def dataset_mb(exp: str, IGS: dict) -> float:
+    s = IGS[exp]
+    if exp == "celeba":
+        n = sum(v for v in (s.get("n_train"), s.get("n_val"), s.get("n_test")) if v) or FULL["celeba"]
+        return min(n, FULL["celeba"]) * 3 * s["image_size"] ** 2 / 1e6
+    if exp in ("cifar10", "cifar100"):
+        return FULL["cifar"] * 3 * 32 * 32 / 1e6
+    if exp == "dominoes":
+        return 2 * FULL["cifar"] * 3 * 64 * 32 / 1e6  # CIFAR over MNIST, 64x32, a bound
+    if exp == "multinli":
+        return FULL["multinli_pairs"] * s["max_len"] * 8 * 3 / 1e6  # ids, segments, mask (int64)
+    if exp == "tinystories":
+        return (s.get("n_train_tokens") or FULL["tinystories_tokens"]) * 8 * 2 / 1e6  # tokens + a copy while read
+    raise ValueError(f"unknown experiment {exp!r}")
+
+
+def build_resources(scale: str, IGS: dict) -> dict:
+    """The dataset build: memory from the dataset's size (a CelebA build at 128 px holds ~10 GB), CPU only."""
+    minutes = 120 if scale == "paper" else 30
+    return {
+        "gpu": 0,
+        "mem_mb": lambda wildcards, attempt: int(4000 + 2 * dataset_mb(wildcards.exp, IGS)) * attempt,
+        "runtime": lambda wildcards, attempt: minutes * attempt,
+    }

@@ -49,8 +49,11 @@ class SeedEffects:
 
     def describe(self, fmt: str = ".4g") -> str:
         per = ", ".join(f"s{s}: {v:{fmt}}" for s, v in self.effects.items())
-        ci = "no interval (< 2 seeds)" if math.isnan(self.ci_low) else (
-            f"{self.level:.0%} t-interval [{self.ci_low:{fmt}}, {self.ci_high:{fmt}}]")
+        ci = (
+            "no interval (< 2 seeds)"
+            if math.isnan(self.ci_low)
+            else (f"{self.level:.0%} t-interval [{self.ci_low:{fmt}}, {self.ci_high:{fmt}}]")
+        )
         out = f"effect per seed {per}; mean {self.mean:{fmt}}, {ci}; holds in {self.holds}/{self.n} seeds"
         if self.unusable:
             out += f"; unusable seeds (NaN effect: diverged or missing runs): {list(self.unusable)}"
@@ -95,7 +98,10 @@ def verdict(s: SeedEffects, rule: str, min_seeds: int) -> tuple[str, str]:
 def criterion_text(rule: str, min_seeds: int, what: str = "effect", level: float = LEVEL) -> str:
     """The criterion of a row judged by ``rule``, in words (for the ledger's ``criterion`` column)."""
     if rule == "interval":
-        return (f"{what} > 0: the {level:.0%} t-interval over >= {min_seeds} seeds lies above 0 (below 0: "
-                f"not supported; contains 0: inconclusive)")
-    return (f"{what} > 0 in every one of >= {min_seeds} seeds (fails in most seeds: not supported; "
-            f"otherwise inconclusive)")
+        return (
+            f"{what} > 0: the {level:.0%} t-interval over >= {min_seeds} seeds lies above 0 (below 0: "
+            f"not supported; contains 0: inconclusive)"
+        )
+    return (
+        f"{what} > 0 in every one of >= {min_seeds} seeds (fails in most seeds: not supported; otherwise inconclusive)"
+    )

@@ -86,3 +86,18 @@ def test_metrics_helpers():
     x = torch.arange(2 * 3 * 8 * 8, dtype=torch.float32).reshape(2, 3, 8, 8)
     y = augment(x, torch.Generator().manual_seed(0), pad=2)
     assert y.shape == x.shape
+
+
+def test_augment_returns_contiguous_nchw():
+    """The random crop + flip gathers through an NHWC view: its output must be made contiguous NCHW again (on
+    the channels-last layout the gather leaves, torch 2.14's CPU conv backward aborted the process for some
+    batch sizes, e.g. 9 images through a width-8 ResNet-18)."""
+    import torch
+
+    from muonrepro.imbalanced.gpu.vision import augment
+
+    x = torch.randint(0, 255, (9, 3, 32, 32), dtype=torch.uint8)
+    out = augment(x, torch.Generator().manual_seed(0))
+    assert out.shape == x.shape and out.is_contiguous()
+    # each image is a shifted and possibly flipped copy: its pixels come from the padded original
+    assert set(out[0].unique().tolist()) <= set(x[0].unique().tolist()) | {0}

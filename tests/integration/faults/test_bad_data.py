@@ -95,3 +95,36 @@ def test_truncated_dataset_stops_the_workflow_before_any_training(tmp_path):
     assert not (wd / "results" / "energy" / "lr").exists()
     assert not (wd / "results" / "energy" / "runs").exists()
     assert not (wd / "results" / "claims.csv").exists()
+
+
+def test_first_run_without_mnist_fails_at_once_with_one_message(tmp_path):
+    """No MNIST under the configured root and no download: the run stops at parse time, in seconds, before
+    any job, with one message naming the folder and a command that fetches the data."""
+    import time
+
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(yaml.safe_dump({"data": {"mnist_root": str(tmp_path / "m"), "download": False}}))
+    t0 = time.monotonic()
+    res = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "snakemake",
+            "-s",
+            str(ROOT / "Snakefile"),
+            "--directory",
+            str(tmp_path),
+            "--cores",
+            "1",
+            "--configfile",
+            str(cfg),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    out = res.stdout + res.stderr
+    assert res.returncode != 0 and time.monotonic() - t0 < 60, out[-2000:]
+    assert out.count("MNIST is missing") == 1 and str((tmp_path / "m").resolve()) in out
+    assert "torchvision.datasets.MNIST(" in out and not (tmp_path / "results").exists()
+    assert "rule " not in out  # no job was planned or started

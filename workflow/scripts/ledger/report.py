@@ -1,4 +1,5 @@
-"""Rule report_summary: REPRODUCTION.md and the report's ledger page (fails on missing evidence)."""
+"""Rule ledger_report: REPRODUCTION.md, results/report/index.html and the first page of `snakemake --report`
+(fails on missing evidence figures)."""
 
 import sys
 
@@ -12,4 +13,5 @@ write_summary(
     seeds=snakemake.params.seeds,
     md_out=snakemake.output.md,
     rst_out=snakemake.output.rst,
+    html_out=snakemake.output.html,
 )

@@ -44,7 +44,10 @@ def augment(x: torch.Tensor, gen: torch.Generator, pad: int = 4) -> torch.Tensor
     cols = j[:, None] + torch.arange(w, device=x.device)
     cols = torch.where(flip[:, None], cols.flip(1), cols)
     b = torch.arange(n, device=x.device)[:, None, None]
-    return p.permute(0, 2, 3, 1)[b, rows[:, :, None], cols[:, None, :]].permute(0, 3, 1, 2)
+    # contiguous NCHW: the gather leaves a channels-last layout, on which the CPU conv backward of some batch
+    # sizes aborts the process (torch 2.14, oneDNN: "free(): invalid next size"); channels-last is chosen, on CUDA
+    # only, by the Normalizer
+    return p.permute(0, 2, 3, 1)[b, rows[:, :, None], cols[:, None, :]].permute(0, 3, 1, 2).contiguous()
 
 
 @torch.no_grad()
