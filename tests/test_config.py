@@ -162,3 +162,245 @@ def test_a_bad_config_fails_before_any_job(tmp_path):
     out = res.stdout + res.stderr
     assert res.returncode != 0 and "['scales']['small']['energy']['n_train']" in out, out[-2000:]
     assert not (tmp_path / "results").exists()
+
+
+# -------------------------------------------------------------------------------------------------
+# What the schema cannot express (muonrepro.pipeline.config_checks, run by common.smk right after validate):
+# non-finite numbers, numbers YAML 1.1 reads as strings, and cross-field rules.
+def checked(config):
+    """As workflow/rules/common.smk does it: non-finite numbers, the schema (with hints), the cross-field rules."""
+    from muonrepro.pipeline.config_checks import check_config, check_finite, schema_hints
+
+    check_finite(config)
+    with schema_hints(config):
+        validate(config, SCHEMA)
+    check_config(config)
+
+
+def test_default_and_tiny_configs_pass_every_check(config):
+    checked(copy.deepcopy(config))
+    checked({**copy.deepcopy(config), "scale": "paper"})
+    tiny = yaml.safe_load((ROOT / "tests" / "config" / "tiny.yaml").read_text())
+    merged = copy.deepcopy(config)
+    merged["energy"].update(tiny["energy"])
+    merged["scales"]["small"]["energy"].update(tiny["scales"]["small"]["energy"])
+    checked(merged)
+
+
+# (key path, YAML literal): each literal is a non-finite float once YAML has read it; list items as (path, index)
+NON_FINITE = [
+    (("energy", "optimizers", "sgd", "lr"), ".nan"),
+    (("energy", "optimizers", "sgd", "lr"), ".inf"),
+    (("energy", "optimizers", "adamw", "lr"), "1.0e+400"),
+    (("energy", "optimizers", "muon", "aux_adamw", "weight_decay"), "-.inf"),
+    (("energy", "estimator", "rel_threshold"), ".nan"),
+    (("scales", "paper", "energy", "lr_grid", "sgd", 1), ".nan"),
+    (("precond", "adam", "lr_grid", 0), ".inf"),
+    (("precond", "claims", "a4", "min_slope"), "-.inf"),
+    (("imbalanced", "theory", "mu"), ".nan"),
+    (("imbalanced_gpu", "decode", "l2"), "1.0e+999"),
+]
+
+
+def _dotted(path):
+    from muonrepro.pipeline.config_rules import key_path
+
+    return key_path(path)
+
+
+@pytest.mark.parametrize("path, literal", NON_FINITE, ids=[f"{_dotted(p)}={v}" for p, v in NON_FINITE])
+def test_non_finite_number_is_rejected_naming_its_key(config, path, literal):
+    from muonrepro.pipeline.config_checks import ConfigError
+
+    value = yaml.safe_load(f"x: {literal}")["x"]
+    _set(path, value)(config)
+    with pytest.raises(ConfigError) as e:
+        checked(config)
+    msg = str(e.value)
+    assert f"{_dotted(path)} = " in msg and "not a finite number" in msg, msg
+
+
+# (key path, what the user typed): YAML 1.1 reads it as a string; the error says how to write the number
+NUMERIC_STRINGS = [
+    (("energy", "optimizers", "adamw", "lr"), "1e-3", "1.0e-3"),
+    (("energy", "estimator", "rel_threshold"), "1.0e-8", "1.0e-8"),  # quoted in the YAML file: a string
+    (("precond", "adam", "eps"), "1E-12", "1.0e-12"),
+    (("scales", "paper", "energy", "lr_grid", "sgd", 0), "3e-2", "3.0e-2"),
+    (("imbalanced", "theory", "eta"), ".5e-3", "0.5e-3"),
+    (("precond", "lemma", "a0"), "1.0e4", "1.0e+4"),
+]
+
+
+@pytest.mark.parametrize("path, typed, fix", NUMERIC_STRINGS, ids=[f"{_dotted(p)}={t}" for p, t, _ in NUMERIC_STRINGS])
+def test_number_read_as_a_string_gets_a_hint(config, path, typed, fix):
+    from muonrepro.pipeline.config_checks import ConfigError
+
+    _set(path, typed)(config)
+    with pytest.raises(ConfigError) as e:
+        checked(config)
+    msg = str(e.value)
+    assert f"On instance{_where(path)}" in msg, msg  # the schema's own message stays
+    assert f"{_dotted(path)} = {typed!r}" in msg and f"write {fix}" in msg, msg
+
+
+def test_yaml_really_reads_those_as_strings():
+    assert yaml.safe_load("a: 1e-3\nb: 1.0e4\nc: 1.0e-3\nd: 1.0e+4") == {"a": "1e-3", "b": "1.0e4", "c": 1e-3, "d": 1e4}
+
+
+def _upd(path, **kw):
+    def mutate(c):
+        for k in path:
+            c = c[k]
+        c.update(kw)
+
+    return mutate
+
+
+# Cross-field rules (muonrepro.pipeline.config_rules): (mutation, keys the message must name)
+CROSS_FIELD = {
+    "log_every_leaves_one_snapshot": (
+        _upd(("scales", "small", "energy"), log_every=100000),
+        ["scales.small.energy.log_every", "scales.small.energy.epochs", "energy.batch_size"],
+    ),
+    "batch_size_leaves_one_snapshot": (
+        _upd(("energy",), batch_size=100000),
+        ["scales.small.energy.log_every", "energy.batch_size", "scales.small.energy.n_train"],
+    ),
+    "tail_bins_not_below_n_deciles": (
+        _upd(("energy", "claims"), tail_bins=12),
+        ["energy.claims.tail_bins", "energy.estimator.n_deciles"],
+    ),
+    "n_deciles_not_above_tail_bins": (
+        _upd(("energy", "estimator"), n_deciles=3),
+        ["energy.claims.tail_bins", "energy.estimator.n_deciles"],
+    ),
+    "no_retention_in_sensitivity_grid": (
+        _upd(("energy", "sensitivity"), thresholds=[], damping=[]),
+        ["energy.sensitivity.thresholds", "energy.sensitivity.damping"],
+    ),
+    "primary_threshold_not_in_grid": (
+        _upd(("energy", "estimator"), rel_threshold=1.0e-9),
+        ["energy.estimator.rel_threshold", "energy.sensitivity.thresholds"],
+    ),
+    "primary_sigma_delta_not_in_grid": (
+        _upd(("energy", "sensitivity"), sigma_delta=["exact_ggn"]),
+        ["energy.estimator.sigma_delta", "energy.sensitivity.sigma_delta"],
+    ),
+    "primary_identity_not_in_grid": (
+        _upd(("energy", "sensitivity"), mode_identity=["frozen"]),
+        ["energy.sensitivity.mode_identity", "'rank'"],
+    ),
+    "val_size_not_below_n_train": (
+        _upd(("scales", "paper", "energy"), val_size=60000),
+        ["scales.paper.energy.val_size", "scales.paper.energy.n_train"],
+    ),
+    "lr_tuned_on_the_test_set": (
+        _upd(("scales", "paper", "energy"), val_size=0),
+        ["scales.paper.energy.lr_grid", "scales.paper.energy.val_size"],
+    ),
+    "lr_grid_never_tuned": (
+        _upd(("scales", "paper", "energy"), tune_epochs=0),
+        ["scales.paper.energy.lr_grid", "scales.paper.energy.tune_epochs"],
+    ),
+    "lr_grid_of_an_unknown_optimizer": (
+        _upd(("scales", "paper", "energy", "lr_grid"), adam=[0.001]),
+        ["scales.paper.energy.lr_grid", "'adam'", "energy.optimizers"],
+    ),
+    "kappa_plot_not_in_ablation_kappas": (
+        _upd(("precond", "ablation"), kappa_plot=10000),
+        ["precond.ablation.kappa_plot", "scales.small.precond.ablation_kappas", "scales.paper.precond.ablation_kappas"],
+    ),
+    "ablation_kappas_without_kappa_plot": (
+        _upd(("scales", "paper", "precond"), ablation_kappas=[10, 100]),
+        ["precond.ablation.kappa_plot", "scales.paper.precond.ablation_kappas"],
+    ),
+    "a6_kappa_not_swept": (
+        _upd(("precond", "claims", "a6"), kappa=500),
+        ["precond.claims.a6.kappa", "scales.small.precond.kappas"],
+    ),
+    "mf_rank_above_dimension": (
+        _upd(("scales", "small", "precond", "mf"), r=200),
+        ["scales.small.precond.mf.r", "scales.small.precond.mf.d"],
+    ),
+    "mf_asym_rank_above_dimension": (
+        _upd(("scales", "small", "precond", "mf_asym"), r=45),
+        ["scales.small.precond.mf_asym.r", "d1"],
+    ),
+    "a1_range_reversed": (
+        _upd(("precond", "claims", "a1"), err_lo=1.0),
+        ["precond.claims.a1.err_lo", "precond.claims.a1.err_hi"],
+    ),
+    "claim_depth_not_trained": (
+        _upd(("imbalanced", "claims"), claim_depth=3),
+        ["imbalanced.claims.claim_depth", "imbalanced.cmnist.depths"],
+    ),
+    "cmnist_splits_exceed_mnist": (
+        _upd(("scales", "paper", "imbalanced", "cmnist"), n_val=10000),
+        ["scales.paper.imbalanced.cmnist.n_train + n_val"],
+    ),
+    "cmnist_lr_grid_of_an_unknown_optimizer": (
+        _upd(("scales", "small", "imbalanced", "cmnist", "lr_grid"), shampoo=[0.001]),
+        ["scales.small.imbalanced.cmnist.lr_grid", "imbalanced.cmnist.optimizers"],
+    ),
+    "linear_ce_unknown_rule": (
+        _upd(("imbalanced", "linear_ce", "lr_grid"), adam=[0.001]),
+        ["imbalanced.linear_ce.lr_grid", "'adam'"],
+    ),
+    "rare_bucket_out_of_range": (
+        _upd(("imbalanced_gpu", "claims"), rare_buckets=[5]),
+        ["imbalanced_gpu.claims.rare_buckets", "imbalanced_gpu.tinystories.n_buckets"],
+    ),
+    "bucket_both_rare_and_frequent": (
+        _upd(("imbalanced_gpu", "claims"), frequent_buckets=[0, 4]),
+        ["imbalanced_gpu.claims.rare_buckets and frequent_buckets"],
+    ),
+    "cifar10_minority_out_of_range": (
+        _upd(("imbalanced_gpu", "cifar10"), minority=[5, 12]),
+        ["imbalanced_gpu.cifar10.minority"],
+    ),
+    "dominoes_same_digit_twice": (
+        _upd(("imbalanced_gpu", "dominoes"), digits=[3, 3]),
+        ["imbalanced_gpu.dominoes.digits"],
+    ),
+    "gpu_lr_grid_never_tuned": (
+        _upd(("scales", "paper", "imbalanced_gpu"), tune_epochs=0),
+        ["scales.paper.imbalanced_gpu.lr_grid.cifar10", "scales.paper.imbalanced_gpu.tune_epochs"],
+    ),
+    "gpu_lr_grid_without_validation_split": (
+        _upd(("scales", "paper", "imbalanced_gpu", "cifar100"), n_val_per_class=0),
+        ["scales.paper.imbalanced_gpu.lr_grid.cifar100", "scales.paper.imbalanced_gpu.cifar100.n_val_per_class"],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(CROSS_FIELD))
+def test_cross_field_problem_is_rejected_naming_both_keys(config, case):
+    from muonrepro.pipeline.config_checks import ConfigError
+
+    mutate, keys = CROSS_FIELD[case]
+    mutate(config)
+    with pytest.raises(ConfigError) as e:
+        checked(config)
+    msg = str(e.value)
+    assert all(k in msg for k in keys), msg
+
+
+def test_every_problem_of_a_stage_is_reported_at_once(config):
+    """Non-finite numbers first (all of them), then, once they are fixed, every cross-field problem."""
+    from muonrepro.pipeline.config_checks import ConfigError
+
+    config["energy"]["optimizers"]["sgd"]["lr"] = float("nan")
+    config["precond"]["adam"]["lr_grid"] = [float("inf"), 0.1]
+    config["energy"]["claims"]["tail_bins"] = 12
+    config["precond"]["ablation"]["kappa_plot"] = 7
+    with pytest.raises(ConfigError) as e:
+        checked(config)
+    msg = str(e.value)
+    assert msg.startswith("2 config settings are not finite") and msg.count("\n  - ") == 2, msg
+    config["energy"]["optimizers"]["sgd"]["lr"] = 0.05
+    config["precond"]["adam"]["lr_grid"] = [0.1]
+    with pytest.raises(ConfigError) as e:
+        checked(config)
+    msg = str(e.value)
+    # tail_bins, and kappa_plot against each scale's ablation_kappas
+    assert msg.startswith("3 config settings would make") and msg.count("\n  - ") == 3, msg

@@ -13,11 +13,17 @@ os.environ["PYTHONPATH"] = os.pathsep.join(
     [SRC, *[p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p and p != SRC]]
 )
 
+from muonrepro.pipeline import config_checks
 from muonrepro.pipeline import data as pipeline_data
 from muonrepro.pipeline import resources as pipeline_resources
 from muonrepro.pipeline.sources import package_sources
 
-validate(config, schema="../schemas/config.schema.yaml")
+# non-finite numbers (the schema's bounds let NaN through), the schema (a number that YAML read as a
+# string, such as 1e-3, gets a hint), then the cross-field rules (muonrepro.pipeline.config_rules)
+config_checks.check_finite(config)
+with config_checks.schema_hints(config):
+    validate(config, schema="../schemas/config.schema.yaml")
+config_checks.check_config(config)
 
 SCALE = config["scale"]
 PAPERS = config["papers"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import torch
 
 from muonrepro.data.mnist import to_device_float
@@ -9,11 +11,12 @@ from muonrepro.energy.estimator.readings import Grid, accumulate, run_units
 from muonrepro.energy.extract import extract_run
 from muonrepro.models import MLP
 from muonrepro.util.device import resolve_device
+from muonrepro.util.io import load_tensors
 
 
 def probe_set(mnist_pt, probe_size: int, probe_seed: int, device):
     """The same ``probe_size`` training images for every run (seeded choice over all 60k)."""
-    d = torch.load(mnist_pt, weights_only=True)
+    d = load_tensors(mnist_pt)
     idx = torch.randperm(len(d["train_x"]), generator=torch.Generator().manual_seed(probe_seed))[:probe_size]
     return to_device_float(d["train_x"][idx], device), d["train_y"][idx].to(device)
 
@@ -23,7 +26,7 @@ def load_run(mnist_pt, snapshots_pt, probe_size: int, probe_seed: int, device):
 
     float64 forward/backward: the estimator divides by lambda_i mu_j down to rel_threshold * max,
     where float32 round-off in G would dominate the low-curvature tail."""
-    blob = torch.load(snapshots_pt, weights_only=True)
+    blob = load_tensors(snapshots_pt)
     m = blob["model"]
     model = MLP(m["depth"], m["width"], bias=m["bias"]).to(device, torch.float64)
     x, y = probe_set(mnist_pt, probe_size, probe_seed, device)
@@ -34,9 +37,31 @@ def load_run(mnist_pt, snapshots_pt, probe_size: int, probe_seed: int, device):
     return model, snaps, x.double(), y, blob["total_steps"]
 
 
+class TooFewSnapshotsError(ValueError):
+    """A run that did not diverge but has fewer than two finite weight snapshots: no energy to extract."""
+
+
+def require_snapshots(snaps: list[dict], meta: dict, snapshots_pt, total_steps: int) -> None:
+    """Refuse a run with < 2 finite snapshots that did not diverge (the energy is a sum over the logged steps:
+    one snapshot gives a number without meaning). A diverged run keeps its own handling (its finite
+    snapshots, or the estimator's error when there is none)."""
+    finite = [s for s in snaps if all(bool(torch.isfinite(v).all()) for v in s["state"].values())]
+    if len(finite) >= 2 or meta.get("diverged"):
+        return
+    run = Path(snapshots_pt).parent.name
+    raise TooFewSnapshotsError(
+        f"run {run} ({snapshots_pt}) has {len(finite)} finite weight snapshot(s) (steps "
+        f"{[s['step'] for s in finite]} of {total_steps}) and did not diverge: the energy extraction needs >= 2. "
+        f"Snapshots are taken at step 0 and every scales.<scale>.energy.log_every steps of a run of "
+        f"scales.<scale>.energy.epochs x ceil(scales.<scale>.energy.n_train / energy.batch_size) steps: lower "
+        f"log_every (or train longer) and rerun energy_train"
+    )
+
+
 def run_extraction(mnist_pt, snapshots_pt, meta: dict, *, estimator: dict, probe_size: int, device="auto"):
     dev = resolve_device(device)
     model, snaps, x, y, total_steps = load_run(mnist_pt, snapshots_pt, probe_size, estimator["probe_seed"], dev)
+    require_snapshots(snaps, meta, snapshots_pt, total_steps)
     rows, per_mode, logs, seconds = extract_run(
         model, snaps, x, y, total_steps, estimator=estimator, probe_seed=estimator["probe_seed"]
     )
@@ -58,6 +83,7 @@ def run_sensitivity(mnist_pt, snapshots_pt, meta: dict, *, grid: dict, estimator
     """All readings of the sensitivity grid for one run (one pass over its snapshots)."""
     dev = resolve_device(device)
     model, snaps, x, y, total_steps = load_run(mnist_pt, snapshots_pt, probe_size, estimator["probe_seed"], dev)
+    require_snapshots(snaps, meta, snapshots_pt, total_steps)
     g = Grid(
         sigma_delta=tuple(grid["sigma_delta"]),
         thresholds=tuple(grid["thresholds"]),

@@ -17,12 +17,13 @@ from muonrepro.training.checkpoint import Checkpoint, fingerprint
 from muonrepro.training.loop import FitSpec, epoch_ends, fit
 from muonrepro.training.lr_select import select_lr as select_on_validation
 from muonrepro.util.device import resolve_device
+from muonrepro.util.io import load_tensors
 
 
 def load_split(mnist_pt, n_train: int, val_size: int, device):
     """(x_train, y_train, x_eval, y_eval) on device. With val_size > 0 the eval split is the last
     ``val_size`` of the first ``n_train`` training images (a held-out validation split); else the test set."""
-    d = torch.load(mnist_pt, weights_only=True)
+    d = load_tensors(mnist_pt)
     xs, ys = d["train_x"][:n_train], d["train_y"][:n_train]
     if val_size:
         if val_size >= n_train:

@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 
 import pandas as pd
-import torch
 
 from muonrepro.data.colored_mnist import build_colored_mnist
 from muonrepro.imbalanced.claims import build_claims
@@ -19,7 +18,13 @@ from muonrepro.imbalanced.theory.checks import run_theory
 from muonrepro.ledger import write_claims
 from muonrepro.training.checkpoint import discard_checkpoint
 from muonrepro.util.device import resolve_device
-from muonrepro.util.io import atomic_torch_save, atomic_write_csv, atomic_write_json, atomic_write_parquet
+from muonrepro.util.io import (
+    atomic_torch_save,
+    atomic_write_csv,
+    atomic_write_json,
+    atomic_write_parquet,
+    load_tensors,
+)
 from muonrepro.util.meta import run_metadata
 
 
@@ -53,7 +58,7 @@ def linear_ce_stage(cfg: dict, sizes: dict, seed: int, out: dict) -> None:
 
 
 def cmnist_data_stage(mnist_path: str, cfg: dict, sizes: dict, out: str) -> None:
-    mnist = torch.load(mnist_path, map_location="cpu", weights_only=True)
+    mnist = load_tensors(mnist_path, map_location="cpu")
     data = build_colored_mnist(
         mnist,
         sizes["n_train"],
@@ -81,7 +86,7 @@ def cmnist_train_stage(
     """out: curves, meta. The lr grid is ``sizes.lr_grid[optimizer]`` or the optimizer's configured lr.
     ``checkpoint``: path prefix of the runs' resumable checkpoints (removed once the outputs are written)."""
     dev = resolve_device(device)
-    data = torch.load(data_path, map_location="cpu", weights_only=True)
+    data = load_tensors(data_path, map_location="cpu")
     opt_cfg = cfg["optimizers"][optimizer]
     lrs = sizes.get("lr_grid", {}).get(optimizer) or [opt_cfg["lr"]]
     df = run_cmnist(

@@ -6,7 +6,7 @@ contents of its data files). A checkpoint whose fingerprint differs (other setti
 rebuilt data) is discarded with a log line naming what differs, never resumed: a run must not continue
 with epochs made by other code.
 
-Checkpoints hold tensors and plain containers only and are read with ``torch.load(weights_only=True)``:
+Checkpoints hold tensors and plain containers only and are read with ``util.io.load_tensors`` (``torch.load(weights_only=True)``):
 loading a checkpoint never runs code, whoever made the file. The file is written atomically, and the
 script removes it once the run's outputs are written (``Checkpoint.discard``).
 """
@@ -17,9 +17,7 @@ import hashlib
 import json
 from pathlib import Path
 
-import torch
-
-from muonrepro.util.io import atomic_torch_save
+from muonrepro.util.io import atomic_torch_save, load_tensors
 
 
 def file_digest(path: str | Path, chunk: int = 1 << 24) -> str:
@@ -56,7 +54,7 @@ class Checkpoint:
         if self.path is None or not self.path.exists():
             return None
         try:
-            state = torch.load(self.path, map_location=map_location, weights_only=True)
+            state = load_tensors(self.path, map_location=map_location)
         except Exception as e:  # a truncated, foreign or unsafe file: never resumed
             self.log(f"discarding checkpoint {self.path}: it cannot be read safely ({type(e).__name__}: {e})")
             self.discard()

@@ -123,6 +123,40 @@ def train_job(
     )
 
 
+def checkpoints_seen(p, ckpt: Path, stop_after=None) -> list[float]:
+    """Seconds after start at which each new epoch checkpoint appeared (each is a new file, renamed
+    into place), while the child ``p`` runs; returns early once ``stop_after`` were seen."""
+    t0, last, times = time.monotonic(), None, []
+    while p.is_alive() and (stop_after is None or len(times) < stop_after):
+        try:
+            st = ckpt.stat()
+            if (st.st_ino, st.st_mtime_ns, st.st_size) != last:
+                last = (st.st_ino, st.st_mtime_ns, st.st_size)
+                times.append(time.monotonic() - t0)
+        except FileNotFoundError:
+            pass
+        time.sleep(0.002)
+    return times
+
+
+class Payload:
+    """Unpickling this object runs ``exec``, which writes ``marker`` (what a planted malicious file would do)."""
+
+    def __init__(self, marker: Path):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (exec, (f"open({self.marker!r}, 'w').write('code ran while loading')",))
+
+
+def plant_malicious(path: Path, marker: Path, **plain) -> Path:
+    """A torch file at ``path`` (the zip format torch.save writes, so mmap loads read it too) whose pickle runs
+    code when loaded with weights_only=False; ``plain`` entries are ordinary tensors/values beside it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save({**plain, "payload": Payload(marker)}, path)
+    return path
+
+
 def start(ctx, script: str, smk: SimpleNamespace):
     """Start the script of rule ``script`` (workflow/scripts/<paper>/<suffix>.py) in a child process with
     ``smk`` as its `snakemake` object."""
@@ -159,6 +193,9 @@ def jobs(forkserver):
     return SimpleNamespace(
         ctx=forkserver,
         train_job=train_job,
+        checkpoints_seen=checkpoints_seen,
+        plant_malicious=plant_malicious,
+        energy_train_sources=energy_train_sources,
         boot=boot,
         start=lambda script, smk: start(forkserver, script, smk),
         run=lambda script, smk, timeout=120: run(forkserver, script, smk, timeout),

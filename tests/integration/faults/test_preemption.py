@@ -30,22 +30,6 @@ def _job(jobs, fake_mnist, config_defaults, out, opt):
     return jobs.train_job(fake_mnist, out, opt=opt, opt_cfg=cfg, lr=cfg["lr"], width=64, epochs=EPOCHS)
 
 
-def _checkpoints_seen(p, ckpt: Path, stop_after=None) -> list[float]:
-    """Seconds after start at which each new epoch checkpoint appeared (each is a new file, renamed
-    into place), while ``p`` runs; returns early once ``stop_after`` were seen."""
-    t0, last, times = time.monotonic(), None, []
-    while p.is_alive() and (stop_after is None or len(times) < stop_after):
-        try:
-            st = ckpt.stat()
-            if (st.st_ino, st.st_mtime_ns, st.st_size) != last:
-                last = (st.st_ino, st.st_mtime_ns, st.st_size)
-                times.append(time.monotonic() - t0)
-        except FileNotFoundError:
-            pass
-        time.sleep(0.002)
-    return times
-
-
 @pytest.fixture(scope="module")
 def reference(jobs, fake_mnist, config_defaults, tmp_path_factory):
     """One uninterrupted run per optimizer: its outputs, and when its checkpoints appeared."""
@@ -54,7 +38,7 @@ def reference(jobs, fake_mnist, config_defaults, tmp_path_factory):
     for opt in ("muon", "adamw", "sgd"):
         smk = _job(jobs, fake_mnist, config_defaults, tmp_path_factory.mktemp(f"ref_{opt}"), opt)
         p = jobs.start("energy_train", smk)
-        times = _checkpoints_seen(p, Path(smk.params.checkpoint))
+        times = jobs.checkpoints_seen(p, Path(smk.params.checkpoint))
         p.join(60)
         assert p.exitcode == 0 and len(times) >= EPOCHS - 2, times
         ref[opt] = (_outputs(smk), times)
@@ -84,7 +68,7 @@ def test_sigkill_at_random_points_then_resume_is_byte_identical(jobs, fake_mnist
         out = tmp_path / f"trial{trial}"
         smk = _job(jobs, fake_mnist, config_defaults, out, opt)
         p = jobs.start("energy_train", smk)
-        _checkpoints_seen(p, Path(smk.params.checkpoint), stop_after=n_ckpt)
+        jobs.checkpoints_seen(p, Path(smk.params.checkpoint), stop_after=n_ckpt)
         time.sleep(rng.random() * (times[0] if n_ckpt == 0 else epoch_s))
         if p.is_alive():
             p.kill()  # SIGKILL: no cleanup of any kind
@@ -105,6 +89,44 @@ def test_sigkill_at_random_points_then_resume_is_byte_identical(jobs, fake_mnist
     assert killed >= 5, f"only {killed} of {TRIALS} kills hit a running job: {after}"
     # the kills landed in different phases of the run: several resumed, from different epochs
     assert len(set(resumed)) >= 3 and min(resumed) >= 1, (after, resumed)
+
+
+def test_sigkill_then_a_code_edit_discards_the_checkpoint(jobs, fake_mnist, config_defaults, tmp_path):
+    """SIGKILL after a few epoch checkpoints, then an edit of one of the job's declared code sources (a copy
+    of energy/runs.py in the job's `code` list): the rerun discards the checkpoint, saying so in its log, and
+    its outputs equal those of a fresh run of the new code."""
+    sources = [Path(s) for s in jobs.energy_train_sources()]
+    i = next(i for i, s in enumerate(sources) if s.parts[-2:] == ("energy", "runs.py"))
+    edited = tmp_path / "code" / "runs.py"
+    edited.parent.mkdir()
+    shutil.copy(sources[i], edited)
+    code = [str(edited) if j == i else str(s) for j, s in enumerate(sources)]
+    cfg = config_defaults["energy"]["optimizers"]["muon"]
+
+    def job(out):
+        return jobs.train_job(
+            fake_mnist, out, opt="muon", opt_cfg=cfg, lr=cfg["lr"], width=64, epochs=EPOCHS, code=code
+        )
+
+    smk = job(tmp_path / "killed")
+    ckpt = Path(smk.params.checkpoint)
+    p = jobs.start("energy_train", smk)
+    jobs.checkpoints_seen(p, ckpt, stop_after=3)
+    assert p.is_alive(), "the run ended before it could be killed"
+    p.kill()
+    p.join(10)
+    assert ckpt.exists(), "the killed run left no checkpoint: nothing to discard"
+    for k in (*RESULTS, "timing"):
+        Path(getattr(smk.output, k)).unlink(missing_ok=True)
+    edited.write_text(edited.read_text() + "\n# edited after the kill: a new version of the code\n")
+    jobs.run("energy_train", smk)
+    log = Path(smk.log[0]).read_text()
+    assert f"discarding checkpoint {ckpt}: made with other code" in log and "resumed from" not in log, log
+    fresh = job(tmp_path / "fresh")
+    jobs.run("energy_train", fresh)
+    assert "discarding" not in Path(fresh.log[0]).read_text()
+    assert _outputs(smk) == _outputs(fresh)
+    assert not ckpt.exists()
 
 
 def test_extraction_of_the_same_run_gives_identical_files(jobs, fake_mnist, config_defaults, tmp_path):

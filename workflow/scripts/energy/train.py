@@ -12,7 +12,7 @@ import torch
 
 from muonrepro.energy.runs import energy_run
 from muonrepro.training.checkpoint import discard_checkpoint
-from muonrepro.util.io import atomic_path, atomic_write_csv, atomic_write_json
+from muonrepro.util.io import atomic_torch_save, atomic_write_csv, atomic_write_json
 from muonrepro.util.meta import run_metadata
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "w")
@@ -35,15 +35,15 @@ res, model = energy_run(
     code=snakemake.input.code,
     device=p.device,
 )
-# Byte-identical snapshots.pt, also after a resume: torch.save names the zip archive after the file
-# it writes to, so save through a file object (atomic_path's temporary name is random); and pickle
-# shares repeated objects by identity, so rebuild the list with one object per distinct key (the
-# snapshots restored from a checkpoint carry their own copies of the key strings).
+# Byte-identical snapshots.pt, also after a resume (atomic_torch_save's bytes do not depend on the
+# temporary file's name): pickle shares repeated objects by identity, so rebuild the list with one
+# object per distinct key (the snapshots restored from a checkpoint carry their own copies of the key strings).
 snapshots = [
     {"step": int(s["step"]), "state": {sys.intern(k): v for k, v in s["state"].items()}} for s in res.snapshots
 ]
-with atomic_path(snakemake.output.snapshots) as tmp, open(tmp, "wb") as fh:
-    torch.save({"snapshots": snapshots, "total_steps": res.steps, "model": dict(p.model)}, fh)
+atomic_torch_save(
+    {"snapshots": snapshots, "total_steps": res.steps, "model": dict(p.model)}, snakemake.output.snapshots
+)
 atomic_write_csv(pd.DataFrame(res.history), snakemake.output.history)
 meta = run_metadata(
     {

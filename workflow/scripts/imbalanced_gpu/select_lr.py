@@ -9,7 +9,7 @@ from muonrepro.imbalanced.gpu.train import run
 from muonrepro.optim.registry import shampoo_available
 from muonrepro.training.lr_select import select_lr
 from muonrepro.util.device import resolve_device
-from muonrepro.util.io import atomic_write_json
+from muonrepro.util.io import atomic_write_json, load_tensors
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "w")
 torch.set_num_threads(snakemake.threads)
@@ -22,7 +22,7 @@ if opt == "shampoo" and not shampoo_available():
     }
 else:
     device = resolve_device(p.device)
-    data = None if len(p.grid) < 2 else validation_view(torch.load(snakemake.input.data, weights_only=True, mmap=True))
+    data = None if len(p.grid) < 2 else validation_view(load_tensors(snakemake.input.data, mmap=True))
     metric, group, mode = p.select_by["metric"], p.select_by["group"], p.select_by["mode"]
 
     def train(lr):

@@ -10,7 +10,7 @@ import torch
 from muonrepro.imbalanced.gpu.train import COLUMNS, run
 from muonrepro.training.checkpoint import discard_checkpoint
 from muonrepro.util.device import resolve_device
-from muonrepro.util.io import atomic_write_json, atomic_write_parquet
+from muonrepro.util.io import atomic_write_json, atomic_write_parquet, load_tensors
 from muonrepro.util.meta import run_metadata
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "w")
@@ -31,7 +31,7 @@ if "skipped" in choice:
     print(meta["skipped"])
 else:
     t0 = time.perf_counter()
-    data = torch.load(snakemake.input.data, weights_only=True, mmap=True)  # mmap: CelebA at 128 px is ~10 GB
+    data = load_tensors(snakemake.input.data, mmap=True)  # mmap: CelebA at 128 px is ~10 GB
     df = run(
         data,
         p.model,

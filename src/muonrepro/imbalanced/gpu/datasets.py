@@ -14,6 +14,7 @@ import torch
 from muonrepro.data.celeba import build_celeba
 from muonrepro.data.cifar import build_cifar_step
 from muonrepro.data.dominoes import build_dominoes
+from muonrepro.util.io import load_tensors
 
 
 def build(exp: str, data_cfg: dict, cfg: dict, sizes: dict, seed: int, mnist_path: str | None = None) -> dict:
@@ -32,7 +33,7 @@ def build(exp: str, data_cfg: dict, cfg: dict, sizes: dict, seed: int, mnist_pat
             sizes.get("n_val_per_class", 0),
         )
     if exp == "dominoes":
-        mnist = torch.load(mnist_path, weights_only=True)
+        mnist = load_tensors(mnist_path)
         return build_dominoes(
             data_cfg["cifar_root"],
             mnist,

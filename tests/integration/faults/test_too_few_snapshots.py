@@ -1,0 +1,68 @@
+"""A run with fewer than two finite weight snapshots that did not diverge has no energy to extract:
+energy_extract and energy_sensitivity_extract refuse it, naming the run and the config keys (the parse-time
+check in muonrepro.pipeline.config_rules normally stops such a config before any job runs). A diverged run
+keeps its own handling: its finite snapshots are extracted and the run is reported as diverged."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from muonrepro.pipeline.energy import sensitivity_grid
+
+
+def _extract_jobs(train, fake_mnist, config_defaults, d: Path) -> dict[str, SimpleNamespace]:
+    E = config_defaults["energy"]
+    common = dict(
+        input=SimpleNamespace(mnist=str(fake_mnist), snapshots=train.output.snapshots, meta=train.output.meta),
+        threads=1,
+    )
+    return {
+        "energy_extract": SimpleNamespace(
+            **common,
+            output=SimpleNamespace(
+                per_mode=str(d / "per_mode.parquet"), summary=str(d / "summary.json"), logs=str(d / "logs.parquet")
+            ),
+            params=SimpleNamespace(estimator=E["estimator"], probe_size=100, device="cpu"),
+            log=[str(d.parent / "extract.log")],
+        ),
+        "energy_sensitivity_extract": SimpleNamespace(
+            **common,
+            output=[str(d / "units" / f"{Path(train.output.snapshots).parent.name}.parquet")],
+            params=SimpleNamespace(grid=sensitivity_grid(E), estimator=E["estimator"], probe_size=100, device="cpu"),
+            log=[str(d.parent / "sensitivity.log")],
+        ),
+    }
+
+
+@pytest.mark.parametrize("script", ["energy_extract", "energy_sensitivity_extract"])
+def test_one_snapshot_of_a_sane_run_is_refused(jobs, fake_mnist, config_defaults, tmp_path, script):
+    cfg = config_defaults["energy"]["optimizers"]["muon"]
+    # 1200 images / 50 per batch x 1 epoch = 24 steps < log_every: step 0 is the only snapshot
+    train = jobs.train_job(
+        fake_mnist, tmp_path / "train", opt="muon", opt_cfg=cfg, lr=cfg["lr"], width=16, epochs=1, log_every=100
+    )
+    jobs.run("energy_train", train)
+    assert json.loads(Path(train.output.meta).read_text())["diverged"] is False
+    smk = _extract_jobs(train, fake_mnist, config_defaults, tmp_path / "extract")[script]
+    with pytest.raises(AssertionError) as e:
+        jobs.run(script, smk)
+    msg = str(e.value)
+    assert "TooFewSnapshotsError: run mlp2_muon_s0" in msg and "1 finite weight snapshot(s)" in msg, msg
+    assert "did not diverge" in msg and "scales.<scale>.energy.log_every" in msg and "energy.batch_size" in msg, msg
+    outs = vars(smk.output).values() if isinstance(smk.output, SimpleNamespace) else smk.output
+    assert not any(Path(o).exists() for o in outs)
+
+
+def test_a_diverged_run_with_one_snapshot_is_still_extracted(jobs, fake_mnist, config_defaults, tmp_path):
+    cfg = config_defaults["energy"]["optimizers"]["sgd"]
+    train = jobs.train_job(fake_mnist, tmp_path / "train", opt="sgd", opt_cfg=cfg, lr=1.0e6, width=16, epochs=2)
+    jobs.run("energy_train", train)
+    assert json.loads(Path(train.output.meta).read_text())["diverged"] is True
+    for script, smk in _extract_jobs(train, fake_mnist, config_defaults, tmp_path / "extract").items():
+        jobs.run(script, smk)
+    summary = json.loads((tmp_path / "extract" / "summary.json").read_text())
+    assert summary["diverged"] is True and summary["n_logs"] < 2, summary

@@ -1,0 +1,59 @@
+"""muonrepro.pipeline.config_checks / config_rules: the pieces (the config-level cases are in tests/test_config.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from muonrepro.pipeline.config_checks import (
+    ConfigError,
+    non_finite_problems,
+    numeric_string_hints,
+    schema_hints,
+    yaml_float,
+)
+from muonrepro.pipeline.config_rules import energy_run_steps, energy_snapshots, key_path
+
+
+@pytest.mark.parametrize(
+    "typed, fix",
+    [("1e-3", "1.0e-3"), ("1E5", "1.0e+5"), ("1.0e3", "1.0e+3"), ("-2e-4", "-2.0e-4"), (".5", "0.5"), ("3.", "3.0")],
+)
+def test_yaml_float_spells_a_number_yaml_reads_as_a_float(typed, fix):
+    import yaml
+
+    assert yaml_float(typed) == fix
+    assert isinstance(yaml.safe_load(f"x: {fix}")["x"], float)
+
+
+def test_key_path_names_nested_keys_and_list_items():
+    assert key_path(("energy", "optimizers", "sgd", "lr")) == "energy.optimizers.sgd.lr"
+    assert key_path(("scales", "paper", "energy", "lr_grid", "sgd", 1)) == "scales.paper.energy.lr_grid.sgd[1]"
+
+
+def test_non_finite_numbers_anywhere_are_found_ints_and_strings_are_not():
+    cfg = {"a": {"b": [1.0, float("nan")], "c": float("-inf")}, "d": 10**400, "e": "nan", "f": True}
+    found = non_finite_problems(cfg)
+    assert [p.split(" = ")[0] for p in found] == ["a.b[1]", "a.c"]
+
+
+def test_only_numeric_strings_get_hints():
+    cfg = {"root": "resources/cifar", "sd": "sampled1", "mode": "auto", "lr": "1e-3", "q": "0.5", "v": "1.2.3"}
+    hints = numeric_string_hints(cfg)
+    assert [h.split(" = ")[0] for h in hints] == ["lr", "q"]
+    assert "write 1.0e-3, not 1e-3" in hints[0] and "without quotes" in hints[1]
+
+
+def test_schema_hints_passes_other_errors_through_unchanged():
+    with pytest.raises(KeyError):
+        with schema_hints({"width": 3}):
+            raise KeyError("width")
+    with pytest.raises(ConfigError) as e:
+        with schema_hints({"lr": "1e-3"}):
+            raise RuntimeError("'1e-3' is not of type 'number'")
+    assert str(e.value).startswith("'1e-3' is not of type 'number'") and "write 1.0e-3" in str(e.value)
+
+
+def test_snapshot_count_at_the_boundary():
+    steps = energy_run_steps(n_train=1000, epochs=2, batch_size=128)  # 2 x 8
+    assert steps == 16
+    assert energy_snapshots(steps, 16) == 2 and energy_snapshots(steps, 17) == 1 and energy_snapshots(steps, 5) == 4
