@@ -19,17 +19,21 @@ MAX_JITTER = 0.5  # exclusive: neighbours moving towards each other by < 1/2 of 
 
 
 def spectrum(kind: str, n: int, kappa: float) -> np.ndarray:
-    """``geometric``: ``kappa**(-(i-1)/(n-1))``; ``linear``: ``1 - (i-1)(1-1/kappa)/(n-1)`` (§3.1)."""
+    """``geometric``: ``kappa**(-(i-1)/(n-1))``; ``linear``: ``1 - (i-1)(1-1/kappa)/(n-1)`` (§3.1). The last
+    value is set to ``1/kappa`` itself (the formulas can miss it by rounding)."""
     if kappa < 1:
         raise ValueError(f"kappa must be >= 1, got {kappa}")
     if n == 1:
         return np.ones(1)
     i = np.arange(n, dtype=np.float64)
     if kind == "geometric":
-        return kappa ** (-i / (n - 1))
-    if kind == "linear":
-        return 1.0 - i * (1.0 - 1.0 / kappa) / (n - 1)
-    raise ValueError(f"spectrum kind must be one of {SPECTRA}, got {kind!r}")
+        out = kappa ** (-i / (n - 1))
+    elif kind == "linear":
+        out = 1.0 - i * (1.0 - 1.0 / kappa) / (n - 1)
+    else:
+        raise ValueError(f"spectrum kind must be one of {SPECTRA}, got {kind!r}")
+    out[-1] = 1.0 / kappa
+    return out
 
 
 def jitter_fractions(rng: np.random.Generator, n: int, jitter: float) -> np.ndarray:
@@ -62,7 +66,8 @@ def jitter_spectrum(values: np.ndarray, fractions: np.ndarray) -> np.ndarray:
     up = lv[:-2] - lv[1:-1]  # gap to the upper neighbour (>= 0)
     down = lv[1:-1] - lv[2:]  # gap to the lower neighbour (>= 0)
     inner = u[1:-1]
-    out[1:-1] = np.exp(lv[1:-1] + np.where(inner > 0, inner * up, inner * down))
+    moved = np.exp(lv[1:-1] + np.where(inner > 0, inner * up, inner * down))
+    out[1:-1] = np.where(inner == 0, values[1:-1], moved)  # u = 0: the value itself, not exp(log(value))
     return out
 
 
