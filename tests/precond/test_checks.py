@@ -1,4 +1,5 @@
-"""Ledger plumbing: checks compute the right numbers from given tables (no empirical claim asserted)."""
+"""Ledger plumbing and the theorem rows: checks compute the right numbers from given tables (no claim
+asserted). The empirical criteria (pass and fail on hand-made tables) are in test_criteria.py."""
 
 import math
 from pathlib import Path
@@ -10,6 +11,7 @@ import yaml
 
 from muonrepro.ledger import VERDICTS
 from muonrepro.precond import checks
+from muonrepro.precond.checks import Setup
 from muonrepro.precond.checks.lookup import OURS
 from muonrepro.precond.layout import config_slice, curves_table, split_curves
 from muonrepro.precond.table import table_t1
@@ -18,8 +20,18 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
-def P():
-    return yaml.safe_load((ROOT / "config.yaml").read_text())["precond"]
+def config():
+    return yaml.safe_load((ROOT / "config.yaml").read_text())
+
+
+@pytest.fixture(scope="module")
+def P(config):
+    return config["precond"]
+
+
+@pytest.fixture(scope="module")
+def S(config):
+    return Setup.from_config(config["precond"], config["scales"]["small"]["precond"], "small", config["stats"])
 
 
 def _its(problem, method, counts, eps=1e-6, reached=None):
@@ -69,34 +81,14 @@ def test_config_slice(P):
     assert set(sl) == {"adam", "problems"} and set(sl["problems"]) == {"mf"}
 
 
-def test_kappa_free_ratio_and_verdict(P):
-    tab = {"iterations": _its("mf", "muon_s1", [{10: 50, 100: 60, 1000: 55}, {10: 50, 100: 50, 1000: 50}])}
-    row = checks.a2(tab, P, "small")
-    assert row.value == pytest.approx(60 / 50) and row.claim_id == "A2"
-    tab = {"iterations": _its("mf", "muon_s1", [{10: 50, 100: 100, 1000: 400}])}
-    row = checks.a2(tab, P, "small")
-    assert row.value == pytest.approx(8.0) and row.verdict == "not_supported"
-
-
-def test_unreached_run_fails_a_kappa_free_check(P):
-    tab = {"iterations": _its("icl", "muon_s1", [{10: 50, 100: 50}], eps=1e-10, reached=False)}
-    assert checks.a3(tab, P, "small").verdict == "not_supported"
-
-
-def test_gd_slope(P):
-    counts = [{10: 100, 100: 1000, 1000: 10000}]
-    row = checks.a4({"iterations": _its("mf", "gd", counts)}, P, "small")
-    assert row.value == pytest.approx(1.0)
-
-
-def test_missing_inputs_give_not_run(P):
+def test_missing_inputs_give_not_run(S):
     empty = {"iterations": _its("mf", "muon_s1", [{1: 50}]), "curves": {}, "info": pd.DataFrame()}
-    for fn in (checks.a1, checks.a2, checks.a4, checks.a10, checks.a11, checks.a13, checks.a14):
-        row = fn(empty, P, "small")
+    for fn in (checks.a1, checks.a2, checks.a4, checks.a10, checks.a11, checks.a13, checks.a14, checks.a15):
+        row = fn(empty, S)
         assert row.verdict == "not_run" and row.evidence and math.isnan(row.value)
 
 
-def test_lemma_rows(P):
+def test_lemma_rows(S):
     tab = {
         "lemma_scalar": pd.DataFrame(
             [
@@ -106,16 +98,41 @@ def test_lemma_rows(P):
         ),
         "lemma_matrix": pd.DataFrame([dict(q=0.8, bound=5.0, max_ratio=4.5, violations=0, checked=10)]),
     }
-    assert checks.a11(tab, P, "small").verdict == "supported"
-    assert checks.a10(tab, P, "small").value == pytest.approx(0.9)
+    assert checks.a11(tab, S).verdict == "supported"
+    assert checks.a10(tab, S).value == pytest.approx(0.9)
     tab["lemma_scalar"].loc[0, "sup_ratio"] = 1.5
-    assert checks.a11(tab, P, "small").verdict == "not_supported"
+    assert checks.a11(tab, S).verdict == "not_supported"
+    tab["lemma_matrix"].loc[0, "violations"] = 1
+    assert checks.a10(tab, S).verdict == "not_supported"
 
 
-def test_evaluate_gives_every_check_once(P):
-    PS = yaml.safe_load((ROOT / "config.yaml").read_text())["scales"]["small"]["precond"]
+def test_theorem_rows_stay_judged_and_can_fail(S):
+    """A12: measured counts against the per-seed predicted bound; one seed over its bound fails the row."""
+    tab = {
+        "iterations": pd.concat(
+            [
+                _its("mf_aligned", "muon_s1", [{10: 50, 100: 52}, {10: 55, 100: 51}]),
+                _its("icl", "muon_s1", [{10: 40, 100: 45}, {10: 41, 100: 44}], eps=1e-10),
+            ]
+        ),
+        "info": pd.DataFrame(
+            [
+                dict(problem=p, kappa=k, seed=s, epsilon=e, muon_bound=60)
+                for p, e in (("mf_aligned", 1e-6), ("icl", 1e-10))
+                for k in (10, 100)
+                for s in (0, 1)
+            ]
+        ),
+    }
+    row = checks.a12(tab, S)
+    assert row.verdict == "supported" and row.n_seeds == "" and row.kind == "theorem"
+    tab["info"].loc[(tab["info"].problem == "icl") & (tab["info"].seed == 1), "muon_bound"] = 43
+    assert checks.a12(tab, S).verdict == "not_supported"
+
+
+def test_evaluate_gives_every_check_once(S):
     tab = {"iterations": _its("mf", "muon_s1", [{1: 5}]), "info": pd.DataFrame(columns=["problem"]), "curves": {}}
-    rows = checks.evaluate(tab, P, PS, "small")
+    rows = checks.evaluate(tab, S)
     ids = [r.claim_id for r in rows]
     assert [i for i in ids if i.startswith("A") and i[1:].isdigit()] == [f"A{i}" for i in range(1, 16)]
     assert "A8-R3" in ids and len(set(ids)) == len(ids)
@@ -129,10 +146,12 @@ def test_evaluate_gives_every_check_once(P):
         assert "results/figures" not in r.evidence
 
 
-def test_judged_row_evidence_says_settings_are_ours(P):
-    tab = {"iterations": _its("mf", "muon_s1", [{10: 50, 100: 60}])}
-    row = checks.a2(tab, P, "small")
+def test_row_evidence_says_settings_are_ours(S):
+    tab = {"iterations": _its("mf", "muon_s1", [{10: 50, 100: 60}] * 3)}
+    row = checks.a2(tab, S)
     assert row.evidence.endswith(OURS) and row.figures == "results/figures/precond/R2_mf_iterations.png"
+    tab = {"lemma_matrix": pd.DataFrame([dict(q=0.8, bound=5.0, max_ratio=4.5, violations=0, checked=10)])}
+    assert checks.a10(tab, S).evidence.endswith(OURS)
 
 
 def test_table_t1_cells():

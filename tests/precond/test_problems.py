@@ -5,7 +5,7 @@ import pytest
 
 from muonrepro.precond.optimizers import GD, SimplifiedMuon
 from muonrepro.precond.problems import mf
-from muonrepro.precond.problems.spectra import basis, spectrum
+from muonrepro.precond.problems.spectra import basis, jitter_fractions, jitter_spectrum, spectrum
 from muonrepro.precond.runner import run
 from muonrepro.precond.steps import StepRule
 
@@ -16,6 +16,49 @@ def test_spectrum_has_kappa(kind, kappa):
     lam = spectrum(kind, 7, kappa)
     assert lam[0] == pytest.approx(1.0) and lam[0] / lam[-1] == pytest.approx(kappa)
     assert np.all(np.diff(lam) <= 0)
+
+
+@pytest.mark.parametrize("kind", ["geometric", "linear"])
+@pytest.mark.parametrize("kappa", [10.0, 1e4])
+def test_jittered_spectrum_keeps_extremes_order_and_band(kind, kappa):
+    """Interior value i moves in log space by u_i of its log-gap to the neighbour it moves towards; the
+    extremes are returned bit for bit and the order stays strict (|u| < 1/2)."""
+    base = spectrum(kind, 9, kappa)
+    lv = np.log(base)
+    for seed in range(20):
+        u = jitter_fractions(np.random.default_rng(seed), 9, 0.45)
+        lam = jitter_spectrum(base, u)
+        assert lam[0] == base[0] and lam[-1] == base[-1] and lam[0] / lam[-1] == pytest.approx(kappa, rel=1e-15)
+        assert np.all(np.diff(lam) < 0) and np.all(np.abs(u) <= 0.45) and u[0] == u[-1] == 0
+        for i in range(1, 8):
+            gap = lv[i - 1] - lv[i] if u[i] > 0 else lv[i] - lv[i + 1]
+            assert np.log(lam[i]) - lv[i] == pytest.approx(u[i] * gap, abs=1e-12)
+
+
+def test_jitter_zero_and_flat_spectra_do_not_move():
+    base = spectrum("geometric", 6, 100.0)
+    np.testing.assert_array_equal(jitter_spectrum(base, jitter_fractions(np.random.default_rng(0), 6, 0.0)), base)
+    flat = spectrum("geometric", 6, 1.0)
+    np.testing.assert_array_equal(jitter_spectrum(flat, jitter_fractions(np.random.default_rng(0), 6, 0.3)), flat)
+
+
+def test_jitter_draws_the_same_stream_for_any_size_and_rejects_half_gaps():
+    a, b = np.random.default_rng(3), np.random.default_rng(3)
+    jitter_fractions(a, 5, 0.0)
+    jitter_fractions(b, 5, 0.4)
+    assert a.random() == b.random()  # what is drawn after does not depend on the jitter
+    with pytest.raises(ValueError, match="spectrum_jitter"):
+        jitter_fractions(np.random.default_rng(0), 5, 0.5)
+    with pytest.raises(ValueError):
+        jitter_spectrum(spectrum("geometric", 4, 10.0), np.array([0.1, 0.0, 0.0, 0.0]))
+
+
+def test_jitter_leaves_the_basis_and_random_start_unchanged():
+    a = mf.make_symmetric_mf(2, 10, 4, 100.0, "geometric", True, "random", 1e-3)
+    b = mf.make_symmetric_mf(2, 10, 4, 100.0, "geometric", True, "random", 1e-3, jitter=0.3)
+    np.testing.assert_array_equal(a.V, b.V)
+    np.testing.assert_array_equal(a.U0, b.U0)
+    assert not np.array_equal(a.lam, b.lam) and a.lam[-1] == b.lam[-1]
 
 
 def test_basis_orthonormal_and_axis_aligned():

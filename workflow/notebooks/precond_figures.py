@@ -16,7 +16,9 @@
 #
 # Proposed reproduction figures of spec `papers/preconditioning.md` §6.2. The paper's own figures
 # and settings are unknown: every setting here is the spec's INFERRED reconstruction or ours
-# (config `precond`). Bands are min-max over seeds, lines the median.
+# (config `precond`). A seed is a replicate: it draws the basis, the start and a jitter of the
+# spectrum's interior eigenvalues (config `precond.spectrum_jitter`; kappa is fixed). Bands and error
+# bars are min-max over seeds, lines and markers the median.
 
 # %% tags=["parameters"]
 inputs = {}
@@ -68,12 +70,15 @@ def seeds_of(problem, method, kappa):
 
 
 def band(problem, method, kappa, column="error"):
-    """Median and min-max over seeds on the union of the seeds' iterations."""
+    """Median and min-max over seeds on the union of the seeds' iterations (a seed's curve is
+    interpolated in log space between its own recorded iterations, never extended past its last one)."""
     frames = [
         curve(problem, method, kappa, s).set_index("iteration")[column].rename(s)
         for s in seeds_of(problem, method, kappa)
     ]
     wide = pd.concat(frames, axis=1).sort_index()
+    logw = np.log(wide.clip(lower=1e-300)).interpolate(method="index", limit_area="inside")
+    wide = np.exp(logw).where(logw.notna())
     return (
         wide.index.to_numpy(),
         wide.median(axis=1).to_numpy(),
@@ -82,9 +87,9 @@ def band(problem, method, kappa, column="error"):
     )
 
 
-def draw_band(ax, x, med, lo, hi, color, label, **kw):
-    ax.plot(x, med, color=color, label=label, lw=1.6, **kw)
-    ax.fill_between(x, lo, hi, color=color, alpha=0.2, lw=0)
+def draw_band(ax, x, med, lo, hi, color, label, alpha=0.2, lw=1.6, **kw):
+    ax.plot(x, med, color=color, label=label, lw=lw, **kw)
+    ax.fill_between(x, lo, hi, color=color, alpha=alpha, lw=0)
 
 
 def save(fig, name, caption):
@@ -131,8 +136,8 @@ save(
     fig,
     "R1_mf_convergence",
     f"R1. Symmetric MF (d={sizes['mf']['d']}, r={sizes['mf']['r']}, {mf_init} init, rotated V*), "
-    f"Muon S1 with q={m.get('q')}, eta0={m.get('eta0')}. GD and Adam runs stop once they reach "
-    f"epsilon={mf_eps:g} (dotted); Muon runs a fixed budget down to the float64 floor.",
+    f"Muon S1 with q={m.get('q')}, eta0={m.get('eta0')}; median and min-max over seeds. GD and Adam runs stop "
+    f"once they reach epsilon={mf_eps:g} (dotted); Muon runs a fixed budget down to the float64 floor.",
 )
 
 
@@ -186,8 +191,8 @@ ax.legend()
 save(
     fig,
     "R2_mf_iterations",
-    "R2. Median and min-max over seeds; a hollow circle marks a kappa where some seed hit the iteration "
-    "budget (plotted at the budget). GD uses the best constant step of its grid per seed.",
+    "R2. Median and min-max over seeds (error bars); a hollow circle marks a kappa where some seed hit the "
+    "iteration budget (plotted at the budget). GD uses the best constant step of its grid per seed.",
 )
 
 fig, ax = plt.subplots(figsize=(5.6, 4.2), layout="constrained")
@@ -213,29 +218,36 @@ ax.legend(fontsize=7)
 save(
     fig,
     "R5_icl_iterations",
-    f"R5. Reduced ICL model (d={sizes['icl']['d']}, N={sizes['icl']['N']}, B0=0, rotated Lam). GD counts "
-    "are exact closed forms (no run); Adam is tuned over lr x decay and counted at the looser target.",
+    f"R5. Reduced ICL model (d={sizes['icl']['d']}, N={sizes['icl']['N']}, B0=0, rotated Lam). Median and "
+    "min-max over seeds (error bars); the predicted Muon count is the largest over seeds, K the median. GD "
+    "counts are exact closed forms (no run); Adam is tuned over lr x decay and counted at the looser target.",
 )
 
 # %% [markdown]
-# ## R3 / R6: per-mode trajectories
+# ## R3 / R6: per-mode trajectories (median and min-max over seeds)
+
 
 # %%
-seed0 = min(s for (p, m, k, s) in paths if p == "mf_aligned")
+def mode_bands(ax, problem, method, modes, colors, shift=0, alpha=0.15, labels=None):
+    for i, (c, col) in enumerate(zip(modes, colors)):
+        x, med, lo, hi = band(problem, method, kappa_modes, c)
+        lab = labels[i] if labels else None
+        draw_band(ax, x + shift, floor_positive(med), floor_positive(lo), floor_positive(hi), col, lab, alpha, 1.2)
+
+
+n_seeds = len(seeds_of("mf_aligned", "muon_s1", kappa_modes))
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), sharey=True, layout="constrained")
-cur = curve("mf_aligned", "muon_s1", kappa_modes, seed0)
+cur = curve("mf_aligned", "muon_s1", kappa_modes, seeds_of("mf_aligned", "muon_s1", kappa_modes)[0])
 modes = [c for c in cur.columns if c.startswith("mode_")]
 colors = plotting.ordered_colors(len(modes))
 mu = muon["mf_aligned"]
-lam_min = float(info[(info.problem == "mf_aligned") & (info.kappa == kappa_modes)].lam_min.iloc[0])
-lams = np.geomspace(1, lam_min, len(modes))
-for c, col in zip(modes, colors):
-    axes[0].plot(
-        cur.iteration,
-        floor_positive(cur[c]),
-        color=col,
-        label=f"{c.replace('mode_', 'i=')} (lam={lams[int(c[5:]) - 1]:.2g})",
-    )
+lam_i = info[(info.problem == "mf_aligned") & (info.kappa == kappa_modes)].drop_duplicates("seed")
+labels = []
+for c in modes:
+    v = lam_i[f"lam_{c[5:]}"]
+    rng = f"{v.median():.2g}" if v.min() == v.max() else f"{v.median():.2g} [{v.min():.2g}-{v.max():.2g}]"
+    labels.append(f"{c.replace('mode_', 'i=')} (lam {rng})")
+mode_bands(axes[0], "mf_aligned", "muon_s1", modes, colors, labels=labels)
 t = cur.iteration.to_numpy()
 axes[0].plot(t, mu["eta0"] * mu["q"] ** t / (1 - mu["q"]), color="k", ls="--", label="eta0 q^t/(1-q) (Lemma L1)")
 axes[0].set(
@@ -246,26 +258,23 @@ axes[0].set(
     xlim=(0, 120),
 )
 axes[0].legend(fontsize=7, loc="lower left")
-cur = curve("mf_aligned", "gd", kappa_modes, seed0)
-for c, col in zip(modes, colors):
-    axes[1].plot(cur.iteration + 1, floor_positive(cur[c]), color=col)
+mode_bands(axes[1], "mf_aligned", "gd", modes, colors, shift=1)
 axes[1].set(xscale="log", yscale="log", xlabel="iteration t + 1", title=f"{plotting.label('gd')} (eta = 0.95 / lam_1)")
 save(
     fig,
     "R3_mf_modes",
-    f"R3. Aligned init U0 = 1e-3 V* R, kappa = {kappa_modes}, seed {seed0}, geometric spectrum "
-    "(modes sorted). Muon's modes all stay under the common envelope; GD's small modes lag like 1/lam_i "
-    f"(the GD run stops once the relative error reaches {mf_eps:g}).",
+    f"R3. Aligned init U0 = V* diag(a0) R (a0 about 1e-3, drawn per seed), kappa = {kappa_modes}, {n_seeds} seeds "
+    "(median, min-max band; the legend gives each mode's eigenvalue, median [range] over seeds). Muon's modes all "
+    "stay under the common envelope; GD's small modes lag like 1/lam_i (the GD run stops once the relative error "
+    f"reaches {mf_eps:g}).",
 )
 
-seed0 = min(s for (p, m, k, s) in paths if p == "icl")
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), sharey=True, layout="constrained")
 for ax, m, logx in ((axes[0], "muon_s1", False), (axes[1], "gd", True)):
-    cur = curve("icl", m, kappa_modes, seed0)
+    cur = curve("icl", m, kappa_modes, seeds_of("icl", m, kappa_modes)[0])
     modes = [c for c in cur.columns if c.startswith("mode_")]
     colors = plotting.ordered_colors(len(modes))
-    for c, col in zip(modes, colors):
-        ax.plot(cur.iteration + (1 if logx else 0), floor_positive(cur[c]), color=col, lw=1)
+    mode_bands(ax, "icl", m, modes, colors, shift=1 if logx else 0, alpha=0.1)
     ax.set(
         yscale="log",
         xscale="log" if logx else "linear",
@@ -281,8 +290,8 @@ fig.colorbar(sm, ax=axes, label="mode i (lam_i decreasing)", ticks=range(1, len(
 save(
     fig,
     "R6_icl_modes",
-    f"R6. ICL eigenmodes at kappa = {kappa_modes}, seed {seed0}: Muon's modes converge together, GD's small "
-    "modes need about K iterations.",
+    f"R6. ICL eigenmodes at kappa = {kappa_modes}, {len(seeds_of('icl', 'muon_s1', kappa_modes))} seeds (median, "
+    "min-max band): Muon's modes converge together, GD's small modes need about K iterations.",
 )
 
 # %% [markdown]
@@ -307,8 +316,8 @@ legend_outside(fig, np.atleast_1d(axes)[0])
 save(
     fig,
     "R4_icl_convergence",
-    "R4. Reduced ICL model; GD curves are the exact closed form of the best step, Adam runs the full budget "
-    "(best grid point shown).",
+    "R4. Reduced ICL model; median and min-max over seeds. GD curves are the exact closed form of the best "
+    "step, Adam runs the full budget (best grid point shown).",
 )
 
 # %% [markdown]
@@ -412,7 +421,8 @@ save(
     fig,
     "R8_orthogonalizer",
     f"R8. Symmetric MF (d={sizes['ns5']['d']}, r={sizes['ns5']['r']}), S1 with q={ns5.get('q')}, "
-    f"eta0={ns5.get('eta0')}: the same schedule with the exact polar factor and with 5 Newton-Schulz steps.",
+    f"eta0={ns5.get('eta0')}: the same schedule with the exact polar factor and with 5 Newton-Schulz steps. "
+    "Median and min-max over seeds.",
 )
 
 fig, ax = plt.subplots(figsize=(8.5, 4.2), layout="constrained")
@@ -442,7 +452,8 @@ save(
     fig,
     "R8b_adam_rotation",
     "R8b. ICL with Lam = Q diag(lam) Q^T for a random Q (rotated) or Q = I (axis-aligned). Muon's msgn is "
-    "rotation-equivariant (its two curves coincide); Adam's coordinate-wise normalization is not.",
+    "rotation-equivariant (its two curves coincide); Adam's coordinate-wise normalization is not. Median and "
+    "min-max over seeds (error bars).",
 )
 
 # %% [markdown]
@@ -464,7 +475,7 @@ save(
     f"X1 (extension). Asymmetric MF (d1={sizes['mf_asym']['d1']}, d2={sizes['mf_asym']['d2']}, "
     f"r={sizes['mf_asym']['r']}), Muon on both factors with q={muon['mf_asym']['q']}, eta0="
     f"{muon['mf_asym']['eta0']}; two-factor ICL with one shared schedule q={muon['icl_2f']['q']} (spec §5.5 "
-    "expects it to be fragile).",
+    "expects it to be fragile). Median and min-max over seeds.",
 )
 
 # %% [markdown]

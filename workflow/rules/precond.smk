@@ -47,7 +47,7 @@ rule precond_sweep:
     threads: 1
     params:
         precond=lambda wildcards: config_slice(
-            P, "spectrum", "msgn_rel_cutoff", "curves", "adam", problems=[wildcards.problem]
+            P, "spectrum", "spectrum_jitter", "msgn_rel_cutoff", "curves", "adam", problems=[wildcards.problem]
         ),
         preset=PS,
     script:
@@ -86,7 +86,7 @@ rule precond_ablation:
         ENV
     threads: 1
     params:
-        precond=config_slice(P, "spectrum", "msgn_rel_cutoff", "ablation", "claims", problems=["mf"]),
+        precond=config_slice(P, "spectrum", "spectrum_jitter", "msgn_rel_cutoff", "ablation", "claims", problems=["mf"]),
         preset=PS,
     script:
         "../scripts/precond/ablation.py"
@@ -107,7 +107,16 @@ rule precond_lemma:
         ENV
     threads: 1
     params:
-        precond=config_slice(P, "spectrum", "msgn_rel_cutoff", "lemma", "decoupling", "claims", problems=["mf_aligned"]),
+        precond=config_slice(
+            P,
+            "spectrum",
+            "spectrum_jitter",
+            "msgn_rel_cutoff",
+            "lemma",
+            "decoupling",
+            "claims",
+            problems=["mf_aligned"],
+        ),
         preset=PS,
     script:
         "../scripts/precond/lemma.py"
@@ -156,6 +165,7 @@ rule precond_claims:
         precond=P,
         preset=PS,
         scale=SCALE,
+        stats=config["stats"],
     script:
         "../scripts/precond/claims.py"
 

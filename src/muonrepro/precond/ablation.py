@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from muonrepro.precond import instances
 from muonrepro.precond.optimizers import SimplifiedMuon
 from muonrepro.precond.problems import mf as mf_mod
 from muonrepro.precond.runner import run
@@ -21,11 +22,8 @@ from muonrepro.precond.steps import StepRule
 
 
 def _instances(P, PS, d, r, kappa):
-    c = P["problems"]["mf"]
-    return [
-        mf_mod.make_symmetric_mf(s, d, r, kappa, P["spectrum"], c["rotate"], c["init"], c["init_scale"])
-        for s in PS["seeds"]
-    ]
+    """The main MF problem's instances (small random init, jittered spectrum), one per seed."""
+    return instances.symmetric_mf(P, "mf", PS["seeds"], d, r, kappa)
 
 
 def _tidy(res, labels, eps, extra_cols):

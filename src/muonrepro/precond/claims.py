@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from muonrepro.ledger import write_claims
-from muonrepro.precond.checks import evaluate
+from muonrepro.precond.checks import Setup, evaluate
 from muonrepro.precond.layout import split_curves
 from muonrepro.precond.table import table_t1
 from muonrepro.util.io import atomic_write_csv, atomic_write_json
@@ -31,8 +31,13 @@ def load_tables(iterations, info, curves, steps, ns5, lemma_scalar, lemma_matrix
     }
 
 
-def write_ledger(tables: dict, P: dict, PS: dict, scale: str, claims_path, table_path, meta_path) -> pd.DataFrame:
-    df = write_claims(evaluate(tables, P, PS, scale), claims_path)
+def write_ledger(
+    tables: dict, P: dict, PS: dict, scale: str, stats: dict, claims_path, table_path, meta_path
+) -> pd.DataFrame:
+    """``stats``: ``config stats`` (level and min_seeds of the verdicts over seeds)."""
+    df = write_claims(evaluate(tables, Setup.from_config(P, PS, scale, stats)), claims_path)
     atomic_write_csv(table_t1(tables["iterations"], P["claims"]["kappa_min"]), table_path)
-    atomic_write_json(run_metadata({"precond": P, "scale": scale, "preset": PS}, seed=None, device="cpu"), meta_path)
+    atomic_write_json(
+        run_metadata({"precond": P, "scale": scale, "preset": PS, "stats": stats}, seed=None, device="cpu"), meta_path
+    )
     return df

@@ -5,6 +5,11 @@
 - ``lemma_matrix_sweep``: the same ratio measured on real matrix iterates (aligned MF, simplified
   Muon with exact msgn) over kappa x seeds x q.
 - ``icl_monte_carlo``: closed-form population loss against a Monte-Carlo estimate.
+
+The matrix checks use the replicate instances of ``muonrepro.precond.instances`` (jittered spectrum,
+per-mode aligned starts): decoupling and Lemma L1 hold for every spectrum and start, and the scalar
+recursion is fed each instance's own spectrum and starts. The scalar sweep and the Monte-Carlo check
+keep their own fixed constructions (one grid of modes; one seeded Lam without jitter).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from muonrepro.precond import instances
 from muonrepro.precond.optimizers import SimplifiedMuon
 from muonrepro.precond.problems import icl as icl_mod
 from muonrepro.precond.problems import mf as mf_mod
@@ -29,18 +35,15 @@ def _n_steps(eta0: float, q: float, floor: float) -> int:
 
 
 def _aligned_mf_sigmas(P: dict, PS: dict, d: int, r: int, kappa: float, eta0: float, q: float, steps: int):
-    """Exact-msgn Muon with geometric steps on aligned symmetric MF, one instance per seed: the
-    stacked problem and the singular values of U_t for t = 0 .. steps, shape (seeds, steps + 1, r)."""
-    c = P["problems"]["mf_aligned"]
-    inst = [
-        mf_mod.make_symmetric_mf(s, d, r, kappa, P["spectrum"], c["rotate"], "aligned", c["init_scale"])
-        for s in PS["seeds"]
-    ]
+    """Exact-msgn Muon with geometric steps on aligned symmetric MF (the ``mf_aligned`` instances: jittered
+    spectrum and per-mode start scales), one instance per seed: the stacked problem, the per-mode starts
+    a_0 (seeds, r) and the singular values of U_t for t = 0 .. steps, shape (seeds, steps + 1, r)."""
+    inst = instances.symmetric_mf(P, "mf_aligned", PS["seeds"], d, r, kappa, init="aligned")
     prob, p0 = mf_mod.stack_symmetric(inst)
     n = len(inst)
     opt = SimplifiedMuon(StepRule("geometric", np.full(n, eta0), np.full(n, q)), rel_cutoff=P["msgn_rel_cutoff"])
     res = run(prob, opt, p0, steps, record=lambda p: {"sigma": np.linalg.svd(p[0], compute_uv=False)})
-    return prob, res.records["sigma"]
+    return prob, np.stack([x.a0 for x in inst]), res.records["sigma"]
 
 
 def lemma_scalar_sweep(L: dict) -> pd.DataFrame:
@@ -78,7 +81,7 @@ def lemma_matrix_sweep(P: dict, PS: dict) -> pd.DataFrame:
         T = _n_steps(eta0, q, floor)
         etas = geometric_etas(eta0, q, T)
         for kappa in PS["kappas"]:
-            prob, sig = _aligned_mf_sigmas(P, PS, d, r, kappa, eta0, q, T - 1)  # (n, T, r), t = 0 .. T-1
+            prob, _, sig = _aligned_mf_sigmas(P, PS, d, r, kappa, eta0, q, T - 1)  # (n, T, r), t = 0 .. T-1
             ratio = np.abs(sig - np.sqrt(prob.lam)[:, None, :]) / etas[None, :, None]
             for i, seed in enumerate(PS["seeds"]):
                 rows.append(
@@ -132,20 +135,20 @@ def icl_monte_carlo(P: dict, PS: dict) -> pd.DataFrame:
 
 
 def decoupling_mf(P: dict, PS: dict) -> pd.DataFrame:
-    """Spec §5.2 decoupling check (A8): aligned MF ``U_0 = a_0 V* R``, exact-msgn Muon with
+    """Spec §5.2 decoupling check (A8): aligned MF ``U_0 = V* diag(a_0) R``, exact-msgn Muon with
     ``q = decoupling.q`` and ``eta_0 = decoupling.budget (1 - q)``; the largest gap between the sorted
     singular values of ``U_t`` and the scalar recursion ``a <- a - eta_t sign((a^2 - lam) a)`` over
     ``t <= iters.decouple``, for every kappa and seed."""
-    D, c = P["decoupling"], P["problems"]["mf_aligned"]
+    D = P["decoupling"]
     d, r = PS["decouple_mf"]["d"], PS["decouple_mf"]["r"]
     q, T = D["q"], PS["iters"]["decouple"]
     eta0 = D["budget"] * (1.0 - q)
     etas = geometric_etas(eta0, q, T)
     rows = []
     for kappa in PS["kappas"]:
-        prob, sigma = _aligned_mf_sigmas(P, PS, d, r, kappa, eta0, q, T)
+        prob, a0, sigma = _aligned_mf_sigmas(P, PS, d, r, kappa, eta0, q, T)
         for i, seed in enumerate(PS["seeds"]):
-            a = mf_recursion(c["init_scale"], prob.lam[i], etas)
+            a = mf_recursion(a0[i], prob.lam[i], etas)
             diff = np.abs(sigma[i] + np.sort(-np.abs(a), axis=1))
             rows.append(
                 dict(

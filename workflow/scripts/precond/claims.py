@@ -7,7 +7,6 @@ from muonrepro.precond.claims import load_tables, write_ledger
 sys.stderr = sys.stdout = open(snakemake.log[0], "w")
 i, o = snakemake.input, snakemake.output
 tables = load_tables(i.iterations, i.info, i.curves, i.steps, i.ns5, i.lemma_scalar, i.lemma_matrix, i.decoupling, i.mc)
-df = write_ledger(
-    tables, snakemake.params.precond, snakemake.params.preset, snakemake.params.scale, o.claims, o.table, o.meta
-)
-print(df[["claim_id", "value", "verdict"]].to_string())
+p = snakemake.params
+df = write_ledger(tables, p.precond, p.preset, p.scale, p.stats, o.claims, o.table, o.meta)
+print(df[["claim_id", "value", "n_seeds", "ci_low", "ci_high", "verdict"]].to_string())

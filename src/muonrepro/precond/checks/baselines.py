@@ -1,125 +1,218 @@
 """Precond checks against the baselines (spec §7, claim C3): A4 / A5 (GD's iteration count grows with
-kappa on MF / ICL), A6 (Muon beats GD) and A7 (Muon beats Adam in a rotated basis).
+kappa on MF / ICL), A6 (Muon beats GD) and A7 (Muon beats Adam in a rotated basis). Each is one effect
+per seed (the spec's threshold as a signed margin; ratios compared in log10) judged over the seeds.
+
+Counts of runs out of budget are bounds (the true count is larger): an effect computed with them is kept
+only when the bound decides its sign (``lookup.certain``); a closed-form GD count that does not exist
+(an unstable step) makes the seed unusable.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from muonrepro.precond.checks.lookup import counts_text, fmt, its, judged, loglog_slope, spec, sweep_kappas
+from muonrepro.precond.checks.lookup import (
+    certain,
+    counts_text,
+    fmt,
+    its,
+    loglog_slope,
+    min_certain,
+    over_seeds,
+    slope_is_lower_bound,
+    spec,
+    sweep_kappas,
+)
 
 
-def a4(tab, P, scale):
-    c = P["claims"]["a4"]
+def gd_slope_effect(kappas, counts, reached, min_slope) -> float:
+    """A4, one seed: ``log-log slope of GD counts vs kappa - min_slope``; with runs out of budget the
+    slope is a lower bound only when they all sit above the mean log kappa."""
+    e = loglog_slope(kappas, counts) - min_slope
+    unreached = ~np.asarray(reached, bool)
+    if not unreached.any():
+        return float(e)
+    return certain(e, lower=True) if slope_is_lower_bound(kappas, unreached) else math.nan
+
+
+def a4(tab, s):
+    c = s.P["claims"]["a4"]
     row = spec(
         "A4",
         "empirical",
         ("R2_mf_iterations",),
         "GD's iteration count grows with kappa on matrix factorization (best constant step)",
-        "worst (over seeds) log-log slope of GD iterations to epsilon vs kappa (MF)",
-        f"every run reaches epsilon; slope >= {c['min_slope']} over {P['claims']['kappa_min']} <= kappa <= "
-        f"{c['kappa_max']}",
-        scale,
+        "mean over seeds of the per-seed effect (GD iterations to epsilon, MF)",
+        s.criterion(
+            "a4",
+            f"log-log slope of GD iterations vs kappa over {s.P['claims']['kappa_min']} <= kappa <= {c['kappa_max']}"
+            f" - {c['min_slope']}",
+        ),
+        s.scale,
     )
-    ks = sweep_kappas(tab, P, "mf", hi=c["kappa_max"])
+    ks = sweep_kappas(tab, s.P, "mf", hi=c["kappa_max"])
     df = its(tab, "mf", "gd", kappas=ks)
     if df.empty or len(ks) < 2:
         return row.not_run("needs mf/gd counts at >= 2 kappas in the range")
-    slopes = [loglog_slope(g.kappa, g.iterations) for _, g in df.groupby("seed")]
-    return judged(
-        row,
-        float(min(slopes)),
-        df.reached.all() and min(slopes) >= c["min_slope"],
-        f"epsilon={df.epsilon.iloc[0]:g}; counts {counts_text(df)}; slopes {', '.join(fmt(s) for s in slopes)}.",
+    effects = {
+        seed: gd_slope_effect(g.kappa, g.iterations, g.reached, c["min_slope"]) for seed, g in df.groupby("seed")
+    }
+    slopes = ", ".join(f"s{seed}: {fmt(loglog_slope(g.kappa, g.iterations))}" for seed, g in df.groupby("seed"))
+    return over_seeds(
+        row, s, "a4", effects, f"epsilon={df.epsilon.iloc[0]:g}; counts {counts_text(df)}; slopes {slopes}."
     )
 
 
-def a5(tab, P, scale):
-    c = P["claims"]["a5"]
+def gd_icl_effect(kappas, counts, K, reached, ratio_lo, ratio_hi, min_slope) -> float:
+    """A5, one seed: the smaller of (a) the log10 margin of T_GD / K inside [ratio_lo, ratio_hi] at every
+    kappa and (b) the smallest per-decade slope of T_GD vs kappa minus ``min_slope`` (both in decades).
+    A closed-form count that does not exist makes the seed unusable."""
+    if not np.all(reached):
+        return math.nan
+    lr = np.log10(np.asarray(counts, float) / np.asarray(K, float))
+    band = min((lr - math.log10(ratio_lo)).min(), (math.log10(ratio_hi) - lr).min())
+    lk, li = np.log10(np.asarray(kappas, float)), np.log10(np.asarray(counts, float))
+    return float(min(band, (np.diff(li) / np.diff(lk)).min() - min_slope))
+
+
+def a5(tab, s):
+    c = s.P["claims"]["a5"]
     row = spec(
         "A5",
         "empirical",
         ("R5_icl_iterations",),
         "GD's iteration count grows with kappa on ICL (closed form, best step of the grid)",
-        "worst (over seeds) per-decade log-log slope of GD iterations vs kappa (ICL, closed form)",
-        f"T_GD / K in [{c['ratio_lo']}, {c['ratio_hi']}] and every per-decade slope >= {c['min_slope']} "
-        f"for kappa >= {P['claims']['kappa_min']}",
-        scale,
+        "mean over seeds of the per-seed effect (GD iterations to the normalized-gap target, ICL, closed form)",
+        s.criterion(
+            "a5",
+            f"min(log10 margin of T_GD / K inside [{c['ratio_lo']}, {c['ratio_hi']}], smallest per-decade log-log "
+            f"slope - {c['min_slope']}) over kappa >= {s.P['claims']['kappa_min']}",
+        ),
+        s.scale,
     )
-    ks = sweep_kappas(tab, P, "icl")
+    ks = sweep_kappas(tab, s.P, "icl")
     df = its(tab, "icl", "gd", kappas=ks)
     if df.empty or len(ks) < 2:
         return row.not_run("needs icl/gd counts at >= 2 kappas")
     info = tab["info"].query("problem == 'icl'")[["kappa", "seed", "K"]].drop_duplicates()
-    m = df.merge(info, on=["kappa", "seed"])
-    ratio = m.iterations / m.K
-    slopes = []
-    for _, g in m.groupby("seed"):
-        lk, li = np.log10(g.kappa.to_numpy(float)), np.log10(g.iterations.to_numpy(float))
-        slopes += list(np.diff(li) / np.diff(lk))
-    ok = m.reached.all() and ratio.between(c["ratio_lo"], c["ratio_hi"]).all() and min(slopes) >= c["min_slope"]
-    return judged(
-        row,
-        float(min(slopes)),
-        ok,
-        f"epsilon={df.epsilon.iloc[0]:g}; T_GD/K in [{fmt(ratio.min())}, {fmt(ratio.max())}]; per-decade "
-        f"slopes {fmt(min(slopes))} to {fmt(max(slopes))}; counts {counts_text(df)}.",
+    m = df.merge(info, on=["kappa", "seed"]).sort_values(["seed", "kappa"])
+    effects, ev = {}, []
+    for seed, g in m.groupby("seed"):
+        effects[seed] = gd_icl_effect(
+            g.kappa, g.iterations, g.K, g.reached, c["ratio_lo"], c["ratio_hi"], c["min_slope"]
+        )
+        li, lk = np.log10(g.iterations.to_numpy(float)), np.log10(g.kappa.to_numpy(float))
+        ev.append(
+            f"s{seed}: T_GD/K {fmt((g.iterations / g.K).min())} to {fmt((g.iterations / g.K).max())}, per-decade "
+            f"slopes {', '.join(fmt(x) for x in np.diff(li) / np.diff(lk))}"
+        )
+    return over_seeds(
+        row, s, "a5", effects, f"epsilon={df.epsilon.iloc[0]:g}; {'; '.join(ev)}; counts {counts_text(df)}."
     )
 
 
-def a6(tab, P, scale):
-    c = P["claims"]["a6"]
+def ratio_effect(slow, fast, slow_reached, fast_reached, threshold) -> float:
+    """``log10(slow / fast) - log10(threshold)`` for two counts; a slow run out of budget makes it a lower
+    bound, a fast run out of budget an upper bound (``certain``); a non-positive count: unusable."""
+    if slow <= 0 or fast <= 0:
+        return math.nan
+    e = math.log10(slow / fast) - math.log10(threshold)
+    return certain(e, lower=not slow_reached, upper=not fast_reached)
+
+
+def a6(tab, s):
+    c = s.P["claims"]["a6"]
     k = c["kappa"]
     row = spec(
         "A6",
         "empirical",
         ("R2_mf_iterations", "R5_icl_iterations"),
         "Muon beats GD (C3): far fewer iterations at large kappa",
-        f"min over seeds of the iteration ratio GD / Muon-S1 at kappa = {k} (MF; ICL)",
-        f"ratio >= {c['min_ratio_mf']:g} on MF and >= {c['min_ratio_icl']:g} on ICL, every seed",
-        scale,
+        f"mean over seeds of the per-seed effect (iterations to epsilon at kappa = {k}, MF and ICL)",
+        s.criterion(
+            "a6",
+            f"min over MF, ICL of log10(GD / Muon-S1 iterations) - log10(threshold), thresholds "
+            f"{c['min_ratio_mf']:g} (MF) and {c['min_ratio_icl']:g} (ICL)",
+        ),
+        s.scale,
     )
-    out, ok, ev = [], True, []
+    per_seed, ev = {}, []
     for prob, thr in (("mf", c["min_ratio_mf"]), ("icl", c["min_ratio_icl"])):
         g, m = its(tab, prob, "gd", kappas=[k]), its(tab, prob, "muon_s1", kappas=[k])
         if g.empty or m.empty:
             return row.not_run(f"needs {prob} gd and muon_s1 counts at kappa = {k}")
         mm = g.merge(m, on="seed", suffixes=("_gd", "_mu"))
-        r = mm.iterations_gd / mm.iterations_mu
-        ok = ok and mm.reached_gd.all() and mm.reached_mu.all() and (r >= thr).all()
-        out.append(f"{prob} {fmt(r.min())}")
-        ev.append(f"{prob} (epsilon={g.epsilon.iloc[0]:g}): GD {list(g.iterations)} vs Muon {list(m.iterations)}")
-    return judged(row, "; ".join(out), ok, "; ".join(ev) + ".")
+        for r in mm.itertuples():
+            per_seed.setdefault(r.seed, []).append(
+                ratio_effect(r.iterations_gd, r.iterations_mu, r.reached_gd, r.reached_mu, thr)
+            )
+        ratios = ", ".join(f"s{r.seed}: {fmt(r.iterations_gd / r.iterations_mu)}" for r in mm.itertuples())
+        ev.append(
+            f"{prob} (epsilon={g.epsilon.iloc[0]:g}): GD {list(g.iterations)} vs Muon {list(m.iterations)}, "
+            f"ratios {ratios}"
+        )
+    effects = {seed: min_certain(v) if len(v) == 2 else math.nan for seed, v in per_seed.items()}
+    return over_seeds(row, s, "a6", effects, "; ".join(ev) + ".")
 
 
-def a7(tab, P, scale):
-    c = P["claims"]["a7"]
+def icl_adam_effect(muon_counts, muon_reached, adam_counts, adam_reached, adam_budget, muon_max) -> float:
+    """A7's ICL part, one seed: the smallest of ``(muon_max - T_Muon) / muon_max`` over kappa (a Muon run
+    out of budget counts at its budget, a certain failure) and, for every Adam run that *did* reach its
+    looser target, ``-(budget - T_Adam) / budget`` (a failure: Adam reached it within the budget)."""
+    terms = []
+    for t, ok in zip(muon_counts, muon_reached):
+        terms.append(certain((muon_max - t) / muon_max, upper=not ok))
+    for t, ok in zip(adam_counts, adam_reached):
+        if ok:
+            terms.append(-(adam_budget - t) / adam_budget)
+    return min_certain(terms)
+
+
+def a7(tab, s):
+    c = s.P["claims"]["a7"]
+    B = s.PS["iters"]["adam_icl"]
     row = spec(
         "A7",
         "empirical",
         ("R1_mf_convergence", "R8b_adam_rotation"),
         "Muon beats Adam (C3) in a rotated spectral basis",
-        f"MF: min over seeds and kappa >= {c['kappa_min']} of the ratio Adam / Muon-S1 iterations; ICL: Adam runs "
-        f"reaching {c['icl_adam_eps']:g} and Muon's largest count at the ICL target",
-        f"MF ratio >= {c['min_ratio_mf']}; ICL: no Adam run (best of grid) reaches {c['icl_adam_eps']:g} within "
-        f"its budget while every Muon run reaches the target within {c['icl_muon_max_iters']} iterations",
-        scale,
+        f"mean over seeds of the per-seed effect (kappa >= {c['kappa_min']}, MF and ICL)",
+        s.criterion(
+            "a7",
+            f"min(MF: min over kappa of log10(Adam / Muon-S1 iterations) - log10({c['min_ratio_mf']}); ICL: "
+            f"(max over kappa of Muon iterations to the target, <= {c['icl_muon_max_iters']}) as the margin "
+            f"({c['icl_muon_max_iters']} - it) / {c['icl_muon_max_iters']}, failing by (budget - T) / budget if any "
+            f"Adam run (best of grid) reaches {c['icl_adam_eps']:g} within its budget)",
+        ),
+        s.scale,
     )
-    ks = [k for k in sweep_kappas(tab, P, "mf") if k >= c["kappa_min"]]
+    ks = [k for k in sweep_kappas(tab, s.P, "mf") if k >= c["kappa_min"]]
     a, m = its(tab, "mf", "adam", kappas=ks), its(tab, "mf", "muon_s1", kappas=ks)
     ai = its(tab, "icl", "adam", eps=c["icl_adam_eps"], kappas=ks)
     mi = its(tab, "icl", "muon_s1", kappas=ks)
     if a.empty or m.empty or ai.empty or mi.empty:
         return row.not_run(f"needs mf and icl adam / muon_s1 counts at kappa >= {c['kappa_min']}")
     mm = a.merge(m, on=["seed", "kappa"], suffixes=("_ad", "_mu"))
-    r = mm.iterations_ad / mm.iterations_mu
-    ok_mf = mm.reached_mu.all() and (r >= c["min_ratio_mf"]).all()  # an Adam run out of budget only raises r
-    ok_icl = (~ai.reached).all() and mi.reached.all() and mi.iterations.max() <= c["icl_muon_max_iters"]
-    value = (
-        f"mf {fmt(r.min())}; icl adam reached {int(ai.reached.sum())}/{len(ai)}, muon max {int(mi.iterations.max())}"
+    effects, ev = {}, []
+    for seed, g in mm.groupby("seed"):
+        mf = min_certain(
+            ratio_effect(r.iterations_ad, r.iterations_mu, r.reached_ad, r.reached_mu, c["min_ratio_mf"])
+            for r in g.itertuples()
+        )
+        gm, ga = mi[mi.seed == seed], ai[ai.seed == seed]
+        icl = icl_adam_effect(gm.iterations, gm.reached, ga.iterations, ga.reached, B, c["icl_muon_max_iters"])
+        effects[seed] = min_certain([mf, icl])
+        ev.append(
+            f"s{seed}: MF Adam/Muon {', '.join(f'k{int(r.kappa)}={fmt(r.iterations_ad / r.iterations_mu)}' for r in g.itertuples())}; "
+            f"ICL Adam reached {int(ga.reached.sum())}/{len(ga)}, Muon max {int(gm.iterations.max())}"
+        )
+    return over_seeds(
+        row,
+        s,
+        "a7",
+        effects,
+        f"{'; '.join(ev)}. MF Adam {counts_text(a)} vs Muon {counts_text(m)} (an Adam run out of budget counts at its "
+        f"budget); ICL Adam at {c['icl_adam_eps']:g} {counts_text(ai)}; Muon at {mi.epsilon.iloc[0]:g} {counts_text(mi)}.",
     )
-    ev = (
-        f"MF Adam {counts_text(a)} vs Muon {counts_text(m)} (Adam ratio counted at its budget when not reached); "
-        f"ICL Adam at {c['icl_adam_eps']:g} {counts_text(ai)}; Muon at {mi.epsilon.iloc[0]:g} {counts_text(mi)}."
-    )
-    return judged(row, value, ok_mf and ok_icl, ev)

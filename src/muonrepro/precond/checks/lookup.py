@@ -1,19 +1,48 @@
-"""What the precond checks share: the ledger row spec of a check, the evidence suffix, and lookups in
-the pipeline's tables.
+"""What the precond checks share: their settings (``Setup``), the ledger row spec of a check, the two
+ways a row is judged (``judged``: a theorem check, one pass/fail; ``over_seeds``: an empirical claim, one
+effect per seed judged by ``stats.verdict``), and lookups in the pipeline's tables.
 
-``tab`` (the argument of every check) holds: ``iterations``, ``info`` (DataFrames of the sweeps),
+``tab`` (the first argument of every check) holds: ``iterations``, ``info`` (DataFrames of the sweeps),
 ``curves`` (dict keyed by ``(problem, method, kappa, seed)``), ``steps`` / ``ns5`` (ablation
 summaries), ``lemma_scalar``, ``lemma_matrix``, ``decoupling`` and ``mc`` (theory tables).
 """
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+
 import numpy as np
 
 from muonrepro.ledger import Claim, ClaimSpec
+from muonrepro.stats.verdict import LEVEL, criterion_text, summarize
 
 PAPER = "precond"
 OURS = "Settings are ours (spec INFERRED reconstruction; the paper's own settings are unknown): see config precond."
+
+
+@dataclass(frozen=True)
+class Setup:
+    """What every check reads besides the tables: ``P = config["precond"]``, the scale preset
+    ``PS = config["scales"][scale]["precond"]``, the scale name and the ``config stats`` values."""
+
+    P: dict
+    PS: dict
+    scale: str
+    level: float = LEVEL
+    min_seeds: int = 3
+
+    @classmethod
+    def from_config(cls, P: dict, PS: dict, scale: str, stats: dict) -> Setup:
+        return cls(P, PS, scale, float(stats["level"]), int(stats["min_seeds"]))
+
+    def rule(self, key: str) -> str:
+        """The verdict rule of ``config precond.claims.<key>``."""
+        return self.P["claims"][key]["rule"]
+
+    def criterion(self, key: str, effect: str) -> str:
+        """The criterion text of an empirical row: what its per-seed effect is, and the rule."""
+        return f"effect per seed = {effect}; " + criterion_text(self.rule(key), self.min_seeds, "effect", self.level)
 
 
 def spec(
@@ -26,6 +55,44 @@ def spec(
 def judged(row: ClaimSpec, value, ok, evidence: str) -> Claim:
     """The judged row; its evidence ends with the note that the settings are ours."""
     return row.judged(value, bool(ok), f"{evidence} {OURS}")
+
+
+def over_seeds(row: ClaimSpec, s: Setup, key: str, effects: dict, evidence: str) -> Claim:
+    """The row of an empirical claim from its effects ``{seed: effect}`` (NaN: an unusable seed), judged
+    by ``stats.verdict`` under ``config precond.claims.<key>.rule``; the value is the mean effect."""
+    summary = summarize(effects, s.level)
+    value = summary.mean if summary.n else "no usable seed"
+    return row.over_seeds(value, summary, s.rule(key), s.min_seeds, f"{evidence} {OURS}")
+
+
+def certain(effect: float, lower: bool = False, upper: bool = False) -> float:
+    """An effect computed with some counts at their budget, so that it is only a bound: a *lower* bound
+    (the true effect is >= it) is kept when it is > 0, an *upper* bound when it is <= 0; otherwise its
+    sign is unknown and the seed is unusable (NaN). Both bounds at once: always NaN."""
+    if lower and upper:
+        return math.nan
+    if lower:
+        return effect if effect > 0 else math.nan
+    if upper:
+        return effect if effect <= 0 else math.nan
+    return effect
+
+
+def min_certain(values) -> float:
+    """The smallest of several effects that must all hold (NaN: unknown): a known failure (<= 0) decides
+    even when another part is unknown; otherwise an unknown part makes the whole unknown."""
+    v = np.asarray(list(values), dtype=float)
+    known = v[np.isfinite(v)]
+    if len(known) and known.min() <= 0:
+        return float(known.min())
+    return float(v.min()) if len(known) == len(v) and len(v) else math.nan
+
+
+def slope_is_lower_bound(kappas, unreached) -> bool:
+    """Whether raising the counts of the ``unreached`` kappas can only raise the least-squares log-log
+    slope, i.e. every unreached kappa lies above the mean log kappa (its weight in the slope is > 0)."""
+    x = np.log10(np.asarray(kappas, float))
+    return bool(np.all(x[np.asarray(unreached, bool)] > x.mean()))
 
 
 def fmt(x) -> str:

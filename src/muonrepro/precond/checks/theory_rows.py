@@ -1,6 +1,10 @@
 """Precond checks of the paper's theory on exact float64 dynamics (spec §7, claim C4 and the bounds):
 A8 / A8-R3 / A9 (scalar decoupling on MF / ICL), A10 / A11 (Lemma L1 on matrix iterates and its
 tightness), A12 (the predicted Muon iteration bound) and A14 (the closed-form ICL population loss).
+
+These are theorem checks, not claims about data: each is one pass/fail (``judged``) over every kappa and
+seed. The replicate instances (jittered spectrum, per-mode aligned starts) change nothing in them: the
+recursions and bounds are evaluated with each instance's own spectrum and starts.
 """
 
 from __future__ import annotations
@@ -8,7 +12,8 @@ from __future__ import annotations
 from muonrepro.precond.checks.lookup import fmt, its, judged, spec
 
 
-def a8(tab, P, PS, scale):
+def a8(tab, s):
+    P, PS, scale = s.P, s.PS, s.scale
     tol, T = P["claims"]["a8"]["tol"], PS["iters"]["decouple"]
     D = P["decoupling"]
     row = spec(
@@ -35,9 +40,10 @@ def a8(tab, P, PS, scale):
     return judged(row, v, v <= tol, ev)
 
 
-def a8_r3(tab, P, PS, scale):
+def a8_r3(tab, s):
     """A8's comparison on the R3 runs (q of problems.mf_aligned). A8 was first evaluated there and failed;
     it is kept as its own judged row so that moving A8 to the spec's §5.2 settings hides nothing."""
+    P, PS, scale = s.P, s.PS, s.scale
     tol, T = P["claims"]["a8"]["tol"], PS["iters"]["decouple"]
     q = P["problems"]["mf_aligned"]["muon"]["q"]
     row = spec(
@@ -65,7 +71,8 @@ def a8_r3(tab, P, PS, scale):
     )
 
 
-def a9(tab, P, PS, scale):
+def a9(tab, s):
+    P, PS, scale = s.P, s.PS, s.scale
     c, T = P["claims"]["a9"], PS["iters"]["decouple"]
     row = spec(
         "A9",
@@ -96,7 +103,8 @@ def a9(tab, P, PS, scale):
     return judged(row, value, ok, f"{len(keys)} runs; relative = divided by max_i 1/gam_i.")
 
 
-def a10(tab, P, scale):
+def a10(tab, s):
+    P, scale = s.P, s.scale
     c = P["claims"]["a10"]
     row = spec(
         "A10",
@@ -121,7 +129,8 @@ def a10(tab, P, scale):
     )
 
 
-def a11(tab, P, scale):
+def a11(tab, s):
+    P, scale = s.P, s.scale
     c = P["claims"]["a11"]
     row = spec(
         "A11",
@@ -150,7 +159,8 @@ def a11(tab, P, scale):
     )
 
 
-def a12(tab, P, scale):
+def a12(tab, s):
+    scale = s.scale
     row = spec(
         "A12",
         "theorem",
@@ -176,7 +186,8 @@ def a12(tab, P, scale):
     return judged(row, "; ".join(parts), ok, "Bounds from spec §5.2 / §5.4 with the run's eta_0 and q.")
 
 
-def a14(tab, P, scale):
+def a14(tab, s):
+    P, scale = s.P, s.scale
     c = P["claims"]["a14"]
     row = spec(
         "A14",

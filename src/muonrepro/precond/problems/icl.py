@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from muonrepro.precond.problems.spectra import basis, spectrum
+from muonrepro.precond.problems.spectra import basis, jitter_fractions, jitter_spectrum, spectrum
 
 
 def _t(A):
@@ -102,11 +102,12 @@ class ICL:
         return self.gap(params[0]) / self.gap0()
 
 
-def make_icl(seed: int, d: int, kappa: float, spectrum_kind: str, rotate: bool):
-    """One instance (Q, lam): Q drawn first from ``default_rng(seed)`` (spec §6.2)."""
+def make_icl(seed: int, d: int, kappa: float, spectrum_kind: str, rotate: bool, *, jitter: float = 0.0):
+    """One instance (Q, lam): Q drawn first from ``default_rng(seed)`` (spec §6.2), then the spectrum's
+    jitter fractions (``spectra.jitter_spectrum``; the start B_0 = 0 of spec §3.2 has nothing to draw)."""
     rng = np.random.default_rng(seed)
     Q = basis(rng, d, d, rotate)
-    return Q, spectrum(spectrum_kind, d, kappa)
+    return Q, jitter_spectrum(spectrum(spectrum_kind, d, kappa), jitter_fractions(rng, d, jitter))
 
 
 def stack_icl(instances, N: int) -> ICL:

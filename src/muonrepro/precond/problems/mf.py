@@ -11,10 +11,17 @@ relative error is accurate down to ~1e-16.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
-from muonrepro.precond.problems.spectra import basis, random_orthogonal_square, spectrum
+from muonrepro.precond.problems.spectra import (
+    basis,
+    jitter_fractions,
+    jitter_spectrum,
+    random_orthogonal_square,
+    spectrum,
+)
 
 
 def _t(A):
@@ -78,28 +85,51 @@ class SymmetricMF:
         return SymmetricMF(_t(P) @ self.V, self.lam.copy()), (_t(P) @ U,), P
 
 
-def make_symmetric_mf(
-    seed: int, d: int, r: int, kappa: float, spectrum_kind: str, rotate: bool, init: str, init_scale: float
-):
-    """One instance (V*, lam, U_0), draw order of spec §6.2: V* first, then U_0's randomness.
+class SymmetricInstance(NamedTuple):
+    V: np.ndarray  # (d, r) orthonormal columns
+    lam: np.ndarray  # (r,) descending, lam[0] = 1, lam[-1] = 1/kappa
+    U0: np.ndarray  # (d, r)
+    a0: np.ndarray | None  # (r,) per-mode start of an aligned init (mode i pairs with lam_i); None if random
 
-    ``init="random"``: ``U_0 = alpha G / sqrt(d)`` (I-b). ``init="aligned"``: ``U_0 = V* a_0 R``
-    with ``a_0 = init_scale`` for every mode and R a random r x r rotation (I-a).
+
+def make_symmetric_mf(
+    seed: int,
+    d: int,
+    r: int,
+    kappa: float,
+    spectrum_kind: str,
+    rotate: bool,
+    init: str,
+    init_scale: float,
+    *,
+    jitter: float = 0.0,
+    init_jitter: float = 0.0,
+) -> SymmetricInstance:
+    """One instance, drawn from ``default_rng(seed)`` in the order of spec §6.2 (V* first, then U_0's
+    randomness), then the spectrum's jitter fractions and, for an aligned init, the per-mode scales.
+
+    ``init="random"``: ``U_0 = alpha G / sqrt(d)`` (I-b). ``init="aligned"``: ``U_0 = V* diag(a_0) R``
+    with R a random r x r rotation and ``a_0,i = init_scale exp(init_jitter v_i)``, ``v_i ~ U(-1, 1)``
+    (I-a; ``init_jitter = 0``: the spec's equal scales). ``jitter``: see ``spectra.jitter_spectrum``.
     """
     rng = np.random.default_rng(seed)
     V = basis(rng, d, r, rotate)
-    lam = spectrum(spectrum_kind, r, kappa)
     if init == "random":
         U0 = init_scale * rng.standard_normal((d, r)) / np.sqrt(d)
     elif init == "aligned":
-        U0 = V @ (init_scale * random_orthogonal_square(rng, r))
+        R = random_orthogonal_square(rng, r)
     else:
         raise ValueError(f"init must be 'random' or 'aligned', got {init!r}")
-    return V, lam, U0
+    lam = jitter_spectrum(spectrum(spectrum_kind, r, kappa), jitter_fractions(rng, r, jitter))
+    a0 = None
+    if init == "aligned":
+        a0 = init_scale * np.exp(init_jitter * rng.uniform(-1.0, 1.0, r))
+        U0 = V @ (a0[:, None] * R)
+    return SymmetricInstance(V, lam, U0, a0)
 
 
 def stack_symmetric(instances) -> tuple[SymmetricMF, tuple]:
-    V, lam, U0 = (np.stack(x) for x in zip(*instances))
+    V, lam, U0 = (np.stack(x) for x in zip(*((i[0], i[1], i[2]) for i in instances)))
     return SymmetricMF(V, lam), (U0,)
 
 
@@ -139,9 +169,20 @@ class AsymmetricMF:
 
 
 def make_asymmetric_mf(
-    seed: int, d1: int, d2: int, r: int, kappa: float, spectrum_kind: str, rotate: bool, init: str, init_scale: float
+    seed: int,
+    d1: int,
+    d2: int,
+    r: int,
+    kappa: float,
+    spectrum_kind: str,
+    rotate: bool,
+    init: str,
+    init_scale: float,
+    *,
+    jitter: float = 0.0,
 ):
-    """One instance (U*, V*, sig, X_0, Y_0); U*, V* drawn first.
+    """One instance (U*, V*, sig, X_0, Y_0); U*, V* drawn first, then X_0, Y_0's randomness, then the
+    spectrum's jitter fractions (``spectra.jitter_spectrum``).
 
     ``init="random"``: ``X_0 = alpha G_1 / sqrt(d1)``, ``Y_0 = alpha G_2 / sqrt(d2)``;
     ``init="aligned"``: the balanced start ``X_0 = a_0 U*``, ``Y_0 = a_0 V*`` of spec §3.1.
@@ -149,7 +190,6 @@ def make_asymmetric_mf(
     rng = np.random.default_rng(seed)
     Us = basis(rng, d1, r, rotate)
     Vs = basis(rng, d2, r, rotate)
-    sig = spectrum(spectrum_kind, r, kappa)
     if init == "random":
         X0 = init_scale * rng.standard_normal((d1, r)) / np.sqrt(d1)
         Y0 = init_scale * rng.standard_normal((d2, r)) / np.sqrt(d2)
@@ -157,6 +197,7 @@ def make_asymmetric_mf(
         X0, Y0 = init_scale * Us, init_scale * Vs
     else:
         raise ValueError(f"init must be 'random' or 'aligned', got {init!r}")
+    sig = jitter_spectrum(spectrum(spectrum_kind, r, kappa), jitter_fractions(rng, r, jitter))
     return Us, Vs, sig, X0, Y0
 
 

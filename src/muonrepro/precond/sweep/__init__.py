@@ -1,0 +1,55 @@
+"""Sweeps over kappa, seeds and methods for one problem (spec §6.2, figures R1-R6, checks A1-A12).
+
+``run_sweep(problem, P, PS)`` takes the method settings ``P = config["precond"]`` and the size
+preset ``PS = config["scales"][scale]["precond"]`` and returns
+
+- ``iterations``: one row per (method, kappa, seed, epsilon): the best setting's first iteration
+  with error <= epsilon (``reached=False`` and ``iterations=budget`` when the budget ran out),
+  the chosen ``setting`` and the ``source`` of the count (``run`` or ``closed_form``);
+- ``info``: problem constants per (kappa, seed, epsilon): Muon's eta_0, q, the predicted Muon
+  count (§5.2 / §5.4; aligned problems only), GD's condition number K (ICL), the smallest
+  eigenvalue and (MF problems) the whole jittered spectrum ``lam_1..lam_r``;
+- ``curves``: ``{(method, kappa, seed): DataFrame(iteration, error, ...)}`` of the best setting
+  (per-mode columns ``mode_1..``, ``scalar_diff`` and ``offdiag`` where the checks need them).
+
+Every (kappa, seed) instance comes from ``muonrepro.precond.instances``: a seed draws the basis, the
+start and the jitter of the spectrum's interior values, the same draws at every kappa. GD on MF runs
+in the reduced basis of ``SymmetricMF.reduce``; GD on ICL is the exact closed form of §5.4.
+
+Modules: ``common`` (the context, best-of-grid rows, curves, the Adam grid), ``mf`` (symmetric and
+asymmetric MF), ``icl`` (reduced and two-factor ICL).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from muonrepro.precond.sweep.common import Ctx
+from muonrepro.precond.sweep.icl import icl_sweep, icl_two_factor_sweep
+from muonrepro.precond.sweep.mf import asymmetric_sweep, symmetric_sweep
+
+FAMILY = {"mf": "sym", "mf_aligned": "sym", "mf_asym": "asym", "icl": "icl", "icl_axis": "icl", "icl_2f": "icl_2f"}
+PROBLEMS = tuple(FAMILY)
+METHODS = ("muon_s1", "gd", "adam")
+_RUNNERS = {"sym": symmetric_sweep, "asym": asymmetric_sweep, "icl": icl_sweep, "icl_2f": icl_two_factor_sweep}
+
+
+@dataclass
+class SweepOutput:
+    iterations: pd.DataFrame
+    info: pd.DataFrame
+    curves: dict
+
+
+def run_sweep(problem: str, P: dict, PS: dict) -> SweepOutput:
+    if problem not in FAMILY:
+        raise ValueError(f"precond: unknown problem {problem!r}; known: {PROBLEMS}")
+    rows, info, curves = [], [], {}
+    for kappa in PS["kappas"]:
+        r_, i_, c_ = _RUNNERS[FAMILY[problem]](Ctx(problem, P, PS, kappa))
+        rows += r_
+        info += i_
+        curves.update({(m, kappa, s): df for (m, s), df in c_.items()})
+    return SweepOutput(pd.DataFrame(rows), pd.DataFrame(info), curves)
