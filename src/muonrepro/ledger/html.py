@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from muonrepro.ledger.report import COUNTED, PAPER_TITLES, SECTIONS, counts, fmt_number, interval
+from muonrepro.ledger.report import COUNTED, PAPER_TITLES, SECTIONS, counts, fmt_number, interval, judged_over_seeds
 from muonrepro.ledger.rows import figure_list
 
 CSS = """
@@ -51,18 +51,16 @@ def _counts_table(claims: pd.DataFrame) -> list[str]:
     return out + ["</table>"]
 
 
-def _rows_table(rows: pd.DataFrame, empirical: bool) -> list[str]:
-    head = ["claim", "statement", "value", *(["seeds", "95% interval"] if empirical else []), "criterion", "verdict"]
+def _rows_table(rows: pd.DataFrame, seeds: bool) -> list[str]:
+    head = ["claim", "statement", "value", *(["seeds", "95% interval"] if seeds else []), "criterion", "verdict"]
     out = ['<table class="claims">', "<tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr>"]
     for r in rows.itertuples():
-        seeds = (
-            f'<td class="num">{_e(fmt_number(r.n_seeds))}</td><td class="num">{_e(interval(r))}</td>'
-            if empirical
-            else ""
+        seed_cells = (
+            f'<td class="num">{_e(fmt_number(r.n_seeds))}</td><td class="num">{_e(interval(r))}</td>' if seeds else ""
         )
         out.append(
             f'<tr id="{_e(r.paper)}-{_e(r.claim_id)}"><td>{_e(r.claim_id)}</td><td>{_e(r.claim)}</td>'
-            f'<td class="num">{_e(fmt_number(r.value))}</td>{seeds}<td>{_e(r.criterion)}</td>'
+            f'<td class="num">{_e(fmt_number(r.value))}</td>{seed_cells}<td>{_e(r.criterion)}</td>'
             f'<td class="verdict {_e(r.verdict)}">{_e(r.verdict.replace("_", " "))}</td></tr>'
         )
     return out + ["</table>"]
@@ -101,7 +99,7 @@ def to_html(claims: pd.DataFrame, env: dict, figure_href=lambda f: "../" + f.rem
             rows = g[g["kind"].isin(kinds)]
             if rows.empty:
                 continue
-            body += [f"<h3>{_e(title)}</h3>", *_rows_table(rows, "empirical" in kinds), *_figures(rows, figure_href)]
+            body += [f"<h3>{_e(title)}</h3>", *_rows_table(rows, judged_over_seeds(rows)), *_figures(rows, figure_href)]
     return "\n".join(
         [
             "<!DOCTYPE html>",

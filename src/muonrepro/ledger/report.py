@@ -86,8 +86,12 @@ def _md_links(figures: str) -> str:
     return ", ".join(f"[{Path(f).name}]({f.removeprefix('results/')})" for f in figure_list(figures)) or "-"
 
 
-def _columns(kinds) -> list[str]:
-    seeds = "empirical" in kinds
+def judged_over_seeds(rows: pd.DataFrame) -> bool:
+    """Whether a table of rows needs the seeds and interval columns (some row was judged over seeds)."""
+    return bool(rows["n_seeds"].astype(str).str.strip().ne("").any())
+
+
+def _columns(seeds: bool) -> list[str]:
     return [
         "claim",
         "claim text",
@@ -99,9 +103,9 @@ def _columns(kinds) -> list[str]:
     ]
 
 
-def _cells(r, kinds, figures) -> list[str]:
-    seeds = [fmt_number(r.n_seeds), interval(r)] if "empirical" in kinds else []
-    return [r.claim_id, r.claim, fmt_number(r.value), *seeds, r.criterion, r.verdict, figures]
+def _cells(r, seeds: bool, figures) -> list[str]:
+    extra = [fmt_number(r.n_seeds), interval(r)] if seeds else []
+    return [r.claim_id, r.claim, fmt_number(r.value), *extra, r.criterion, r.verdict, figures]
 
 
 def to_markdown(claims: pd.DataFrame, env: dict) -> str:
@@ -136,10 +140,11 @@ def to_markdown(claims: pd.DataFrame, env: dict) -> str:
             rows = g[g["kind"].isin(kinds)]
             if rows.empty:
                 continue
-            cols = _columns(kinds)
+            seeds = judged_over_seeds(rows)
+            cols = _columns(seeds)
             lines += ["", f"### {title}", "", "| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
             for r in rows.itertuples():
-                cells = _cells(r, kinds, _md_links(r.figures))
+                cells = _cells(r, seeds, _md_links(r.figures))
                 cells[cols.index("verdict")] = f"**{r.verdict}**"
                 lines.append("| " + " | ".join(_cell(x) for x in cells) + " |")
     lines += [
