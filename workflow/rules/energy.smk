@@ -43,7 +43,7 @@ rule energy_select_lr:
         ENV
     threads: 1
     resources:
-        **pipeline_resources.training(
+        **pipeline_resources.cpu_training(
             SCALE,
             lambda wildcards: pipeline_resources.tuning_epochs(
                 ES.get("tune_epochs", 0), len(pipeline_energy.lr_grid(E, ES, wildcards.opt))
@@ -80,7 +80,7 @@ rule energy_train:
         ENV
     threads: 1
     resources:
-        **pipeline_resources.training(SCALE, ES["epochs"]),
+        **pipeline_resources.cpu_training(SCALE, ES["epochs"]),
     params:
         model=lambda wildcards: pipeline_energy.model(E, wildcards.arch),
         opt_cfg=lambda wildcards: E["optimizers"][wildcards.opt],

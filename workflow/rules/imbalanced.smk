@@ -112,7 +112,10 @@ rule imbalanced_cmnist_train:
         ENV
     threads: 1
     resources:
-        **pipeline_resources.training(SCALE, IS["cmnist"]["epochs"]),
+        **pipeline_resources.cpu_training(
+            SCALE,
+            lambda wildcards: IS["cmnist"]["epochs"] * len(IS["cmnist"]["lr_grid"].get(wildcards.imb_opt, [None])),
+        ),
     params:
         cfg={k: v for k, v in I["cmnist"].items() if k != "palette"},
         sizes={k: v for k, v in IS["cmnist"].items() if k != "seeds"},

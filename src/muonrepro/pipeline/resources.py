@@ -8,6 +8,9 @@ from collections.abc import Callable
 
 # ours: minutes per training epoch on a GPU (paper scale) and on a CPU (small scale), + 10 to start
 MINUTES_PER_EPOCH = {"paper": 3, "small": 6}
+# ours: minutes per epoch of an MNIST-size MLP (60k images, width <= 512) on one CPU core, with margin; these
+# jobs run on CPUs at every scale (a GPU would idle: the small scale trains one in well under a minute)
+MLP_CPU_MINUTES_PER_EPOCH = 2
 TRAIN_MEM_MB = {"paper": 16000, "small": 4000}
 EXTRACT = {"paper": (16000, 120), "small": (4000, 30)}  # float64 K-FAC over every snapshot of a run
 
@@ -28,6 +31,23 @@ def training(
         "cpus_per_gpu": 2,
         "mem_mb": lambda wildcards, attempt: mem * attempt,
         "runtime": lambda wildcards, attempt: (10 + _call(per_epoch, wildcards) * _call(epochs, wildcards)) * attempt,
+    }
+
+
+def cpu_training(
+    scale: str,
+    epochs: int | Callable,
+    mem_mb: int | None = None,
+    minutes_per_epoch: float | Callable = MLP_CPU_MINUTES_PER_EPOCH,
+) -> dict:
+    """A training job that runs on one CPU core at every scale (the MNIST-size MLPs): no GPU request."""
+    mem = mem_mb or TRAIN_MEM_MB[scale]
+    return {
+        "gpu": 0,
+        "mem_mb": lambda wildcards, attempt: mem * attempt,
+        "runtime": lambda wildcards, attempt: (
+            (10 + _call(minutes_per_epoch, wildcards) * _call(epochs, wildcards)) * attempt
+        ),
     }
 
 

@@ -32,14 +32,14 @@ def _user_profile(tmp: Path) -> Path:
     text = re.sub(r"#\s*slurm_partition: \"cpu\"", 'slurm_partition: "cpu"', text)
     text = re.sub(r"^# set-resources:", "set-resources:", text, flags=re.M)
     text = re.sub(
-        r"^#   (energy_\w+): \{slurm_partition: \"gpu\"\}", r'  \1: {slurm_partition: "gpu"}', text, flags=re.M
+        r"^#   (imbalanced_gpu_\w+): \{slurm_partition: \"gpu\"\}", r'  \1: {slurm_partition: "gpu"}', text, flags=re.M
     )
     prof = tmp / "profile"
     prof.mkdir()
     (prof / "config.yaml").write_text(text)
     cfg = yaml.safe_load(text)
     assert cfg["default-resources"]["slurm_account"] == "proj42", "README's account line not found in the profile"
-    assert cfg["set-resources"]["energy_train"] == {"slurm_partition": "gpu"}
+    assert cfg["set-resources"]["imbalanced_gpu_train"] == {"slurm_partition": "gpu"}
     return prof
 
 
@@ -54,13 +54,18 @@ def _resources(line: str) -> dict:
 @pytest.fixture(scope="module")
 def paper_resources(tmp_path_factory):
     """{attempt: {rule: resources of its first job}} from `snakemake -n --profile <user profile>
-    --config scale=paper --attempt N` for the first try and the first retry (run side by side)."""
+    --config scale=paper --attempt N` for the first try and the first retry (run side by side), with the
+    GPU-scale datasets present (placeholder files) so that their GPU jobs are planned."""
+    from muonrepro.pipeline.plan import placeholder_data
+
     tmp = tmp_path_factory.mktemp("sbatch")
     prof = _user_profile(tmp)
+    data_cfg = yaml.safe_load((ROOT / "config.yaml").read_text())["imbalanced_gpu"]["data"]
     procs = {}
     for attempt in (1, 2):
         wd = tmp / f"attempt{attempt}"
         wd.mkdir()
+        placeholder_data(wd, data_cfg)
         procs[attempt] = subprocess.Popen(
             [
                 sys.executable,
@@ -75,7 +80,7 @@ def paper_resources(tmp_path_factory):
                 str(prof),
                 "--config",
                 "scale=paper",
-                "papers=[energy]",
+                "papers=[energy,imbalanced]",
                 "--attempt",
                 str(attempt),
             ],
@@ -90,8 +95,9 @@ def paper_resources(tmp_path_factory):
         found[attempt] = {}
         for m in re.finditer(r"^\s*(?:local)?rule (\w+):\n((?:\s+\S.*\n)*)", out, re.M):
             r = re.search(r"^\s+resources: (.*)$", m[2], re.M)
+            w = re.search(r"^\s+wildcards: (.*)$", m[2], re.M)
             if r and m[1] not in found[attempt]:
-                found[attempt][m[1]] = _resources(r[1])
+                found[attempt][m[1]] = {**_resources(r[1]), "wildcards": w[1] if w else ""}
     return found
 
 
@@ -164,27 +170,44 @@ def _sbatch(job, tmp_path) -> str:
     return popen.call_args[0][0]
 
 
-def test_training_rules_request_one_gpu_at_paper_scale(paper_resources, mock_job, tmp_path):
+def test_gpu_scale_training_requests_one_gpu_at_paper_scale(paper_resources, mock_job, tmp_path):
+    cfg = yaml.safe_load((ROOT / "config.yaml").read_text())
+    igs = cfg["scales"]["paper"]["imbalanced_gpu"]
     paper_resources = paper_resources[1]
-    for rule in ("energy_select_lr", "energy_train"):
-        r = paper_resources[rule]
-        assert r["gpu"] == 1 and r["cpus_per_gpu"] == 2 and r["mem_mb"] == 16000
+    for rule in ("imbalanced_gpu_select_lr", "imbalanced_gpu_train"):
+        r = {k: v for k, v in paper_resources[rule].items() if k != "wildcards"}
+        assert r["gpu"] == 1 and r["cpus_per_gpu"] == 2 and r["mem_mb"] == 48000
         job = mock_job(rule, **r)
         call = get_submit_command(job, _params(tmp_path), settings=_settings()) + set_gres_string(job)
-        assert " --gpus=1" in call and "--cpus-per-gpu=2" in call and " --mem 16000" in call
+        assert " --gpus=1" in call and "--cpus-per-gpu=2" in call and " --mem 48000" in call
         assert "--cpus-per-task" not in call and "--ntasks" not in call  # GPU jobs: no task geometry
         assert " --requeue" in call  # preemption: SLURM requeues
-    # runtime follows the config: 10 min + 3 per epoch (15 epochs; tuning 3 epochs x 3 lrs for SGD)
-    assert paper_resources["energy_train"]["runtime"] == 10 + 3 * 15
-    call = _sbatch(mock_job("energy_train", **paper_resources["energy_train"]), tmp_path)
-    assert " -t 55" in call and " -A proj42" in call and " -p gpu" in call and " --gpus=1" in call
+    # runtime follows the config: 10 min + the experiment's minutes per epoch x its epochs
+    train = paper_resources["imbalanced_gpu_train"]
+    exp = re.search(r"exp=(\w+)", train["wildcards"])[1]
+    minutes = igs[exp].get("minutes_per_epoch", igs["minutes_per_epoch"])
+    assert train["runtime"] == 10 + minutes * igs[exp]["epochs"]
+    r = {k: v for k, v in train.items() if k != "wildcards"}
+    call = _sbatch(mock_job("imbalanced_gpu_train", **r), tmp_path)
+    assert f" -t {train['runtime']}" in call and " -A proj42" in call and " -p gpu" in call and " --gpus=1" in call
+
+
+def test_mnist_mlps_train_on_cpus_at_paper_scale(paper_resources, mock_job, tmp_path):
+    """The MNIST MLPs (energy paper, Colored-MNIST) train in minutes on one CPU core: no GPU is held for them."""
+    paper_resources = paper_resources[1]
+    for rule in ("energy_select_lr", "energy_train", "imbalanced_cmnist_train"):
+        r = {k: v for k, v in paper_resources[rule].items() if k != "wildcards"}
+        assert r["gpu"] == 0 and "cpus_per_gpu" not in r, (rule, r)
+        call = _sbatch(mock_job(rule, **r), tmp_path)
+        assert "--gpus" not in call and " -p cpu" in call and " --cpus-per-task=1" in call
+    assert paper_resources["energy_train"]["runtime"] == 10 + 2 * 15  # 2 CPU minutes per epoch, 15 epochs
 
 
 def test_cpu_rules_request_no_gpu(paper_resources, mock_job, tmp_path):
     paper_resources = paper_resources[1]
-    ext = paper_resources["energy_extract"]
+    ext = {k: v for k, v in paper_resources["energy_extract"].items() if k != "wildcards"}
     assert ext["gpu"] == 0 and ext["mem_mb"] == 16000 and ext["runtime"] == 120
-    theory = paper_resources["energy_theory"]  # profile default-resources
+    theory = {k: v for k, v in paper_resources["energy_theory"].items() if k != "wildcards"}  # default-resources
     assert theory["mem_mb"] == 4000 and theory["runtime"] == 30 and "gpu" not in theory
     for rule, r, mem, minutes in [("energy_extract", ext, 16000, 120), ("energy_theory", theory, 4000, 30)]:
         job = mock_job(rule, **r)

@@ -1,0 +1,62 @@
+"""The cluster plan: job blocks of a dry run -> requested GPU-hours and CPU-hours per rule."""
+
+import pytest
+
+from muonrepro.pipeline import plan
+
+DRY_RUN = """
+[Tue Dec  1 00:53:15 2026]
+rule imbalanced_gpu_train:
+    input: a
+    wildcards: exp=cifar10, ig_opt=sgd, seed=0
+    resources: tmpdir=/tmp, mem_mb=48000, mem=48 GB, disk_mb=<TBD>, runtime=310, gpu=1, cpus_per_gpu=2
+Shell command: None
+
+rule energy_train:
+    wildcards: arch=mlp1, opt=sgd, seed=0
+    resources: tmpdir=/tmp, mem_mb=16000, runtime=40, gpu=0
+    threads: 2
+
+localrule all:
+    input: x
+"""
+
+
+def test_parse_jobs_reads_each_block():
+    jobs = plan.parse_jobs(DRY_RUN)
+    assert jobs["rule"].tolist() == ["imbalanced_gpu_train", "energy_train"]  # rule all is not a job to submit
+    assert jobs.set_index("rule").loc["imbalanced_gpu_train", ["gpu", "cpus", "runtime", "mem_mb"]].tolist() == [
+        1,
+        2,
+        310,
+        48000,
+    ]
+    assert jobs.set_index("rule").loc["energy_train", "cpus"] == 2  # threads for a CPU job
+
+
+def test_summarize_hours_and_total():
+    t = plan.summarize(plan.parse_jobs(DRY_RUN + DRY_RUN))
+    assert t.loc["imbalanced_gpu_train", "jobs"] == 2
+    assert t.loc["imbalanced_gpu_train", "gpu_hours"] == pytest.approx(2 * 310 / 60)
+    assert t.loc["imbalanced_gpu_train", "cpu_hours"] == pytest.approx(2 * 2 * 310 / 60)
+    assert t.loc["energy_train", "gpu_hours"] == 0 and t.loc["energy_train", "cpu_hours"] == pytest.approx(
+        2 * 2 * 40 / 60
+    )
+    assert t.loc["total", "jobs"] == 4 and t.loc["total", "max_mem_gb"] == 48
+    md = plan.to_markdown(t)
+    assert md.splitlines()[-1].startswith("| **total** | 4 |")
+
+
+def test_placeholder_data_makes_every_experiment_runnable(tmp_path):
+    from muonrepro.imbalanced.gpu.status import EXPERIMENTS, data_status
+
+    data = {
+        "cifar_root": "resources/cifar",
+        "celeba_root": "resources/celeba",
+        "multinli_root": "resources/multinli",
+        "tinystories_root": "resources/tinystories",
+        "bert_dir": "resources/hf/bert-base-uncased",
+    }
+    plan.placeholder_data(tmp_path, data)
+    absolute = {k: str(tmp_path / v) for k, v in data.items()}
+    assert all(data_status(e, absolute, pretrained=True)["runnable"] for e in EXPERIMENTS)
