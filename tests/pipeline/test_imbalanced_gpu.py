@@ -97,13 +97,12 @@ def test_lr_grid_of_an_experiment_and_optimizer():
     assert ig.lr_grid("cifar10", "muon", IGS) == [] and ig.lr_grid("celeba", "sgd", IGS) == []
 
 
-def test_tune_resources_train_every_lr_of_the_grid():
+def test_tune_resources_train_one_lr_for_the_tuning_epochs():
     r = ig.tune_resources("paper", IGS)
-    cifar = SimpleNamespace(exp="cifar10", ig_opt="sgd")
+    cifar = SimpleNamespace(exp="cifar10", ig_opt="sgd", lr="0.1")
     assert r["gpu"] == 1
-    assert r["runtime"](cifar, 1) == 10 + 7 * 2 * 3
-    assert r["runtime"](cifar, 3) == 3 * (10 + 7 * 2 * 3)
-    assert r["runtime"](SimpleNamespace(exp="cifar10", ig_opt="muon"), 1) == 10  # no grid: nothing to tune
+    assert r["runtime"](cifar, 1) == 10 + 7 * 2
+    assert r["runtime"](cifar, 3) == 3 * (10 + 7 * 2)
     assert r["mem_mb"](cifar, 2) == 2 * ig.MEM_MB["paper"]
 
 
@@ -121,3 +120,13 @@ def test_build_memory_follows_the_dataset():
     assert r["mem_mb"](SimpleNamespace(exp="celeba"), 2) == 2 * r["mem_mb"](SimpleNamespace(exp="celeba"), 1)
     small = {"celeba": {"image_size": 64, "n_train": 4000, "n_val": 1000, "n_test": 2000}}
     assert ig.dataset_mb("celeba", small) == pytest.approx(7000 * 3 * 64 * 64 / 1e6)
+
+
+def test_one_tuning_job_per_lr_of_a_grid():
+    files = ig.tune_files("cifar10", "sgd", IGS)
+    assert files == [f"results/imbalanced/gpu/cifar10/tune/sgd_lr{lr!r}.json" for lr in (0.05, 0.1, 0.2)]
+    assert ig.tune_files("cifar10", "muon", IGS) == []  # no grid: the configured lr, nothing to tune
+    assert ig.tune_files("cifar10", "sgd", {"lr_grid": {"cifar10": {"sgd": [9e-05, 1.2345678e-3]}}}) == [
+        "results/imbalanced/gpu/cifar10/tune/sgd_lr9e-05.json",
+        "results/imbalanced/gpu/cifar10/tune/sgd_lr0.0012345678.json",
+    ]

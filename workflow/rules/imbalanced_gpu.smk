@@ -24,6 +24,7 @@ IG_NOTICES = [f"imbalanced_gpu: {st['message']}" for st in IG_STATUS.values() if
 wildcard_constraints:
     exp="|".join(IG_RUN) or "(?!)",
     ig_opt="|".join(IG_OPTS),
+    lr="[0-9.e+-]+",
 
 
 rule imbalanced_gpu_data_status:
@@ -64,16 +65,16 @@ rule imbalanced_gpu_build:
         "../scripts/imbalanced_gpu/build.py"
 
 
-rule imbalanced_gpu_select_lr:
+rule imbalanced_gpu_tune:
     input:
         data="results/imbalanced/gpu/{exp}/data.pt",
-        code=script_sources("imbalanced_gpu/select_lr"),
+        code=script_sources("imbalanced_gpu/tune"),
     output:
-        "results/imbalanced/gpu/{exp}/lr/{ig_opt}.json",
+        "results/imbalanced/gpu/{exp}/tune/{ig_opt}_lr{lr}.json",
     log:
-        "logs/imbalanced/gpu/{exp}/select_lr/{ig_opt}.log",
+        "logs/imbalanced/gpu/{exp}/tune/{ig_opt}_lr{lr}.log",
     benchmark:
-        "benchmarks/imbalanced/gpu/select_lr/{exp}/{ig_opt}.tsv"
+        "benchmarks/imbalanced/gpu/tune/{exp}/{ig_opt}_lr{lr}.tsv"
     conda:
         ENV
     threads: 1
@@ -82,7 +83,6 @@ rule imbalanced_gpu_select_lr:
     params:
         model=lambda wildcards: ig_settings.model_config(wildcards.exp, IG, IGS),
         opt_cfg=lambda wildcards: ig_settings.optimizer_config(wildcards.exp, wildcards.ig_opt, IG),
-        grid=lambda wildcards: pipeline_ig.lr_grid(wildcards.exp, wildcards.ig_opt, IGS),
         epochs=IGS["tune_epochs"],
         batch_size=lambda wildcards: IG[wildcards.exp]["batch_size"],
         select_by=lambda wildcards: IG[wildcards.exp]["select_by"],
@@ -90,6 +90,25 @@ rule imbalanced_gpu_select_lr:
         amp=IG["amp"],
         channels_last=IG["channels_last"],
         device=config["device"],
+    script:
+        "../scripts/imbalanced_gpu/tune.py"
+
+
+rule imbalanced_gpu_select_lr:
+    input:
+        tuned=lambda wildcards: pipeline_ig.tune_files(wildcards.exp, wildcards.ig_opt, IGS),
+        code=script_sources("imbalanced_gpu/select_lr"),
+    output:
+        "results/imbalanced/gpu/{exp}/lr/{ig_opt}.json",
+    log:
+        "logs/imbalanced/gpu/{exp}/select_lr/{ig_opt}.log",
+    conda:
+        ENV
+    params:
+        lr=lambda wildcards: ig_settings.optimizer_config(wildcards.exp, wildcards.ig_opt, IG)["lr"],
+        grid=lambda wildcards: pipeline_ig.lr_grid(wildcards.exp, wildcards.ig_opt, IGS),
+        select_by=lambda wildcards: IG[wildcards.exp]["select_by"],
+        epochs=IGS["tune_epochs"],
     script:
         "../scripts/imbalanced_gpu/select_lr.py"
 

@@ -53,12 +53,15 @@ def lr_grid(exp: str, opt: str, IGS: dict) -> list[float]:
     return list(IGS.get("lr_grid", {}).get(exp, {}).get(opt, []))
 
 
+def tune_files(exp: str, opt: str, IGS: dict) -> list[str]:
+    """The lr-tuning jobs' outputs of one (experiment, optimizer): one job per lr of a grid of >= 2 lrs."""
+    grid = lr_grid(exp, opt, IGS)
+    return [f"results/imbalanced/gpu/{exp}/tune/{opt}_lr{float(lr)!r}.json" for lr in grid] if len(grid) > 1 else []
+
+
 def tune_resources(scale: str, IGS: dict) -> dict:
-    r = resources.training(
-        scale,
-        lambda wc: resources.tuning_epochs(IGS["tune_epochs"], len(lr_grid(wc.exp, wc.ig_opt, IGS))),
-        minutes_per_epoch=lambda wc: minutes_per_epoch(wc.exp, IGS),
-    )
+    """One lr of the grid for ``tune_epochs`` (one job per lr: the grid runs in parallel on a cluster)."""
+    r = resources.training(scale, IGS["tune_epochs"], minutes_per_epoch=lambda wc: minutes_per_epoch(wc.exp, IGS))
     return {**r, "mem_mb": lambda wildcards, attempt: MEM_MB[scale] * attempt}
 
 
