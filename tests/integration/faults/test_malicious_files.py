@@ -90,8 +90,8 @@ def test_snapshots_are_refused_by_energy_extract(jobs, fake_mnist, config_defaul
     assert not d.exists()
 
 
-@pytest.mark.parametrize("script", ["imbalanced_gpu_train", "imbalanced_gpu_select_lr"])
-def test_gpu_dataset_is_refused_by_the_training_and_lr_selection_jobs(jobs, config_defaults, tmp_path, script):
+@pytest.mark.parametrize("script", ["imbalanced_gpu_train", "imbalanced_gpu_tune"])
+def test_gpu_dataset_is_refused_by_the_training_and_lr_tuning_jobs(jobs, config_defaults, tmp_path, script):
     marker = tmp_path / "marker"
     data = jobs.plant_malicious(tmp_path / "cifar10" / "data.pt", marker, train_y=torch.zeros(4, dtype=torch.long))
     lr = tmp_path / "lr.json"
@@ -114,7 +114,7 @@ def test_gpu_dataset_is_refused_by_the_training_and_lr_selection_jobs(jobs, conf
             device="cpu",
             checkpoint=str(tmp_path / "ckpt.pt"),
         ),
-        wildcards=SimpleNamespace(exp="cifar10", ig_opt="sgd", seed="0"),
+        wildcards=SimpleNamespace(exp="cifar10", ig_opt="sgd", seed="0", lr="0.1"),
         log=[str(tmp_path / f"{script}.log")],
         threads=1,
     )
