@@ -186,3 +186,17 @@ def test_paths_are_relative_to_the_working_directory(pkg, tmp_path, monkeypatch)
     (tmp_path / "sub").mkdir()
     monkeypatch.chdir(tmp_path / "sub")
     assert package_sources(path, pkg)[-1] == "../muonrepro/util/io.py"
+
+
+def test_export_checkout_puts_src_first_once(monkeypatch, tmp_path):
+    import os
+    import sys
+
+    from muonrepro.pipeline.sources import export_checkout
+
+    monkeypatch.setenv("PYTHONPATH", f"/elsewhere{os.pathsep}{tmp_path}")
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    export_checkout(tmp_path)
+    export_checkout(tmp_path)
+    assert os.environ["PYTHONPATH"].split(os.pathsep) == [str(tmp_path), "/elsewhere"]
+    assert sys.path[0] == str(tmp_path) and sys.path.count(str(tmp_path)) == 1

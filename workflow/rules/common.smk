@@ -1,6 +1,5 @@
 # The only file that reads `config` directly: it validates it, resolves the scale preset and names
 # the config views the rules use in `params:`. Logic lives in tested functions of muonrepro.pipeline.
-import os
 import sys
 
 from snakemake.utils import validate
@@ -9,9 +8,10 @@ from snakemake.utils import validate
 # software environment: the conda env installs only the dependencies
 SRC = f"{workflow.basedir}/src"
 sys.path.insert(0, SRC)
-os.environ["PYTHONPATH"] = os.pathsep.join(
-    [SRC, *[p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p and p != SRC]]
-)
+
+from muonrepro.pipeline.sources import export_checkout
+
+export_checkout(SRC)
 
 from muonrepro.pipeline import config_checks
 from muonrepro.pipeline import data as pipeline_data

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import importlib.util
 import os
+import sys
 from functools import cache
 from pathlib import Path
 
@@ -68,3 +69,13 @@ def package_sources(script: str | Path, root: Path | None = None) -> list[str]:
                 if seen[name] is not None:
                     todo |= muonrepro_imports(seen[name], name)
     return sorted({os.path.relpath(f) for f in seen.values() if f is not None})
+
+
+def export_checkout(src: str | Path) -> None:
+    """Put the checkout's ``src`` first on this process's ``sys.path`` and on the ``PYTHONPATH`` every job
+    inherits (once), so the jobs import this checkout in any software environment."""
+    src = str(src)
+    if src not in sys.path:
+        sys.path.insert(0, src)
+    rest = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p and p != src]
+    os.environ["PYTHONPATH"] = os.pathsep.join([src, *rest])

@@ -174,7 +174,7 @@ def test_gpu_scale_training_requests_one_gpu_at_paper_scale(paper_resources, moc
     cfg = yaml.safe_load((ROOT / "config.yaml").read_text())
     igs = cfg["scales"]["paper"]["imbalanced_gpu"]
     paper_resources = paper_resources[1]
-    for rule in ("imbalanced_gpu_select_lr", "imbalanced_gpu_train"):
+    for rule in ("imbalanced_gpu_tune", "imbalanced_gpu_train"):
         r = {k: v for k, v in paper_resources[rule].items() if k != "wildcards"}
         assert r["gpu"] == 1 and r["cpus_per_gpu"] == 2 and r["mem_mb"] == 48000
         job = mock_job(rule, **r)
