@@ -92,6 +92,7 @@ def results(tmp_path_factory):
         str(r / "curves.parquet"),
         {**I["claims"], "depths": I["cmnist"]["depths"]},
         "small",
+        CONFIG["stats"],
         gpu,
         r / "claims.csv",
     )
@@ -128,8 +129,26 @@ def test_ledger_rows(results):
         "C16",
     ]
     assert (claims["paper"] == "imbalanced").all() and (claims["scale"] == "small").all()
-    # claims 1-4 are exact identities of the code's own closed forms: a failure here is a bug
-    assert (claims.set_index("claim_id").loc[["C1", "C2", "C3", "C4"], "verdict"] == "supported").all()
+    rows = claims.set_index("claim_id")
+    checks = pd.read_csv(results / "checks.csv")
+    for n in range(1, 11):  # a theorem row's verdict and value follow from its check rows
+        judged = checks[checks["check"].str.startswith(f"C{n}:") & ~checks["check"].str.endswith(":info")]
+        assert len(judged), f"no judged checks for C{n}"
+        assert rows.loc[f"C{n}", "verdict"] == ("supported" if judged["passed"].all() else "not_supported")
+        assert rows.loc[f"C{n}", "n_seeds"] == ""  # not judged over seeds
+    c1 = checks[checks["check"].str.startswith("C1:")]["value"]
+    assert float(rows.loc["C1", "value"]) == pytest.approx(c1.max(), rel=1e-3)
+    c9 = checks.set_index("check")["value"]
+    assert rows.loc["C9", "value"] == (
+        f"{c9['C9:population_whole_run_max|dalpha|/r:le']:.4g}; "
+        f"{c9['C9:finite_sample_random_init_whole_run_max|dalpha|/r:le']:.4g}"
+    )
+    # the empirical rows are judged over seeds: 3 linear-CE seeds; one Colored-MNIST seed < min_seeds
+    assert int(rows.loc["C11", "n_seeds"]) == 3
+    assert float(rows.loc["C11", "ci_low"]) <= float(rows.loc["C11", "value"]) <= float(rows.loc["C11", "ci_high"])
+    for c in ("C12", "C17"):
+        assert rows.loc[c, "verdict"] == "inconclusive" and "fewer than the 3" in rows.loc[c, "evidence"]
+    assert (rows.loc[["C13", "C14", "C15a", "C15b", "C16"], "verdict"] == "not_run").all()
 
 
 def test_figure_notebook_runs(results, tmp_path):

@@ -223,6 +223,11 @@ for ax, group in zip(axes, ("balanced", "worst_class")):
             ax=ax,
         )
         sel = selection[(selection["experiment"] == "linear_ce") & (selection["group"] == group)]
+        for opt, step in zip(sel["optimizer"], sel["step"]):  # claim 11: each seed's test accuracy at the chosen step
+            at = d[(d["optimizer"] == opt) & (d["step"] == step)]["value"]
+            if len(at):
+                lo, hi = at.mean() - at.min(), at.max() - at.mean()
+                ax.errorbar([step], [at.mean()], yerr=[[lo], [hi]], fmt="o", color=plotting.color(opt), capsize=4)
         handles, labels = ax.get_legend_handles_labels()
         lrs = dict(zip(sel["optimizer"], sel["lr"]))
         names = [f"{plotting.label(name)} (lr {lrs.get(name, float('nan')):g})" for name in labels]
@@ -232,7 +237,7 @@ for ax, group in zip(axes, ("balanced", "worst_class")):
 n_seeds = lin["seed"].nunique()
 fig.suptitle(
     f"Fig. 4 reproduction: W x, cross-entropy, d={linear_ce.get('d')}, k={linear_ce.get('k')}, p_c ~ 1/c, "
-    f"{n_seeds} seeds (bands: min-max)"
+    f"{n_seeds} seeds (bands: min-max; points: the validation-chosen stopping step, bars: min-max over seeds)"
 )
 save(fig, "fig4_linear_ce", f"mu={linear_ce.get('mu')}, sigma_x={linear_ce.get('sigma_x')}, n, lr grids")
 
@@ -259,6 +264,9 @@ for row, L in enumerate(depths):
                 ax=ax,
                 legend=row == 0 and col == 1,
             )
+        if len(d) and group == "minority" and L == claims["claim_depth"]:
+            ax.axvspan(d["step"].min(), claims["early_fraction"] * d["step"].max(), color="0.9", zorder=0)
+            ax.text(0.02, 0.95, "claim 12 window", transform=ax.transAxes, va="top", fontsize=9, color="0.4")
         ax.set(
             xscale="log", xlabel="step", ylabel=f"{group}-group test accuracy", title=f"{L}-layer MLP: {group} groups"
         )
@@ -301,11 +309,15 @@ for i, (ax, opt) in enumerate(zip(axes, OPTS)):
             ax=ax,
             legend=(i == len(OPTS) - 1),
         )
+    ax.axhline(claims["learn_level"], color="k", ls=":", lw=1)  # claim 17: learning time = first step at this level
     ax.set(xscale="log", xlabel="step", ylabel="test group accuracy")
     ax.set_title(plotting.label(opt), color=plotting.color(opt))
 if axes[-1].get_legend():
     sns.move_legend(axes[-1], "upper left", bbox_to_anchor=(1.01, 1.0))
+n_seeds = cm["seed"].nunique()
 fig.suptitle(
-    "Fig. 6 reproduction: 2- vs 4-layer MLP, minority (solid) and majority (dashed) groups; claim 17 uses Muon"
+    "Fig. 6 reproduction: 2- vs 4-layer MLP, minority (solid) and majority (dashed) groups, "
+    f"{n_seeds} seed(s)" + (" (bands: min-max)" if n_seeds > 1 else "") + f"; claim 17 uses Muon; dotted: "
+    f"learning level {claims['learn_level']:g}"
 )
-save(fig, "fig6_depth", f"learning time at {claims.get('learn_threshold')} x max, width {cmnist_sizes.get('width')}")
+save(fig, "fig6_depth", f"learning level {claims['learn_level']:g}, width {cmnist_sizes.get('width')}")

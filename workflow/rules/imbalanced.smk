@@ -163,6 +163,7 @@ rule imbalanced_claims:
         gpu_cfg=IG["claims"],
         model_notes=IG_MODEL_NOTES,
         scale=SCALE,
+        stats=config["stats"],
     script:
         "../scripts/imbalanced/claims.py"
 

@@ -48,14 +48,24 @@ def _score(v) -> float | None:
 
 
 def linear_ce_choice(df: pd.DataFrame, rule: str, group: str) -> dict:
-    """The (lr, stopping step) of ``rule`` at which the seed-mean validation ``group`` accuracy peaks, and the
-    seed-mean test accuracy there. ``df``: linear_ce curves with ``lr``, ``val_acc`` and ``test_acc`` rows."""
+    """The (lr, stopping step) of ``rule`` at which the seed-mean validation ``group`` accuracy peaks, the
+    seed-mean test accuracy there (``test``) and each seed's (``test_by_seed``: seed -> accuracy, NaN for a
+    seed without that evaluation, e.g. a diverged run). ``df``: linear_ce curves with ``lr``, ``val_acc`` and
+    ``test_acc`` rows."""
     d = df[(df["optimizer"] == rule) & (df["group"] == group)]
     mean = d.groupby(["metric", "lr", "step"])["value"].mean()
     val = mean.loc["val_acc"]
     (lr, step), _ = choose({k: _score(v) for k, v in val.items()}, "max", (np.nan, np.nan))
     test = mean.loc["test_acc"].get((lr, step), np.nan)
-    return {"lr": float(lr), "step": step, "score": float(val.get((lr, step), np.nan)), "test": float(test)}
+    at = d[(d["metric"] == "test_acc") & (d["lr"] == lr) & (d["step"] == step)].set_index("seed")["value"]
+    by_seed = {int(s): float(at.get(s, np.nan)) for s in sorted(d["seed"].unique())}
+    return {
+        "lr": float(lr),
+        "step": step,
+        "score": float(val.get((lr, step), np.nan)),
+        "test": float(test),
+        "test_by_seed": by_seed,
+    }
 
 
 def select_linear_ce(df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:

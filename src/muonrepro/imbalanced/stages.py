@@ -128,13 +128,16 @@ def curves_stage(trajectories: str, linear_ce: list[str], cmnist: list[str], ear
     atomic_write_csv(selection, out["selection"])
 
 
-def claims_stage(checks: str, curves: str, cfg: dict, scale: str, gpu: dict, out: str | Path) -> pd.DataFrame:
-    """The paper's ledger: theory and CPU rows (items 1-12, 17), then the GPU-scale rows (13-16).
+def claims_stage(
+    checks: str, curves: str, cfg: dict, scale: str, stats: dict, gpu: dict, out: str | Path
+) -> pd.DataFrame:
+    """The paper's ledger: theory and CPU rows (items 1-12, 17), then the GPU-scale rows (13-16); the empirical
+    rows judged over seeds with ``stats`` (the top-level block: ``level``, ``min_seeds``).
     ``gpu``: ``status`` (data_status.json), ``metrics`` / ``skipped`` (per experiment that ran: files in
     ``results/imbalanced/gpu/<exp>/``), ``cfg`` (``imbalanced_gpu.claims``) and ``model_notes``."""
-    rows = build_claims(pd.read_csv(checks), pd.read_parquet(curves), cfg, scale)
+    rows = build_claims(pd.read_csv(checks), pd.read_parquet(curves), cfg, scale, stats)
     status = json.loads(Path(gpu["status"]).read_text())
     metrics = {Path(f).parent.name: pd.read_parquet(f) for f in gpu["metrics"]}
     skipped = {Path(f).parent.name: json.loads(Path(f).read_text()) for f in gpu["skipped"]}
-    rows += build_gpu_claims(status, metrics, skipped, gpu["cfg"], scale, gpu["model_notes"])
+    rows += build_gpu_claims(status, metrics, skipped, gpu["cfg"], scale, stats, gpu["model_notes"])
     return write_claims(rows, out)

@@ -3,8 +3,10 @@
 C13 (CIFAR-10 STEP-20; C13-cifar100 the same on CIFAR-100), C14 (dominoes, decoded worst-group),
 C15a (MultiNLI), C15b (CelebA), C16 (TinyStories). An experiment whose data is absent gets a
 ``not_run`` row whose evidence is the data-check message (config key, expected path, download
-command); one whose needed optimizers did not run (Shampoo's optional package) says so. Criteria are the spec's suggestions; the margins and
-windows are ours (``imbalanced_gpu.claims``).
+command); one whose needed optimizers did not run (Shampoo's optional package) says so. Every other row is
+one effect per seed (> 0: the claim holds in that seed; the metric column says which), judged by
+``stats.verdict`` under the row's rule (``imbalanced_gpu.claims.rules``): ``effects.seed_row``. Criteria
+follow the spec's suggestions; the margins, windows and rules are ours (``imbalanced_gpu.claims``).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
+from muonrepro.imbalanced.effects import criterion, seed_row
 from muonrepro.ledger import Claim, ClaimSpec
 
 PAPER = "imbalanced"
@@ -33,14 +36,15 @@ CLAIM_ID = {
     "celeba": "C15b",
     "tinystories": "C16",
 }
-METRIC = {
-    "cifar10": "fraction of seeds where Muon beats SGD on both: early mean test minority-class accuracy, and early mean "
-    "majority-minority gap (smaller)",
-    "dominoes": "final decoded worst-group test accuracy (seed mean): min over {muon, shampoo, adam} minus SGD",
-    "multinli": "final worst-group test accuracy (seed mean): min of Muon - SGD, Shampoo - SGD, Adam - Muon",
-    "celeba": "final worst-group test accuracy (seed mean): min over {muon, shampoo} minus SGD",
-    "tinystories": "rho = (sum over evaluations of the rare-bucket test-loss drop since step 0) / (the same for the "
-    "frequent buckets), seed mean: rho(Muon) - max(rho(Adam), rho(SGD))",
+METRIC = {  # each row: one effect per seed (> 0: the claim holds in that seed), judged by stats.verdict
+    "cifar10": "effect per seed: min(Muon - SGD early mean test minority-class accuracy, SGD - Muon early mean "
+    "majority-minority gap)",
+    "dominoes": "effect per seed: min over {muon, shampoo, adam} of final decoded worst-group test accuracy minus "
+    "SGD's, minus decoded_margin",
+    "multinli": "effect per seed: min(Muon - SGD, Shampoo - SGD, Adam - Muon), final worst-group test accuracy",
+    "celeba": "effect per seed: min(Muon, Shampoo) - SGD, final worst-group test accuracy",
+    "tinystories": "effect per seed: rho(Muon) - max(rho(Adam), rho(SGD)), rho = (sum over evaluations of the "
+    "rare-bucket test-loss drop since step 0) / (the same for the frequent buckets); undefined rho: unusable seed",
 }
 METRIC["cifar100"] = METRIC["cifar10"]
 FIGURE = {  # the figure that shows each experiment (results/figures/imbalanced/<name>.png)
@@ -59,11 +63,11 @@ def _spec(exp: str, criterion: str, scale: str) -> ClaimSpec:
     )
 
 
-def _final(df: pd.DataFrame, metric: str, group: str) -> pd.Series:
-    """Seed-mean value at each run's last evaluation, per optimizer."""
+def final_by_seed(df: pd.DataFrame, metric: str, group: str) -> pd.DataFrame:
+    """Value at each run's last evaluation: index seed, one column per optimizer (NaN: no such run)."""
     d = df[(df["metric"] == metric) & (df["group"] == group)]
     last = d.loc[d.groupby(["optimizer", "seed"])["step"].idxmax()]
-    return last.groupby("optimizer")["value"].mean()
+    return last.pivot(index="seed", columns="optimizer", values="value")
 
 
 def _missing_runs(df, need, skipped) -> str:
@@ -76,99 +80,97 @@ def _missing_runs(df, need, skipped) -> str:
     return f"no runs of {miss}" + (f" ({'; '.join(notes)})" if notes else "")
 
 
-def cifar_claim(exp, df, cfg, scale, skipped):
-    crit = f">= {cfg['seed_fraction']:.3g} of seeds (early = first {cfg['early_fraction']:g} of the epochs, step 0 excluded)"
-    spec = _spec(exp, crit, scale)
-    why = _missing_runs(df, ["muon", "sgd"], skipped)
-    if why:
-        return spec.not_run(why)
+def _per_seed(table: pd.DataFrame, fmt: str = ".3f") -> str:
+    """'seed s: opt=value, ...' for each seed of an (index seed, column optimizer) table."""
+    return "; ".join(
+        f"seed {s}: " + ", ".join(f"{o}={v:{fmt}}" for o, v in row.items() if pd.notna(v))
+        for s, row in table.iterrows()
+    )
+
+
+def early_means(df: pd.DataFrame, early_fraction: float) -> tuple[pd.DataFrame, float]:
+    """Mean test accuracy of the minority and majority classes over the early window (epochs <=
+    ``early_fraction`` x the last epoch; step 0 excluded), and their gap (majority - minority), per (optimizer,
+    seed); and the window's end (epochs)."""
     d = df[(df["metric"] == "test_acc") & df["group"].isin(["minority", "majority"]) & (df["step"] > 0)]
-    horizon = d["epoch"].max()
-    early = d[d["epoch"] <= cfg["early_fraction"] * horizon + 1e-9]
+    end = early_fraction * d["epoch"].max()
+    early = d[d["epoch"] <= end + 1e-9]
     if early.empty:
         early = d[d["step"] == d["step"].min()]
     m = early.groupby(["optimizer", "seed", "group"])["value"].mean().unstack("group")
     m["gap"] = m["majority"] - m["minority"]
-    seeds = sorted(set(m.loc["muon"].index) & set(m.loc["sgd"].index))
-    wins, ev = [], []
-    for s in seeds:
-        mu, sg = m.loc[("muon", s)], m.loc[("sgd", s)]
-        wins.append(mu["minority"] > sg["minority"] and mu["gap"] < sg["gap"])
-        ev.append(
-            f"seed {s}: minority muon={mu['minority']:.3f} sgd={sg['minority']:.3f}, "
-            f"gap muon={mu['gap']:.3f} sgd={sg['gap']:.3f}"
-        )
-    others = ", ".join(
-        f"{o}: minority={m.loc[o]['minority'].mean():.3f} gap={m.loc[o]['gap'].mean():.3f}"
-        for o in sorted(set(m.index.get_level_values(0)) - {"muon", "sgd"})
-    )
-    frac = float(np.mean(wins))
-    evidence = (
-        f"{exp}/metrics.parquet; {len(seeds)} seed(s), early window epochs <= "
-        f"{cfg['early_fraction'] * horizon:.3g} of {horizon:g}; "
-        + "; ".join(ev)
-        + (f"; others (seed mean): {others}" if others else "")
-    )
-    return spec.judged(round(frac, 4), frac >= cfg["seed_fraction"], evidence)
+    return m, end
 
 
-def dominoes_claim(df, cfg, scale, skipped):
-    crit = f">= {cfg['decoded_margin']:g} for each of muon, shampoo, adam (our reading of 'far above')"
-    spec = _spec("dominoes", crit, scale)
-    why = _missing_runs(df, ["muon", "shampoo", "adam", "sgd"], skipped)
+def cifar_claim(exp, df, cfg, scale, skipped, stats):
+    rule = cfg["rules"][CLAIM_ID[exp]]
+    what = f"effect (early = first {cfg['early_fraction']:g} of the epochs, step 0 excluded)"
+    spec = _spec(exp, criterion(rule, stats, what), scale)
+    why = _missing_runs(df, ["muon", "sgd"], skipped)
     if why:
         return spec.not_run(why)
-    dec = _final(df, "decoded_test_acc", "worst_group")
-    raw = _final(df, "test_acc", "worst_group")
-    margins = {o: float(dec[o] - dec["sgd"]) for o in ("muon", "shampoo", "adam")}
-    value = min(margins.values())
-    ev = (
-        "dominoes/metrics.parquet; decoded worst-group: "
-        + ", ".join(f"{o}={v:.3f}" for o, v in dec.items())
-        + "; undecoded worst-group: "
-        + ", ".join(f"{o}={v:.3f}" for o, v in raw.items())
-        + f"; {df['seed'].nunique()} seed(s)"
+    m, end = early_means(df, cfg["early_fraction"])
+    minority, gap = m["minority"].unstack(0), m["gap"].unstack(0)  # index seed, columns optimizer
+    effects = pd.concat([minority["muon"] - minority["sgd"], gap["sgd"] - gap["muon"]], axis=1).min(
+        axis=1, skipna=False
     )
-    return spec.judged(round(value, 4), value >= cfg["decoded_margin"], ev)
+    evidence = (
+        f"{exp}/metrics.parquet; early window epochs <= {end:.3g}; minority accuracy: {_per_seed(minority)}; "
+        f"majority-minority gap: {_per_seed(gap)}"
+    )
+    return seed_row(spec, effects.to_dict(), rule, stats, evidence)
 
 
-def celeba_claim(df, cfg, scale, skipped):
-    crit = "> 0 (Muon and Shampoo both above SGD)"
-    spec = _spec("celeba", crit, scale)
+def dominoes_claim(df, cfg, scale, skipped, stats):
+    rule = cfg["rules"]["C14"]
+    what = f"effect (decoded_margin {cfg['decoded_margin']:g}: our reading of 'far above')"
+    spec = _spec("dominoes", criterion(rule, stats, what), scale)
+    need = ["muon", "shampoo", "adam"]
+    why = _missing_runs(df, need + ["sgd"], skipped)
+    if why:
+        return spec.not_run(why)
+    dec = final_by_seed(df, "decoded_test_acc", "worst_group")
+    raw = final_by_seed(df, "test_acc", "worst_group")
+    effects = dec[need].sub(dec["sgd"], axis=0).min(axis=1, skipna=False) - cfg["decoded_margin"]
+    ev = f"dominoes/metrics.parquet; decoded worst-group: {_per_seed(dec)}; undecoded worst-group: {_per_seed(raw)}"
+    return seed_row(spec, effects.to_dict(), rule, stats, ev)
+
+
+def celeba_claim(df, cfg, scale, skipped, stats):
+    rule = cfg["rules"]["C15b"]
+    spec = _spec("celeba", criterion(rule, stats, "effect"), scale)
     why = _missing_runs(df, ["muon", "shampoo", "sgd"], skipped)
     if why:
         return spec.not_run(why)
-    wg = _final(df, "test_acc", "worst_group")
-    value = float(min(wg["muon"], wg["shampoo"]) - wg["sgd"])
+    wg = final_by_seed(df, "test_acc", "worst_group")
+    effects = wg[["muon", "shampoo"]].min(axis=1, skipna=False) - wg["sgd"]
     ev = (
-        "celeba/metrics.parquet; final worst-group: "
-        + ", ".join(f"{o}={v:.3f}" for o, v in wg.items())
-        + f"; {df['seed'].nunique()} seed(s); trained from scratch at this scale (no ImageNet weights)"
+        f"celeba/metrics.parquet; final worst-group: {_per_seed(wg)}; trained from scratch at this scale "
+        "(no ImageNet weights)"
     )
-    return spec.judged(round(value, 4), value > 0, ev)
+    return seed_row(spec, effects.to_dict(), rule, stats, ev)
 
 
-def multinli_claim(df, cfg, scale, skipped, model_note):
-    crit = CRITERIA["multinli"]
-    spec = _spec("multinli", crit, scale)
+def multinli_claim(df, cfg, scale, skipped, model_note, stats):
+    rule = cfg["rules"]["C15a"]
+    spec = _spec("multinli", criterion(rule, stats, "effect (all three margins > 0: the smallest)"), scale)
     why = _missing_runs(df, ["muon", "shampoo", "adam", "sgd"], skipped)
     if why:
         return spec.not_run(why)
-    wg = _final(df, "test_acc", "worst_group")
-    margins = {
-        "muon-sgd": wg["muon"] - wg["sgd"],
-        "shampoo-sgd": wg["shampoo"] - wg["sgd"],
-        "adam-muon": wg["adam"] - wg["muon"],
-    }
-    ok = margins["muon-sgd"] > 0 and margins["shampoo-sgd"] > 0 and margins["adam-muon"] >= 0
-    ev = (
-        "multinli/metrics.parquet; final worst-group: "
-        + ", ".join(f"{o}={v:.3f}" for o, v in wg.items())
-        + "; margins: "
-        + ", ".join(f"{k}={v:+.3f}" for k, v in margins.items())
-        + f"; {df['seed'].nunique()} seed(s); {model_note}"
+    wg = final_by_seed(df, "test_acc", "worst_group")
+    margins = pd.DataFrame(
+        {
+            "muon-sgd": wg["muon"] - wg["sgd"],
+            "shampoo-sgd": wg["shampoo"] - wg["sgd"],
+            "adam-muon": wg["adam"] - wg["muon"],
+        }
     )
-    return spec.judged(round(float(min(margins.values())), 4), ok, ev)
+    effects = margins.min(axis=1, skipna=False)
+    ev = (
+        f"multinli/metrics.parquet; final worst-group: {_per_seed(wg)}; margins: {_per_seed(margins, '+.3f')}; "
+        f"{model_note}"
+    )
+    return seed_row(spec, effects.to_dict(), rule, stats, ev)
 
 
 def rare_vs_frequent(df: pd.DataFrame, rare: list[int], frequent: list[int]) -> pd.Series:
@@ -185,33 +187,25 @@ def rare_vs_frequent(df: pd.DataFrame, rare: list[int], frequent: list[int]) -> 
     return pd.Series(out, dtype=float)
 
 
-def tinystories_claim(df, cfg, scale, skipped, model_note):
-    crit = CRITERIA["tinystories"]
-    spec = _spec("tinystories", crit, scale)
+def tinystories_claim(df, cfg, scale, skipped, model_note, stats):
+    rule = cfg["rules"]["C16"]
+    spec = _spec("tinystories", criterion(rule, stats, "effect"), scale)
     why = _missing_runs(df, ["muon", "adam", "sgd"], skipped)
     if why:
         return spec.not_run(why)
-    rho = rare_vs_frequent(df, cfg["rare_buckets"], cfg["frequent_buckets"]).groupby(level=0).mean()
-    undefined = [o for o in ("muon", "adam", "sgd") if not np.isfinite(rho[o])]
-    if undefined:
-        return spec.not_run(
-            f"the runs ran, but the frequent-bucket test loss of {undefined} never "
-            f"fell below its step-0 value, so rho is undefined; {model_note}",
-        )
-    value = float(rho["muon"] - max(rho["adam"], rho["sgd"]))
+    rho = rare_vs_frequent(df, cfg["rare_buckets"], cfg["frequent_buckets"]).unstack(0)  # index seed
+    effects = rho["muon"] - rho[["adam", "sgd"]].max(axis=1, skipna=False)
+    undefined = [f"{o} seed {s}" for s, row in rho.iterrows() for o, v in row.items() if not np.isfinite(v)]
     ev = (
-        f"tinystories/metrics.parquet; rare buckets {cfg['rare_buckets']}, frequent "
-        f"{cfg['frequent_buckets']}; rho: "
-        + ", ".join(f"{o}={v:.3f}" for o, v in rho.items())
-        + f"; {df['seed'].nunique()} seed(s); {model_note}"
+        f"tinystories/metrics.parquet; rare buckets {cfg['rare_buckets']}, frequent {cfg['frequent_buckets']}; "
+        f"rho: {_per_seed(rho)}; {model_note}"
     )
-    return spec.judged(round(value, 4), value > 0, ev)
-
-
-CRITERIA = {
-    "multinli": "Muon - SGD > 0 and Shampoo - SGD > 0 and Adam - Muon >= 0 (value: the smallest margin)",
-    "tinystories": "> 0",
-}
+    if undefined:
+        ev += (
+            f"; rho undefined (the frequent-bucket test loss never fell below its step-0 value) for "
+            f"{', '.join(undefined)}: those seeds are unusable"
+        )
+    return seed_row(spec, effects.to_dict(), rule, stats, ev)
 
 
 def diverged_note(df: pd.DataFrame) -> str:
@@ -227,15 +221,17 @@ def build_claims(
     skipped: dict[str, dict],
     cfg: dict,
     scale: str,
+    stats: dict,
     model_notes: dict[str, str] | None = None,
 ) -> list[Claim]:
     """``status``: data-check dicts by experiment; ``metrics``: tidy metrics of the experiments that ran;
-    ``skipped``: per experiment, optimizer -> why it did not run (e.g. Shampoo's package missing);
-    ``model_notes``: per experiment, what model ran at this scale (said in the evidence)."""
+    ``skipped``: per experiment, optimizer -> why it did not run (e.g. Shampoo's package missing); ``cfg``: the
+    ``imbalanced_gpu.claims`` slice (``rules`` per row); ``stats``: the top-level ``stats`` block (``level``,
+    ``min_seeds``); ``model_notes``: per experiment, what model ran at this scale (said in the evidence)."""
     notes = model_notes or {}
     rows = []
     for exp in ("cifar10", "cifar100", "dominoes", "multinli", "celeba", "tinystories"):
-        crit = CRITERIA.get(exp, "see spec §5")
+        crit = criterion(cfg["rules"][CLAIM_ID[exp]], stats, "effect")
         st = status.get(exp)
         if st is None:
             rows.append(_spec(exp, crit, scale).not_run(f"experiment {exp} not in imbalanced_gpu.experiments"))
@@ -245,14 +241,14 @@ def build_claims(
             continue
         df, sk = metrics[exp], skipped.get(exp, {})
         if exp in ("cifar10", "cifar100"):
-            rows.append(cifar_claim(exp, df, cfg, scale, sk))
+            rows.append(cifar_claim(exp, df, cfg, scale, sk, stats))
         elif exp == "dominoes":
-            rows.append(dominoes_claim(df, cfg, scale, sk))
+            rows.append(dominoes_claim(df, cfg, scale, sk, stats))
         elif exp == "celeba":
-            rows.append(celeba_claim(df, cfg, scale, sk))
+            rows.append(celeba_claim(df, cfg, scale, sk, stats))
         elif exp == "multinli":
-            rows.append(multinli_claim(df, cfg, scale, sk, notes.get(exp, "")))
+            rows.append(multinli_claim(df, cfg, scale, sk, notes.get(exp, ""), stats))
         elif exp == "tinystories":
-            rows.append(tinystories_claim(df, cfg, scale, sk, notes.get(exp, "")))
+            rows.append(tinystories_claim(df, cfg, scale, sk, notes.get(exp, ""), stats))
         rows[-1] = replace(rows[-1], evidence=rows[-1].evidence + diverged_note(df))
     return rows

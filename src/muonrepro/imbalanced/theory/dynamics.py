@@ -10,9 +10,10 @@ Update rules (NSD, Eq. (1), and the table of §1.4), all from W_0 = 0 unless giv
 - ``muon``: M <- beta M + (1 - beta) G, W <- W - eta polar(M) (no Nesterov, no shape scaling: the
   theory's Muon); polar by ``orthogonalize(M, method=muon_method, dtype=float64)``.
 
-G = W Sigma_xx - Sigma_yx. ``nsd_direction`` is shared with the finite-sample cross-entropy experiment.
-Closed forms: GD (§2.1), Prop. 1 SpecGD (§2.2), and the GF path used for the NGD reparametrisation
-check (§2.3).
+G = W Sigma_xx - Sigma_yx, with the population moments of the DM or, for the finite-sample setting of
+the paper's Appendix C, the empirical moments of a sample (``empirical_moments``). ``nsd_direction`` is
+shared with the finite-sample cross-entropy experiment. Closed forms: GD (§2.1), Prop. 1 SpecGD (§2.2),
+and the GF path used for the NGD reparametrisation check (§2.3). ``muon_relative_deviation``: claim 9.
 """
 
 from __future__ import annotations
@@ -62,11 +63,13 @@ def run_population(
     beta: float = 0.9,
     muon_method: str = "svd",
     W0: torch.Tensor | None = None,
+    moments: tuple[torch.Tensor, torch.Tensor] | None = None,
 ) -> Trajectory:
-    """Iterate ``rule`` on the population square loss of ``dm`` for ``steps`` steps (float64)."""
+    """Iterate ``rule`` on the square loss of ``dm`` for ``steps`` steps (float64): the population loss, or
+    the loss with the given ``moments`` (Sigma_yx, Sigma_xx), e.g. ``empirical_moments`` of a sample."""
     if rule not in RULES:
         raise ValueError(f"unknown rule {rule!r}; known: {RULES}")
-    s_yx, s_xx = dm.moments()
+    s_yx, s_xx = dm.moments() if moments is None else moments
     W = torch.zeros(dm.k, dm.d, dtype=DTYPE) if W0 is None else W0.clone().to(DTYPE)
     M = torch.zeros_like(W)
     Ws = [W.clone()]
@@ -130,3 +133,26 @@ def distance_to_gf_path(alpha: np.ndarray, dm: DataModel, n_grid: int = 20000) -
         else:
             out[i] = np.sqrt(d2[j])
     return out
+
+
+def empirical_moments(x: torch.Tensor, y: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """(Y^T X / n, X^T X / n) of a sample (x (n, d), labels y): the moments of its empirical square loss."""
+    Y = torch.nn.functional.one_hot(y, k).to(x.dtype)
+    return Y.T @ x / len(y), x.T @ x / len(y)
+
+
+def muon_relative_deviation(
+    dm: DataModel,
+    eta: float,
+    steps: int,
+    beta: float,
+    muon_method: str = "svd",
+    W0: torch.Tensor | None = None,
+    moments: tuple[torch.Tensor, torch.Tensor] | None = None,
+) -> np.ndarray:
+    """Claim 9: (steps+1, k) |alpha^Muon_c(t) - alpha^SpecGD_c(t)| / r_c, both rules from the same start
+    ``W0`` (default 0) on the same loss (population, or ``moments``), with the same step ``eta``."""
+    kw = {"W0": W0, "moments": moments}
+    muon = run_population(dm, "muon", eta, steps, beta=beta, muon_method=muon_method, **kw)
+    spec = run_population(dm, "specgd", eta, steps, **kw)
+    return np.abs(muon.alpha - spec.alpha) / dm.r
