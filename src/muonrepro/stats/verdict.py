@@ -56,7 +56,7 @@ class SeedEffects:
         )
         out = f"effect per seed {per}; mean {self.mean:{fmt}}, {ci}; holds in {self.holds}/{self.n} seeds"
         if self.unusable:
-            out += f"; unusable seeds (NaN effect: diverged or missing runs): {list(self.unusable)}"
+            out += f"; unusable seeds (no effect measurable: see the evidence for why): {list(self.unusable)}"
         return out
 
 
