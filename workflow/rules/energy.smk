@@ -1,7 +1,8 @@
 # Rules of the energy paper (spectral equalization and total training energy, HiLD @ ICML 2026):
-# per-optimizer lr selection on a validation split -> monitored MNIST-MLP runs (weight snapshots,
-# resumable checkpoints) -> per-run extraction (primary reading; the sensitivity grid) -> tidy tables
-# -> theory checks, claims rows and figures.
+# per-optimizer lr selection on a validation split -> monitored MNIST-MLP runs (log-spaced weight
+# snapshots with the update after each, resumable checkpoints) -> per-run extraction (primary reading;
+# the sensitivity grid) -> tidy tables -> theory checks, claims rows and figures. The training-settings
+# robustness runs (target `robustness`, outside rule all) are in energy_robustness.smk.
 from muonrepro.pipeline import energy as pipeline_energy
 
 E = config["energy"]
@@ -12,14 +13,19 @@ ENERGY_FIGURES = [
     "theory_checks",
     "gini",
     "cumulative_energy",
+    "energy_trajectory",
     "per_mode_heatmap",
     "curvature_deciles",
+    "offdiag",
     "training_curves",
 ]
 ENERGY_RUNS = expand("{arch}_{opt}_s{seed}", arch=ARCHS, opt=OPTS, seed=ES["seeds"])
+ENERGY_GROUPS = expand("{arch}_s{seed}", arch=ARCHS, seed=ES["seeds"])
+ENERGY_TABLES = ["gini", "energy", "bins", "offdiag", "logs", "accuracy"]
+ENERGY_TABLE_FILES = {t: "curvature_bins.csv" if t == "bins" else f"{t}.csv" for t in ENERGY_TABLES}
 ENERGY_TARGETS = [
     "results/energy/claims.csv",
-    *expand("results/figures/energy/{name}.png", name=ENERGY_FIGURES + ["sensitivity_heatmap"]),
+    *expand("results/figures/energy/{name}.png", name=ENERGY_FIGURES + ["reading_robustness"]),
 ]
 
 
@@ -87,7 +93,8 @@ rule energy_train:
         n_train=ES["n_train"],
         epochs=ES["epochs"],
         batch_size=E["batch_size"],
-        log_every=ES["log_every"],
+        n_snapshots=ES["n_snapshots"],
+        lr_factor=1.0,
         device=config["device"],
         checkpoint="results/energy/checkpoints/{arch}_{opt}_s{seed}.pt",
     script:
@@ -124,17 +131,22 @@ rule energy_extract:
 rule energy_aggregate:
     input:
         summaries=expand("results/energy/extract/{run}.json", run=ENERGY_RUNS),
+        per_modes=expand("results/energy/per_mode/{run}.parquet", run=ENERGY_RUNS),
+        logs=expand("results/energy/extract/{run}_logs.parquet", run=ENERGY_RUNS),
         histories=expand("results/energy/runs/{run}/history.csv", run=ENERGY_RUNS),
         metas=expand("results/energy/runs/{run}/meta.json", run=ENERGY_RUNS),
         code=script_sources("energy/aggregate"),
     output:
-        gini="results/energy/gini.csv",
-        accuracy="results/energy/accuracy.csv",
-        bins="results/energy/curvature_bins.csv",
+        **{t: f"results/energy/{ENERGY_TABLE_FILES[t]}" for t in ENERGY_TABLES},
     log:
         "logs/energy/aggregate.log",
+    benchmark:
+        "benchmarks/energy/aggregate.tsv"
     conda:
         ENV
+    params:
+        mode_set=E["estimator"]["mode_set"],
+        n_bins=E["estimator"]["n_deciles"],
     script:
         "../scripts/energy/aggregate.py"
 
@@ -146,7 +158,7 @@ rule energy_sensitivity_extract:
         meta="results/energy/runs/{arch}_{opt}_s{seed}/meta.json",
         code=script_sources("energy/sensitivity_extract"),
     output:
-        "results/energy/sensitivity/units/{arch}_{opt}_s{seed}.parquet",
+        temp("results/energy/sensitivity/arrays/{arch}_{opt}_s{seed}.npz"),
     log:
         "logs/energy/sensitivity/{arch}_{opt}_s{seed}.log",
     benchmark:
@@ -165,14 +177,37 @@ rule energy_sensitivity_extract:
         "../scripts/energy/sensitivity_extract.py"
 
 
+rule energy_sensitivity_units:
+    input:
+        arrays=lambda wildcards: expand(
+            "results/energy/sensitivity/arrays/{arch}_{opt}_s{seed}.npz", opt=OPTS, **wildcards
+        ),
+        metas=lambda wildcards: expand("results/energy/runs/{arch}_{opt}_s{seed}/meta.json", opt=OPTS, **wildcards),
+        code=script_sources("energy/sensitivity_units"),
+    output:
+        units="results/energy/sensitivity/units/{arch}_s{seed}.parquet",
+        offdiag="results/energy/sensitivity/units/{arch}_s{seed}_offdiag.parquet",
+    log:
+        "logs/energy/sensitivity_units/{arch}_s{seed}.log",
+    benchmark:
+        "benchmarks/energy/sensitivity_units/{arch}_s{seed}.tsv"
+    conda:
+        ENV
+    threads: 1
+    params:
+        n_bins=E["estimator"]["n_deciles"],
+    script:
+        "../scripts/energy/sensitivity_units.py"
+
+
 rule energy_sensitivity:
     input:
-        units=expand("results/energy/sensitivity/units/{run}.parquet", run=ENERGY_RUNS),
+        units=expand("results/energy/sensitivity/units/{group}.parquet", group=ENERGY_GROUPS),
+        offdiag=expand("results/energy/sensitivity/units/{group}_offdiag.parquet", group=ENERGY_GROUPS),
         code=script_sources("energy/sensitivity"),
     output:
-        units="results/energy/sensitivity.csv",
         readings="results/energy/sensitivity_readings.csv",
-        summary="results/energy/sensitivity_summary.csv",
+        robustness="results/energy/reading_robustness.csv",
     log:
         "logs/energy/sensitivity.log",
     benchmark:
@@ -181,9 +216,8 @@ rule energy_sensitivity:
         ENV
     params:
         grid=E["sensitivity"],
-        primary=pipeline_energy.primary_reading(E),
-        tail_bins=E["claims"]["tail_bins"],
-        scale=SCALE,
+        primary=pipeline_energy.primary_readings(E),
+        criteria=pipeline_energy.criteria(config),
     script:
         "../scripts/energy/sensitivity.py"
 
@@ -209,10 +243,8 @@ rule energy_claims:
     input:
         code=script_sources("energy/claims"),
         theory="results/energy/theory_checks.csv",
-        gini="results/energy/gini.csv",
-        accuracy="results/energy/accuracy.csv",
-        bins="results/energy/curvature_bins.csv",
-        sensitivity="results/energy/sensitivity_summary.csv",
+        **{t: f"results/energy/{ENERGY_TABLE_FILES[t]}" for t in ENERGY_TABLES if t != "logs"},
+        robustness="results/energy/reading_robustness.csv",
     output:
         "results/energy/claims.csv",
     log:
@@ -222,7 +254,7 @@ rule energy_claims:
     params:
         scale=SCALE,
         min_acc=E["claims"]["min_test_acc"][SCALE],
-        tail_bins=E["claims"]["tail_bins"],
+        criteria=pipeline_energy.criteria(config),
         estimator=E["estimator"],
     script:
         "../scripts/energy/claims.py"
@@ -233,12 +265,8 @@ rule energy_figures:
         code=notebook_sources("energy_figures"),
         notebook=notebook("energy_figures"),
         theory="results/energy/theory_checks.csv",
-        gini="results/energy/gini.csv",
-        accuracy="results/energy/accuracy.csv",
-        bins="results/energy/curvature_bins.csv",
-        per_mode=expand(
-            "results/energy/per_mode/{arch}_{opt}_s{seed}.parquet", arch=ARCHS[-1], opt=OPTS, seed=ES["seeds"][0]
-        ),
+        **{t: f"results/energy/{ENERGY_TABLE_FILES[t]}" for t in ENERGY_TABLES},
+        per_mode=expand("results/energy/per_mode/{arch}_{opt}_s{seed}.parquet", arch=ARCHS[-1], opt=OPTS, seed=ES["seeds"]),
     output:
         **{
             name: report(
@@ -269,13 +297,12 @@ rule energy_sensitivity_figures:
     input:
         code=notebook_sources("energy_sensitivity_figures"),
         notebook=notebook("energy_sensitivity_figures"),
-        readings="results/energy/sensitivity_readings.csv",
-        summary="results/energy/sensitivity_summary.csv",
+        robustness="results/energy/reading_robustness.csv",
     output:
         executed="results/energy/sensitivity_figures.ipynb",
-        sensitivity_heatmap=report(
-            "results/figures/energy/sensitivity_heatmap.png",
-            caption="../report/energy_sensitivity_heatmap.rst",
+        reading_robustness=report(
+            "results/figures/energy/reading_robustness.png",
+            caption="../report/energy_reading_robustness.rst",
             category="Energy paper",
         ),
     log:
@@ -283,6 +310,9 @@ rule energy_sensitivity_figures:
     conda:
         ENV
     params:
-        nb={"scale": SCALE, "primary": pipeline_energy.primary_reading(E), "dpi": FIGURES["dpi"]},
+        nb={"scale": SCALE, "dpi": FIGURES["dpi"]},
     script:
         "../scripts/run_notebook.py"
+
+
+include: "energy_robustness.smk"

@@ -5,7 +5,8 @@ from __future__ import annotations
 import torch
 
 from muonrepro.data.mnist import to_device_float
-from muonrepro.energy.estimator.readings import Grid, accumulate, run_units
+from muonrepro.energy.estimator.readings import Grid, accumulate
+from muonrepro.energy.estimator.store import save_arrays
 from muonrepro.energy.extract import extract_run
 from muonrepro.models import MLP
 from muonrepro.util.device import resolve_device
@@ -19,7 +20,7 @@ def probe_set(mnist_pt, probe_size: int, probe_seed: int, device):
 
 
 def load_run(mnist_pt, snapshots_pt, probe_size: int, probe_seed: int, device):
-    """Model, float64 snapshots, probe set and step count of one run, on ``device``.
+    """Model, float64 snapshots (with their logged updates), probe set and step count of one run, on ``device``.
 
     float64 forward/backward: the estimator divides by lambda_i mu_j down to rel_threshold * max,
     where float32 round-off in G would dominate the low-curvature tail."""
@@ -28,7 +29,11 @@ def load_run(mnist_pt, snapshots_pt, probe_size: int, probe_seed: int, device):
     model = MLP(m["depth"], m["width"], bias=m["bias"]).to(device, torch.float64)
     x, y = probe_set(mnist_pt, probe_size, probe_seed, device)
     snaps = [
-        {"step": s["step"], "state": {k: v.to(device, torch.float64) for k, v in s["state"].items()}}
+        {
+            "step": s["step"],
+            "state": {k: v.to(device, torch.float64) for k, v in s["state"].items()},
+            "update": {k: v.to(device, torch.float64) for k, v in (s.get("update") or {}).items()},
+        }
         for s in blob["snapshots"]
     ]
     return model, snaps, x.double(), y, blob["total_steps"]
@@ -37,13 +42,13 @@ def load_run(mnist_pt, snapshots_pt, probe_size: int, probe_seed: int, device):
 def run_extraction(mnist_pt, snapshots_pt, meta: dict, *, estimator: dict, probe_size: int, device="auto"):
     dev = resolve_device(device)
     model, snaps, x, y, total_steps = load_run(mnist_pt, snapshots_pt, probe_size, estimator["probe_seed"], dev)
-    rows, per_mode, logs, seconds = extract_run(
-        model, snaps, x, y, total_steps, estimator=estimator, probe_seed=estimator["probe_seed"]
+    summary, per_mode, logs, seconds = extract_run(
+        model, snaps, x, y, estimator=estimator, probe_seed=estimator["probe_seed"]
     )
     # wall-clock times stay out of the summary (the rule's benchmark file has them), so that the summary,
     # like the run's meta.json, is byte-identical for the same config and seed
     summary = {
-        "matrices": rows,
+        **summary,
         "diverged": meta["diverged"],
         "lr": meta["config"]["lr"],
         "n_logs": len(snaps),
@@ -54,10 +59,13 @@ def run_extraction(mnist_pt, snapshots_pt, meta: dict, *, estimator: dict, probe
     return summary, per_mode, logs, seconds
 
 
-def run_sensitivity(mnist_pt, snapshots_pt, meta: dict, *, grid: dict, estimator: dict, probe_size: int, device="auto"):
-    """All readings of the sensitivity grid for one run (one pass over its snapshots)."""
+def run_sensitivity(
+    mnist_pt, snapshots_pt, out_npz, *, grid: dict, estimator: dict, probe_size: int, device="auto"
+) -> float:
+    """All readings of the sensitivity grid for one run (one pass over its snapshots), written to
+    ``out_npz`` (``store.save_arrays``). Returns the seconds the pass took."""
     dev = resolve_device(device)
-    model, snaps, x, y, total_steps = load_run(mnist_pt, snapshots_pt, probe_size, estimator["probe_seed"], dev)
+    model, snaps, x, y, _ = load_run(mnist_pt, snapshots_pt, probe_size, estimator["probe_seed"], dev)
     g = Grid(
         sigma_delta=tuple(grid["sigma_delta"]),
         thresholds=tuple(grid["thresholds"]),
@@ -65,5 +73,6 @@ def run_sensitivity(mnist_pt, snapshots_pt, meta: dict, *, grid: dict, estimator
         mode_identity=tuple(grid["mode_identity"]),
         n_bins=estimator["n_deciles"],
     )
-    results, direct, _, seconds = accumulate(model, snaps, x, y, total_steps, g, estimator["probe_seed"])
-    return run_units(results, direct).assign(diverged=bool(meta["diverged"])), seconds
+    arrays, direct, _, seconds = accumulate(model, snaps, x, y, g, estimator["probe_seed"])
+    save_arrays(out_npz, arrays, direct)
+    return seconds

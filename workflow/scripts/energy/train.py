@@ -18,7 +18,7 @@ from muonrepro.util.meta import run_metadata
 sys.stderr = sys.stdout = open(snakemake.log[0], "w")
 torch.set_num_threads(snakemake.threads)
 p, wc = snakemake.params, snakemake.wildcards
-lr = json.load(open(snakemake.input.lr))["lr"]
+lr = json.load(open(snakemake.input.lr))["lr"] * p.lr_factor  # lr_factor: 1 except in the robustness runs
 seed = int(wc.seed)
 res, model = energy_run(
     snakemake.input.mnist,
@@ -30,7 +30,7 @@ res, model = energy_run(
     epochs=p.epochs,
     batch_size=p.batch_size,
     seed=seed,
-    log_every=p.log_every,
+    n_snapshots=p.n_snapshots,
     checkpoint=p.checkpoint,
     code=snakemake.input.code,
     device=p.device,
@@ -40,7 +40,12 @@ res, model = energy_run(
 # shares repeated objects by identity, so rebuild the list with one object per distinct key (the
 # snapshots restored from a checkpoint carry their own copies of the key strings).
 snapshots = [
-    {"step": int(s["step"]), "state": {sys.intern(k): v for k, v in s["state"].items()}} for s in res.snapshots
+    {
+        "step": int(s["step"]),
+        "state": {sys.intern(k): v for k, v in s["state"].items()},
+        **({"update": {sys.intern(k): v for k, v in s["update"].items()}} if "update" in s else {}),
+    }
+    for s in res.snapshots
 ]
 with atomic_path(snakemake.output.snapshots) as tmp, open(tmp, "wb") as fh:
     torch.save({"snapshots": snapshots, "total_steps": res.steps, "model": dict(p.model)}, fh)
@@ -54,7 +59,8 @@ meta = run_metadata(
         "n_train": p.n_train,
         "epochs": p.epochs,
         "batch_size": p.batch_size,
-        "log_every": p.log_every,
+        "n_snapshots": p.n_snapshots,
+        "log_steps": res.log_steps,
     },
     seed=seed,
     device=str(next(model.parameters()).device),
