@@ -23,6 +23,8 @@ ENERGY_RUNS = expand("{arch}_{opt}_s{seed}", arch=ARCHS, opt=OPTS, seed=ES["seed
 ENERGY_GROUPS = expand("{arch}_s{seed}", arch=ARCHS, seed=ES["seeds"])
 ENERGY_TABLES = ["gini", "energy", "bins", "offdiag", "logs", "accuracy"]
 ENERGY_TABLE_FILES = {t: "curvature_bins.csv" if t == "bins" else f"{t}.csv" for t in ENERGY_TABLES}
+ROBUST = pipeline_energy.robustness_variants(E)  # training-settings variants (rule energy_robustness)
+ROBUST_RUNS = [(a, o, s) for a in ARCHS for o in OPTS for s in ES["seeds"]]
 ENERGY_TARGETS = [
     "results/energy/claims.csv",
     *expand("results/figures/energy/{name}.png", name=ENERGY_FIGURES + ["reading_robustness"]),
@@ -30,6 +32,7 @@ ENERGY_TARGETS = [
 
 
 wildcard_constraints:
+    variant=pipeline_energy.variant_pattern(ROBUST),
     arch="mlp[0-9]+",
     opt="|".join(OPTS),
     seed="[0-9]+",
@@ -241,9 +244,9 @@ rule energy_theory:
 
 rule energy_claims:
     input:
+        **{t: f"results/energy/{ENERGY_TABLE_FILES[t]}" for t in ENERGY_TABLES if t != "logs"},
         code=script_sources("energy/claims"),
         theory="results/energy/theory_checks.csv",
-        **{t: f"results/energy/{ENERGY_TABLE_FILES[t]}" for t in ENERGY_TABLES if t != "logs"},
         robustness="results/energy/reading_robustness.csv",
     output:
         "results/energy/claims.csv",
@@ -262,11 +265,13 @@ rule energy_claims:
 
 rule energy_figures:
     input:
+        **{t: f"results/energy/{ENERGY_TABLE_FILES[t]}" for t in ENERGY_TABLES},
         code=notebook_sources("energy_figures"),
         notebook=notebook("energy_figures"),
         theory="results/energy/theory_checks.csv",
-        **{t: f"results/energy/{ENERGY_TABLE_FILES[t]}" for t in ENERGY_TABLES},
-        per_mode=expand("results/energy/per_mode/{arch}_{opt}_s{seed}.parquet", arch=ARCHS[-1], opt=OPTS, seed=ES["seeds"]),
+        per_mode=expand(
+            "results/energy/per_mode/{arch}_{opt}_s{seed}.parquet", arch=ARCHS[-1], opt=OPTS, seed=ES["seeds"]
+        ),
     output:
         **{
             name: report(
@@ -315,4 +320,104 @@ rule energy_sensitivity_figures:
         "../scripts/run_notebook.py"
 
 
-include: "energy_robustness.smk"
+# ---------------------------------------------------------------------------------------------
+# Robustness of the empirical verdicts to the training settings, which are ours: each setting of
+# energy.robustness changed on its own (lr x factor per optimizer, Muon's auxiliary AdamW betas, probe
+# size, width), same seeds and statistics as the default run. Runs a change touches are retrained /
+# re-extracted under results/energy/robustness/<variant>/, the others are the default run's.
+# Target: `snakemake --cores all energy_robustness` (not part of rule all) -> results/energy/robustness.csv.
+
+
+rule energy_robust_train:
+    input:
+        mnist="results/data/mnist.pt",
+        lr="results/energy/lr/{arch}_{opt}.json",
+        code=script_sources("energy/robust_train"),
+    output:
+        snapshots="results/energy/robustness/{variant}/runs/{arch}_{opt}_s{seed}/snapshots.pt",
+        history="results/energy/robustness/{variant}/runs/{arch}_{opt}_s{seed}/history.csv",
+        meta="results/energy/robustness/{variant}/runs/{arch}_{opt}_s{seed}/meta.json",
+        timing="results/energy/robustness/{variant}/runs/{arch}_{opt}_s{seed}/timing.json",
+    log:
+        "logs/energy/robustness/{variant}/train/{arch}_{opt}_s{seed}.log",
+    benchmark:
+        "benchmarks/energy/robustness/{variant}/train/{arch}_{opt}_s{seed}.tsv"
+    conda:
+        ENV
+    threads: 1
+    resources:
+        **pipeline_resources.training(SCALE, ES["epochs"]),
+    params:
+        model=lambda wildcards: pipeline_energy.model(E, wildcards.arch, ROBUST[wildcards.variant]["width"]),
+        opt_cfg=lambda wildcards: ROBUST[wildcards.variant]["opt_cfg"].get(
+            wildcards.opt, E["optimizers"][wildcards.opt]
+        ),
+        n_train=ES["n_train"],
+        epochs=ES["epochs"],
+        batch_size=E["batch_size"],
+        n_snapshots=ES["n_snapshots"],
+        lr_factor=lambda wildcards: ROBUST[wildcards.variant]["lr_factor"].get(wildcards.opt, 1.0),
+        device=config["device"],
+        checkpoint="results/energy/robustness/{variant}/checkpoints/{arch}_{opt}_s{seed}.pt",
+    script:
+        "../scripts/energy/robust_train.py"
+
+
+rule energy_robust_extract:
+    input:
+        mnist="results/data/mnist.pt",
+        snapshots=lambda wildcards: pipeline_energy.variant_file(ROBUST, wildcards, "train", "snapshots.pt"),
+        meta=lambda wildcards: pipeline_energy.variant_file(ROBUST, wildcards, "train", "meta.json"),
+        code=script_sources("energy/robust_extract"),
+    output:
+        per_mode="results/energy/robustness/{variant}/per_mode/{arch}_{opt}_s{seed}.parquet",
+        summary="results/energy/robustness/{variant}/extract/{arch}_{opt}_s{seed}.json",
+        logs="results/energy/robustness/{variant}/extract/{arch}_{opt}_s{seed}_logs.parquet",
+    log:
+        "logs/energy/robustness/{variant}/extract/{arch}_{opt}_s{seed}.log",
+    benchmark:
+        "benchmarks/energy/robustness/{variant}/extract/{arch}_{opt}_s{seed}.tsv"
+    conda:
+        ENV
+    threads: 1
+    resources:
+        **pipeline_resources.extraction(SCALE),
+    params:
+        estimator=E["estimator"],
+        probe_size=lambda wildcards: round(ES["probe_size"] * ROBUST[wildcards.variant]["probe_factor"]),
+        device=config["device"],
+    script:
+        "../scripts/energy/robust_extract.py"
+
+
+rule energy_robust_verdicts:
+    input:
+        unpack(lambda wildcards: pipeline_energy.variant_inputs(ROBUST, wildcards.variant, ROBUST_RUNS)),
+        code=script_sources("energy/robust_verdicts"),
+    output:
+        "results/energy/robustness/{variant}/verdicts.csv",
+    log:
+        "logs/energy/robustness/{variant}/verdicts.log",
+    conda:
+        ENV
+    params:
+        setting=lambda wildcards: ROBUST[wildcards.variant]["setting"],
+        value=lambda wildcards: ROBUST[wildcards.variant]["value"],
+        criteria=pipeline_energy.criteria(config),
+        estimator=E["estimator"],
+    script:
+        "../scripts/energy/robust_verdicts.py"
+
+
+rule energy_robustness:
+    input:
+        verdicts=expand("results/energy/robustness/{variant}/verdicts.csv", variant=ROBUST),
+        code=script_sources("energy/robustness"),
+    output:
+        "results/energy/robustness.csv",
+    log:
+        "logs/energy/robustness.log",
+    conda:
+        ENV
+    script:
+        "../scripts/energy/robustness.py"

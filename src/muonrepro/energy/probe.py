@@ -1,6 +1,9 @@
-"""Glue for one extraction job: fixed probe set, model rebuilt from the run's snapshots."""
+"""Glue for one extraction job: fixed probe set, model rebuilt from the run's snapshots; ``extract_job`` is
+the body of rules energy_extract and energy_robust_extract."""
 
 from __future__ import annotations
+
+import json
 
 import torch
 
@@ -10,6 +13,7 @@ from muonrepro.energy.estimator.store import save_arrays
 from muonrepro.energy.extract import extract_run
 from muonrepro.models import MLP
 from muonrepro.util.device import resolve_device
+from muonrepro.util.io import atomic_write_json, atomic_write_parquet
 
 
 def probe_set(mnist_pt, probe_size: int, probe_seed: int, device):
@@ -76,3 +80,21 @@ def run_sensitivity(
     arrays, direct, _, seconds = accumulate(model, snaps, x, y, g, estimator["probe_seed"])
     save_arrays(out_npz, arrays, direct)
     return seconds
+
+
+def extract_job(smk) -> None:
+    """Per-mode energy, direct energies and off-diagonal fractions of one run under the primary reading."""
+    torch.set_num_threads(smk.threads)
+    p = smk.params
+    summary, per_mode, logs, seconds = run_extraction(
+        smk.input.mnist,
+        smk.input.snapshots,
+        json.load(open(smk.input.meta)),
+        estimator=p.estimator,
+        probe_size=p.probe_size,
+        device=p.device,
+    )
+    print(f"extraction: {seconds:.2f} s for {summary['n_logs']} logged steps")
+    atomic_write_parquet(per_mode, smk.output.per_mode)
+    atomic_write_parquet(logs, smk.output.logs)
+    atomic_write_json(summary, smk.output.summary)

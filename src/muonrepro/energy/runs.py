@@ -1,12 +1,18 @@
 """MNIST-MLP runs of the energy paper on the one training loop (``training.loop.fit``): the
 learning-rate selection on a validation split and the monitored runs (weight snapshots, the raw
-material of the energy extraction)."""
+material of the energy extraction); ``train_job`` is the body of rules energy_train and
+energy_robust_train."""
 
 from __future__ import annotations
 
+import json
 import math
+import os
+import platform
+import sys
 from dataclasses import dataclass, field
 
+import pandas as pd
 import torch
 import torch.nn.functional as F
 
@@ -14,10 +20,12 @@ from muonrepro.data.mnist import to_device_float
 from muonrepro.energy.estimator.quadrature import log_spaced_steps
 from muonrepro.models import MLP
 from muonrepro.optim.registry import build_optimizer
-from muonrepro.training.checkpoint import Checkpoint, fingerprint
+from muonrepro.training.checkpoint import Checkpoint, discard_checkpoint, fingerprint
 from muonrepro.training.loop import FitSpec, epoch_ends, fit
 from muonrepro.training.lr_select import select_lr as select_on_validation
 from muonrepro.util.device import resolve_device
+from muonrepro.util.io import atomic_path, atomic_write_csv, atomic_write_json
+from muonrepro.util.meta import run_metadata
 
 
 def load_split(mnist_pt, n_train: int, val_size: int, device):
@@ -216,3 +224,61 @@ def energy_run(
         )
     run = EnergyRun(history, snaps.finite(), log_steps, res.steps, res.diverged, res.diverged_step, res.seconds)
     return run, model
+
+
+def train_job(smk) -> None:
+    """One monitored MNIST-MLP run (snapshots, history, metadata; wall-clock timing and where it ran in
+    timing.json, so that the other three files are byte-identical for the same config and seed on CPU, also
+    after an interrupted run resumed from its checkpoint). The lr is the selected one x ``params.lr_factor``."""
+    torch.set_num_threads(smk.threads)
+    p, wc = smk.params, smk.wildcards
+    lr = json.load(open(smk.input.lr))["lr"] * p.lr_factor
+    seed = int(wc.seed)
+    res, model = energy_run(
+        smk.input.mnist,
+        **p.model,
+        opt=wc.opt,
+        opt_cfg=p.opt_cfg,
+        lr=lr,
+        n_train=p.n_train,
+        epochs=p.epochs,
+        batch_size=p.batch_size,
+        seed=seed,
+        n_snapshots=p.n_snapshots,
+        checkpoint=p.checkpoint,
+        code=smk.input.code,
+        device=p.device,
+    )
+    # Byte-identical snapshots.pt, also after a resume: torch.save names the zip archive after the file
+    # it writes to, so save through a file object (atomic_path's temporary name is random); and pickle
+    # shares repeated objects by identity, so rebuild the list with one object per distinct key (the
+    # snapshots restored from a checkpoint carry their own copies of the key strings).
+    snapshots = [
+        {
+            "step": int(s["step"]),
+            "state": {sys.intern(k): v for k, v in s["state"].items()},
+            **({"update": {sys.intern(k): v for k, v in s["update"].items()}} if "update" in s else {}),
+        }
+        for s in res.snapshots
+    ]
+    with atomic_path(smk.output.snapshots) as tmp, open(tmp, "wb") as fh:
+        torch.save({"snapshots": snapshots, "total_steps": res.steps, "model": dict(p.model)}, fh)
+    atomic_write_csv(pd.DataFrame(res.history), smk.output.history)
+    config = {
+        "model": p.model,
+        "opt": wc.opt,
+        "opt_cfg": p.opt_cfg,
+        "lr": lr,
+        "n_train": p.n_train,
+        "epochs": p.epochs,
+        "batch_size": p.batch_size,
+        "n_snapshots": p.n_snapshots,
+        "log_steps": res.log_steps,
+    }
+    meta = run_metadata(config, seed=seed, device=str(next(model.parameters()).device))
+    meta.update(diverged=res.diverged, diverged_step=res.diverged_step, steps=res.steps)
+    atomic_write_json(meta, smk.output.meta)
+    env = {k: os.environ.get(k) for k in ("CUDA_VISIBLE_DEVICES", "SLURM_JOB_ID", "SLURM_RESTART_COUNT")}
+    print(f"host {platform.node()}, {env}")
+    atomic_write_json({"train_seconds": res.seconds, "host": platform.node(), **env}, smk.output.timing)
+    discard_checkpoint(p.checkpoint)  # the outputs are written: the run is complete

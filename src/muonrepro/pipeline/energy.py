@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 
 from muonrepro.energy.estimator.readings import retention_name
 
@@ -119,3 +120,15 @@ def variant_inputs(variants: dict, name: str, runs) -> dict:
         out["histories"].append(f"{t}/runs/{run}/history.csv")
         out["metas"].append(f"{t}/runs/{run}/meta.json")
     return out
+
+
+def variant_pattern(variants: dict) -> str:
+    """The ``{variant}`` wildcard's regex: exactly the variant names."""
+    return "|".join(re.escape(v) for v in variants)
+
+
+def variant_file(variants: dict, wildcards, stage: str, name: str) -> str:
+    """A file of the run (``wildcards``: variant, arch, opt, seed) that a variant's ``stage`` reads from."""
+    w = wildcards
+    prefix = variant_prefix(variants[w.variant], w.variant, w.opt, stage)
+    return f"{prefix}/runs/{w.arch}_{w.opt}_s{w.seed}/{name}"
