@@ -169,8 +169,9 @@ def energy_claim(energy: pd.DataFrame, crit: Criteria, scale: str, ours: str, pr
         "empirical",
         "Muon has the smallest cumulative energy E = sum_t ||delta_t||^2 on two of three (our reading: architectures)",
         f"E = sum_t mean_probe ||dL/dy||^2 with y = {DIRECT_AT[primary]}, real labels, trapezoid over the logs; per "
-        f"seed and architecture r = log(best other's E / Muon's E); effect = the {need}-th largest r of the "
-        f"{n_arch} architectures (> 0 iff Muon's E is smallest on >= {need} of {n_arch}); value = mean over seeds",
+        f"seed and architecture r = log(best other's E / Muon's E); effect = the k-th largest r over the "
+        f"{n_arch} architectures, k = {need} (> 0 iff Muon's E is smallest on >= {need} of {n_arch}: 'two of "
+        "three'); value = mean over seeds",
         crit.criterion("C6b", "effect"),
         scale,
         "cumulative_energy",
