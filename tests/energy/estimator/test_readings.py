@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from muonrepro.energy.estimator.gini import gini
-from muonrepro.energy.estimator.readings import Grid, _Acc
+from muonrepro.energy.estimator.readings import Grid, _Acc, per_mode_energies
 
 
 def _trajectory(rho, steps, lam, mu, a0):
@@ -24,7 +24,8 @@ def test_rate_fit_closed_form_and_cumulative_sum():
     for (t, Gt), w in zip(_trajectory(rho, steps, lam, mu, a0), weights):
         acc.add(Gt, lam, mu, t, w)
     torch.testing.assert_close(acc.rates(), rho, rtol=1e-10, atol=0)
-    res = acc.arrays(total)["retentions"]["thr1e-12"]
+    a = acc.arrays(total)
+    res = {**a["retentions"]["thr1e-12"], **per_mode_energies(a, "thr1e-12")}
     curv = (mu[:, None] * lam[None, :]).numpy()
     w0 = curv * a0.numpy() ** 2
     r2 = rho.numpy() ** 2
@@ -45,7 +46,8 @@ def test_uniform_rate_gives_zero_gain_gini_and_thresholds_drop_modes():
     acc = _Acc(Grid(thresholds=(1e-6,), damping=(1e-6,), n_bins=2))
     for t, Gt in _trajectory(rho, [0, 1, 2, 3], lam, mu, a0):
         acc.add(Gt, lam, mu, t, 1.0)
-    res = acc.arrays(4)["retentions"]
+    a = acc.arrays(4)
+    res = {k: {**a["retentions"][k], **per_mode_energies(a, k)} for k in a["retentions"]}
     thr = res["thr1e-06"]
     assert thr["every"].sum() == 4  # lambda=1e-9 column is below 1e-6 * max
     assert gini(thr["gain"][thr["every"]]) == pytest.approx(0.0, abs=1e-12)

@@ -62,10 +62,10 @@ def retention_name(kind: str, value: float) -> str:
     return f"{kind}{value:g}"
 
 
-def _perlog_bins(curv: np.ndarray, e: np.ndarray, keep: np.ndarray, n_bins: int) -> tuple[np.ndarray, np.ndarray]:
-    """Sum and mean of e per equal-count bin of this log's curvature, over this log's retained modes."""
-    c, ev = curv[keep], e[keep]
-    parts = np.array_split(ev[np.argsort(c, kind="stable")], n_bins)
+def _perlog_bins(order: np.ndarray, e: np.ndarray, keep: np.ndarray, n_bins: int) -> tuple[np.ndarray, np.ndarray]:
+    """Sum and mean of e per equal-count bin of this log's curvature, over this log's retained modes;
+    ``order`` = the stable argsort of ALL curvatures of the log (one sort serves every retention)."""
+    parts = np.array_split(e[order[keep[order]]], n_bins)
     sums = np.array([p.sum() for p in parts])
     means = np.array([p.mean() if len(p) else 0.0 for p in parts])
     return sums, means
@@ -96,7 +96,7 @@ class _Acc:
         cmax = curv.max()
         self.lam, self.mu, self.T = self.lam + lam * w, self.mu + mu * w, self.T + w
         gt2 = Gt.square()
-        curv_np = curv.cpu().numpy().ravel()
+        order = np.argsort(curv.cpu().numpy().ravel(), kind="stable")
         for name, kind, v in self.grid.retentions:
             if kind == "thr":
                 e, keep = threshold_energy(gt2, curv, v)
@@ -107,7 +107,7 @@ class _Acc:
             k = keep.cpu().numpy()
             self.every[name] = k if self.every[name] is None else self.every[name] & k
             self.any[name] = k if self.any[name] is None else self.any[name] | k
-            s, m = _perlog_bins(curv_np, e.cpu().numpy().ravel(), k.ravel(), self.grid.n_bins)
+            s, m = _perlog_bins(order, e.cpu().numpy().ravel(), k.ravel(), self.grid.n_bins)
             self.perlog_sum[name] += w * s
             self.perlog_mean[name] += w * m
         if self.Gt0 is None:
@@ -128,7 +128,9 @@ class _Acc:
         return torch.exp(slope).clamp(max=1.0)
 
     def arrays(self, total_steps: int) -> dict:
-        """The per-mode arrays of this accumulator (numpy, float64; [j, i] = mode (i, j))."""
+        """The per-mode arrays of this accumulator (numpy, float64; [j, i] = mode (i, j)): ``gain`` (the
+        horizon sum_{t<T} rho^(2t), shared by every retention), and per retention the ``cumulative`` energy,
+        ``w0`` (e_ij at the first log, so that closed_form = w0 * gain), the masks and the per-log bins."""
         r2 = self.rates().square()
         horizon = torch.where(
             r2 < 1, (1 - r2.pow(total_steps)) / (1 - r2).clamp(min=1e-300), torch.full_like(r2, float(total_steps))
@@ -138,23 +140,28 @@ class _Acc:
         out = {
             "lam": lam,
             "mu": mu,
+            "gain": horizon.cpu().numpy(),
             "offdiag": time_average(self.offdiag_values, self.offdiag_steps) if self.offdiag_values else np.nan,
             "retentions": {},
         }
         for name, kind, v in self.grid.retentions:
             denom = self.curv0 if kind == "thr" else self.curv0 + v * cmax0
-            w0 = self.Gt0.square() / denom.clamp(min=1e-300)
             E = self.E[name]
             out["retentions"][name] = {
                 "cumulative": E.cpu().numpy() if torch.is_tensor(E) else np.zeros(self.Gt0.shape),
-                "closed_form": (w0 * horizon).cpu().numpy(),
-                "gain": horizon.cpu().numpy(),
+                "w0": (self.Gt0.square() / denom.clamp(min=1e-300)).cpu().numpy(),
                 "every": self.every[name],
                 "any": self.any[name],
                 "perlog_sum": self.perlog_sum[name],
                 "perlog_mean": self.perlog_mean[name],
             }
         return out
+
+
+def per_mode_energies(a: dict, retention: str) -> dict:
+    """The three per-mode energies of one reading from ``_Acc.arrays``' output ``a``."""
+    r = a["retentions"][retention]
+    return {"cumulative": r["cumulative"], "closed_form": r["w0"] * a["gain"], "gain": a["gain"]}
 
 
 def accumulate(model, snapshots: list[dict], x, y, grid: Grid, probe_seed: int):

@@ -1,6 +1,6 @@
 """The per-mode arrays of one run's reading grid on disk (``.npz``, float64, no pickles), so that
 statistics that need several runs at once (the ``common`` mode set) are computed after every run's
-pass. Keys: ``<sigma_delta>|<identity>|<layer>|<field>`` for ``lam``, ``mu``, ``offdiag``;
+pass. Keys: ``<sigma_delta>|<identity>|<layer>|<field>`` for ``lam``, ``mu``, ``gain``, ``offdiag``;
 ``<sigma_delta>|<identity>|<layer>|<retention>|<field>`` for the per-retention arrays;
 ``direct|preact|<layer>``, ``direct|logits``, ``steps``, ``weights``."""
 
@@ -17,7 +17,7 @@ def save_arrays(path, arrays: dict, direct: dict) -> None:
     for layer, v in direct["preact"].items():
         flat[SEP.join(("direct", "preact", layer))] = np.asarray(v)
     for (sd, mi, layer), a in arrays.items():
-        for field in ("lam", "mu", "offdiag"):
+        for field in ("lam", "mu", "gain", "offdiag"):
             flat[SEP.join((sd, mi, layer, field))] = np.asarray(a[field])
         for ret, r in a["retentions"].items():
             for field, v in r.items():

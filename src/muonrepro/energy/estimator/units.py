@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from muonrepro.energy.estimator.mode_sets import mode_set_rows
-from muonrepro.energy.estimator.readings import ENERGIES, NA
+from muonrepro.energy.estimator.readings import NA, per_mode_energies
 
 READING = ["sigma_delta", "retention", "mode_identity", "mode_set", "binning", "energy"]
 STATS = ["n_modes", "gini", "gini_corrected", "total", "bin_sum", "bin_mean"]
@@ -60,7 +60,7 @@ def group_units(runs: dict, n_bins: int) -> tuple[pd.DataFrame, pd.DataFrame]:
             reading = {"sigma_delta": sd, "retention": ret, "mode_identity": mi}
             table = {
                 o: {
-                    "energies": {e: a["retentions"][ret][e] for e in ENERGIES},
+                    "energies": per_mode_energies(a, ret),
                     "every": a["retentions"][ret]["every"],
                     "any": a["retentions"][ret]["any"],
                     "curv": np.outer(a["mu"], a["lam"]),
