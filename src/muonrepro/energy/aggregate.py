@@ -10,6 +10,7 @@ From each run's extraction (summary JSON, per-mode parquet, per-log parquet), it
 - ``bins``: per run, matrix, mode set and curvature bin the energy's sum and mean;
 - ``offdiag``: per run and matrix the time-averaged off-diagonal fraction of the logged updates, and the
   i.i.d. baseline 1 - 1/max(m, n);
+  (``gini``, ``energy``, ``bins`` and ``offdiag`` carry each run's ``lr`` and ``diverged``)
 - ``logs``: every run's per-log rows (step, quadrature weight, direct energies, off-diagonal fraction);
 - ``accuracy``: per-epoch test accuracy.
 """
@@ -124,9 +125,12 @@ def aggregate(summaries, per_modes, logs, histories, metas, *, mode_set: str, n_
                     **meta,
                 }
             )
-    gini = pd.DataFrame(gini_rows)
     runs = pd.DataFrame(energy_rows)
-    gini = gini.merge(runs[["arch", "optimizer", "seed", "lr", "diverged"]], on=["arch", "optimizer", "seed"])
+    health = runs[["arch", "optimizer", "seed", "lr", "diverged"]]
+    key = ["arch", "optimizer", "seed"]
+    gini = pd.DataFrame(gini_rows).merge(health, on=key)
+    bins = pd.DataFrame(bin_rows).merge(health, on=key)
+    offdiag = pd.DataFrame(off_rows).merge(health, on=key)
     log_frames = [pd.read_parquet(p).assign(**run_key(p)) for p in logs]
     acc = []
     for hpath, mpath in zip(histories, metas):
@@ -137,8 +141,8 @@ def aggregate(summaries, per_modes, logs, histories, metas, *, mode_set: str, n_
     return {
         "gini": gini.sort_values(order + ["matrix", "mode_set"], ignore_index=True),
         "energy": runs.sort_values(order, ignore_index=True),
-        "bins": pd.DataFrame(bin_rows).sort_values(order + ["matrix", "mode_set", "bin"], ignore_index=True),
-        "offdiag": pd.DataFrame(off_rows).sort_values(order + ["matrix"], ignore_index=True),
+        "bins": bins.sort_values(order + ["matrix", "mode_set", "bin"], ignore_index=True),
+        "offdiag": offdiag.sort_values(order + ["matrix"], ignore_index=True),
         "logs": pd.concat(log_frames, ignore_index=True).sort_values(order + ["matrix", "step"], ignore_index=True),
         "accuracy": pd.concat(acc, ignore_index=True)[cols],
     }
