@@ -27,7 +27,6 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from matplotlib.lines import Line2D
 
 from muonrepro import plotting
 
@@ -86,17 +85,12 @@ for ax, claim in zip(axes[:, 0], claims):
         fontsize=10,
     )
     ax.set_xlabel("per-seed effect (> 0: the claim holds in that seed), symlog")
-fig.legend(
-    handles=[
-        Line2D([], [], color=c, marker="o", lw=2, label=v.replace("_", " "))
-        for v, c in VERDICT_COLORS.items()
-        if v in ("supported", "not_supported", "inconclusive")
-    ]
-    + [Line2D([], [], color="black", marker="|", ls="", ms=8, label="seed effects")],
-    loc="outside lower center",
-    ncols=4,
+fig.suptitle(
+    f"Energy-paper claims under one change of the estimator's reading (scale={scale})\n"
+    "dot: mean per-seed effect, line: t-interval over seeds, ticks: seeds; "
+    "green = supported, orange = not supported, grey = inconclusive; framed: primary reading",
+    fontsize=10,
 )
-fig.suptitle(f"Energy-paper claims under one change of the estimator's reading (scale={scale})")
 plotting.save(
     fig, outputs["reading_robustness"], dpi, footer="Every reading is ours: the paper does not state its estimator."
 )
