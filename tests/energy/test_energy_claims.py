@@ -63,6 +63,12 @@ def test_gini_criterion_passes_and_fails(rule):
     assert gini_claim(_gini({0: 0.5, 1: 0.65, 2: 0.5}), crit, "small", "o").verdict == "inconclusive"
 
 
+def test_a_claim_with_no_usable_seed_is_inconclusive():
+    every = {(a, "muon", s) for a in ARCHS for s in SEEDS}
+    c = gini_claim(_gini({0: 0.5, 1: 0.5, 2: 0.5}, diverged=every), CRIT, "small", "o")
+    assert (c.verdict, c.value, c.n_seeds) == ("inconclusive", "no usable seed", 0)
+
+
 def test_gini_row_names_unusable_seeds_and_fills_the_interval():
     c = gini_claim(_gini({0: 0.5, 1: 0.5, 2: 0.5}, diverged={("mlp2", "muon", 1)}), CRIT, "small", "o")
     assert c.verdict == "inconclusive" and c.n_seeds == 2 and "unusable seeds" in c.evidence

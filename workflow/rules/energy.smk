@@ -154,6 +154,9 @@ rule energy_aggregate:
         "../scripts/energy/aggregate.py"
 
 
+# The per-run arrays of the reading grid are large (float64 per mode and reading) and temporary: the
+# `common` mode set needs every optimizer's arrays of an architecture and seed at once, so a change to one
+# run re-extracts the arrays of its group.
 rule energy_sensitivity_extract:
     input:
         mnist="results/data/mnist.pt",

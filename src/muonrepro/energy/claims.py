@@ -64,7 +64,8 @@ def _usable(df: pd.DataFrame, value: str) -> pd.DataFrame:
 
 def _judge(spec: ClaimSpec, crit: Criteria, effects: dict, evidence: str) -> Claim:
     s = crit.summarize(effects)
-    return spec.over_seeds(s.mean, s, crit.rule(spec.claim_id), crit.min_seeds, evidence)
+    value = s.mean if math.isfinite(s.mean) else "no usable seed"  # every seed diverged or missing
+    return spec.over_seeds(value, s, crit.rule(spec.claim_id), crit.min_seeds, evidence)
 
 
 def _units_text(margins: pd.Series, fmt: str = "+.3f") -> str:
