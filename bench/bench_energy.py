@@ -1,7 +1,7 @@
 """Item 2: energy extraction cost against the training it monitors, at the default scale.
 
 Per (architecture, optimizer) and repeat: train as the pipeline's ``energy_train`` does (the
-package's ``train`` with snapshots every ``log_every`` steps, ``scales.<scale>.energy`` sizes),
+package's ``train`` with ``n_snapshots`` log-spaced snapshots, ``scales.<scale>.energy`` sizes),
 write the snapshots as that rule does, then run ``muonrepro.energy.probe.run_extraction`` (the
 ``energy_extract`` rule's code path: load snapshots, float64 model, fixed probe set, ``extract_run``).
 Reported: seconds per log step (``extract_run`` only), and extraction wall time (incl. loading
@@ -14,15 +14,17 @@ goes (forward, per-sample backward, grams and gradient, eigh, rotations and accu
 from __future__ import annotations
 
 import cProfile
+import math
 import pstats
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
+from muonrepro.energy.estimator.quadrature import log_spaced_steps
 from muonrepro.energy.extract import extract_run
 from muonrepro.energy.probe import load_run, run_extraction
-from muonrepro.energy.runs import MnistMLPTask, Snapshots, build_model, every
+from muonrepro.energy.runs import MnistMLPTask, Snapshots, at_steps, build_model
 from muonrepro.optim.registry import build_optimizer
 from muonrepro.training.loop import FitSpec, fit
 from muonrepro.util.io import atomic_torch_save
@@ -35,7 +37,8 @@ def _train_run(cfg, scale, data, depth, opt, device, seed=0, n_train=None, epoch
     model = build_model(depth, E["width"], E["bias"], seed, device)
     optim = build_optimizer(model, opt, E["optimizers"][opt], E["optimizers"][opt]["lr"])
     spec = FitSpec(epochs=epochs or ES["epochs"], batch_size=E["batch_size"], seed=seed, name="bench")
-    snaps = Snapshots(every(ES["log_every"]))
+    spec_steps = math.ceil(n / E["batch_size"]) * (epochs or ES["epochs"])
+    snaps = Snapshots(at_steps(log_spaced_steps(spec_steps, ES["n_snapshots"])))
     c0, t0 = time.process_time(), time.perf_counter()
     res = fit(MnistMLPTask(model, x[:n], y[:n], xt, yt, "test_acc"), optim, spec, hooks=[snaps], log=lambda m: None)
     res.snapshots = snaps.finite()
@@ -163,10 +166,10 @@ def profile_extraction(
             mnist_path, snap_pt, ES["probe_size"], E["estimator"]["probe_seed"], device
         )
     kw = dict(estimator=E["estimator"], probe_seed=E["estimator"]["probe_seed"])
-    extract_run(model, snaps[:2], x, y, total_steps, **kw)  # warm-up
+    extract_run(model, snaps[:2], x, y, **kw)  # warm-up
     prof = cProfile.Profile()
     prof.enable()
-    *_, seconds = extract_run(model, snaps, x, y, total_steps, **kw)
+    *_, seconds = extract_run(model, snaps, x, y, **kw)
     prof.disable()
     stats = pstats.Stats(prof).stats
     return {

@@ -4,7 +4,7 @@ Both loops get the same model (same seed, fresh copy per timed run), the same op
 ``muonrepro.optim.registry.build_optimizer`` with ``energy.optimizers`` from config.yaml; the bare
 loop steps its inner torch optimizers directly), the same device-resident MNIST tensors, batch size
 and seeded shuffling. Ours runs as the pipeline runs it (epoch-end test accuracy and finiteness
-check, tqdm bar) with snapshots off (``log_every=0``); the bare loop does nothing but train.
+check, tqdm bar) with no weight snapshots; the bare loop does nothing but train.
 """
 
 from __future__ import annotations

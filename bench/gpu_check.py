@@ -148,7 +148,7 @@ def energy_run_paper(cfg: dict, mnist_root: Path, tmp: Path, device: str = "cuda
         epochs=ES["epochs"],
         batch_size=E["batch_size"],
         seed=0,
-        log_every=ES["log_every"],
+        n_snapshots=ES["n_snapshots"],
         device=device,
     )
     if device == "cuda":

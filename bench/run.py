@@ -145,11 +145,11 @@ def render(res: dict, args, before: dict | None) -> str:
         worst = max(res["energy"], key=lambda r: r["headline"])
         tot = sum(min(r[ek]) for r in res["energy"]) / sum(min(r[tk]) for r in res["energy"])
         tot_wall = sum(min(r["extract_wall_s"]) for r in res["energy"]) / sum(min(r["train_s"]) for r in res["energy"])
-        le = cfg["scales"][res["scale"]]["energy"]["log_every"]
+        le = cfg["scales"][res["scale"]]["energy"]["n_snapshots"]
         how = "CPU time" if cpu else "wall time"
         summ.append(
             [
-                f"2a. energy extraction / training time, all {len(res['energy'])} runs together (log_every {le})",
+                f"2a. energy extraction / training time, all {len(res['energy'])} runs together ({le} snapshots)",
                 "<= 0.5 (CPU)",
                 f"{tot:.3f} ({how}, fastest repeats; wall {tot_wall:.3f})",
                 verdict(tot <= 0.5),
@@ -261,7 +261,7 @@ def render(res: dict, args, before: dict | None) -> str:
             "## 1. Training loop throughput",
             "",
             f"One epoch of {r0['n_train']} MNIST images, batch {r0['batch_size']}, width "
-            f"{cfg['energy']['width']}, snapshots off (`log_every=0`), {m['torch_threads']} thread(s). "
+            f"{cfg['energy']['width']}, no weight snapshots, {m['torch_threads']} thread(s). "
             "`ours` = `muonrepro.training.loop.train` (incl. its epoch-end test accuracy on 10k images, "
             "finiteness check and tqdm bar); `bare` = a hand-written loop (shuffle, forward, loss, backward, "
             "step). Same optimizer objects (`build_optimizer`, config.yaml `energy.optimizers`). "
@@ -302,7 +302,7 @@ def render(res: dict, args, before: dict | None) -> str:
             "",
             f"Scale `{res['scale']}`: {ES['n_train'] if not args.quick else res['energy_sizes']['n_train']} "
             f"training images, {ES['epochs'] if not args.quick else res['energy_sizes']['epochs']} epochs, "
-            f"snapshots every {ES['log_every']} steps, probe set {ES['probe_size']} images, "
+            f"{ES['n_snapshots']} log-spaced snapshots, probe set {ES['probe_size']} images, "
             f"float64 extraction, {m['torch_threads']} thread(s) (the rules' `threads: 1`). "
             "`train s` = time of `train` with snapshots on; `extract s` = time of "
             "`run_extraction` (the `energy_extract` rule's code: load snapshots and probe set, "

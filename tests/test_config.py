@@ -258,14 +258,6 @@ def _upd(path, **kw):
 
 # Cross-field rules (muonrepro.pipeline.config_rules): (mutation, keys the message must name)
 CROSS_FIELD = {
-    "log_every_leaves_one_snapshot": (
-        _upd(("scales", "small", "energy"), log_every=100000),
-        ["scales.small.energy.log_every", "scales.small.energy.epochs", "energy.batch_size"],
-    ),
-    "batch_size_leaves_one_snapshot": (
-        _upd(("energy",), batch_size=100000),
-        ["scales.small.energy.log_every", "energy.batch_size", "scales.small.energy.n_train"],
-    ),
     "tail_bins_not_below_n_deciles": (
         _upd(("energy", "claims"), tail_bins=12),
         ["energy.claims.tail_bins", "energy.estimator.n_deciles"],

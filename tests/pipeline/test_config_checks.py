@@ -11,7 +11,7 @@ from muonrepro.pipeline.config_checks import (
     schema_hints,
     yaml_float,
 )
-from muonrepro.pipeline.config_rules import energy_run_steps, energy_snapshots, key_path
+from muonrepro.pipeline.config_rules import energy_run_steps, key_path
 
 
 @pytest.mark.parametrize(
@@ -56,4 +56,3 @@ def test_schema_hints_passes_other_errors_through_unchanged():
 def test_snapshot_count_at_the_boundary():
     steps = energy_run_steps(n_train=1000, epochs=2, batch_size=128)  # 2 x 8
     assert steps == 16
-    assert energy_snapshots(steps, 16) == 2 and energy_snapshots(steps, 17) == 1 and energy_snapshots(steps, 5) == 4

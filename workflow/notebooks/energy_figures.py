@@ -39,7 +39,8 @@ PALETTE = plotting.palette(ORDER)
 MARKERS = {o: plotting.marker(o) for o in ORDER}
 OURS = (
     f"scale={scale}; ours: width {width}, Sigma_delta={estimator.get('sigma_delta')}, "
-    f"threshold {estimator.get('rel_threshold')}, rank-indexed cumulative sum"
+    f"threshold {estimator.get('rel_threshold')}, mode set {estimator.get('mode_set')}, rank-indexed, "
+    "trapezoid over log-spaced logs"
 )
 
 
@@ -47,11 +48,40 @@ def save(fig, name):
     plotting.save(fig, outputs[name], dpi, footer=OURS)
 
 
-gini = pd.read_csv(inputs["gini"])
+MODE_SET = estimator.get("mode_set", "common")
+gini_all = pd.read_csv(inputs["gini"])
+gini = gini_all[gini_all["mode_set"] == MODE_SET].copy()
+energy = pd.read_csv(inputs["energy"])
+bins_all = pd.read_csv(inputs["bins"])
+bins = bins_all[bins_all["mode_set"] == MODE_SET].copy()
+offdiag = pd.read_csv(inputs["offdiag"])
+logs = pd.read_csv(inputs["logs"])
 acc = pd.read_csv(inputs["accuracy"])
-bins = pd.read_csv(inputs["bins"])
 gini["panel"] = gini["arch"] + " / " + gini["matrix"]
 n_seeds = gini["seed"].nunique()
+SPREAD = "sd" if n_seeds > 1 else None  # error bars and bands: sd over seeds
+SEEDS = f"{n_seeds} seed(s); bars = mean, error bars = sd over seeds, dots = seeds"
+BANDS = f"{n_seeds} seed(s); lines = mean, bands = sd over seeds"
+
+
+def seed_dots(ax, data, x, y, hue="optimizer"):
+    """One dot per seed on top of a seaborn bar plot (dodged like the bars)."""
+    sns.stripplot(
+        data=data,
+        x=x,
+        y=y,
+        hue=hue,
+        hue_order=ORDER,
+        palette=PALETTE,
+        dodge=True,
+        size=3.5,
+        color="k",
+        edgecolor="black",
+        linewidth=0.5,
+        legend=False,
+        ax=ax,
+    )
+
 
 # %% [markdown]
 # ## Theory checks (claims C3-C5): relative error of each float64 identity, and inequality margins
@@ -93,108 +123,169 @@ fig.suptitle("Quadratic-model theory checks in float64 (claims C3-C5; spec energ
 save(fig, "theory_checks")
 
 # %% [markdown]
-# ## Gini of per-mode cumulative energy, per monitored matrix (mean over seeds, error bars = sd)
+# ## Gini of per-mode cumulative energy, per monitored matrix (primary mode set; mean, sd and seeds)
 
 # %%
 fig, ax = plt.subplots(figsize=(10, 4), layout="constrained")
-sns.barplot(
-    data=gini,
-    x="panel",
-    y="gini",
-    hue="optimizer",
-    hue_order=ORDER,
-    palette=PALETTE,
-    errorbar="sd" if n_seeds > 1 else None,
-    ax=ax,
-)
+sns.barplot(data=gini, x="panel", y="gini", hue="optimizer", hue_order=ORDER, palette=PALETTE, errorbar=SPREAD, ax=ax)
+seed_dots(ax, gini, "panel", "gini")
 ax.set_xlabel("architecture / monitored matrix")
 ax.set_ylabel("Gini of cumulative per-mode energy $\\mathcal{E}_{ij}$")
 ax.set_ylim(0, 1)
-ax.set_title(f"Gini per monitored matrix ({n_seeds} seed(s))")
+ax.set_title(f"Gini per monitored matrix, mode set '{MODE_SET}' ({SEEDS})", fontsize=10)
 sns.move_legend(ax, "upper left", bbox_to_anchor=(1.01, 1.0))  # outside: no bar hidden
 plotting.relabel_legend(ax.get_legend())
 save(fig, "gini")
 
 # %% [markdown]
-# ## Cumulative energy: summed per-mode energy and direct energy per architecture (log scale)
+# ## Cumulative energy per architecture: the abstract's E at two places y, and the per-mode sum (log scale)
 
 # %%
-per_run = gini.groupby(["arch", "optimizer", "seed"], as_index=False)[["cumulative_energy", "direct_energy"]].sum()
-fig, axes = plt.subplots(1, 2, figsize=(11, 4), layout="constrained")
-for ax, col, ylabel in zip(
-    axes,
-    ["cumulative_energy", "direct_energy"],
-    ["$\\sum_{ij}\\mathcal{E}_{ij}$ (per-mode, retained modes)", "direct $\\sum_t$ mean $\\|\\delta_t\\|^2$"],
-):
+panels = [
+    (
+        "direct_preact",
+        "$\\sum_t$ mean $\\|\\partial L/\\partial y_t\\|^2$, y = pre-activations",
+        "E at the monitored layers (primary)",
+    ),
+    ("direct_logits", "$\\sum_t$ mean $\\|\\partial L/\\partial y_t\\|^2$, y = logits", "E at the network output"),
+    ("per_mode_sum", "$\\sum_{ij}\\mathcal{E}_{ij}$ (" + MODE_SET + " modes)", "per-mode sum"),
+]
+fig, axes = plt.subplots(1, 3, figsize=(14, 4), layout="constrained")
+for ax, (col, ylabel, title) in zip(axes, panels):
     sns.barplot(
-        data=per_run,
+        data=energy,
         x="arch",
         y=col,
         hue="optimizer",
         hue_order=ORDER,
         palette=PALETTE,
-        errorbar="sd" if n_seeds > 1 else None,
+        errorbar=SPREAD,
         ax=ax,
         legend=ax is axes[-1],
     )
+    seed_dots(ax, energy, "arch", col)
     ax.set_yscale("log")
     ax.set_xlabel("architecture (k hidden layers)")
     ax.set_ylabel(ylabel)
-axes[0].set_title("cumulative per-mode energy")
-axes[1].set_title("direct energy at monitored layers")
+    ax.set_title(title)
 sns.move_legend(axes[-1], "upper left", bbox_to_anchor=(1.01, 1.0))
 plotting.relabel_legend(axes[-1].get_legend())
+fig.suptitle(f"Cumulative energy per architecture ({SEEDS})")
 save(fig, "cumulative_energy")
 
 # %% [markdown]
-# ## Per-mode energy heat maps by eigenvalue rank (deepest architecture, first seed)
-# One colour scale over all panels (8 decades below the largest block), so optimizers and matrices
-# can be compared directly.
+# ## The integrand: direct energy at each logged step (log-spaced logs; trapezoid rule between them)
 
 # %%
-frames = {p.split("/")[-1].split("_")[1]: pd.read_parquet(p) for p in inputs["per_mode"]}
+per_log = logs.groupby(["arch", "optimizer", "seed", "step"], as_index=False).agg(
+    direct_preact=("direct_energy", "sum"), direct_logits=("direct_logits", "first")
+)
+per_log["step_plus_1"] = per_log["step"] + 1
+long = per_log.melt(
+    id_vars=["arch", "optimizer", "seed", "step_plus_1"],
+    value_vars=["direct_preact", "direct_logits"],
+    var_name="y",
+    value_name="energy",
+)
+g = sns.relplot(
+    data=long,
+    x="step_plus_1",
+    y="energy",
+    hue="optimizer",
+    hue_order=ORDER,
+    palette=PALETTE,
+    style="optimizer",
+    style_order=ORDER,
+    markers=MARKERS,
+    dashes=False,
+    col="arch",
+    row="y",
+    kind="line",
+    errorbar=SPREAD,
+    height=2.8,
+    aspect=1.3,
+    facet_kws={"sharey": "row"},
+)
+g.set(xscale="log", yscale="log")
+g.set_titles("{col_name}, {row_name}")
+g.set_axis_labels(
+    "training step + 1 (markers: the logged steps)", "mean $\\|\\partial L/\\partial y\\|^2$ on the probe set"
+)
+plotting.relabel_legend(g.legend)
+g.figure.suptitle(f"Per-step energy at the logged steps ({BANDS})", y=1.02)
+save(g.figure, "energy_trajectory")
+
+# %% [markdown]
+# ## Per-mode energy heat maps by eigenvalue rank (deepest architecture, mean over seeds of log10)
+# One colour scale over all panels (8 decades below the largest block), so optimizers and matrices
+# can be compared directly; each panel's title gives the spread over seeds.
+
+# %%
+frames = {}
+for path in inputs["per_mode"]:
+    arch_, opt_, seed_ = path.split("/")[-1].removesuffix(".parquet").split("_")
+    frames.setdefault(opt_, []).append(pd.read_parquet(path))
 heat_arch = inputs["per_mode"][0].split("/")[-1].split("_")[0]
-mats = sorted(next(iter(frames.values()))["matrix"].unique())
-blocks_of, log_energy = {}, {}
+mats = sorted(next(iter(frames.values()))[0]["matrix"].unique())
+
+
+def block_log_energy(df, mat):
+    df = df[df["matrix"] == mat].sort_values(["j", "i"])
+    m, n = df["j"].max() + 1, df["i"].max() + 1
+    E = np.where(df["retained"].to_numpy(), df["energy"].to_numpy(), np.nan).reshape(m, n)
+    bj, bi = max(1, m // 64), max(1, n // 64)  # sum energy over rank blocks so a 256x784 matrix is visible
+    blocks = E[: m // bj * bj, : n // bi * bi].reshape(m // bj, bj, n // bi, bi)
+    Eb = np.nansum(blocks, axis=(1, 3))
+    Eb[np.isnan(blocks).all(axis=(1, 3))] = np.nan  # blocks with no retained mode stay blank
+    return np.log10(Eb + 1e-30), (bj, bi)
+
+
+mean_log, spread, blocks_of = {}, {}, {}
 for mat in mats:
     for opt in ORDER:
-        df = frames[opt]
-        df = df[(df["matrix"] == mat)]
-        m, n = df["j"].max() + 1, df["i"].max() + 1
-        E = np.where(df["retained"].to_numpy(), df["energy"].to_numpy(), np.nan).reshape(m, n)
-        # sum energy over rank blocks so a 256x784 matrix is visible
-        bj, bi = max(1, m // 64), max(1, n // 64)
-        blocks = E[: m // bj * bj, : n // bi * bi].reshape(m // bj, bj, n // bi, bi)
-        Eb = np.nansum(blocks, axis=(1, 3))
-        Eb[np.isnan(blocks).all(axis=(1, 3))] = np.nan  # blocks with no retained mode stay blank
-        blocks_of[mat] = (bj, bi)
-        log_energy[(mat, opt)] = np.log10(Eb + 1e-30)
-vmax = max(np.nanmax(v) for v in log_energy.values())
+        stack = []
+        for df in frames[opt]:
+            le, blocks_of[mat] = block_log_energy(df, mat)
+            stack.append(le)
+        stack = np.array(stack)
+        mean_log[(mat, opt)] = np.nanmean(stack, axis=0) if len(stack) else stack
+        spread[(mat, opt)] = np.nanstd(stack, axis=0, ddof=1) if len(stack) > 1 else None
+vmax = max(np.nanmax(v) for v in mean_log.values())
 vmin = vmax - 8
 fig, axes = plt.subplots(
-    len(mats), len(ORDER), figsize=(3.3 * len(ORDER) + 1, 3.0 * len(mats)), squeeze=False, layout="constrained"
+    len(mats), len(ORDER), figsize=(3.3 * len(ORDER) + 1, 3.1 * len(mats)), squeeze=False, layout="constrained"
 )
 for r, mat in enumerate(mats):
     bj, bi = blocks_of[mat]
     for c, opt in enumerate(ORDER):
         ax = axes[r, c]
-        im = ax.imshow(log_energy[(mat, opt)], aspect="auto", vmin=vmin, vmax=vmax)
+        im = ax.imshow(mean_log[(mat, opt)], aspect="auto", vmin=vmin, vmax=vmax)
         ax.grid(False)
-        ax.set_title(f"{plotting.label(opt)}, {mat}")
+        sd = spread[(mat, opt)]
+        note = "" if sd is None else f"\nseed sd of log10: median {np.nanmedian(sd):.2f}, max {np.nanmax(sd):.2f}"
+        ax.set_title(f"{plotting.label(opt)}, {mat}{note}", fontsize=9)
         ax.set_xlabel(f"input mode rank i (blocks of {bi})")
         if c == 0:
             ax.set_ylabel(f"output mode rank j (blocks of {bj})")
-fig.colorbar(im, ax=axes, label="log10 cumulative energy of the block", shrink=0.6)
-fig.suptitle(f"log10 cumulative per-mode energy, {heat_arch} (one colour scale for all panels)")
+fig.colorbar(im, ax=axes, label="log10 cumulative energy of the block (mean over seeds)", shrink=0.6)
+fig.suptitle(
+    f"log10 cumulative per-mode energy, {heat_arch}, mean over {len(inputs['per_mode']) // len(ORDER)} seed(s)"
+)
 save(fig, "per_mode_heatmap")
 
 # %% [markdown]
-# ## Energy share per curvature bin (bin 0 = lowest lambda_i mu_j)
+# ## Energy per curvature bin (bin 0 = lowest lambda_i mu_j): sum and mean over the bin's modes
 
 # %%
 bins["panel"] = bins["arch"] + " / " + bins["matrix"]
+long = bins.melt(
+    id_vars=["arch", "optimizer", "seed", "panel", "bin"],
+    value_vars=["energy_sum", "energy_mean"],
+    var_name="statistic",
+    value_name="energy",
+)
 g = sns.relplot(
-    data=bins,
+    data=long,
     x="bin",
     y="energy",
     hue="optimizer",
@@ -205,21 +296,59 @@ g = sns.relplot(
     markers=MARKERS,
     dashes=False,
     col="panel",
-    col_wrap=3,
+    row="statistic",
     kind="line",
-    errorbar="sd" if n_seeds > 1 else None,
-    height=2.8,
+    errorbar=SPREAD,
+    height=2.6,
     aspect=1.2,
     facet_kws={"sharey": False},
 )
 g.set(yscale="log", xticks=sorted(bins["bin"].unique()))
-g.set_titles("{col_name}")
-g.set_axis_labels("curvature bin of $\\lambda_i\\mu_j$ (0 = lowest)", "cumulative energy in bin")
+g.set_titles("{col_name}, {row_name}")
+g.set_axis_labels("curvature bin of $\\lambda_i\\mu_j$ (0 = lowest)", "cumulative energy")
 for ax in g.axes.flat:
     ax.axvspan(-0.5, tail_bins - 0.5, color="0.9", zorder=0)
 plotting.relabel_legend(g.legend)
-g.figure.suptitle(f"Energy per curvature bin (shaded: low-curvature tail, {tail_bins} bins)", y=1.02)
+g.figure.suptitle(
+    f"Energy per curvature bin, mode set '{MODE_SET}' (shaded: low-curvature tail, {tail_bins} bins; {BANDS})", y=1.02
+)
 save(g.figure, "curvature_deciles")
+
+# %% [markdown]
+# ## C5 on the runs: off-diagonal fraction of each logged update in the Kronecker eigenbasis
+
+# %%
+off = logs.dropna(subset=["offdiag"]).copy()
+off["panel"] = off["arch"] + " / " + off["matrix"]
+off["step_plus_1"] = off["step"] + 1
+g = sns.relplot(
+    data=off,
+    x="step_plus_1",
+    y="offdiag",
+    hue="optimizer",
+    hue_order=ORDER,
+    palette=PALETTE,
+    style="optimizer",
+    style_order=ORDER,
+    markers=MARKERS,
+    dashes=False,
+    col="panel",
+    col_wrap=3,
+    kind="line",
+    errorbar=SPREAD,
+    height=2.8,
+    aspect=1.2,
+    facet_kws={"sharey": False},
+)
+base = offdiag.groupby(["arch", "matrix"])["baseline"].first()
+for (arch_, mat_), ax in zip(sorted(base.index), g.axes.flat):
+    ax.axhline(base[(arch_, mat_)], color="0.3", ls="--", lw=1)
+g.set(xscale="log")
+g.set_titles("{col_name}")
+g.set_axis_labels("training step + 1", "off-diagonal fraction of $R^T dW_t Q$")
+plotting.relabel_legend(g.legend)
+g.figure.suptitle(f"Updates in the Kronecker eigenbasis (dashed: i.i.d. baseline 1 - 1/max(m, n); {BANDS})", y=1.02)
+save(g.figure, "offdiag")
 
 # %% [markdown]
 # ## Training curves: test accuracy per epoch
@@ -238,7 +367,7 @@ g = sns.relplot(
     dashes=False,
     col="arch",
     kind="line",
-    errorbar="sd" if n_seeds > 1 else None,
+    errorbar=SPREAD,
     height=3,
     aspect=1.1,
 )
@@ -246,5 +375,5 @@ g.set(xticks=sorted(acc["epoch"].unique()))
 g.set_titles("{col_name}")
 g.set_axis_labels("epoch", "test accuracy")
 plotting.relabel_legend(g.legend)
-g.figure.suptitle("MNIST test accuracy (lr per optimizer: see results/energy/lr/)", y=1.03)
+g.figure.suptitle(f"MNIST test accuracy (lr per optimizer: see results/energy/lr/; {BANDS})", y=1.03)
 save(g.figure, "training_curves")

@@ -9,15 +9,15 @@
 # ---
 
 # %% [markdown]
-# # Energy paper: which claims hold under which reading of the estimator?
-# Rows: Sigma_delta variant x mode retention; columns: mode identity x energy x (tail binning | Gini variant).
+# # Energy paper: does one change of the estimator's reading flip a claim's verdict?
+# Per claim, the primary reading and each single-dimension change of it (results/energy/reading_robustness.csv):
+# the mean per-seed effect with its t-interval over seeds, the seeds' effects, and the verdict.
 # Every reading is ours: the paper does not state its estimator.
 
 # %% tags=["parameters"]
 inputs = {}
 outputs = {}
 scale = "small"
-primary = {}
 dpi = 130
 
 # %%
@@ -25,79 +25,72 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
-import seaborn as sns
-from matplotlib.patches import Patch, Rectangle
 
 from muonrepro import plotting
 
 plotting.use_theme()
-readings = pd.read_csv(inputs["readings"], keep_default_na=False)  # "n/a" marks a dimension that does not apply
-summary = pd.read_csv(inputs["summary"], keep_default_na=False).set_index("claim")
-readings["row"] = readings["sigma_delta"] + " / " + readings["threshold"]
-readings["col"] = (
-    readings["mode_identity"]
-    + " / "
-    + readings["energy"]
-    + " / "
-    + readings["tail_binning"].where(readings["tail_binning"] != "n/a", readings["gini_variant"])
-)
-readings["ok"] = (readings["verdict"] == "supported").astype(float)
+VERDICT_COLORS = {**plotting.OUTCOME_COLORS, "inconclusive": "0.55"}
+rob = pd.read_csv(inputs["robustness"], keep_default_na=False)  # "n/a" and "" are values, not missing
+for c in ("mean", "ci_low", "ci_high"):
+    rob[c] = pd.to_numeric(rob[c], errors="coerce")
+rob["label"] = np.where(rob["dimension"] == "primary", "primary reading", rob["dimension"] + " = " + rob["value"])
 
-claims = ["C6a", "C6b", "C6c"]
-widths = [max(1, readings[readings.claim == c]["col"].nunique()) for c in claims]
+
+def seed_effects(text: str) -> list[float]:
+    """'s0: 0.1, s1: -0.2' -> [0.1, -0.2]."""
+    return [float(part.split(":")[1]) for part in text.split(",") if ":" in part]
+
+
+claims = list(dict.fromkeys(rob["claim"]))
+heights = [max(2, (rob["claim"] == c).sum()) for c in claims]
 fig, axes = plt.subplots(
+    len(claims),
     1,
-    3,
-    figsize=(7 + 0.5 * sum(widths), 0.32 * readings["row"].nunique() + 4),
-    gridspec_kw={"width_ratios": widths},
+    figsize=(9, 0.32 * sum(heights) + 1.5 * len(claims)),
+    gridspec_kw={"height_ratios": heights},
     layout="constrained",
+    squeeze=False,
 )
-verdict_colors = [plotting.OUTCOME_COLORS["not_supported"], plotting.OUTCOME_COLORS["supported"]]
-cmap = matplotlib.colors.ListedColormap(verdict_colors)
-prow = f"{primary.get('sigma_delta')} / {primary.get('threshold')}"
-for ax, claim in zip(axes, claims):
-    g = readings[readings.claim == claim]
-    grid = g.pivot_table(index="row", columns="col", values="ok", aggfunc="first")
-    sns.heatmap(grid, ax=ax, cmap=cmap, vmin=0, vmax=1, cbar=False, linewidths=0.5, linecolor="white")
-    ax.grid(False)
-    s = summary.loc[claim] if claim in summary.index else None
-    title = f"{claim}: holds under\n{s['holds']}/{s['readings']} readings" if s is not None else claim
-    ax.set_title(title + f"\n(primary: {s['primary_verdict'] if s is not None else 'n/a'})", fontsize=9)
-    ax.set_xlabel("identity / energy / binning|Gini" if claim != "C6b" else "identity / energy", fontsize=9)
-    ax.set_ylabel("Sigma_delta / retention" if claim == "C6a" else "")
-    ax.tick_params(axis="x", labelsize=7, rotation=90)
-    ax.tick_params(axis="y", labelsize=7)
-    pcol = [
-        c
-        for c in grid.columns
-        if c.startswith(f"{primary.get('mode_identity')} / {primary.get('energy')} / ")
-        and (
-            c.endswith(primary.get("gini_variant", "")) or c.endswith(primary.get("tail_binning", "")) or claim == "C6b"
-        )
-    ]
-    if prow in grid.index:
-        for c in pcol[:1]:
-            ax.add_patch(
-                Rectangle(
-                    (list(grid.columns).index(c), list(grid.index).index(prow)),
-                    1,
-                    1,
-                    fill=False,
-                    edgecolor="black",
-                    lw=2.5,
-                )
+for ax, claim in zip(axes[:, 0], claims):
+    g = rob[rob["claim"] == claim].reset_index(drop=True)
+    y = np.arange(len(g))[::-1]
+    for yi, r in zip(y, g.itertuples()):
+        col = VERDICT_COLORS.get(r.verdict, "0.55")
+        if np.isfinite(r.ci_low):
+            ax.plot([r.ci_low, r.ci_high], [yi, yi], color=col, lw=2)
+        ax.plot(r.mean, yi, "o", color=col, ms=7, mec="black" if r.dimension == "primary" else col, mew=1.5)
+        pts = seed_effects(r.effects)
+        ax.plot(pts, [yi] * len(pts), "|", color="black", ms=8)
+        if r.flips:
+            ax.annotate(
+                "flips",
+                (1.0, yi),
+                xycoords=("axes fraction", "data"),
+                xytext=(4, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=8,
+                color=VERDICT_COLORS["not_supported"],
             )
-fig.legend(
-    handles=[
-        Patch(color=verdict_colors[1], label="supported"),
-        Patch(color=verdict_colors[0], label="not supported"),
-        Patch(fill=False, edgecolor="black", lw=2.5, label="primary reading"),
-    ],
-    loc="outside upper right",
-    ncols=3,
+    ax.axvline(0, color="0.3", lw=1)
+    ax.set_yticks(y, g["label"], fontsize=8)
+    ax.set_xscale("symlog", linthresh=1e-3)
+    ax.margins(x=0.08)
+    primary = g.loc[g["dimension"] == "primary", "verdict"]
+    ax.set_title(
+        f"{claim}: primary verdict {primary.iloc[0] if len(primary) else 'n/a'}; "
+        f"{int(g['flips'].sum())} single change(s) flip it",
+        fontsize=10,
+    )
+    ax.set_xlabel("per-seed effect (> 0: the claim holds in that seed), symlog")
+fig.suptitle(
+    f"Energy-paper claims under one change of the estimator's reading (scale={scale})\n"
+    "dot: mean per-seed effect, line: t-interval over seeds, ticks: seeds; "
+    "green = supported, orange = not supported, grey = inconclusive; framed: primary reading",
+    fontsize=10,
 )
-fig.suptitle(f"Energy-paper claims under each reading of the estimator (scale={scale})")
 plotting.save(
-    fig, outputs["sensitivity_heatmap"], dpi, footer="Every reading is ours: the paper does not state its estimator."
+    fig, outputs["reading_robustness"], dpi, footer="Every reading is ours: the paper does not state its estimator."
 )

@@ -1,7 +1,8 @@
 # Rules of the energy paper (spectral equalization and total training energy, HiLD @ ICML 2026):
-# per-optimizer lr selection on a validation split -> monitored MNIST-MLP runs (weight snapshots,
-# resumable checkpoints) -> per-run extraction (primary reading; the sensitivity grid) -> tidy tables
-# -> theory checks, claims rows and figures.
+# per-optimizer lr selection on a validation split -> monitored MNIST-MLP runs (log-spaced weight
+# snapshots with the update after each, resumable checkpoints) -> per-run extraction (primary reading;
+# the sensitivity grid) -> tidy tables -> theory checks, claims rows and figures. The training-settings
+# robustness runs (target `robustness`, outside rule all) are in energy_robustness.smk.
 from muonrepro.pipeline import energy as pipeline_energy
 
 E = config["energy"]
@@ -12,18 +13,26 @@ ENERGY_FIGURES = [
     "theory_checks",
     "gini",
     "cumulative_energy",
+    "energy_trajectory",
     "per_mode_heatmap",
     "curvature_deciles",
+    "offdiag",
     "training_curves",
 ]
 ENERGY_RUNS = expand("{arch}_{opt}_s{seed}", arch=ARCHS, opt=OPTS, seed=ES["seeds"])
+ENERGY_GROUPS = expand("{arch}_s{seed}", arch=ARCHS, seed=ES["seeds"])
+ENERGY_TABLES = ["gini", "energy", "bins", "offdiag", "logs", "accuracy"]
+ENERGY_TABLE_FILES = {t: "curvature_bins.csv" if t == "bins" else f"{t}.csv" for t in ENERGY_TABLES}
+ROBUST = pipeline_energy.robustness_variants(E)  # training-settings variants (rule energy_robustness)
+ROBUST_RUNS = [(a, o, s) for a in ARCHS for o in OPTS for s in ES["seeds"]]
 ENERGY_TARGETS = [
     "results/energy/claims.csv",
-    *expand("results/figures/energy/{name}.png", name=ENERGY_FIGURES + ["sensitivity_heatmap"]),
+    *expand("results/figures/energy/{name}.png", name=ENERGY_FIGURES + ["reading_robustness"]),
 ]
 
 
 wildcard_constraints:
+    variant=pipeline_energy.variant_pattern(ROBUST),
     arch="mlp[0-9]+",
     opt="|".join(OPTS),
     seed="[0-9]+",
@@ -87,7 +96,8 @@ rule energy_train:
         n_train=ES["n_train"],
         epochs=ES["epochs"],
         batch_size=E["batch_size"],
-        log_every=ES["log_every"],
+        n_snapshots=ES["n_snapshots"],
+        lr_factor=1.0,
         device=config["device"],
         checkpoint="results/energy/checkpoints/{arch}_{opt}_s{seed}.pt",
     script:
@@ -124,21 +134,29 @@ rule energy_extract:
 rule energy_aggregate:
     input:
         summaries=expand("results/energy/extract/{run}.json", run=ENERGY_RUNS),
+        per_modes=expand("results/energy/per_mode/{run}.parquet", run=ENERGY_RUNS),
+        logs=expand("results/energy/extract/{run}_logs.parquet", run=ENERGY_RUNS),
         histories=expand("results/energy/runs/{run}/history.csv", run=ENERGY_RUNS),
         metas=expand("results/energy/runs/{run}/meta.json", run=ENERGY_RUNS),
         code=script_sources("energy/aggregate"),
     output:
-        gini="results/energy/gini.csv",
-        accuracy="results/energy/accuracy.csv",
-        bins="results/energy/curvature_bins.csv",
+        **{t: f"results/energy/{ENERGY_TABLE_FILES[t]}" for t in ENERGY_TABLES},
     log:
         "logs/energy/aggregate.log",
+    benchmark:
+        "benchmarks/energy/aggregate.tsv"
     conda:
         ENV
+    params:
+        mode_set=E["estimator"]["mode_set"],
+        n_bins=E["estimator"]["n_deciles"],
     script:
         "../scripts/energy/aggregate.py"
 
 
+# The per-run arrays of the reading grid are large (float64 per mode and reading) and temporary: the
+# `common` mode set needs every optimizer's arrays of an architecture and seed at once, so a change to one
+# run re-extracts the arrays of its group.
 rule energy_sensitivity_extract:
     input:
         mnist="results/data/mnist.pt",
@@ -146,7 +164,7 @@ rule energy_sensitivity_extract:
         meta="results/energy/runs/{arch}_{opt}_s{seed}/meta.json",
         code=script_sources("energy/sensitivity_extract"),
     output:
-        "results/energy/sensitivity/units/{arch}_{opt}_s{seed}.parquet",
+        temp("results/energy/sensitivity/arrays/{arch}_{opt}_s{seed}.npz"),
     log:
         "logs/energy/sensitivity/{arch}_{opt}_s{seed}.log",
     benchmark:
@@ -165,14 +183,37 @@ rule energy_sensitivity_extract:
         "../scripts/energy/sensitivity_extract.py"
 
 
+rule energy_sensitivity_units:
+    input:
+        arrays=lambda wildcards: expand(
+            "results/energy/sensitivity/arrays/{arch}_{opt}_s{seed}.npz", opt=OPTS, **wildcards
+        ),
+        metas=lambda wildcards: expand("results/energy/runs/{arch}_{opt}_s{seed}/meta.json", opt=OPTS, **wildcards),
+        code=script_sources("energy/sensitivity_units"),
+    output:
+        units="results/energy/sensitivity/units/{arch}_s{seed}.parquet",
+        offdiag="results/energy/sensitivity/units/{arch}_s{seed}_offdiag.parquet",
+    log:
+        "logs/energy/sensitivity_units/{arch}_s{seed}.log",
+    benchmark:
+        "benchmarks/energy/sensitivity_units/{arch}_s{seed}.tsv"
+    conda:
+        ENV
+    threads: 1
+    params:
+        n_bins=E["estimator"]["n_deciles"],
+    script:
+        "../scripts/energy/sensitivity_units.py"
+
+
 rule energy_sensitivity:
     input:
-        units=expand("results/energy/sensitivity/units/{run}.parquet", run=ENERGY_RUNS),
+        units=expand("results/energy/sensitivity/units/{group}.parquet", group=ENERGY_GROUPS),
+        offdiag=expand("results/energy/sensitivity/units/{group}_offdiag.parquet", group=ENERGY_GROUPS),
         code=script_sources("energy/sensitivity"),
     output:
-        units="results/energy/sensitivity.csv",
         readings="results/energy/sensitivity_readings.csv",
-        summary="results/energy/sensitivity_summary.csv",
+        robustness="results/energy/reading_robustness.csv",
     log:
         "logs/energy/sensitivity.log",
     benchmark:
@@ -181,9 +222,8 @@ rule energy_sensitivity:
         ENV
     params:
         grid=E["sensitivity"],
-        primary=pipeline_energy.primary_reading(E),
-        tail_bins=E["claims"]["tail_bins"],
-        scale=SCALE,
+        primary=pipeline_energy.primary_readings(E),
+        criteria=pipeline_energy.criteria(config),
     script:
         "../scripts/energy/sensitivity.py"
 
@@ -207,12 +247,10 @@ rule energy_theory:
 
 rule energy_claims:
     input:
+        **{t: f"results/energy/{ENERGY_TABLE_FILES[t]}" for t in ENERGY_TABLES if t != "logs"},
         code=script_sources("energy/claims"),
         theory="results/energy/theory_checks.csv",
-        gini="results/energy/gini.csv",
-        accuracy="results/energy/accuracy.csv",
-        bins="results/energy/curvature_bins.csv",
-        sensitivity="results/energy/sensitivity_summary.csv",
+        robustness="results/energy/reading_robustness.csv",
     output:
         "results/energy/claims.csv",
     log:
@@ -222,7 +260,7 @@ rule energy_claims:
     params:
         scale=SCALE,
         min_acc=E["claims"]["min_test_acc"][SCALE],
-        tail_bins=E["claims"]["tail_bins"],
+        criteria=pipeline_energy.criteria(config),
         estimator=E["estimator"],
     script:
         "../scripts/energy/claims.py"
@@ -230,14 +268,12 @@ rule energy_claims:
 
 rule energy_figures:
     input:
+        **{t: f"results/energy/{ENERGY_TABLE_FILES[t]}" for t in ENERGY_TABLES},
         code=notebook_sources("energy_figures"),
         notebook=notebook("energy_figures"),
         theory="results/energy/theory_checks.csv",
-        gini="results/energy/gini.csv",
-        accuracy="results/energy/accuracy.csv",
-        bins="results/energy/curvature_bins.csv",
         per_mode=expand(
-            "results/energy/per_mode/{arch}_{opt}_s{seed}.parquet", arch=ARCHS[-1], opt=OPTS, seed=ES["seeds"][0]
+            "results/energy/per_mode/{arch}_{opt}_s{seed}.parquet", arch=ARCHS[-1], opt=OPTS, seed=ES["seeds"]
         ),
     output:
         **{
@@ -269,13 +305,12 @@ rule energy_sensitivity_figures:
     input:
         code=notebook_sources("energy_sensitivity_figures"),
         notebook=notebook("energy_sensitivity_figures"),
-        readings="results/energy/sensitivity_readings.csv",
-        summary="results/energy/sensitivity_summary.csv",
+        robustness="results/energy/reading_robustness.csv",
     output:
         executed="results/energy/sensitivity_figures.ipynb",
-        sensitivity_heatmap=report(
-            "results/figures/energy/sensitivity_heatmap.png",
-            caption="../report/energy_sensitivity_heatmap.rst",
+        reading_robustness=report(
+            "results/figures/energy/reading_robustness.png",
+            caption="../report/energy_reading_robustness.rst",
             category="Energy paper",
         ),
     log:
@@ -283,6 +318,109 @@ rule energy_sensitivity_figures:
     conda:
         ENV
     params:
-        nb={"scale": SCALE, "primary": pipeline_energy.primary_reading(E), "dpi": FIGURES["dpi"]},
+        nb={"scale": SCALE, "dpi": FIGURES["dpi"]},
     script:
         "../scripts/run_notebook.py"
+
+
+# ---------------------------------------------------------------------------------------------
+# Robustness of the empirical verdicts to the training settings, which are ours: each setting of
+# energy.robustness changed on its own (lr x factor per optimizer, Muon's auxiliary AdamW betas, probe
+# size, width), same seeds and statistics as the default run. Runs a change touches are retrained /
+# re-extracted under results/energy/robustness/<variant>/, the others are the default run's.
+# Target: `snakemake --cores all energy_robustness` (not part of rule all) -> results/energy/robustness.csv.
+
+
+rule energy_robust_train:
+    input:
+        mnist="results/data/mnist.pt",
+        lr="results/energy/lr/{arch}_{opt}.json",
+        code=script_sources("energy/robust_train"),
+    output:
+        snapshots="results/energy/robustness/{variant}/runs/{arch}_{opt}_s{seed}/snapshots.pt",
+        history="results/energy/robustness/{variant}/runs/{arch}_{opt}_s{seed}/history.csv",
+        meta="results/energy/robustness/{variant}/runs/{arch}_{opt}_s{seed}/meta.json",
+        timing="results/energy/robustness/{variant}/runs/{arch}_{opt}_s{seed}/timing.json",
+    log:
+        "logs/energy/robustness/{variant}/train/{arch}_{opt}_s{seed}.log",
+    benchmark:
+        "benchmarks/energy/robustness/{variant}/train/{arch}_{opt}_s{seed}.tsv"
+    conda:
+        ENV
+    threads: 1
+    resources:
+        **pipeline_resources.training(SCALE, ES["epochs"]),
+    params:
+        model=lambda wildcards: pipeline_energy.model(E, wildcards.arch, ROBUST[wildcards.variant]["width"]),
+        opt_cfg=lambda wildcards: ROBUST[wildcards.variant]["opt_cfg"].get(
+            wildcards.opt, E["optimizers"][wildcards.opt]
+        ),
+        n_train=ES["n_train"],
+        epochs=ES["epochs"],
+        batch_size=E["batch_size"],
+        n_snapshots=ES["n_snapshots"],
+        lr_factor=lambda wildcards: ROBUST[wildcards.variant]["lr_factor"].get(wildcards.opt, 1.0),
+        device=config["device"],
+        checkpoint="results/energy/robustness/{variant}/checkpoints/{arch}_{opt}_s{seed}.pt",
+    script:
+        "../scripts/energy/robust_train.py"
+
+
+rule energy_robust_extract:
+    input:
+        mnist="results/data/mnist.pt",
+        snapshots=lambda wildcards: pipeline_energy.variant_file(ROBUST, wildcards, "train", "snapshots.pt"),
+        meta=lambda wildcards: pipeline_energy.variant_file(ROBUST, wildcards, "train", "meta.json"),
+        code=script_sources("energy/robust_extract"),
+    output:
+        per_mode="results/energy/robustness/{variant}/per_mode/{arch}_{opt}_s{seed}.parquet",
+        summary="results/energy/robustness/{variant}/extract/{arch}_{opt}_s{seed}.json",
+        logs="results/energy/robustness/{variant}/extract/{arch}_{opt}_s{seed}_logs.parquet",
+    log:
+        "logs/energy/robustness/{variant}/extract/{arch}_{opt}_s{seed}.log",
+    benchmark:
+        "benchmarks/energy/robustness/{variant}/extract/{arch}_{opt}_s{seed}.tsv"
+    conda:
+        ENV
+    threads: 1
+    resources:
+        **pipeline_resources.extraction(SCALE),
+    params:
+        estimator=E["estimator"],
+        probe_size=lambda wildcards: round(ES["probe_size"] * ROBUST[wildcards.variant]["probe_factor"]),
+        device=config["device"],
+    script:
+        "../scripts/energy/robust_extract.py"
+
+
+rule energy_robust_verdicts:
+    input:
+        unpack(lambda wildcards: pipeline_energy.variant_inputs(ROBUST, wildcards.variant, ROBUST_RUNS)),
+        code=script_sources("energy/robust_verdicts"),
+    output:
+        "results/energy/robustness/{variant}/verdicts.csv",
+    log:
+        "logs/energy/robustness/{variant}/verdicts.log",
+    conda:
+        ENV
+    params:
+        setting=lambda wildcards: ROBUST[wildcards.variant]["setting"],
+        value=lambda wildcards: ROBUST[wildcards.variant]["value"],
+        criteria=pipeline_energy.criteria(config),
+        estimator=E["estimator"],
+    script:
+        "../scripts/energy/robust_verdicts.py"
+
+
+rule energy_robustness:
+    input:
+        verdicts=expand("results/energy/robustness/{variant}/verdicts.csv", variant=ROBUST),
+        code=script_sources("energy/robustness"),
+    output:
+        "results/energy/robustness.csv",
+    log:
+        "logs/energy/robustness.log",
+    conda:
+        ENV
+    script:
+        "../scripts/energy/robustness.py"

@@ -1,6 +1,9 @@
 """Energy extraction for one training run under the PRIMARY reading (config ``energy.estimator``):
-per-mode cumulative energy, Gini, direct energy, curvature-bin energies. It is the one-reading
-case of ``readings.accumulate``; the sensitivity analysis runs the same code over the whole grid.
+per-mode cumulative energy with the masks of the modes retained at every log and at any log, the
+direct energies, and the off-diagonal fraction of the logged updates. It is the one-reading case of
+``readings.accumulate``; the sensitivity analysis runs the same code over the whole grid. Statistics
+over mode sets (Gini, bins) are taken in ``aggregate``, where the ``common`` mode set of the
+optimizers' runs is known.
 """
 
 from __future__ import annotations
@@ -8,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from muonrepro.energy.estimator.readings import Grid, accumulate
+from muonrepro.energy.estimator.readings import Grid, accumulate, retention_name
 
 
 def primary_grid(estimator: dict) -> Grid:
@@ -20,28 +23,27 @@ def primary_grid(estimator: dict) -> Grid:
     )
 
 
-def extract_run(model, snapshots: list[dict], probe_x, probe_y, total_steps: int, *, estimator: dict, probe_seed: int):
-    """Returns (summary rows per matrix, per-mode DataFrame, per-log DataFrame, seconds)."""
+def extract_run(model, snapshots: list[dict], probe_x, probe_y, *, estimator: dict, probe_seed: int):
+    """Returns (summary dict, per-mode DataFrame, per-log DataFrame, seconds)."""
     grid = primary_grid(estimator)
-    results, direct, logs, seconds = accumulate(model, snapshots, probe_x, probe_y, total_steps, grid, probe_seed)
-    retention = grid.retentions[0][0]
+    arrays, direct, logs, seconds = accumulate(model, snapshots, probe_x, probe_y, grid, probe_seed)
+    retention = retention_name("thr", estimator["rel_threshold"])
     rows, per_mode = [], []
     for name in model.matrix_names():
-        r = results[(grid.sigma_delta[0], "rank", name)][retention]
-        s = r["energies"]["cumulative"]
+        a = arrays[(grid.sigma_delta[0], "rank", name)]
+        r = a["retentions"][retention]
+        E = r["cumulative"]
+        m, n = E.shape
         rows.append(
             {
                 "matrix": name,
-                "n_modes": s["n_modes"],
-                "gini": s["gini"],
-                "gini_corrected": s["gini_corrected"],
-                "cumulative_energy": s["total"],
-                "direct_energy": direct[name],
-                "bin_energy": s["bins_time_avg"],
+                "shape": [m, n],
+                "n_modes_every": int(r["every"].sum()),
+                "n_modes_any": int(r["any"].sum()),
+                "direct_energy": direct["preact"][name],
+                "offdiag": a["offdiag"],
             }
         )
-        E = r["E"].cpu().numpy()
-        m, n = E.shape
         jj, ii = np.meshgrid(np.arange(m), np.arange(n), indexing="ij")
         per_mode.append(
             pd.DataFrame(
@@ -49,11 +51,18 @@ def extract_run(model, snapshots: list[dict], probe_x, probe_y, total_steps: int
                     "matrix": name,
                     "i": ii.ravel(),
                     "j": jj.ravel(),
-                    "lambda": np.broadcast_to(r["lam"][None, :], E.shape).ravel(),
-                    "mu": np.broadcast_to(r["mu"][:, None], E.shape).ravel(),
+                    "lambda": np.broadcast_to(a["lam"][None, :], E.shape).ravel(),
+                    "mu": np.broadcast_to(a["mu"][:, None], E.shape).ravel(),
                     "energy": E.ravel(),
-                    "retained": r["mask"].ravel(),
+                    "retained": r["every"].ravel(),
+                    "retained_any": r["any"].ravel(),
                 }
             )
         )
-    return rows, pd.concat(per_mode, ignore_index=True), pd.DataFrame(logs), seconds
+    summary = {
+        "matrices": rows,
+        "direct_logits": direct["logits"],
+        "log_steps": direct["steps"],
+        "log_weights": direct["weights"],
+    }
+    return summary, pd.concat(per_mode, ignore_index=True), pd.DataFrame(logs), seconds

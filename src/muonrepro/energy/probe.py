@@ -1,17 +1,20 @@
-"""Glue for one extraction job: fixed probe set, model rebuilt from the run's snapshots."""
+"""Glue for one extraction job: fixed probe set, model rebuilt from the run's snapshots; ``extract_job`` is
+the body of rules energy_extract and energy_robust_extract."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import torch
 
 from muonrepro.data.mnist import to_device_float
-from muonrepro.energy.estimator.readings import Grid, accumulate, run_units
+from muonrepro.energy.estimator.readings import Grid, accumulate
+from muonrepro.energy.estimator.store import save_arrays
 from muonrepro.energy.extract import extract_run
 from muonrepro.models import MLP
 from muonrepro.util.device import resolve_device
-from muonrepro.util.io import load_tensors
+from muonrepro.util.io import atomic_write_json, atomic_write_parquet, load_tensors
 
 
 def probe_set(mnist_pt, probe_size: int, probe_seed: int, device):
@@ -22,7 +25,7 @@ def probe_set(mnist_pt, probe_size: int, probe_seed: int, device):
 
 
 def load_run(mnist_pt, snapshots_pt, probe_size: int, probe_seed: int, device):
-    """Model, float64 snapshots, probe set and step count of one run, on ``device``.
+    """Model, float64 snapshots (with their logged updates), probe set and step count of one run, on ``device``.
 
     float64 forward/backward: the estimator divides by lambda_i mu_j down to rel_threshold * max,
     where float32 round-off in G would dominate the low-curvature tail."""
@@ -31,7 +34,11 @@ def load_run(mnist_pt, snapshots_pt, probe_size: int, probe_seed: int, device):
     model = MLP(m["depth"], m["width"], bias=m["bias"]).to(device, torch.float64)
     x, y = probe_set(mnist_pt, probe_size, probe_seed, device)
     snaps = [
-        {"step": s["step"], "state": {k: v.to(device, torch.float64) for k, v in s["state"].items()}}
+        {
+            "step": s["step"],
+            "state": {k: v.to(device, torch.float64) for k, v in s["state"].items()},
+            "update": {k: v.to(device, torch.float64) for k, v in (s.get("update") or {}).items()},
+        }
         for s in blob["snapshots"]
     ]
     return model, snaps, x.double(), y, blob["total_steps"]
@@ -52,9 +59,9 @@ def require_snapshots(snaps: list[dict], meta: dict, snapshots_pt, total_steps: 
     raise TooFewSnapshotsError(
         f"run {run} ({snapshots_pt}) has {len(finite)} finite weight snapshot(s) (steps "
         f"{[s['step'] for s in finite]} of {total_steps}) and did not diverge: the energy extraction needs >= 2. "
-        f"Snapshots are taken at step 0 and every scales.<scale>.energy.log_every steps of a run of "
-        f"scales.<scale>.energy.epochs x ceil(scales.<scale>.energy.n_train / energy.batch_size) steps: lower "
-        f"log_every (or train longer) and rerun energy_train"
+        f"Snapshots are taken at scales.<scale>.energy.n_snapshots log-spaced steps (step 0 included) of a run of "
+        f"scales.<scale>.energy.epochs x ceil(scales.<scale>.energy.n_train / energy.batch_size) steps: raise "
+        f"n_snapshots (or train longer) and rerun energy_train"
     )
 
 
@@ -62,13 +69,13 @@ def run_extraction(mnist_pt, snapshots_pt, meta: dict, *, estimator: dict, probe
     dev = resolve_device(device)
     model, snaps, x, y, total_steps = load_run(mnist_pt, snapshots_pt, probe_size, estimator["probe_seed"], dev)
     require_snapshots(snaps, meta, snapshots_pt, total_steps)
-    rows, per_mode, logs, seconds = extract_run(
-        model, snaps, x, y, total_steps, estimator=estimator, probe_seed=estimator["probe_seed"]
+    summary, per_mode, logs, seconds = extract_run(
+        model, snaps, x, y, estimator=estimator, probe_seed=estimator["probe_seed"]
     )
     # wall-clock times stay out of the summary (the rule's benchmark file has them), so that the summary,
     # like the run's meta.json, is byte-identical for the same config and seed
     summary = {
-        "matrices": rows,
+        **summary,
         "diverged": meta["diverged"],
         "lr": meta["config"]["lr"],
         "n_logs": len(snaps),
@@ -79,8 +86,11 @@ def run_extraction(mnist_pt, snapshots_pt, meta: dict, *, estimator: dict, probe
     return summary, per_mode, logs, seconds
 
 
-def run_sensitivity(mnist_pt, snapshots_pt, meta: dict, *, grid: dict, estimator: dict, probe_size: int, device="auto"):
-    """All readings of the sensitivity grid for one run (one pass over its snapshots)."""
+def run_sensitivity(
+    mnist_pt, snapshots_pt, meta: dict, out_npz, *, grid: dict, estimator: dict, probe_size: int, device="auto"
+) -> float:
+    """All readings of the sensitivity grid for one run (one pass over its snapshots), written to
+    ``out_npz`` (``store.save_arrays``). Returns the seconds the pass took."""
     dev = resolve_device(device)
     model, snaps, x, y, total_steps = load_run(mnist_pt, snapshots_pt, probe_size, estimator["probe_seed"], dev)
     require_snapshots(snaps, meta, snapshots_pt, total_steps)
@@ -91,5 +101,24 @@ def run_sensitivity(mnist_pt, snapshots_pt, meta: dict, *, grid: dict, estimator
         mode_identity=tuple(grid["mode_identity"]),
         n_bins=estimator["n_deciles"],
     )
-    results, direct, _, seconds = accumulate(model, snaps, x, y, total_steps, g, estimator["probe_seed"])
-    return run_units(results, direct).assign(diverged=bool(meta["diverged"])), seconds
+    arrays, direct, _, seconds = accumulate(model, snaps, x, y, g, estimator["probe_seed"])
+    save_arrays(out_npz, arrays, direct)
+    return seconds
+
+
+def extract_job(smk) -> None:
+    """Per-mode energy, direct energies and off-diagonal fractions of one run under the primary reading."""
+    torch.set_num_threads(smk.threads)
+    p = smk.params
+    summary, per_mode, logs, seconds = run_extraction(
+        smk.input.mnist,
+        smk.input.snapshots,
+        json.load(open(smk.input.meta)),
+        estimator=p.estimator,
+        probe_size=p.probe_size,
+        device=p.device,
+    )
+    print(f"extraction: {seconds:.2f} s for {summary['n_logs']} logged steps")
+    atomic_write_parquet(per_mode, smk.output.per_mode)
+    atomic_write_parquet(logs, smk.output.logs)
+    atomic_write_json(summary, smk.output.summary)

@@ -1,23 +1,31 @@
 """MNIST-MLP runs of the energy paper on the one training loop (``training.loop.fit``): the
 learning-rate selection on a validation split and the monitored runs (weight snapshots, the raw
-material of the energy extraction)."""
+material of the energy extraction); ``train_job`` is the body of rules energy_train and
+energy_robust_train."""
 
 from __future__ import annotations
 
+import json
 import math
+import os
+import platform
+import sys
 from dataclasses import dataclass, field
 
+import pandas as pd
 import torch
 import torch.nn.functional as F
 
 from muonrepro.data.mnist import to_device_float
+from muonrepro.energy.estimator.quadrature import log_spaced_steps
 from muonrepro.models import MLP
 from muonrepro.optim.registry import build_optimizer
-from muonrepro.training.checkpoint import Checkpoint, fingerprint
+from muonrepro.training.checkpoint import Checkpoint, discard_checkpoint, fingerprint
 from muonrepro.training.loop import FitSpec, epoch_ends, fit
 from muonrepro.training.lr_select import select_lr as select_on_validation
 from muonrepro.util.device import resolve_device
-from muonrepro.util.io import load_tensors
+from muonrepro.util.io import atomic_torch_save, atomic_write_csv, atomic_write_json, load_tensors
+from muonrepro.util.meta import run_metadata
 
 
 def load_split(mnist_pt, n_train: int, val_size: int, device):
@@ -66,30 +74,58 @@ class MnistMLPTask:
 @dataclass
 class Snapshots:
     """Training hook: float32 CPU copies of the weights at the steps where ``at(step)`` holds (step 0 is
-    before training). Checkpointed with the run, so a resumed run ends with the same list."""
+    before training) and, with ``updates``, the update the optimizer makes right after each of them
+    (``"update"``: {matrix name: W_{step+1} - W_step} for the monitored hidden matrices; absent for
+    the last step). Checkpointed with the run, so a resumed run ends with the same list."""
 
     at: object
     items: list = field(default_factory=list)
+    updates: bool = True
+    pending: dict | None = None  # the monitored weights at the last logged step, until the next step
 
     def after_step(self, step: int, model) -> None:
+        if self.pending is not None:
+            if step == self.pending["step"] + 1 and self.items and self.items[-1]["step"] == self.pending["step"]:
+                now = _monitored(model)
+                self.items[-1]["update"] = {k: now[k] - v for k, v in self.pending["weights"].items()}
+            self.pending = None
         if self.at(step):
             state = {k: v.detach().to("cpu", torch.float32).clone() for k, v in model.state_dict().items()}
             self.items.append({"step": step, "state": state})
+            if self.updates:
+                self.pending = {"step": step, "weights": _monitored(model)}
 
     def state_dict(self) -> dict:
-        return {"items": self.items}
+        return {"items": self.items, "pending": self.pending}
 
     def load_state_dict(self, state: dict) -> None:
         self.items = state["items"]
+        self.pending = state.get("pending")
 
     def finite(self) -> list:
-        """The snapshots without non-finite weights (those after a divergence)."""
-        return [s for s in self.items if all(torch.isfinite(v).all() for v in s["state"].values())]
+        """The snapshots without non-finite weights (those after a divergence); a non-finite update is dropped."""
+        out = []
+        for s in self.items:
+            if not all(torch.isfinite(v).all() for v in s["state"].values()):
+                continue
+            upd = s.get("update")
+            if upd is not None and not all(torch.isfinite(v).all() for v in upd.values()):
+                s = {k: v for k, v in s.items() if k != "update"}
+            out.append(s)
+        return out
 
 
-def every(n: int):
-    """Step 0 and every ``n``-th step (``n = 0``: no snapshots)."""
-    return (lambda step: step % n == 0) if n else (lambda step: False)
+def _monitored(model) -> dict:
+    """float32 CPU copies of the monitored hidden weight matrices, by matrix name (W1, W2, ...)."""
+    return {
+        n: w.detach().to("cpu", torch.float32).clone() for n, w in zip(model.matrix_names(), model.hidden_matrices())
+    }
+
+
+def at_steps(steps) -> object:
+    """The predicate "step is one of ``steps``"."""
+    wanted = frozenset(int(s) for s in steps)
+    return wanted.__contains__
 
 
 def select_lr(
@@ -118,7 +154,8 @@ def select_lr(
 @dataclass
 class EnergyRun:
     history: list  # per epoch: epoch, train_loss, test_acc (NaN for the epoch a run diverged in)
-    snapshots: list  # finite weight snapshots {"step", "state"}
+    snapshots: list  # finite weight snapshots {"step", "state", "update"}
+    log_steps: list  # the steps planned for snapshots (a diverged run stops before the last ones)
     steps: int
     diverged: bool
     diverged_step: int | None
@@ -138,13 +175,14 @@ def energy_run(
     epochs,
     batch_size,
     seed,
-    log_every,
+    n_snapshots,
     checkpoint=None,
     code=(),
     device="auto",
 ) -> tuple[EnergyRun, torch.nn.Module]:
-    """Train one monitored run (test accuracy at each epoch end, snapshots at step 0 and every ``log_every``
-    steps). ``checkpoint``: a resumable checkpoint path, matched on the settings, ``code`` (the package
+    """Train one monitored run (test accuracy at each epoch end; ``n_snapshots`` weight snapshots at
+    log-spaced steps from 0 to the last step, ``quadrature.log_spaced_steps``, each with the update made
+    right after it). ``checkpoint``: a resumable checkpoint path, matched on the settings, ``code`` (the package
     sources the job declares) and the MNIST tensors."""
     dev = resolve_device(device)
     x, y, xt, yt = load_split(mnist_pt, n_train, 0, dev)
@@ -164,13 +202,14 @@ def energy_run(
         "epochs": epochs,
         "batch_size": batch_size,
         "seed": seed,
-        "log_every": log_every,
+        "n_snapshots": n_snapshots,
         "device": str(dev),
     }
     ckpt = Checkpoint(checkpoint, fingerprint(settings, code, [mnist_pt])) if checkpoint else None
-    snaps = Snapshots(every(log_every))
-    res = fit(MnistMLPTask(model, x, y, xt, yt, "test_acc"), optimizer, spec, hooks=[snaps], checkpoint=ckpt)
     per_epoch = math.ceil(len(x) / batch_size)
+    log_steps = log_spaced_steps(per_epoch * epochs, n_snapshots)
+    snaps = Snapshots(at_steps(log_steps))
+    res = fit(MnistMLPTask(model, x, y, xt, yt, "test_acc"), optimizer, spec, hooks=[snaps], checkpoint=ckpt)
     by_step = {}
     for _, step, metric, _, value in res.rows:
         by_step.setdefault(step, {})[metric] = value
@@ -183,5 +222,61 @@ def energy_run(
         history.append(
             {"epoch": math.ceil(res.diverged_step / per_epoch), "train_loss": float("nan"), "test_acc": float("nan")}
         )
-    run = EnergyRun(history, snaps.finite(), res.steps, res.diverged, res.diverged_step, res.seconds)
+    run = EnergyRun(history, snaps.finite(), log_steps, res.steps, res.diverged, res.diverged_step, res.seconds)
     return run, model
+
+
+def train_job(smk) -> None:
+    """One monitored MNIST-MLP run (snapshots, history, metadata; wall-clock timing and where it ran in
+    timing.json, so that the other three files are byte-identical for the same config and seed on CPU, also
+    after an interrupted run resumed from its checkpoint). The lr is the selected one x ``params.lr_factor``."""
+    torch.set_num_threads(smk.threads)
+    p, wc = smk.params, smk.wildcards
+    lr = json.load(open(smk.input.lr))["lr"] * p.lr_factor
+    seed = int(wc.seed)
+    res, model = energy_run(
+        smk.input.mnist,
+        **p.model,
+        opt=wc.opt,
+        opt_cfg=p.opt_cfg,
+        lr=lr,
+        n_train=p.n_train,
+        epochs=p.epochs,
+        batch_size=p.batch_size,
+        seed=seed,
+        n_snapshots=p.n_snapshots,
+        checkpoint=p.checkpoint,
+        code=smk.input.code,
+        device=p.device,
+    )
+    # Byte-identical snapshots.pt, also after a resume (atomic_torch_save's bytes do not depend on the
+    # temporary file's name): pickle shares repeated objects by identity, so rebuild the list with one object
+    # per distinct key (the snapshots restored from a checkpoint carry their own copies of the key strings).
+    snapshots = [
+        {
+            "step": int(s["step"]),
+            "state": {sys.intern(k): v for k, v in s["state"].items()},
+            **({"update": {sys.intern(k): v for k, v in s["update"].items()}} if "update" in s else {}),
+        }
+        for s in res.snapshots
+    ]
+    atomic_torch_save({"snapshots": snapshots, "total_steps": res.steps, "model": dict(p.model)}, smk.output.snapshots)
+    atomic_write_csv(pd.DataFrame(res.history), smk.output.history)
+    config = {
+        "model": p.model,
+        "opt": wc.opt,
+        "opt_cfg": p.opt_cfg,
+        "lr": lr,
+        "n_train": p.n_train,
+        "epochs": p.epochs,
+        "batch_size": p.batch_size,
+        "n_snapshots": p.n_snapshots,
+        "log_steps": res.log_steps,
+    }
+    meta = run_metadata(config, seed=seed, device=str(next(model.parameters()).device))
+    meta.update(diverged=res.diverged, diverged_step=res.diverged_step, steps=res.steps)
+    atomic_write_json(meta, smk.output.meta)
+    env = {k: os.environ.get(k) for k in ("CUDA_VISIBLE_DEVICES", "SLURM_JOB_ID", "SLURM_RESTART_COUNT")}
+    print(f"host {platform.node()}, {env}")
+    atomic_write_json({"train_seconds": res.seconds, "host": platform.node(), **env}, smk.output.timing)
+    discard_checkpoint(p.checkpoint)  # the outputs are written: the run is complete

@@ -1,181 +1,113 @@
-"""Sensitivity of the energy paper's empirical claims to the reading of its estimator (issue 10).
+"""Every empirical claim of the energy paper under every reading of its estimator (the full grid, kept as
+data), judged over seeds exactly as the primary ledger rows (``effects`` + ``stats.verdict``), so the
+primary reading reproduces the primary verdicts.
 
-Per run, ``readings.run_units`` turns the grid accumulated by ``readings.accumulate`` into a tidy table (one
-row per reading x matrix). ``analyse`` then evaluates, for every reading and each claim, the
-per-unit winners (unit = arch x matrix x seed; arch x seed for the energy claim) and the reading's
-verdict, using the SAME verdict functions as the primary ledger rows (``energy.claims``), so the
-primary reading reproduces the primary verdicts exactly.
-
-Which reading dimensions apply to which claim:
-- C6a (Gini): sigma_delta x retention x identity x energy in {cumulative, closed_form, gain} x gini_variant;
-- C6b (cumulative energy): sigma_delta x retention x identity x energy in {cumulative, closed_form},
-  plus the direct energy sum_t mean||delta||^2 (no per-mode reading);
-- C6c (tail): sigma_delta x retention x identity x {cumulative with time_avg or per_log bins,
-  closed_form with time_avg bins}.
+Which reading dimensions apply to which claim (others are ``n/a`` in the table):
+- C6a (Gini): sigma_delta x retention x mode_identity x mode_set x energy in {cumulative, closed_form,
+  gain} x gini_variant;
+- C6b (energy): energy in {direct_preact, direct_logits} (no per-mode reading), and the per-mode sum:
+  sigma_delta x retention x mode_identity x mode_set x energy in {cumulative, closed_form};
+- C6c (tail): sigma_delta x retention x mode_identity x bin_stat x (time_avg bins: mode_set x energy in
+  {cumulative, closed_form} | per_log bins of the cumulative energy, each log's retained modes);
+- C5-runs (off-diagonal fraction of the updates): sigma_delta x mode_identity.
 """
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 import pandas as pd
 
-from muonrepro.energy.claims import energy_claim, gini_claim, tail_claim
+from muonrepro.energy import effects as fx
+from muonrepro.energy.claims import Criteria
 from muonrepro.energy.estimator.readings import NA
+from muonrepro.stats.verdict import verdict
 
-COLUMNS = [
+DIMENSIONS = [
     "sigma_delta",
-    "threshold",
+    "retention",
     "mode_identity",
+    "mode_set",
     "energy",
     "tail_binning",
+    "bin_stat",
     "gini_variant",
-    "claim",
-    "arch",
-    "matrix",
-    "seed",
-    "winner",
-    "muon_value",
-    "best_other_value",
-    "verdict",
 ]
-CLAIMS = {"gini": "C6a", "energy": "C6b", "tail": "C6c"}
+RESULT = ["n_seeds", "mean", "ci_low", "ci_high", "holds", "verdict", "effects"]
+COLUMNS = ["claim"] + DIMENSIONS + RESULT
+DIRECT = ("direct_preact", "direct_logits")
+RUN = ["arch", "optimizer", "seed"]
 
 
-def _winner_rows(df, value, reading, claim):
+def judge_effects(claim: str, reading: dict, effects: dict, crit: Criteria) -> dict:
+    """A row of the readings table: the reading, the summary of ``effects`` and the verdict under the claim's rule."""
+    s = crit.summarize(effects)
+    v, _ = verdict(s, crit.rule(claim), crit.min_seeds)
+    per = ", ".join(f"s{k}: {e:.4g}" for k, e in s.effects.items())
+    row = {"claim": claim, **dict.fromkeys(DIMENSIONS, NA), **reading}
+    return {
+        **row,
+        "n_seeds": s.n,
+        "mean": s.mean,
+        "ci_low": s.ci_low,
+        "ci_high": s.ci_high,
+        "holds": s.holds,
+        "verdict": v,
+        "effects": per,
+    }
+
+
+def _usable(df: pd.DataFrame, value: str) -> pd.DataFrame:
+    return fx.with_diverged_as_nan(df, value, df.loc[df["diverged"].astype(bool), RUN])
+
+
+def _bins(sel: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Per-bin rows (arch, optimizer, seed, matrix, bin, energy, diverged) from the units' bin lists."""
+    lists = sel[column].tolist()
+    n = np.array([len(x) for x in lists])
+    rep = sel.loc[sel.index.repeat(n), RUN + ["matrix", "diverged"]].reset_index(drop=True)
+    return rep.assign(bin=np.concatenate([np.arange(k) for k in n]), energy=np.concatenate(lists))
+
+
+def readings_table(units: pd.DataFrame, offdiag: pd.DataFrame, grid: dict, crit: Criteria) -> pd.DataFrame:
+    """One row per (claim, reading): the per-seed effects, their summary and the verdict. ``units`` and
+    ``offdiag`` are ``estimator.units.group_units``'s tables over all groups, with arch, seed and
+    ``diverged`` per run; ``grid``: config ``energy.sensitivity``."""
     out = []
-    for (arch, matrix, seed), g in df.groupby(["arch", "matrix", "seed"]):
-        g = g.set_index("optimizer")[value]
-        if "muon" not in g or len(g) < 2:
+    energies = set(grid["energy"])
+    per_mode = units[units["binning"] == "time_avg"]
+    keys = ["sigma_delta", "retention", "mode_identity", "mode_set", "energy"]
+    for key, sel in per_mode.groupby(keys, sort=False):
+        reading = dict(zip(keys, key))
+        if reading["energy"] not in energies or reading["mode_set"] not in grid["mode_set"]:
             continue
-        others = g.drop("muon")
-        out.append(
-            {
-                **reading,
-                "claim": CLAIMS[claim],
-                "arch": arch,
-                "matrix": matrix,
-                "seed": seed,
-                "winner": g.idxmin(),
-                "muon_value": g["muon"],
-                "best_other_value": others.min(),
-                "verdict": "supported" if g["muon"] < others.min() else "not_supported",
-            }
-        )
-    return out
-
-
-def _tail_rows(bins, reading, tail_bins):
-    out = []
-    for (arch, matrix, seed), g in bins.groupby(["arch", "matrix", "seed"]):
-        p = g.pivot(index="bin", columns="optimizer", values="energy")
-        if "muon" not in p or p.shape[1] < 2:
-            continue
-        with np.errstate(divide="ignore", invalid="ignore"):
-            r = np.log(p.drop(columns="muon").min(axis=1) / p["muon"])
-        tail, rest = r.iloc[:tail_bins].mean(), r.iloc[tail_bins:].mean()
-        ok = bool(tail > 0 and tail > rest)
-        out.append(
-            {
-                **reading,
-                "claim": CLAIMS["tail"],
-                "arch": arch,
-                "matrix": matrix,
-                "seed": seed,
-                "winner": "tail" if ok else "not_tail",
-                "muon_value": tail,
-                "best_other_value": rest,
-                "verdict": "supported" if ok else "not_supported",
-            }
-        )
-    return out
-
-
-def _explode_bins(units, column):
-    rows = []
-    for u in units.itertuples():
-        for b, e in enumerate(getattr(u, column)):
-            rows.append(
-                {"arch": u.arch, "optimizer": u.optimizer, "seed": u.seed, "matrix": u.matrix, "bin": b, "energy": e}
-            )
-    return pd.DataFrame(rows)
-
-
-def analyse(units: pd.DataFrame, grid: dict, *, tail_bins: int, scale: str):
-    """Returns (per-unit rows as in COLUMNS, per-reading verdicts DataFrame)."""
-    units = units[~units["diverged"]]
-    health = units.groupby(["arch", "optimizer", "seed"], as_index=False).size().assign(diverged=False)
-    unit_rows, readings = [], []
-    keys = list(
-        itertools.product(grid["sigma_delta"], sorted(units["threshold"].unique().tolist()), grid["mode_identity"])
-    )
-    keys = [k for k in keys if k[1] != NA]
-    for (sd, thr, mi), energy in itertools.product(keys, grid["energy"]):
-        if energy == "direct":
-            continue
-        sel = units[
-            (units.sigma_delta == sd)
-            & (units.threshold == thr)
-            & (units.mode_identity == mi)
-            & (units.energy == energy)
-        ]
-        base = {"sigma_delta": sd, "threshold": thr, "mode_identity": mi, "energy": energy}
         for variant in grid["gini_variant"]:
             col = "gini" if variant == "plain" else "gini_corrected"
-            reading = {**base, "tail_binning": NA, "gini_variant": variant}
-            unit_rows += _winner_rows(sel, col, reading, "gini")
-            c = gini_claim(sel.assign(gini=sel[col], diverged=False), scale, "")
-            readings.append({**reading, "claim": "C6a", "value": c.value, "verdict": c.verdict})
-        if energy in ("cumulative", "closed_form"):
-            reading = {**base, "tail_binning": NA, "gini_variant": NA}
-            per_arch = sel.groupby(["arch", "optimizer", "seed"], as_index=False)["total"].sum().assign(matrix="all")
-            unit_rows += _winner_rows(per_arch, "total", reading, "energy")
-            c = energy_claim(
-                sel.assign(cumulative_energy=sel["total"], direct_energy=sel["total"], diverged=False), scale, ""
-            )
-            readings.append({**reading, "claim": "C6b", "value": c.value, "verdict": c.verdict})
-        for binning in grid["tail_binning"]:
-            column = {"time_avg": "bins_time_avg", "per_log": "bins_per_log"}[binning]
-            if energy == "gain" or (energy != "cumulative" and binning == "per_log"):
-                continue
-            reading = {**base, "tail_binning": binning, "gini_variant": NA}
-            bins = _explode_bins(sel, column)
-            unit_rows += _tail_rows(bins, reading, tail_bins)
-            c = tail_claim(bins, health, scale, tail_bins, "")
-            readings.append({**reading, "claim": "C6c", "value": c.value, "verdict": c.verdict})
-    if "direct" in grid["energy"]:
-        sel = units[units.energy == "direct"]
-        reading = {
-            "sigma_delta": NA,
-            "threshold": NA,
-            "mode_identity": NA,
-            "energy": "direct",
-            "tail_binning": NA,
-            "gini_variant": NA,
-        }
-        per_arch = sel.groupby(["arch", "optimizer", "seed"], as_index=False)["total"].sum().assign(matrix="all")
-        unit_rows += _winner_rows(per_arch, "total", reading, "energy")
-        c = energy_claim(
-            sel.assign(cumulative_energy=sel["total"], direct_energy=sel["total"], diverged=False), scale, ""
-        )
-        readings.append({**reading, "claim": "C6b", "value": c.value, "verdict": c.verdict})
-    return pd.DataFrame(unit_rows, columns=COLUMNS), pd.DataFrame(readings)
-
-
-def summary(readings: pd.DataFrame, primary: dict) -> pd.DataFrame:
-    """Per claim: the number of readings under which it holds, and the primary reading's verdict."""
-    rows = []
-    for claim, g in readings.groupby("claim"):
-        p = g
-        for k, v in primary.items():
-            p = p[(p[k] == v) | (p[k] == NA)]
-        rows.append(
-            {
-                "claim": claim,
-                "holds": int((g["verdict"] == "supported").sum()),
-                "readings": len(g),
-                "primary_verdict": p["verdict"].iloc[0] if len(p) else NA,
-            }
-        )
-    return pd.DataFrame(rows)
+            eff, _ = fx.gini_effects(_usable(sel, col), col)
+            out.append(judge_effects("C6a", {**reading, "gini_variant": variant}, eff, crit))
+        if reading["energy"] in ("cumulative", "closed_form"):
+            tot = sel.groupby(RUN, as_index=False).agg(total=("total", "sum"), diverged=("diverged", "any"))
+            eff, _ = fx.energy_effects(_usable(tot, "total"), "total")
+            out.append(judge_effects("C6b", reading, eff, crit))
+            for stat in grid["bin_stat"]:
+                bins = _bins(sel, f"bin_{stat}")
+                eff, _ = fx.tail_effects(_usable(bins, "energy"), crit.tail_bins)
+                out.append(judge_effects("C6c", {**reading, "tail_binning": "time_avg", "bin_stat": stat}, eff, crit))
+    if "per_log" in grid["tail_binning"]:
+        per_log = units[units["binning"] == "per_log"]
+        for key, sel in per_log.groupby(["sigma_delta", "retention", "mode_identity"], sort=False):
+            reading = {**dict(zip(["sigma_delta", "retention", "mode_identity"], key)), "energy": "cumulative"}
+            for stat in grid["bin_stat"]:
+                bins = _bins(sel, f"bin_{stat}")
+                eff, _ = fx.tail_effects(_usable(bins, "energy"), crit.tail_bins)
+                out.append(judge_effects("C6c", {**reading, "tail_binning": "per_log", "bin_stat": stat}, eff, crit))
+    for energy in DIRECT:
+        if energy not in energies:
+            continue
+        sel = units[units["energy"] == energy]
+        tot = sel.groupby(RUN, as_index=False).agg(total=("total", "sum"), diverged=("diverged", "any"))
+        eff, _ = fx.energy_effects(_usable(tot, "total"), "total")
+        out.append(judge_effects("C6b", {"energy": energy}, eff, crit))
+    for key, sel in offdiag.groupby(["sigma_delta", "mode_identity"], sort=False):
+        eff, _ = fx.offdiag_effects(_usable(sel, "offdiag"))
+        out.append(judge_effects("C5-runs", dict(zip(["sigma_delta", "mode_identity"], key)), eff, crit))
+    return pd.DataFrame(out, columns=COLUMNS)

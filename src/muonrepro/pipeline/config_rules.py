@@ -46,26 +46,6 @@ def energy_run_steps(n_train: int, epochs: int, batch_size: int) -> int:
     return epochs * math.ceil(n_train / batch_size)
 
 
-def energy_snapshots(steps: int, log_every: int) -> int:
-    """Weight snapshots of a run that does not diverge: step 0 and every ``log_every``-th step (``energy.runs.every``)."""
-    return 1 + steps // log_every
-
-
-def energy_snapshot_count(config: dict) -> list[str]:
-    out, batch = [], config["energy"]["batch_size"]
-    for s, ES in _per_scale(config, "energy"):
-        steps = energy_run_steps(ES["n_train"], ES["epochs"], batch)
-        n = energy_snapshots(steps, ES["log_every"])
-        if n < 2:
-            out.append(
-                f"scales.{s}.energy.log_every = {ES['log_every']} leaves {n} weight snapshot per energy run (step 0 "
-                f"only): a run has scales.{s}.energy.epochs x ceil(scales.{s}.energy.n_train / energy.batch_size) = "
-                f"{ES['epochs']} x ceil({ES['n_train']} / {batch}) = {steps} steps, and the energy extraction needs "
-                f">= 2 snapshots: set log_every <= {steps}, or train longer (epochs, n_train) or with smaller batches"
-            )
-    return out
-
-
 def energy_tail_bins(config: dict) -> list[str]:
     tail, bins = config["energy"]["claims"]["tail_bins"], config["energy"]["estimator"]["n_deciles"]
     if tail < bins:
@@ -278,7 +258,6 @@ def imbalanced_gpu(config: dict) -> list[str]:
 
 
 RULES: tuple[Callable[[dict], list[str]], ...] = (
-    energy_snapshot_count,
     energy_tail_bins,
     energy_sensitivity_retention,
     energy_primary_in_sensitivity,

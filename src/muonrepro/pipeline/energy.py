@@ -1,6 +1,13 @@
-"""Config views of the energy paper's rules (``workflow/rules/energy.smk``)."""
+"""Config views of the energy paper's rules (``workflow/rules/energy.smk``, ``energy_robustness.smk``)."""
 
 from __future__ import annotations
+
+import copy
+import re
+
+from muonrepro.energy.estimator.readings import retention_name
+
+CLAIMS = ("C6a", "C6b", "C6c", "C5-runs")
 
 
 def arch_depth(arch: str) -> int:
@@ -8,8 +15,8 @@ def arch_depth(arch: str) -> int:
     return int(arch.removeprefix("mlp"))
 
 
-def model(E: dict, arch: str) -> dict:
-    return {"depth": arch_depth(arch), "width": E["width"], "bias": E["bias"]}
+def model(E: dict, arch: str, width: int | None = None) -> dict:
+    return {"depth": arch_depth(arch), "width": width or E["width"], "bias": E["bias"]}
 
 
 def lr_grid(E: dict, ES: dict, opt: str) -> list[float]:
@@ -23,14 +30,105 @@ def sensitivity_grid(E: dict) -> dict:
     return {k: g[k] for k in ("sigma_delta", "thresholds", "damping", "mode_identity")}
 
 
-def primary_reading(E: dict) -> dict:
-    """The primary reading (``energy.estimator``), in the sensitivity table's terms."""
+def primary_readings(E: dict) -> dict:
+    """The primary reading (``energy.estimator``) of each empirical claim, in the sensitivity table's terms."""
     est = E["estimator"]
-    return {
+    per_mode = {
         "sigma_delta": est["sigma_delta"],
-        "threshold": f"thr{est['rel_threshold']:g}",
+        "retention": retention_name("thr", est["rel_threshold"]),
         "mode_identity": "rank",
+        "mode_set": est["mode_set"],
         "energy": "cumulative",
-        "tail_binning": "time_avg",
-        "gini_variant": "plain",
     }
+    return {
+        "C6a": {**per_mode, "gini_variant": "plain"},
+        "C6b": {**per_mode, "energy": est["direct_at"]},
+        "C6c": {**per_mode, "tail_binning": "time_avg", "bin_stat": est["bin_stat"]},
+        "C5-runs": {"sigma_delta": est["sigma_delta"], "mode_identity": "rank"},
+    }
+
+
+def criteria(config: dict) -> dict:
+    """What ``energy.claims.Criteria`` needs: the rule per claim, min_seeds, level, tail bins."""
+    c = config["energy"]["claims"]
+    return {
+        "rules": dict(c["rules"]),
+        "min_seeds": config["stats"]["min_seeds"],
+        "level": config["stats"]["level"],
+        "tail_bins": c["tail_bins"],
+    }
+
+
+# ------------------------------------------------------------------ training robustness (one change at a time)
+DEFAULT = "default"
+
+
+def robustness_variants(E: dict) -> dict:
+    """name -> {setting, value, retrain (optimizers whose runs are retrained; all for a width change),
+    lr_factor {opt: f}, opt_cfg {opt: cfg}, width, probe_factor}. The default (no change) is included."""
+    R, opts = E["robustness"], list(E["optimizers"])
+    base = {"retrain": [], "lr_factor": {}, "opt_cfg": {}, "width": E["width"], "probe_factor": 1}
+    out = {DEFAULT: {**base, "setting": DEFAULT, "value": ""}}
+    for opt in opts:
+        for f in R["lr_factors"]:
+            out[f"lr_{opt}_x{f:g}"] = {
+                **base,
+                "setting": f"lr {opt}",
+                "value": f"x{f:g}",
+                "retrain": [opt],
+                "lr_factor": {opt: f},
+            }
+    if "muon" in opts:
+        for b in R["muon_aux_betas"]:
+            cfg = copy.deepcopy(E["optimizers"]["muon"])
+            cfg.setdefault("aux_adamw", {})["betas"] = list(b)
+            out[f"muon_aux_betas_{b[0]:g}_{b[1]:g}"] = {
+                **base,
+                "setting": "muon aux AdamW betas",
+                "value": f"({b[0]:g}, {b[1]:g})",
+                "retrain": ["muon"],
+                "opt_cfg": {"muon": cfg},
+            }
+    for k in R["probe_size_factors"]:
+        out[f"probe_x{k:g}"] = {**base, "setting": "probe size", "value": f"x{k:g}", "probe_factor": k}
+    for w in R["widths"]:
+        out[f"width_{w}"] = {**base, "setting": "width", "value": str(w), "retrain": opts, "width": w}
+    return out
+
+
+def variant_prefix(variant: dict, name: str, opt: str, stage: str) -> str:
+    """The results folder of a variant's ``stage`` ("train" or "extract") of ``opt``'s runs: the variant's own
+    (``results/energy/robustness/<name>``) where the change touches that stage, else the default runs'
+    (``results/energy``)."""
+    if stage not in ("train", "extract"):
+        raise ValueError(f"stage must be train or extract, got {stage!r}")
+    changed = opt in variant["retrain"] or (stage == "extract" and variant["probe_factor"] != 1)
+    return f"results/energy/robustness/{name}" if changed else "results/energy"
+
+
+def variant_inputs(variants: dict, name: str, runs) -> dict:
+    """The per-run files a variant's verdicts are computed from (``runs``: (arch, optimizer, seed) triples):
+    summaries, per_modes, logs (extraction), histories, metas (training), each from ``variant_prefix``."""
+    v = variants[name]
+    out = {"summaries": [], "per_modes": [], "logs": [], "histories": [], "metas": []}
+    for arch, opt, seed in runs:
+        run = f"{arch}_{opt}_s{seed}"
+        x, t = variant_prefix(v, name, opt, "extract"), variant_prefix(v, name, opt, "train")
+        out["summaries"].append(f"{x}/extract/{run}.json")
+        out["per_modes"].append(f"{x}/per_mode/{run}.parquet")
+        out["logs"].append(f"{x}/extract/{run}_logs.parquet")
+        out["histories"].append(f"{t}/runs/{run}/history.csv")
+        out["metas"].append(f"{t}/runs/{run}/meta.json")
+    return out
+
+
+def variant_pattern(variants: dict) -> str:
+    """The ``{variant}`` wildcard's regex: exactly the variant names."""
+    return "|".join(re.escape(v) for v in variants)
+
+
+def variant_file(variants: dict, wildcards, stage: str, name: str) -> str:
+    """A file of the run (``wildcards``: variant, arch, opt, seed) that a variant's ``stage`` reads from."""
+    w = wildcards
+    prefix = variant_prefix(variants[w.variant], w.variant, w.opt, stage)
+    return f"{prefix}/runs/{w.arch}_{w.opt}_s{w.seed}/{name}"

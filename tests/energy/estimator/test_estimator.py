@@ -5,8 +5,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from muonrepro.energy.estimator.factors import layer_factors, sample_labels
-from muonrepro.energy.estimator.per_mode import eigh_desc, log_weights, mode_energy, sorted_bin_energy
+from muonrepro.energy.estimator.factors import layer_factors, output_direct_energy, probe_factors, sample_labels
+from muonrepro.energy.estimator.per_mode import eigh_desc, mode_energy
 from muonrepro.models import MLP
 
 
@@ -131,16 +131,6 @@ def test_sampled_labels_are_seeded_and_follow_softmax():
     assert (freq - probs[0]).abs().max() < 0.015
 
 
-def test_log_weights_and_bins():
-    np.testing.assert_array_equal(log_weights([0, 50, 100], 120), [50, 50, 20])
-    np.testing.assert_array_equal(log_weights([0, 50, 100], 100), [50, 50, 1])
-    curv, energy = np.array([3.0, 1.0, 2.0, 4.0]), np.array([30.0, 10.0, 20.0, 40.0])
-    order = np.argsort(curv, kind="stable")
-    np.testing.assert_allclose(sorted_bin_energy(order, np.ones(4, bool), energy, 2), [30.0, 70.0])
-    keep = np.array([True, False, True, True])  # the lowest-curvature mode dropped
-    np.testing.assert_allclose(sorted_bin_energy(order, keep, energy, 2), [50.0, 40.0])  # bins of 2 and 1 modes
-
-
 def test_per_label_path_equals_all_class_path():
     """Without exact_ggn, layer_factors back-propagates one cotangent per label set only; it must give
     the same factors as the all-class path."""
@@ -156,3 +146,30 @@ def test_per_label_path_equals_all_class_path():
             torch.testing.assert_close(a[k], b[k])
         for v in ("empirical", "sampled1", "sampled4"):
             torch.testing.assert_close(a["Sd"][v], b["Sd"][v])
+
+
+def test_direct_energy_at_the_logits_by_hand():
+    """Two samples, 3 classes: logits 0 -> p = 1/3 each; ||p - e_y||^2 = (2/3)^2 + 2 (1/3)^2 = 2/3. Logits
+    (log 2, 0, 0) -> p = (1/2, 1/4, 1/4); label 1: ||(1/2, -3/4, 1/4)||^2 = 14/16."""
+    logits = torch.tensor([[0.0, 0.0, 0.0], [np.log(2.0), 0.0, 0.0]])
+    y = torch.tensor([2, 1])
+    assert output_direct_energy(logits, y) == pytest.approx((2 / 3 + 14 / 16) / 2, rel=1e-12)
+
+
+def test_direct_energies_match_per_sample_autograd():
+    """The abstract's E integrand mean_b ||dl_b/dy||^2 at each monitored pre-activation and at the logits,
+    against one forward/backward per sample (the gradient of sample b's own loss)."""
+    torch.manual_seed(2)
+    model = MLP(2, 6, in_dim=5, n_classes=4)
+    x, y = torch.randn(7, 5), torch.randint(0, 4, (7,))
+    layers, out = probe_factors(model, x, y, ("sampled1",), torch.Generator().manual_seed(0))
+    d_logits, d_pre = [], [[], []]
+    for b in range(7):
+        logits, _, pre = model.forward_with_activations(x[b : b + 1])
+        grads = torch.autograd.grad(F.cross_entropy(logits, y[b : b + 1]), [logits, *pre])
+        d_logits.append(grads[0][0].square().sum())
+        for li in range(2):
+            d_pre[li].append(grads[1 + li][0].square().sum())
+    assert out["direct_logits"] == pytest.approx(float(torch.stack(d_logits).mean()), rel=1e-10)
+    for li in range(2):
+        assert layers[li]["direct"] == pytest.approx(float(torch.stack(d_pre[li]).mean()), rel=1e-10)

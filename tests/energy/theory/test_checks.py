@@ -1,4 +1,4 @@
-"""run_theory_checks / theory_claim_summary (spec energy.md §5 items 1-13)."""
+"""run_theory_checks / theory_claim_summary (spec energy.md §5 items 1-13, and C3 with Sigma_delta != I)."""
 
 from __future__ import annotations
 
@@ -55,6 +55,12 @@ ITEM_CHECKS = {
     ],
     12: [COUNTEREXAMPLE_CHECK],
     13: ["linear_mse_estimator_sum_vs_mean_delta_sq", "linear_mse_mean_delta_sq_vs_twice_loss"],
+    14: [
+        "output_metric_estimator_sum_vs_twice_loss",
+        "output_metric_mean_delta_sq_vs_mode_formula",
+        "output_metric_binv_norm_vs_twice_loss",
+        "output_metric_mean_delta_sq_differs_from_twice_loss",
+    ],
 }
 
 

@@ -91,7 +91,7 @@ def train_job(
     n_train=1200,
     epochs=6,
     batch_size=50,
-    log_every=4,
+    n_snapshots=8,
     seed=0,
     code=None,
 ) -> SimpleNamespace:
@@ -113,7 +113,8 @@ def train_job(
             n_train=n_train,
             epochs=epochs,
             batch_size=batch_size,
-            log_every=log_every,
+            n_snapshots=n_snapshots,
+            lr_factor=1.0,
             device="cpu",
             checkpoint=str(out / "checkpoints" / f"mlp{depth}_{opt}_s{seed}.pt"),
         ),

@@ -27,7 +27,7 @@ def test_training_stops_at_the_first_non_finite_loss(fake_mnist, config_defaults
         epochs=3,
         batch_size=50,
         seed=0,
-        log_every=4,
+        n_snapshots=8,
         device="cpu",
     )
     full = 3 * math.ceil(1200 / 50)
@@ -52,7 +52,7 @@ def test_a_sane_run_is_not_marked_diverged(fake_mnist, config_defaults):
         epochs=2,
         batch_size=50,
         seed=0,
-        log_every=4,
+        n_snapshots=8,
         device="cpu",
     )
     assert not res.diverged and res.diverged_step is None and res.steps == 2 * 24

@@ -36,9 +36,9 @@ CASES = {
     "lr_1e-3": ("energy:\n  optimizers:\n    adamw: {lr: 1e-3}\n", "write 1.0e-3, not 1e-3"),
     "eta_5e-4": ("imbalanced:\n  theory: {eta: 5e-4}\n", "imbalanced.theory.eta = '5e-4'"),
     # cross-field rules
-    "log_every_beyond_the_run": (
-        "scales:\n  small:\n    energy: {log_every: 100000}\n",
-        "scales.small.energy.log_every = 100000 leaves 1 weight snapshot",
+    "one_snapshot_per_run": (
+        "scales:\n  small:\n    energy: {n_snapshots: 1}\n",
+        "n_snapshots",
     ),
     "batch_size_beyond_the_data": (
         "energy:\n  batch_size: 100000\n",

@@ -135,7 +135,7 @@ def test_extraction_of_the_same_run_gives_identical_files(jobs, fake_mnist, conf
 
     cfg = config_defaults["energy"]["optimizers"]["muon"]
     train = jobs.train_job(
-        fake_mnist, tmp_path / "train", opt="muon", opt_cfg=cfg, lr=cfg["lr"], width=16, epochs=2, log_every=8
+        fake_mnist, tmp_path / "train", opt="muon", opt_cfg=cfg, lr=cfg["lr"], width=16, epochs=2, n_snapshots=6
     )
     jobs.run("energy_train", train)
     outs = []

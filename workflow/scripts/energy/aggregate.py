@@ -1,4 +1,4 @@
-"""Rule energy_aggregate: tidy tables gini.csv, accuracy.csv, curvature_bins.csv from all runs."""
+"""Rule energy_aggregate: the tidy tables of all runs under the primary reading (muonrepro.energy.aggregate)."""
 
 import sys
 
@@ -6,7 +6,7 @@ from muonrepro.energy.aggregate import aggregate
 from muonrepro.util.io import atomic_write_csv
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "w")
-gini, acc, bins = aggregate(snakemake.input.summaries, snakemake.input.histories, snakemake.input.metas)
-atomic_write_csv(gini, snakemake.output.gini)
-atomic_write_csv(acc, snakemake.output.accuracy)
-atomic_write_csv(bins, snakemake.output.bins)
+i, p = snakemake.input, snakemake.params
+tables = aggregate(i.summaries, i.per_modes, i.logs, i.histories, i.metas, mode_set=p.mode_set, n_bins=p.n_bins)
+for name, df in tables.items():
+    atomic_write_csv(df, snakemake.output[name])

@@ -4,22 +4,16 @@ import sys
 
 import pandas as pd
 
-from muonrepro.energy.claims import energy_claims, sensitivity_claims
+from muonrepro.energy.claims import Criteria, accuracy_claim, primary_claims, sensitivity_claims, theory_claims
 from muonrepro.energy.theory.checks import theory_claim_summary
 from muonrepro.ledger import write_claims
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "w")
 p, i = snakemake.params, snakemake.input
-summary = theory_claim_summary(pd.read_csv(i.theory).to_dict("records"))
-rows = energy_claims(
-    summary,
-    pd.read_csv(i.gini),
-    pd.read_csv(i.accuracy),
-    pd.read_csv(i.bins),
-    scale=p.scale,
-    min_acc=p.min_acc,
-    tail_bins=p.tail_bins,
-    estimator=p.estimator,
-)
-rows += sensitivity_claims(pd.read_csv(i.sensitivity), p.scale)
+theory = pd.read_csv(i.theory).to_dict("records")
+tables = {t: pd.read_csv(i[t]) for t in ("gini", "energy", "bins", "offdiag", "accuracy")}
+rows = theory_claims(theory_claim_summary(theory), p.scale, {r["check"]: r for r in theory})
+rows += primary_claims(tables, Criteria(**p.criteria), scale=p.scale, estimator=p.estimator)
+rows.append(accuracy_claim(tables["accuracy"], p.scale, p.min_acc))
+rows += sensitivity_claims(pd.read_csv(i.robustness, keep_default_na=False), p.scale)
 write_claims(rows, snakemake.output[0])

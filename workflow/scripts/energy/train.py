@@ -1,67 +1,8 @@
-"""Rule energy_train: one monitored MNIST-MLP run (snapshots, history, metadata; wall-clock
-timing and where it ran in timing.json, so that the other three files are byte-identical for the
-same config and seed on CPU, also after an interrupted run resumed from its checkpoint)."""
+"""Rule energy_train: one monitored MNIST-MLP run (muonrepro.energy.runs.train_job)."""
 
-import json
-import os
-import platform
 import sys
 
-import pandas as pd
-import torch
-
-from muonrepro.energy.runs import energy_run
-from muonrepro.training.checkpoint import discard_checkpoint
-from muonrepro.util.io import atomic_torch_save, atomic_write_csv, atomic_write_json
-from muonrepro.util.meta import run_metadata
+from muonrepro.energy.runs import train_job
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "w")
-torch.set_num_threads(snakemake.threads)
-p, wc = snakemake.params, snakemake.wildcards
-lr = json.load(open(snakemake.input.lr))["lr"]
-seed = int(wc.seed)
-res, model = energy_run(
-    snakemake.input.mnist,
-    **p.model,
-    opt=wc.opt,
-    opt_cfg=p.opt_cfg,
-    lr=lr,
-    n_train=p.n_train,
-    epochs=p.epochs,
-    batch_size=p.batch_size,
-    seed=seed,
-    log_every=p.log_every,
-    checkpoint=p.checkpoint,
-    code=snakemake.input.code,
-    device=p.device,
-)
-# Byte-identical snapshots.pt, also after a resume (atomic_torch_save's bytes do not depend on the
-# temporary file's name): pickle shares repeated objects by identity, so rebuild the list with one
-# object per distinct key (the snapshots restored from a checkpoint carry their own copies of the key strings).
-snapshots = [
-    {"step": int(s["step"]), "state": {sys.intern(k): v for k, v in s["state"].items()}} for s in res.snapshots
-]
-atomic_torch_save(
-    {"snapshots": snapshots, "total_steps": res.steps, "model": dict(p.model)}, snakemake.output.snapshots
-)
-atomic_write_csv(pd.DataFrame(res.history), snakemake.output.history)
-meta = run_metadata(
-    {
-        "model": p.model,
-        "opt": wc.opt,
-        "opt_cfg": p.opt_cfg,
-        "lr": lr,
-        "n_train": p.n_train,
-        "epochs": p.epochs,
-        "batch_size": p.batch_size,
-        "log_every": p.log_every,
-    },
-    seed=seed,
-    device=str(next(model.parameters()).device),
-)
-meta.update(diverged=res.diverged, diverged_step=res.diverged_step, steps=res.steps)
-atomic_write_json(meta, snakemake.output.meta)
-env = {k: os.environ.get(k) for k in ("CUDA_VISIBLE_DEVICES", "SLURM_JOB_ID", "SLURM_RESTART_COUNT")}
-print(f"host {platform.node()}, {env}")
-atomic_write_json({"train_seconds": res.seconds, "host": platform.node(), **env}, snakemake.output.timing)
-discard_checkpoint(p.checkpoint)  # the outputs are written: the run is complete
+train_job(snakemake)

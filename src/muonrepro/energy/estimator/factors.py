@@ -11,7 +11,11 @@ from it every Sigma_delta variant of the sensitivity analysis, with no further b
 - ``empirical``: the real labels (empirical Fisher).
 
 Also Sigma_x = (1/N) sum_b x_b x_b^T (uncentered), the full-probe gradient of the mean loss with
-REAL labels G = (1/N) sum_b delta_b x_b^T, and the direct energy (1/N) sum_b ||delta_b||^2.
+REAL labels G = (1/N) sum_b delta_b x_b^T, and the direct energy (1/N) sum_b ||delta_b||^2 of the
+abstract's delta = dL/dy with REAL labels, at two places y (``probe_factors``): each monitored
+layer's pre-activation (``direct``, per layer) and the network output, the logits
+(``direct_logits``: delta_b = softmax_b - e_{y_b} for the cross-entropy). delta_b is the gradient
+of sample b's own loss (the batch-mean loss's gradient times N).
 """
 
 from __future__ import annotations
@@ -63,7 +67,21 @@ _INPUT_GRAM: dict = {}
 
 
 def layer_factors(model, x, y, variants=("sampled1",), generator: torch.Generator | None = None):
-    """List over monitored layers of dicts: float64 ``Sx``, ``G``, ``direct`` and ``Sd[variant]``.
+    """List over monitored layers of dicts: float64 ``Sx``, ``G``, ``direct`` and ``Sd[variant]``
+    (``probe_factors`` without the output-layer energy)."""
+    return probe_factors(model, x, y, variants, generator)[0]
+
+
+def output_direct_energy(logits: torch.Tensor, y: torch.Tensor) -> float:
+    """(1/N) sum_b ||softmax(logits_b) - e_{y_b}||^2: the per-sample cross-entropy gradient at the logits."""
+    delta = torch.softmax(logits.double(), dim=1)
+    delta[torch.arange(len(y), device=y.device), y] -= 1.0
+    return float(delta.square().sum() / len(y))
+
+
+def probe_factors(model, x, y, variants=("sampled1",), generator: torch.Generator | None = None):
+    """(layers, output): ``layers`` a list over monitored layers of dicts with float64 ``Sx``, ``G``,
+    ``direct`` and ``Sd[variant]``; ``output`` = {"direct_logits": the direct energy at the logits}.
 
     With ``exact_ggn`` among the variants, or when more label sets are needed than there are
     classes, the backward pass takes one cotangent per class (``class_vjps``). Otherwise it takes
@@ -107,4 +125,4 @@ def layer_factors(model, x, y, variants=("sampled1",), generator: torch.Generato
                 g = (jp.unsqueeze(1) - jte[s, idx.unsqueeze(1)]).reshape(-1, jp.shape[-1]) / k**0.5
             f["Sd"][v] = g.T @ g / n
         out.append(f)
-    return out
+    return out, {"direct_logits": output_direct_energy(logits.detach(), y)}

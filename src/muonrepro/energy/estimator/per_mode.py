@@ -3,15 +3,13 @@
 At each logged step t, with Sigma_x = Q diag(lambda) Q^T and Sigma_delta = R diag(mu) R^T
 (eigh in float64, eigenvalues sorted descending so modes are indexed by eigenvalue RANK):
   Gt = R^T G Q,   e_ij(t) = Gt_ji^2 / (lambda_i mu_j)   for modes with lambda_i mu_j >= eps * max,
-and the cumulative energy E_ij = sum_t e_ij(t) * dt_t, where dt_t is the number of training steps
-the log at t stands for (the gap to the next log; the last log stands for the steps after it).
-A mode enters the Gini only if it was retained at every log. On the quadratic model sum_ij e_ij
-equals 2 (L - L*) exactly (tests check this).
+and the cumulative energy E_ij = sum_t w_t e_ij(t) with the trapezoid weights w_t of the logged steps
+(``quadrature``). Which modes enter a statistic is a reading (``mode_sets``). On the quadratic model
+sum_ij e_ij equals 2 (L - L*) exactly (tests check this).
 """
 
 from __future__ import annotations
 
-import numpy as np
 import torch
 
 
@@ -36,18 +34,3 @@ def mode_energy(G, lam, Q, mu, R, rel_threshold: float):
     curv = mu[:, None] * lam[None, :]  # (m, n): lambda_i mu_j at [j, i]
     e, keep = threshold_energy(Gt.square(), curv, rel_threshold)
     return e, keep, curv
-
-
-def log_weights(steps: list[int], total_steps: int) -> np.ndarray:
-    """dt for each logged step: the gap to the next log, and for the last, up to ``total_steps`` (>= 1)."""
-    s = np.asarray(steps, dtype=float)
-    nxt = np.append(s[1:], max(total_steps, s[-1] + 1))
-    return nxt - s
-
-
-def sorted_bin_energy(order: np.ndarray, keep: np.ndarray, energy: np.ndarray, n_bins: int) -> np.ndarray:
-    """Energy per curvature quantile bin (equal-count bins of sorted curvature, bin 0 = lowest) over
-    the modes with ``keep``, given ``order`` = argsort of ALL curvatures (flat arrays), so that one
-    sort serves several retention masks."""
-    e = energy[order[keep[order]]]
-    return np.array([b.sum() for b in np.array_split(e, n_bins)])

@@ -32,6 +32,7 @@ INEQUALITY_CHECKS: dict[str, str] = {
     "jensen_gd_vs_uniform_negative_rho": ">=",
     "polar_ns5_singular_values_in_band": "<=",
     "gini_upper_bound": "<=",
+    "output_metric_mean_delta_sq_differs_from_twice_loss": ">",
 }
 
 RELATION_OF_SENSE = {"<": "lt", "<=": "le", ">": "gt", ">=": "ge"}

@@ -19,6 +19,7 @@ import numpy as np
 
 from muonrepro.energy.theory import checks_controllers as ctl
 from muonrepro.energy.theory import checks_gd as gd
+from muonrepro.energy.theory import output_metric as om
 from muonrepro.energy.theory import quadratic as qd
 from muonrepro.energy.theory.check_rows import COUNTEREXAMPLE_CHECK, INEQUALITY_CHECKS, new_table
 
@@ -53,6 +54,12 @@ CLAIM_GROUPS: dict[str, tuple[str, ...]] = {
         "gd_simplified_mode_energy_negative_rho",
         "gd_mode_energy_ratio_max_le_2",
         "gd_mode_energy_ratio_min_ge_1",
+        # §3.3: Sigma_delta = B != I (output_metric): sum_ij e_ij = 2(L - L*) = mean ||delta||^2_{B^-1} != mean ||delta||^2
+        "output_metric_gradient_vs_kronecker",
+        "output_metric_estimator_sum_vs_twice_loss",
+        "output_metric_mean_delta_sq_vs_mode_formula",
+        "output_metric_binv_norm_vs_twice_loss",
+        "output_metric_mean_delta_sq_differs_from_twice_loss",
     ),
     # spec §5 items 7-8: uniform-rate K-FAC controller and the Jensen step
     "jensen_uniform": (
@@ -80,7 +87,7 @@ CLAIM_GROUPS: dict[str, tuple[str, ...]] = {
 
 
 def run_theory_checks(seed: int = 0, n: int = 6, m: int = 4) -> list[dict]:
-    """Run every spec §5 check (items 1-13) on a seeded random Kronecker quadratic.
+    """Run every spec §5 check (items 1-13, and 14: C3 with Sigma_delta != I) on a seeded random Kronecker quadratic.
 
     Returns rows ``{check, value, reference, tolerance, passed}`` (see module docstring). The
     quadratic is ``make_quadratic(seed, n, m)`` (eigenvalues of both factors log-uniform in
@@ -105,6 +112,7 @@ def run_theory_checks(seed: int = 0, n: int = 6, m: int = 4) -> list[dict]:
     ctl.item11_gini(aux, ct)
     ctl.item12_counterexample(P, ct)
     ctl.item13_linear_mse(aux, n, m, ct)
+    om.item14_output_metric(aux, n, m, ct)
     return ct.records()
 
 
