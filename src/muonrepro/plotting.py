@@ -111,7 +111,13 @@ PATTERNS = [
     (re.compile(r"c(\d+)"), "class {0}"),
 ]
 SEQUENTIAL = "viridis"  # ordered quantities (kappa, depth, mode index) and heat maps
-OUTCOME_COLORS = {"passed": "#1b9e77", "supported": "#1b9e77", "failed": "#d95f02", "not_supported": "#d95f02"}
+OUTCOME_COLORS = {
+    "passed": "#1b9e77",
+    "supported": "#1b9e77",
+    "failed": "#d95f02",
+    "not_supported": "#d95f02",
+    "inconclusive": "#999999",
+}
 FOOTER_FONTSIZE = 8
 _METADATA = {  # no software version or date in the file: the same figure gives the same bytes
     "png": {"Software": None},
