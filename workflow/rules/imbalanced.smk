@@ -98,13 +98,15 @@ rule imbalanced_cmnist_train:
     input:
         code=script_sources("imbalanced/cmnist_train"),
         data="results/imbalanced/colored_mnist.pt",
-    output:
-        curves="results/imbalanced/cmnist/L{layers}_{imb_opt}_seed{seed}.parquet",
-        meta="results/imbalanced/cmnist/L{layers}_{imb_opt}_seed{seed}.json",
+    output:  # every seed of one (depth, optimizer) in one job: one process start, one data load
+        curves=expand(
+            "results/imbalanced/cmnist/L{{layers}}_{{imb_opt}}_seed{seed}.parquet", seed=IS["cmnist"]["seeds"]
+        ),
+        meta=expand("results/imbalanced/cmnist/L{{layers}}_{{imb_opt}}_seed{seed}.json", seed=IS["cmnist"]["seeds"]),
     log:
-        "logs/imbalanced/cmnist/L{layers}_{imb_opt}_seed{seed}.log",
+        "logs/imbalanced/cmnist/L{layers}_{imb_opt}.log",
     benchmark:
-        "benchmarks/imbalanced/imbalanced_cmnist_train/L{layers}_{imb_opt}_seed{seed}.tsv"
+        "benchmarks/imbalanced/imbalanced_cmnist_train/L{layers}_{imb_opt}.tsv"
     wildcard_constraints:
         layers="[0-9]+",
         imb_opt="|".join(IMB_OPTS),
@@ -114,13 +116,16 @@ rule imbalanced_cmnist_train:
     resources:
         **pipeline_resources.cpu_training(
             SCALE,
-            lambda wildcards: IS["cmnist"]["epochs"] * len(IS["cmnist"]["lr_grid"].get(wildcards.imb_opt, [None])),
+            lambda wildcards: IS["cmnist"]["epochs"]
+            * len(IS["cmnist"]["seeds"])
+            * len(IS["cmnist"]["lr_grid"].get(wildcards.imb_opt, [None])),
         ),
     params:
         cfg={k: v for k, v in I["cmnist"].items() if k != "palette"},
         sizes={k: v for k, v in IS["cmnist"].items() if k != "seeds"},
         device=config["device"],
-        checkpoint="results/imbalanced/checkpoints/cmnist_L{layers}_{imb_opt}_seed{seed}",
+        seeds=IS["cmnist"]["seeds"],
+        checkpoint="results/imbalanced/checkpoints/cmnist_L{layers}_{imb_opt}",
     script:
         "../scripts/imbalanced/cmnist_train.py"
 

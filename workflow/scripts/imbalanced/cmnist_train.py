@@ -1,4 +1,4 @@
-"""Rule imbalanced_cmnist_train: one (depth, optimizer, seed) Colored-MNIST MLP over the lr grid."""
+"""Rule imbalanced_cmnist_train: one (depth, optimizer)'s Colored-MNIST MLPs, every seed and lr of the grid."""
 
 import sys
 
@@ -9,15 +9,16 @@ from muonrepro.imbalanced.stages import cmnist_train_stage
 sys.stderr = sys.stdout = open(snakemake.log[0], "w")
 torch.set_num_threads(snakemake.threads)
 wc, p = snakemake.wildcards, snakemake.params
-cmnist_train_stage(
-    snakemake.input.data,
-    p.cfg,
-    p.sizes,
-    int(wc.layers),
-    wc.imb_opt,
-    int(wc.seed),
-    p.device,
-    dict(snakemake.output.items()),
-    checkpoint=p.checkpoint,
-    code=snakemake.input.code,
-)
+for seed, curves, meta in zip(p.seeds, snakemake.output.curves, snakemake.output.meta, strict=True):
+    cmnist_train_stage(
+        snakemake.input.data,
+        p.cfg,
+        p.sizes,
+        int(wc.layers),
+        wc.imb_opt,
+        int(seed),
+        p.device,
+        {"curves": curves, "meta": meta},
+        checkpoint=f"{p.checkpoint}_seed{seed}",
+        code=snakemake.input.code,
+    )
