@@ -31,7 +31,7 @@ import pandas as pd
 from muonrepro import plotting
 
 plotting.use_theme()
-VERDICT_COLORS = {**plotting.OUTCOME_COLORS, "inconclusive": "0.55"}
+VERDICT_COLORS = plotting.OUTCOME_COLORS
 rob = pd.read_csv(inputs["robustness"], keep_default_na=False)  # "n/a" and "" are values, not missing
 for c in ("mean", "ci_low", "ci_high"):
     rob[c] = pd.to_numeric(rob[c], errors="coerce")
