@@ -396,3 +396,28 @@ def test_every_problem_of_a_stage_is_reported_at_once(config):
     msg = str(e.value)
     # tail_bins, and kappa_plot against each scale's ablation_kappas
     assert msg.startswith("3 config settings would make") and msg.count("\n  - ") == 3, msg
+
+
+def _user_facing_keys(schema):
+    """Every key a user is expected to change: each top-level key, its direct keys, the energy
+    estimator's keys, and each size/count key of a scale preset."""
+    top = schema["properties"]
+    preset = schema["$defs"]["scale_preset"]["properties"]
+    keys = {name: spec for name, spec in top.items()}
+    for name, spec in top.items():
+        for sub, sub_spec in spec.get("properties", {}).items():
+            keys[f"{name}.{sub}"] = sub_spec
+    for sub, sub_spec in top["energy"]["properties"]["estimator"]["properties"].items():
+        keys[f"energy.estimator.{sub}"] = sub_spec
+    for paper, spec in preset.items():
+        for sub, sub_spec in spec["properties"].items():
+            keys[f"scales.<scale>.{paper}.{sub}"] = sub_spec
+    return keys
+
+
+def test_every_user_facing_key_has_a_description():
+    schema = yaml.safe_load(Path(SCHEMA).read_text())
+    keys = _user_facing_keys(schema)
+    assert len(keys) > 80
+    missing = sorted(k for k, spec in keys.items() if not str(spec.get("description", "")).strip())
+    assert not missing, f"schema keys without a description: {missing}"

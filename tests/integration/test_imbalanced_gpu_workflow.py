@@ -115,6 +115,7 @@ def test_tiny_run_end_to_end(tmp_path):
     fakes.make_celeba(tmp_path / "celeba", n=(16, 8, 8))
     fakes.make_mnist_pt(tmp_path / "results" / "data" / "mnist.pt")
     small = {
+        "seeds": [0],  # one seed keeps the test short; it also checks that < stats.min_seeds is inconclusive
         "width": 4,
         "evals_per_epoch": 2,
         "cifar10": {"epochs": 1, "n_max": 40, "n_val_per_class": 4},
