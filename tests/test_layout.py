@@ -143,7 +143,7 @@ def test_the_list_of_long_modules_only_shrinks():
 
 
 def test_every_figure_has_a_caption(tmp_path):
-    """Every file a rule writes under results/figures/ is a report item with a caption in
+    """Every file a rule writes under results/<scale>/figures/ is a report item with a caption in
     workflow/report/, and every caption there belongs to an output (the workflow as Snakemake parses
     it, default config)."""
     from snakemake.api import SnakemakeApi
@@ -161,12 +161,13 @@ def test_every_figure_has_a_caption(tmp_path):
             snakefile=ROOT / "Snakefile",
             workdir=tmp_path,
         )._workflow  # the parsed workflow (no public accessor for its rules)
+        figure_dir = f"results/{workflow.config['scale']}/figures/"
         for rule in workflow.rules:
             for f in rule.output:
                 caption = f.flags["report"].caption if is_flagged(f, "report") else None
                 if caption is not None:
                     captions.add(Path(str(caption)).resolve())
-                if str(f).startswith("results/figures/"):
+                if str(f).startswith(figure_dir):
                     figures.append(str(f))
                     assert caption is not None, f"rule {rule.name}: {f} without report(..., caption=...)"
                     assert Path(str(caption)).resolve().parent == REPORT, (

@@ -292,6 +292,7 @@ rule energy_figures:
     params:
         nb={
             "scale": SCALE,
+            "out": OUT,
             "estimator": E["estimator"],
             "width": E["width"],
             "tail_bins": E["claims"]["tail_bins"],

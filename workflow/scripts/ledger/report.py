@@ -1,4 +1,4 @@
-"""Rule ledger_report: REPRODUCTION.md, results/report/index.html and the first page of `snakemake --report`
+"""Rule ledger_report: REPRODUCTION.md, report/index.html and the first page of `snakemake --report`
 (fails on missing evidence figures)."""
 
 import sys
@@ -11,6 +11,7 @@ write_summary(
     list(snakemake.input.metas),
     scale=snakemake.params.scale,
     seeds=snakemake.params.seeds,
+    root=snakemake.params.out,
     md_out=snakemake.output.md,
     rst_out=snakemake.output.rst,
     html_out=snakemake.output.html,
