@@ -32,7 +32,6 @@ rule ledger_report:
         ENV
     params:
         scale=SCALE,
-        out=OUT,
         seeds={p: config["scales"][SCALE][p].get("seeds", "n/a") for p in PAPERS},
     script:
         "../scripts/ledger/report.py"

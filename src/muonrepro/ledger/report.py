@@ -207,7 +207,7 @@ def to_rst(claims: pd.DataFrame, env: dict, html_page: str | Path, md_page: str 
     return "\n".join(lines)
 
 
-def environment(scale: str, seeds: dict, metas: list[str | Path], root: str) -> dict:
+def environment(scale: str, seeds: dict, metas: list[str | Path], root: str | Path) -> dict:
     """Versions, git commit and devices for the report (devices read from the runs' metadata); ``root`` is the
     scale's output root, which the ledger's paths are relative to."""
     import json
@@ -217,7 +217,7 @@ def environment(scale: str, seeds: dict, metas: list[str | Path], root: str) -> 
     devices = sorted({json.loads(Path(m).read_text()).get("device") or "n/a" for m in metas})
     return {
         "scale": scale,
-        "root": root,
+        "root": Path(root).as_posix() + "/",
         "seeds": seeds,
         "devices": devices,
         "git_commit": git_commit(),
@@ -225,7 +225,7 @@ def environment(scale: str, seeds: dict, metas: list[str | Path], root: str) -> 
     }
 
 
-def write_summary(claims_csv, metas, *, scale: str, seeds: dict, root: str, md_out, rst_out, html_out) -> None:
+def write_summary(claims_csv, metas, *, scale: str, seeds: dict, root: str | Path, md_out, rst_out, html_out) -> None:
     """The three pages of the ledger at ``claims_csv``, whose paths are relative to the output root ``root``."""
     from muonrepro.ledger import read_claims
     from muonrepro.ledger.html import to_html

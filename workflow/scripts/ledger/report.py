@@ -2,6 +2,7 @@
 (fails on missing evidence figures)."""
 
 import sys
+from pathlib import Path
 
 from muonrepro.ledger.report import write_summary
 
@@ -11,7 +12,7 @@ write_summary(
     list(snakemake.input.metas),
     scale=snakemake.params.scale,
     seeds=snakemake.params.seeds,
-    root=snakemake.params.out,
+    root=Path(snakemake.input.claims).parent,  # the merged ledger's folder: the scale's output root
     md_out=snakemake.output.md,
     rst_out=snakemake.output.rst,
     html_out=snakemake.output.html,
