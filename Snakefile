@@ -1,5 +1,6 @@
 # muon-repro: reproduce three 2026 papers on the Muon optimizer, from raw data to a claims ledger.
 # Usage: `snakemake --cores all` (small scale, CPU); `snakemake --config scale=paper --profile profiles/slurm`.
+# Outputs of scale <s> go to results/<s>/ (logs/<s>/, benchmarks/<s>/); the MNIST tensors to results/data/.
 from snakemake.utils import min_version
 
 min_version("9.0")
@@ -32,8 +33,8 @@ include: "workflow/rules/ledger.smk"
 rule all:
     default_target: True
     input:
-        "results/claims.csv",
-        "results/REPRODUCTION.md",
+        result("claims.csv"),
+        result("REPRODUCTION.md"),
         PAPER_TARGETS,
 
 

@@ -1,6 +1,6 @@
 """Items 5 and 6: wall time per Snakemake rule (theory sweeps, then every rule) and end to end.
 
-Per-job times come from the ``benchmark:`` files Snakemake writes (``benchmarks/**.tsv``: wall
+Per-job times come from the ``benchmark:`` files Snakemake writes (``benchmarks/<scale>/**.tsv``: wall
 seconds ``s`` and ``cpu_time``). Rules without a ``benchmark:`` directive (aggregation, claims,
 figure notebooks) are timed from the start/finish timestamps of the Snakemake log (1 s resolution).
 
@@ -28,11 +28,12 @@ THEORY = re.compile(r"theory|sweep|linear_ce|precond")  # item 5: the theory / s
 SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
 
 
-def read_benchmarks(root: Path) -> list[dict]:
-    """One dict per ``benchmarks/**.tsv``: rule (from the path), job, wall s, cpu s."""
+def read_benchmarks(root: Path, scale: str) -> list[dict]:
+    """One dict per ``benchmarks/<scale>/**.tsv``: rule (from the path), job, wall s, cpu s."""
     out = []
-    for f in sorted((root / "benchmarks").rglob("*.tsv")):
-        rel = f.relative_to(root / "benchmarks")
+    base = root / "benchmarks" / scale
+    for f in sorted(base.rglob("*.tsv")):
+        rel = f.relative_to(base)
         with open(f) as fh:
             rows = list(csv.DictReader(fh, delimiter="\t"))
         if not rows:
@@ -153,7 +154,8 @@ def usable_papers(workdir: Path, papers: list[str], outdir: Path) -> tuple[list[
     return ok, why
 
 
-def run_e2e(workdir: Path, papers: list[str], reruns: int = 3) -> dict:
+def run_e2e(workdir: Path, papers: list[str], scale: str, reruns: int = 3) -> dict:
+    """The pipeline at ``scale`` (config.yaml's ``scale:``, which the run uses) in a copy of the checkout."""
     outdir = workdir.parent / "e2e_logs"
     outdir.mkdir(parents=True, exist_ok=True)
     print(f"  e2e: copying the checkout to {workdir}", flush=True)
@@ -183,7 +185,7 @@ def run_e2e(workdir: Path, papers: list[str], reruns: int = 3) -> dict:
         res["error"] = "\n".join(line for line in text.splitlines() if "Error" in line or "error" in line)[:2000]
     smk_logs = sorted((workdir / ".snakemake" / "log").glob("*.snakemake.log"))
     res["log_jobs"] = log_job_times(smk_logs[-1]) if smk_logs else []
-    res["benchmarks"] = read_benchmarks(workdir)
+    res["benchmarks"] = read_benchmarks(workdir, scale)
     times, planned = [], []
     for i in range(reruns if rc == 0 else 0):
         rrc, rdt, rtext = _smk(workdir, ["--cores", "all", *cfg], outdir / f"rerun{i}.log")

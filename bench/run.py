@@ -763,7 +763,7 @@ def main(argv=None):
         if args.e2e:
             print("6. end to end", flush=True)
             try:
-                res["e2e"] = run_e2e(Path(args.e2e_dir), args.papers.split(","))
+                res["e2e"] = run_e2e(Path(args.e2e_dir), args.papers.split(","), scale)
             except Exception as exc:  # a broken pipeline copy is a result to report, not a crash
                 res["e2e"] = {
                     "workdir": args.e2e_dir,
@@ -773,11 +773,11 @@ def main(argv=None):
                 }
             save("e2e")
             src, jobs = Path(args.e2e_dir), res["e2e"].get("benchmarks", [])
-            source = f"From the `benchmark:` files of the end-to-end run of §6 (`{src}/benchmarks`)."
+            source = f"From the `benchmark:` files of the end-to-end run of §6 (`{src}/benchmarks/{scale}`)."
         else:
-            jobs = read_benchmarks(REPO)
+            jobs = read_benchmarks(REPO, scale)
             source = (
-                f"From `{REPO}/benchmarks/**.tsv` as found (the last pipeline run in this checkout; not "
+                f"From `{REPO}/benchmarks/{scale}/**.tsv` as found (the last pipeline run in this checkout; not "
                 "re-measured by this invocation: run with `--e2e` for a fresh measurement)."
             )
         rules = [r for r in per_rule(jobs) if THEORY.search(r["rule"])]
@@ -789,7 +789,7 @@ def main(argv=None):
                 "Not measured: " + ", ".join(missing) + " (no theory benchmark file; the rule does not exist "
                 "yet or has not run). To produce them: `snakemake --cores all --config "
                 "papers='[energy,precond,imbalanced]'`, then rerun `python bench/run.py --only pipeline` "
-                "(reads `benchmarks/**.tsv`), or `python bench/run.py --e2e`."
+                f"(reads `benchmarks/{scale}/**.tsv`), or `python bench/run.py --e2e`."
             )
         res["theory_rules"] = {"source": source, "rules": rules, "note": note}
         save("theory_rules")

@@ -8,6 +8,7 @@ has a caption, and modules stay small.
 """
 
 import re
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -142,31 +143,40 @@ def test_the_list_of_long_modules_only_shrinks():
     assert not stale, f"remove from LONG_MODULES in tests/test_layout.py (split or gone): {stale}"
 
 
-def test_every_figure_has_a_caption(tmp_path):
-    """Every file a rule writes under results/figures/ is a report item with a caption in
-    workflow/report/, and every caption there belongs to an output (the workflow as Snakemake parses
-    it, default config)."""
+@contextmanager
+def parsed_workflow(tmp_path, **config):
+    """The workflow as Snakemake parses it (default config, updated by ``config``)."""
     from snakemake.api import SnakemakeApi
-    from snakemake.io import is_flagged
     from snakemake.settings.types import ConfigSettings, OutputSettings, ResourceSettings
 
     raw = tmp_path / "mnist" / "raw"  # a stand-in for the raw MNIST files, which the parse checks for
-    raw.mkdir(parents=True)
+    raw.mkdir(parents=True, exist_ok=True)
     (raw / "train-images-idx3-ubyte.gz").write_bytes(b"")
-    captions, figures = set(), []
+    config = {"data": {"mnist_root": str(raw.parent), "download": False}, **config}
     with SnakemakeApi(OutputSettings()) as api:
-        workflow = api.workflow(
+        yield api.workflow(
             resource_settings=ResourceSettings(),
-            config_settings=ConfigSettings(config={"data": {"mnist_root": str(raw.parent), "download": False}}),
+            config_settings=ConfigSettings(config=config),
             snakefile=ROOT / "Snakefile",
             workdir=tmp_path,
         )._workflow  # the parsed workflow (no public accessor for its rules)
+
+
+def test_every_figure_has_a_caption(tmp_path):
+    """Every file a rule writes under results/<scale>/figures/ is a report item with a caption in
+    workflow/report/, and every caption there belongs to an output (the workflow as Snakemake parses
+    it, default config)."""
+    from snakemake.io import is_flagged
+
+    captions, figures = set(), []
+    with parsed_workflow(tmp_path) as workflow:
+        figure_dir = f"results/{workflow.config['scale']}/figures/"
         for rule in workflow.rules:
             for f in rule.output:
                 caption = f.flags["report"].caption if is_flagged(f, "report") else None
                 if caption is not None:
                     captions.add(Path(str(caption)).resolve())
-                if str(f).startswith("results/figures/"):
+                if str(f).startswith(figure_dir):
                     figures.append(str(f))
                     assert caption is not None, f"rule {rule.name}: {f} without report(..., caption=...)"
                     assert Path(str(caption)).resolve().parent == REPORT, (
@@ -176,3 +186,28 @@ def test_every_figure_has_a_caption(tmp_path):
     assert figures
     unused = {p.name for p in REPORT.glob("*.rst")} - {p.name for p in captions} - {"workflow.rst"}
     assert not unused, f"captions of no output in workflow/report/: {sorted(unused)}"
+
+
+@pytest.mark.parametrize("scale", ["small", "paper"])
+def test_every_rule_writes_under_its_scale_folders(tmp_path, scale):
+    """Scales never overwrite each other: every file a rule writes (outputs, log, benchmark, the checkpoint
+    it keeps in params) and every file rule all asks for is under results/<scale>/, logs/<scale>/ or
+    benchmarks/<scale>/, except the MNIST tensors built from the raw files alone (results/data/, with its
+    log in logs/data/), which the scales share."""
+    shared = ("results/data/", "logs/data/")
+    own = (f"results/{scale}/", f"logs/{scale}/", f"benchmarks/{scale}/")
+    written = []
+    with parsed_workflow(tmp_path, scale=scale) as workflow:
+        for rule in workflow.rules:
+            paths = [*rule.output, *rule.log, *([rule.benchmark] if rule.benchmark else [])]
+            paths += [v for k, v in rule.params.items() if k == "checkpoint"]
+            paths += [f for f in rule.input if rule.name == "all" or str(f).startswith("results/")]
+            written += [(rule.name, str(p)) for p in paths]
+    assert len(written) > 100
+    outside = [(r, p) for r, p in written if not p.startswith(own + shared)]
+    assert not outside, f"written outside the scale's folders: {outside}"
+    assert {p for _, p in written if p.startswith(shared)} == {
+        "results/data/mnist.pt",
+        "results/data/mnist.json",
+        "logs/data/mnist.log",
+    }

@@ -74,7 +74,7 @@ def test_gini_row_names_unusable_seeds_and_fills_the_interval():
     assert c.verdict == "inconclusive" and c.n_seeds == 2 and "unusable seeds" in c.evidence
     c = gini_claim(_gini({0: 0.5, 1: 0.52, 2: 0.49}), CRIT, "small", "o")
     assert (c.kind, c.n_seeds) == ("empirical", 3) and c.ci_low < c.value < c.ci_high
-    assert c.figures == "results/figures/energy/gini.png" and "every one of >= 3 seeds" in c.criterion
+    assert c.figures == "figures/energy/gini.png" and "every one of >= 3 seeds" in c.criterion
 
 
 def _energy(muon_wins_per_seed):
@@ -246,5 +246,5 @@ def test_sensitivity_row_fails_when_one_change_flips_the_verdict():
     (bad,) = sensitivity_claims(_robust({("mode_set", "any")}), "small")
     assert bad.verdict == "not_supported" and bad.value == 1
     assert "flipped by: mode_set=any (inconclusive)" in bad.evidence
-    assert bad.figures == "results/figures/energy/reading_robustness.png"
+    assert bad.figures == "figures/energy/reading_robustness.png"
     assert not math.isnan(float(bad.value))

@@ -116,14 +116,16 @@ def test_theory_rows_follow_their_checks():
     rows = claims_of()
     assert list(rows) == [f"C{i}" for i in range(1, 13)] + ["C17"]
     assert [r.kind for r in rows.values()] == ["theorem"] * 10 + ["empirical"] * 3
-    assert rows["C1"].verdict == "supported" and rows["C1"].evidence == "theory_checks.csv: C1:lemma:abs=1e-16"
+    assert (
+        rows["C1"].verdict == "supported" and rows["C1"].evidence == "imbalanced/theory_checks.csv: C1:lemma:abs=1e-16"
+    )
     assert rows["C9"].verdict == "not_supported"  # one judged check failed; the info row does not decide
     assert rows["C9"].value == "0.02; 0.07" and "<= 0.05" in rows["C9"].criterion
     assert rows["C10"].verdict == "not_supported"
     assert rows["C3"].verdict == "not_run"  # no rows for claim 3
-    assert rows["C5"].figures == "results/figures/imbalanced/loss_gaps.png"
-    assert rows["C3"].figures == "results/figures/imbalanced/fig2_trajectories.png"  # not_run rows keep theirs
-    assert all("results/figures" not in r.evidence for r in rows.values())
+    assert rows["C5"].figures == "figures/imbalanced/loss_gaps.png"
+    assert rows["C3"].figures == "figures/imbalanced/fig2_trajectories.png"  # not_run rows keep theirs
+    assert all("figures/imbalanced" not in r.evidence for r in rows.values())
 
 
 def test_claims_without_experiment_curves_are_not_run():
@@ -159,7 +161,7 @@ def test_linear_ce_claim_over_seeds(specgd, effects, verdict):
     e = np.array(effects)
     assert row.value == pytest.approx(e.mean()) and row.n_seeds == 3 and row.verdict == verdict
     assert row.ci_low == pytest.approx(e.mean() - T_975_2 * e.std(ddof=1) / np.sqrt(3))
-    assert row.figures == "results/figures/imbalanced/fig4_linear_ce.png"
+    assert row.figures == "figures/imbalanced/fig4_linear_ce.png"
 
 
 NO_DEPTH = [{2: (10, 2), 4: (10, 2)}] * 3

@@ -24,12 +24,13 @@ IDS = {"C13", "C13-cifar100", "C14", "C15a", "C15b", "C16"}
 
 
 # the GPU-scale part of the imbalanced paper alone (its ledger rule also needs the theory and Colored-MNIST
-# runs): the figures, which need every experiment's metrics; gpu_rows() builds the ledger rows from them
-TARGETS = [
-    "results/figures/imbalanced/e2_cifar_step.png",
-    "results/figures/imbalanced/e4_multinli.png",
-    "results/figures/imbalanced/e6_tinystories.png",
-]
+# runs): the figures, which need every experiment's metrics; gpu_rows() builds the ledger rows from them.
+# Outputs of a scale are under results/<scale>/.
+FIGURES = ["e2_cifar_step", "e4_multinli", "e6_tinystories"]
+
+
+def targets(scale: str) -> list[str]:
+    return [f"results/{scale}/figures/imbalanced/{f}.png" for f in FIGURES]
 
 
 def _merged(base: dict, over: dict) -> dict:
@@ -49,7 +50,7 @@ def gpu_rows(wd) -> pd.DataFrame:
     cfg = _merged(yaml.safe_load((ROOT / "config.yaml").read_text()), yaml.safe_load((wd / "overlay.yaml").read_text()))
     ig, igs = cfg["imbalanced_gpu"], cfg["scales"][cfg.get("scale", "small")]["imbalanced_gpu"]
     notes = {e: settings.model_note(e, ig, igs) for e in ("multinli", "tinystories")}
-    r = wd / "results" / "imbalanced" / "gpu"
+    r = wd / "results" / cfg.get("scale", "small") / "imbalanced" / "gpu"
     exps = [p.parent.name for p in r.glob("*/metrics.parquet")]
     rows = build_claims(
         json.loads((r / "data_status.json").read_text()),
@@ -67,7 +68,8 @@ def smk(wd, overlay):
     cfg = wd / "overlay.yaml"
     cfg.write_text(yaml.safe_dump(overlay))
     res = subprocess.run(
-        SNAKEMAKE + ["--directory", str(wd), "--configfile", str(ROOT / "config.yaml"), str(cfg), "--", *TARGETS],
+        SNAKEMAKE
+        + ["--directory", str(wd), "--configfile", str(ROOT / "config.yaml"), str(cfg), "--", *targets("small")],
         capture_output=True,
         text=True,
         timeout=600,
@@ -106,7 +108,7 @@ def test_absent_data_gives_not_run_rows(tmp_path):
     assert set(rows.index) == IDS and (rows["verdict"] == "not_run").all()
     assert "imbalanced_gpu.data.celeba_root" in rows.loc["C15b", "evidence"]
     for f in ("e2_cifar_step",):
-        assert (tmp_path / "results" / "figures" / "imbalanced" / f"{f}.png").stat().st_size > 0
+        assert (tmp_path / "results" / "small" / "figures" / "imbalanced" / f"{f}.png").stat().st_size > 0
 
 
 def test_tiny_run_end_to_end(tmp_path):
@@ -130,7 +132,7 @@ def test_tiny_run_end_to_end(tmp_path):
         ov["imbalanced_gpu"][e]["model"] = {"depth": 18, "stem": "cifar"}
         ov["imbalanced_gpu"][e]["batch_size"] = 32
     smk(tmp_path, ov)
-    r = tmp_path / "results" / "imbalanced" / "gpu"
+    r = tmp_path / "results" / "small" / "imbalanced" / "gpu"
     for exp, opts in (
         ("cifar10", {"sgd", "muon"}),
         ("cifar100", {"sgd", "muon"}),
@@ -191,7 +193,7 @@ def test_nlp_tiny_run_end_to_end(tmp_path):
     ov["imbalanced_gpu"]["multinli"] = {"optimizers": ["sgd", "adam", "muon", "shampoo"], "batch_size": 16}
     ov["imbalanced_gpu"]["tinystories"] = {"optimizers": ["sgd", "adam", "muon"], "batch_size": 16, "vocab_size": 64}
     smk(tmp_path, ov)
-    r = tmp_path / "results" / "imbalanced" / "gpu"
+    r = tmp_path / "results" / "small" / "imbalanced" / "gpu"
     nli = pd.read_parquet(r / "multinli" / "metrics.parquet")
     assert set(nli["optimizer"]) == {"sgd", "adam", "muon", "shampoo"} and nli["epoch"].max() == 1.0
     acc = nli[nli["metric"] == "test_acc"]
@@ -209,7 +211,7 @@ def test_nlp_tiny_run_end_to_end(tmp_path):
     assert rows.loc["C16", "verdict"] == "inconclusive", rows.loc["C16", "evidence"]
     assert "from scratch" in rows.loc["C15a", "evidence"]
     for f in ("e4_multinli", "e6_tinystories"):
-        assert (tmp_path / "results" / "figures" / "imbalanced" / f"{f}.png").stat().st_size > 0
+        assert (tmp_path / "results" / "small" / "figures" / "imbalanced" / f"{f}.png").stat().st_size > 0
 
 
 def test_paper_scale_plan(tmp_path):
@@ -235,7 +237,7 @@ def test_paper_scale_plan(tmp_path):
             "--quiet",
             "rules",
             "--",
-            *TARGETS,
+            *targets("paper"),
         ],
         capture_output=True,
         text=True,

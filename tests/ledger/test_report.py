@@ -5,12 +5,22 @@ import docutils.utils
 import pandas as pd
 import pytest
 
-from muonrepro.ledger.report import MissingEvidenceError, check_evidence, counts, to_markdown, to_rst
+from muonrepro.ledger.html import to_html
+from muonrepro.ledger.report import MissingEvidenceError, check_evidence, counts, figure_href, to_markdown, to_rst
 
-ENV = {"scale": "small", "seeds": {"energy": [0]}, "devices": ["cpu"], "git_commit": "abc", "versions": {"torch": "2"}}
+ENV = {
+    "scale": "small",
+    "root": "results/small/",
+    "seeds": {"energy": [0]},
+    "devices": ["cpu"],
+    "git_commit": "abc",
+    "versions": {"torch": "2"},
+}
+MD_HREF = figure_href("results/small/", "results/small/REPRODUCTION.md")
+HTML_HREF = figure_href("results/small/", "results/small/report/index.html")
 
 
-def _claims(figures="results/figures/energy/gini.png", verdict="not_supported"):
+def _claims(figures="figures/energy/gini.png", verdict="not_supported"):
     return pd.DataFrame(
         [
             dict(
@@ -27,7 +37,7 @@ def _claims(figures="results/figures/energy/gini.png", verdict="not_supported"):
                 verdict=verdict,
                 scale="small",
                 figures=figures,
-                evidence="results/energy/gini.csv",
+                evidence="energy/gini.csv",
             ),
             dict(
                 paper="energy",
@@ -43,29 +53,46 @@ def _claims(figures="results/figures/energy/gini.png", verdict="not_supported"):
                 verdict="supported",
                 scale="small",
                 figures="",
-                evidence="results/energy/theory_checks.csv",
+                evidence="energy/theory_checks.csv",
             ),
         ]
     )
 
 
 def test_missing_figure_names_the_claim(tmp_path):
-    with pytest.raises(MissingEvidenceError, match="energy/C6a: results/figures/energy/gini.png"):
+    with pytest.raises(MissingEvidenceError, match="energy/C6a: figures/energy/gini.png"):
         check_evidence(_claims(), root=tmp_path)
-    (tmp_path / "results/figures/energy").mkdir(parents=True)
-    (tmp_path / "results/figures/energy/gini.png").write_bytes(b"png")
+    (tmp_path / "figures/energy").mkdir(parents=True)
+    (tmp_path / "figures/energy/gini.png").write_bytes(b"png")
     check_evidence(_claims(), root=tmp_path)
-    two = "results/figures/energy/gini.png; results/figures/energy/absent.png"
-    with pytest.raises(MissingEvidenceError, match="energy/C6a: results/figures/energy/absent.png"):
+    two = "figures/energy/gini.png; figures/energy/absent.png"
+    with pytest.raises(MissingEvidenceError, match="energy/C6a: figures/energy/absent.png"):
         check_evidence(_claims(two), root=tmp_path)
     check_evidence(_claims(two, verdict="not_run"), root=tmp_path)  # not_run: no figure needed
 
 
 def test_figures_come_from_the_figures_column_only(tmp_path):
     c = _claims(figures="")
-    c.loc[0, "evidence"] = "results/figures/energy/absent.png"  # a path in evidence is not a figure link
+    c.loc[0, "evidence"] = "figures/energy/absent.png"  # a path in evidence is not a figure link
     check_evidence(c, root=tmp_path)
-    assert "absent.png" not in to_markdown(c, ENV)
+    assert "absent.png" not in to_markdown(c, ENV, MD_HREF)
+
+
+def test_figure_links_resolve_from_the_page(tmp_path):
+    """A page links a figure (a path relative to the output root) relative to where the page is written."""
+    root = tmp_path / "results" / "paper"
+    (root / "figures" / "energy").mkdir(parents=True)
+    (root / "figures" / "energy" / "gini.png").write_bytes(b"png")
+    for page in (root / "REPRODUCTION.md", root / "report" / "index.html", tmp_path / "elsewhere" / "x.md"):
+        href = figure_href(root, page)("figures/energy/gini.png")
+        assert not href.startswith("/") and (page.parent / href).resolve() == (root / "figures/energy/gini.png")
+    assert MD_HREF("figures/energy/gini.png") == "figures/energy/gini.png"
+    assert HTML_HREF("figures/energy/gini.png") == "../figures/energy/gini.png"
+
+
+def test_pages_say_what_the_ledger_paths_are_relative_to():
+    assert "relative to this scale's output folder `results/small/`" in to_markdown(_claims(), ENV, MD_HREF)
+    assert "<code>results/small/</code>" in to_html(_claims(), ENV, HTML_HREF)
 
 
 def test_counts_and_markdown_keep_theorems_apart():
@@ -73,7 +100,7 @@ def test_counts_and_markdown_keep_theorems_apart():
     n = counts(c)
     assert n.loc[("Empirical claims", "energy")].tolist() == [0, 1, 0, 0]
     assert n.loc[("Theorem checks (closed forms and identities in float64)", "energy")].tolist() == [1, 0, 0, 0]
-    md = to_markdown(c, ENV)
+    md = to_markdown(c, ENV, MD_HREF)
     emp, theo = md.index("### Empirical claims"), md.index("### Theorem checks")
     assert emp < md.index("| C6a |") < theo < md.index("| C3 |")
     assert "[gini.png](figures/energy/gini.png)" in md and "**not_supported**" in md
@@ -83,7 +110,7 @@ def test_counts_and_markdown_keep_theorems_apart():
 
 
 def test_rst_parses_without_warnings():
-    rst = to_rst(_claims(), ENV)
+    rst = to_rst(_claims(), ENV, "results/small/report/index.html", "results/small/REPRODUCTION.md")
     settings = {
         "report_level": docutils.utils.Reporter.WARNING_LEVEL,
         "halt_level": docutils.utils.Reporter.WARNING_LEVEL,
@@ -91,14 +118,13 @@ def test_rst_parses_without_warnings():
     html = docutils.core.publish_parts(rst, writer_name="html", settings_overrides=settings)["html_body"]
     assert "Verdicts at a glance" in html and "<table" in html and "index.html" in html
     assert "C6a" not in html  # the report's first page holds the counts; the ledger is the index.html item
+    assert "results/small/report/index.html" in html and "results/small/REPRODUCTION.md" in html
 
 
 def test_html_page_summary_first_and_figures_inline():
     from html.parser import HTMLParser
 
-    from muonrepro.ledger.html import to_html
-
-    page = to_html(_claims(), ENV)
+    page = to_html(_claims(), ENV, HTML_HREF)
     assert page.index('id="summary"') < page.index('id="energy-C6a"') < page.index('id="energy-C3"')
     assert '<img src="../figures/energy/gini.png"' in page and "[-0.0123, 0.0457]" in page
     assert "|x|" in page and "…" not in page

@@ -42,7 +42,8 @@ def test_judged_and_not_run():
     ok, bad = s.judged(0.5, True, "e"), s.judged("1/2", np.bool_(False), "e")
     assert (ok.verdict, bad.verdict) == ("supported", "not_supported")
     assert ok.kind == "empirical" and ok.paper == "precond" and ok.claim_id == "A1" and ok.value == 0.5
-    assert ok.figures == "results/figures/precond/R1_a.png; results/figures/precond/R2_b.png"
+    # relative to the scale's output root, so the ledger reads the same at every scale
+    assert ok.figures == "figures/precond/R1_a.png; figures/precond/R2_b.png"
     nr = s.not_run("no inputs")
     assert nr.verdict == "not_run" and math.isnan(nr.value) and nr.evidence == "no inputs"
     assert nr.figures == ok.figures  # the spec's figures, whatever the verdict
@@ -66,7 +67,7 @@ def test_builder_validation():
     with pytest.raises(TypeError, match="tuple"):
         _spec(figures="gini")
     with pytest.raises(ValueError, match="bare name"):
-        _spec(figures=("results/figures/energy/gini.png",))
+        _spec(figures=("figures/energy/gini.png",))
 
 
 def test_claim_vocabulary():
@@ -98,8 +99,8 @@ def test_figures_column_round_trip(tmp_path):
     assert list(back.columns) == COLUMNS
     assert back["figures"].tolist() == [rows[0].figures, "", rows[2].figures]
     assert figure_list(back["figures"][0]) == [
-        "results/figures/energy/gini.png",
-        "results/figures/energy/cumulative_energy.png",
+        "figures/energy/gini.png",
+        "figures/energy/cumulative_energy.png",
     ]
     assert figure_list(back["figures"][1]) == []
     assert back["kind"].tolist() == ["theorem"] * 3 and back["evidence"].tolist() == ["x", "x", "absent"]

@@ -1,5 +1,7 @@
 """Config views of the energy paper's rules."""
 
+from types import SimpleNamespace
+
 import pytest
 
 from muonrepro.pipeline import energy
@@ -100,17 +102,23 @@ def test_robustness_variants_change_one_setting_each():
 
 def test_variant_files_come_from_the_default_runs_unless_the_change_touches_them():
     v = energy.robustness_variants(E)
-    own = "results/energy/robustness/lr_sgd_x2"
-    assert energy.variant_prefix(v["lr_sgd_x2"], "lr_sgd_x2", "sgd", "train") == own
-    assert energy.variant_prefix(v["lr_sgd_x2"], "lr_sgd_x2", "muon", "train") == "results/energy"
-    assert energy.variant_prefix(v["probe_x2"], "probe_x2", "muon", "train") == "results/energy"
-    assert energy.variant_prefix(v["probe_x2"], "probe_x2", "muon", "extract") == "results/energy/robustness/probe_x2"
-    files = energy.variant_inputs(v, "lr_sgd_x2", [("mlp1", "sgd", 0), ("mlp1", "muon", 0)])
-    assert files["summaries"] == [f"{own}/extract/mlp1_sgd_s0.json", "results/energy/extract/mlp1_muon_s0.json"]
-    assert files["metas"] == [f"{own}/runs/mlp1_sgd_s0/meta.json", "results/energy/runs/mlp1_muon_s0/meta.json"]
-    assert energy.variant_inputs(v, "default", [("mlp1", "sgd", 0)])["per_modes"] == [
-        "results/energy/per_mode/mlp1_sgd_s0.parquet"
+    out = "results/paper/"  # the scale's output root, passed in by the rules
+    own = "results/paper/energy/robustness/lr_sgd_x2"
+    assert energy.variant_prefix(v["lr_sgd_x2"], "lr_sgd_x2", "sgd", "train", out) == own
+    assert energy.variant_prefix(v["lr_sgd_x2"], "lr_sgd_x2", "muon", "train", out) == "results/paper/energy"
+    assert energy.variant_prefix(v["probe_x2"], "probe_x2", "muon", "train", out) == "results/paper/energy"
+    assert (
+        energy.variant_prefix(v["probe_x2"], "probe_x2", "muon", "extract", out)
+        == "results/paper/energy/robustness/probe_x2"
+    )
+    files = energy.variant_inputs(v, "lr_sgd_x2", [("mlp1", "sgd", 0), ("mlp1", "muon", 0)], out)
+    assert files["summaries"] == [f"{own}/extract/mlp1_sgd_s0.json", "results/paper/energy/extract/mlp1_muon_s0.json"]
+    assert files["metas"] == [f"{own}/runs/mlp1_sgd_s0/meta.json", "results/paper/energy/runs/mlp1_muon_s0/meta.json"]
+    assert energy.variant_inputs(v, "default", [("mlp1", "sgd", 0)], out)["per_modes"] == [
+        "results/paper/energy/per_mode/mlp1_sgd_s0.parquet"
     ]
+    w = SimpleNamespace(variant="lr_sgd_x2", arch="mlp1", opt="sgd", seed="0")
+    assert energy.variant_file(v, w, "train", "meta.json", out) == f"{own}/runs/mlp1_sgd_s0/meta.json"
 
 
 def test_variant_pattern_matches_exactly_the_names():

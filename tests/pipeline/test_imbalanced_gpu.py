@@ -44,12 +44,14 @@ def raw_files(monkeypatch):
 
 
 def test_build_inputs_are_the_raw_files(raw_files):
-    assert ig.build_inputs("cifar10", IG, True) == {"raw": ["resources/x/a.bin", "resources/x/b.bin"]}
+    assert ig.build_inputs("cifar10", IG, True, "results/data/mnist.pt") == {
+        "raw": ["resources/x/a.bin", "resources/x/b.bin"]
+    }
     assert raw_files == [("cifar10", IG["data"], True)]
 
 
 def test_dominoes_also_reads_the_prepared_mnist(raw_files):
-    assert ig.build_inputs("dominoes", IG, False) == {
+    assert ig.build_inputs("dominoes", IG, False, "results/data/mnist.pt") == {
         "raw": ["resources/x/a.bin", "resources/x/b.bin"],
         "mnist": "results/data/mnist.pt",
     }
@@ -65,11 +67,11 @@ def test_build_config_drops_what_the_build_does_not_read():
 
 
 def test_run_files_one_per_optimizer_and_seed():
-    assert ig.run_files("cifar10", IG, IGS, "json") == [
-        "results/imbalanced/gpu/cifar10/runs/sgd_seed0.json",
-        "results/imbalanced/gpu/cifar10/runs/sgd_seed1.json",
-        "results/imbalanced/gpu/cifar10/runs/muon_seed0.json",
-        "results/imbalanced/gpu/cifar10/runs/muon_seed1.json",
+    assert ig.run_files("cifar10", IG, IGS, "json", "results/paper/") == [
+        "results/paper/imbalanced/gpu/cifar10/runs/sgd_seed0.json",
+        "results/paper/imbalanced/gpu/cifar10/runs/sgd_seed1.json",
+        "results/paper/imbalanced/gpu/cifar10/runs/muon_seed0.json",
+        "results/paper/imbalanced/gpu/cifar10/runs/muon_seed1.json",
     ]
 
 
@@ -123,10 +125,11 @@ def test_build_memory_follows_the_dataset():
 
 
 def test_one_tuning_job_per_lr_of_a_grid():
-    files = ig.tune_files("cifar10", "sgd", IGS)
-    assert files == [f"results/imbalanced/gpu/cifar10/tune/sgd_lr{lr!r}.json" for lr in (0.05, 0.1, 0.2)]
-    assert ig.tune_files("cifar10", "muon", IGS) == []  # no grid: the configured lr, nothing to tune
-    assert ig.tune_files("cifar10", "sgd", {"lr_grid": {"cifar10": {"sgd": [9e-05, 1.2345678e-3]}}}) == [
-        "results/imbalanced/gpu/cifar10/tune/sgd_lr9e-05.json",
-        "results/imbalanced/gpu/cifar10/tune/sgd_lr0.0012345678.json",
+    out = "results/small/"
+    files = ig.tune_files("cifar10", "sgd", IGS, out)
+    assert files == [f"results/small/imbalanced/gpu/cifar10/tune/sgd_lr{lr!r}.json" for lr in (0.05, 0.1, 0.2)]
+    assert ig.tune_files("cifar10", "muon", IGS, out) == []  # no grid: the configured lr, nothing to tune
+    assert ig.tune_files("cifar10", "sgd", {"lr_grid": {"cifar10": {"sgd": [9e-05, 1.2345678e-3]}}}, out) == [
+        "results/small/imbalanced/gpu/cifar10/tune/sgd_lr9e-05.json",
+        "results/small/imbalanced/gpu/cifar10/tune/sgd_lr0.0012345678.json",
     ]

@@ -142,14 +142,14 @@ def test_evaluate_gives_every_check_once(S):
     assert {i for i, k in kind.items() if k == "theorem"} == {"A8", "A8-R3", "A9", "A10", "A11", "A12", "A14"}
     for r in rows:  # every row links the figure(s) that show it, not_run rows included
         figs = r.figures.split("; ")
-        assert figs and all(f.startswith("results/figures/precond/") and f.endswith(".png") for f in figs), r
-        assert "results/figures" not in r.evidence
+        assert figs and all(f.startswith("figures/precond/") and f.endswith(".png") for f in figs), r
+        assert "figures/precond" not in r.evidence
 
 
 def test_row_evidence_says_settings_are_ours(S):
     tab = {"iterations": _its("mf", "muon_s1", [{10: 50, 100: 60}] * 3)}
     row = checks.a2(tab, S)
-    assert row.evidence.endswith(OURS) and row.figures == "results/figures/precond/R2_mf_iterations.png"
+    assert row.evidence.endswith(OURS) and row.figures == "figures/precond/R2_mf_iterations.png"
     tab = {"lemma_matrix": pd.DataFrame([dict(q=0.8, bound=5.0, max_ratio=4.5, violations=0, checked=10)])}
     assert checks.a10(tab, S).evidence.endswith(OURS)
 

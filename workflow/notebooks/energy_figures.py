@@ -17,6 +17,7 @@
 inputs = {}
 outputs = {}
 scale = "small"
+out = "results/small/"  # the scale's output root
 estimator = {}
 width = 256
 tail_bins = 3
@@ -375,5 +376,5 @@ g.set(xticks=sorted(acc["epoch"].unique()))
 g.set_titles("{col_name}")
 g.set_axis_labels("epoch", "test accuracy")
 plotting.relabel_legend(g.legend)
-g.figure.suptitle(f"MNIST test accuracy (lr per optimizer: see results/energy/lr/; {BANDS})", y=1.03)
+g.figure.suptitle(f"MNIST test accuracy (lr per optimizer: see {out}energy/lr/; {BANDS})", y=1.03)
 save(g.figure, "training_curves")

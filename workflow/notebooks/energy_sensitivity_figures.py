@@ -10,7 +10,7 @@
 
 # %% [markdown]
 # # Energy paper: does one change of the estimator's reading flip a claim's verdict?
-# Per claim, the primary reading and each single-dimension change of it (results/energy/reading_robustness.csv):
+# Per claim, the primary reading and each single-dimension change of it (energy/reading_robustness.csv of the scale):
 # the mean per-seed effect with its t-interval over seeds, the seeds' effects, and the verdict.
 # Every reading is ours: the paper does not state its estimator.
 

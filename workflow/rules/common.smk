@@ -27,6 +27,17 @@ config_checks.check_config(config)
 
 SCALE = config["scale"]
 PAPERS = config["papers"]
+# Where outputs go: one root per scale, so that scales never overwrite each other. Every rule names its
+# files through result(), logfile() and benchfile() (a path relative to the scale's root; wildcards in
+# single braces). The MNIST tensors, built from the raw files only, are shared by the scales (DATA).
+OUT = f"results/{SCALE}/"
+LOGS = f"logs/{SCALE}/"
+BENCH = f"benchmarks/{SCALE}/"
+DATA = "results/data/"
+MNIST_PT = f"{DATA}mnist.pt"
+result = lambda path: f"{OUT}{path}"
+logfile = lambda path: f"{LOGS}{path}"
+benchfile = lambda path: f"{BENCH}{path}"
 ENV = "../../envs/muonrepro.yaml"
 SCRIPTS = f"{workflow.basedir}/workflow/scripts"
 NOTEBOOKS = f"{workflow.basedir}/workflow/notebooks"

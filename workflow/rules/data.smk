@@ -6,8 +6,8 @@ rule data_mnist:
         code=script_sources("data/mnist"),
         raw=pipeline_data.mnist_raw_files(MNIST_ROOT),
     output:
-        tensors="results/data/mnist.pt",
-        meta="results/data/mnist.json",
+        tensors=MNIST_PT,
+        meta=f"{DATA}mnist.json",
     log:
         "logs/data/mnist.log",
     conda:

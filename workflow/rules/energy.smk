@@ -26,8 +26,8 @@ ENERGY_TABLE_FILES = {t: "curvature_bins.csv" if t == "bins" else f"{t}.csv" for
 ROBUST = pipeline_energy.robustness_variants(E)  # training-settings variants (rule energy_robustness)
 ROBUST_RUNS = [(a, o, s) for a in ARCHS for o in OPTS for s in ES["seeds"]]
 ENERGY_TARGETS = [
-    "results/energy/claims.csv",
-    *expand("results/figures/energy/{name}.png", name=ENERGY_FIGURES + ["reading_robustness"]),
+    result("energy/claims.csv"),
+    *expand(result("figures/energy/{name}.png"), name=ENERGY_FIGURES + ["reading_robustness"]),
 ]
 
 
@@ -40,14 +40,14 @@ wildcard_constraints:
 
 rule energy_select_lr:
     input:
-        mnist="results/data/mnist.pt",
+        mnist=MNIST_PT,
         code=script_sources("energy/select_lr"),
     output:
-        "results/energy/lr/{arch}_{opt}.json",
+        result("energy/lr/{arch}_{opt}.json"),
     log:
-        "logs/energy/select_lr/{arch}_{opt}.log",
+        logfile("energy/select_lr/{arch}_{opt}.log"),
     benchmark:
-        "benchmarks/energy/select_lr/{arch}_{opt}.tsv"
+        benchfile("energy/select_lr/{arch}_{opt}.tsv")
     conda:
         ENV
     threads: 1
@@ -73,18 +73,18 @@ rule energy_select_lr:
 
 rule energy_train:
     input:
-        mnist="results/data/mnist.pt",
-        lr="results/energy/lr/{arch}_{opt}.json",
+        mnist=MNIST_PT,
+        lr=result("energy/lr/{arch}_{opt}.json"),
         code=script_sources("energy/train"),
     output:
-        snapshots="results/energy/runs/{arch}_{opt}_s{seed}/snapshots.pt",
-        history="results/energy/runs/{arch}_{opt}_s{seed}/history.csv",
-        meta="results/energy/runs/{arch}_{opt}_s{seed}/meta.json",
-        timing="results/energy/runs/{arch}_{opt}_s{seed}/timing.json",
+        snapshots=result("energy/runs/{arch}_{opt}_s{seed}/snapshots.pt"),
+        history=result("energy/runs/{arch}_{opt}_s{seed}/history.csv"),
+        meta=result("energy/runs/{arch}_{opt}_s{seed}/meta.json"),
+        timing=result("energy/runs/{arch}_{opt}_s{seed}/timing.json"),
     log:
-        "logs/energy/train/{arch}_{opt}_s{seed}.log",
+        logfile("energy/train/{arch}_{opt}_s{seed}.log"),
     benchmark:
-        "benchmarks/energy/train/{arch}_{opt}_s{seed}.tsv"
+        benchfile("energy/train/{arch}_{opt}_s{seed}.tsv")
     conda:
         ENV
     threads: 1
@@ -99,25 +99,25 @@ rule energy_train:
         n_snapshots=ES["n_snapshots"],
         lr_factor=1.0,
         device=config["device"],
-        checkpoint="results/energy/checkpoints/{arch}_{opt}_s{seed}.pt",
+        checkpoint=result("energy/checkpoints/{arch}_{opt}_s{seed}.pt"),
     script:
         "../scripts/energy/train.py"
 
 
 rule energy_extract:
     input:
-        mnist="results/data/mnist.pt",
-        snapshots="results/energy/runs/{arch}_{opt}_s{seed}/snapshots.pt",
-        meta="results/energy/runs/{arch}_{opt}_s{seed}/meta.json",
+        mnist=MNIST_PT,
+        snapshots=result("energy/runs/{arch}_{opt}_s{seed}/snapshots.pt"),
+        meta=result("energy/runs/{arch}_{opt}_s{seed}/meta.json"),
         code=script_sources("energy/extract"),
     output:
-        per_mode="results/energy/per_mode/{arch}_{opt}_s{seed}.parquet",
-        summary="results/energy/extract/{arch}_{opt}_s{seed}.json",
-        logs="results/energy/extract/{arch}_{opt}_s{seed}_logs.parquet",
+        per_mode=result("energy/per_mode/{arch}_{opt}_s{seed}.parquet"),
+        summary=result("energy/extract/{arch}_{opt}_s{seed}.json"),
+        logs=result("energy/extract/{arch}_{opt}_s{seed}_logs.parquet"),
     log:
-        "logs/energy/extract/{arch}_{opt}_s{seed}.log",
+        logfile("energy/extract/{arch}_{opt}_s{seed}.log"),
     benchmark:
-        "benchmarks/energy/extract/{arch}_{opt}_s{seed}.tsv"
+        benchfile("energy/extract/{arch}_{opt}_s{seed}.tsv")
     conda:
         ENV
     threads: 1
@@ -133,18 +133,18 @@ rule energy_extract:
 
 rule energy_aggregate:
     input:
-        summaries=expand("results/energy/extract/{run}.json", run=ENERGY_RUNS),
-        per_modes=expand("results/energy/per_mode/{run}.parquet", run=ENERGY_RUNS),
-        logs=expand("results/energy/extract/{run}_logs.parquet", run=ENERGY_RUNS),
-        histories=expand("results/energy/runs/{run}/history.csv", run=ENERGY_RUNS),
-        metas=expand("results/energy/runs/{run}/meta.json", run=ENERGY_RUNS),
+        summaries=expand(result("energy/extract/{run}.json"), run=ENERGY_RUNS),
+        per_modes=expand(result("energy/per_mode/{run}.parquet"), run=ENERGY_RUNS),
+        logs=expand(result("energy/extract/{run}_logs.parquet"), run=ENERGY_RUNS),
+        histories=expand(result("energy/runs/{run}/history.csv"), run=ENERGY_RUNS),
+        metas=expand(result("energy/runs/{run}/meta.json"), run=ENERGY_RUNS),
         code=script_sources("energy/aggregate"),
     output:
-        **{t: f"results/energy/{ENERGY_TABLE_FILES[t]}" for t in ENERGY_TABLES},
+        **{t: result(f"energy/{ENERGY_TABLE_FILES[t]}") for t in ENERGY_TABLES},
     log:
-        "logs/energy/aggregate.log",
+        logfile("energy/aggregate.log"),
     benchmark:
-        "benchmarks/energy/aggregate.tsv"
+        benchfile("energy/aggregate.tsv")
     conda:
         ENV
     params:
@@ -159,16 +159,16 @@ rule energy_aggregate:
 # run re-extracts the arrays of its group.
 rule energy_sensitivity_extract:
     input:
-        mnist="results/data/mnist.pt",
-        snapshots="results/energy/runs/{arch}_{opt}_s{seed}/snapshots.pt",
-        meta="results/energy/runs/{arch}_{opt}_s{seed}/meta.json",
+        mnist=MNIST_PT,
+        snapshots=result("energy/runs/{arch}_{opt}_s{seed}/snapshots.pt"),
+        meta=result("energy/runs/{arch}_{opt}_s{seed}/meta.json"),
         code=script_sources("energy/sensitivity_extract"),
     output:
-        temp("results/energy/sensitivity/arrays/{arch}_{opt}_s{seed}.npz"),
+        temp(result("energy/sensitivity/arrays/{arch}_{opt}_s{seed}.npz")),
     log:
-        "logs/energy/sensitivity/{arch}_{opt}_s{seed}.log",
+        logfile("energy/sensitivity/{arch}_{opt}_s{seed}.log"),
     benchmark:
-        "benchmarks/energy/sensitivity/{arch}_{opt}_s{seed}.tsv"
+        benchfile("energy/sensitivity/{arch}_{opt}_s{seed}.tsv")
     conda:
         ENV
     threads: 1
@@ -186,17 +186,17 @@ rule energy_sensitivity_extract:
 rule energy_sensitivity_units:
     input:
         arrays=lambda wildcards: expand(
-            "results/energy/sensitivity/arrays/{arch}_{opt}_s{seed}.npz", opt=OPTS, **wildcards
+            result("energy/sensitivity/arrays/{arch}_{opt}_s{seed}.npz"), opt=OPTS, **wildcards
         ),
-        metas=lambda wildcards: expand("results/energy/runs/{arch}_{opt}_s{seed}/meta.json", opt=OPTS, **wildcards),
+        metas=lambda wildcards: expand(result("energy/runs/{arch}_{opt}_s{seed}/meta.json"), opt=OPTS, **wildcards),
         code=script_sources("energy/sensitivity_units"),
     output:
-        units="results/energy/sensitivity/units/{arch}_s{seed}.parquet",
-        offdiag="results/energy/sensitivity/units/{arch}_s{seed}_offdiag.parquet",
+        units=result("energy/sensitivity/units/{arch}_s{seed}.parquet"),
+        offdiag=result("energy/sensitivity/units/{arch}_s{seed}_offdiag.parquet"),
     log:
-        "logs/energy/sensitivity_units/{arch}_s{seed}.log",
+        logfile("energy/sensitivity_units/{arch}_s{seed}.log"),
     benchmark:
-        "benchmarks/energy/sensitivity_units/{arch}_s{seed}.tsv"
+        benchfile("energy/sensitivity_units/{arch}_s{seed}.tsv")
     conda:
         ENV
     threads: 1
@@ -208,16 +208,16 @@ rule energy_sensitivity_units:
 
 rule energy_sensitivity:
     input:
-        units=expand("results/energy/sensitivity/units/{group}.parquet", group=ENERGY_GROUPS),
-        offdiag=expand("results/energy/sensitivity/units/{group}_offdiag.parquet", group=ENERGY_GROUPS),
+        units=expand(result("energy/sensitivity/units/{group}.parquet"), group=ENERGY_GROUPS),
+        offdiag=expand(result("energy/sensitivity/units/{group}_offdiag.parquet"), group=ENERGY_GROUPS),
         code=script_sources("energy/sensitivity"),
     output:
-        readings="results/energy/sensitivity_readings.csv",
-        robustness="results/energy/reading_robustness.csv",
+        readings=result("energy/sensitivity_readings.csv"),
+        robustness=result("energy/reading_robustness.csv"),
     log:
-        "logs/energy/sensitivity.log",
+        logfile("energy/sensitivity.log"),
     benchmark:
-        "benchmarks/energy/sensitivity.tsv"
+        benchfile("energy/sensitivity.tsv")
     conda:
         ENV
     params:
@@ -232,11 +232,11 @@ rule energy_theory:
     input:
         code=script_sources("energy/theory"),
     output:
-        "results/energy/theory_checks.csv",
+        result("energy/theory_checks.csv"),
     log:
-        "logs/energy/theory.log",
+        logfile("energy/theory.log"),
     benchmark:
-        "benchmarks/energy/theory.tsv"
+        benchfile("energy/theory.tsv")
     conda:
         ENV
     params:
@@ -247,14 +247,14 @@ rule energy_theory:
 
 rule energy_claims:
     input:
-        **{t: f"results/energy/{ENERGY_TABLE_FILES[t]}" for t in ENERGY_TABLES if t != "logs"},
+        **{t: result(f"energy/{ENERGY_TABLE_FILES[t]}") for t in ENERGY_TABLES if t != "logs"},
         code=script_sources("energy/claims"),
-        theory="results/energy/theory_checks.csv",
-        robustness="results/energy/reading_robustness.csv",
+        theory=result("energy/theory_checks.csv"),
+        robustness=result("energy/reading_robustness.csv"),
     output:
-        "results/energy/claims.csv",
+        result("energy/claims.csv"),
     log:
-        "logs/energy/claims.log",
+        logfile("energy/claims.log"),
     conda:
         ENV
     params:
@@ -268,30 +268,31 @@ rule energy_claims:
 
 rule energy_figures:
     input:
-        **{t: f"results/energy/{ENERGY_TABLE_FILES[t]}" for t in ENERGY_TABLES},
+        **{t: result(f"energy/{ENERGY_TABLE_FILES[t]}") for t in ENERGY_TABLES},
         code=notebook_sources("energy_figures"),
         notebook=notebook("energy_figures"),
-        theory="results/energy/theory_checks.csv",
+        theory=result("energy/theory_checks.csv"),
         per_mode=expand(
-            "results/energy/per_mode/{arch}_{opt}_s{seed}.parquet", arch=ARCHS[-1], opt=OPTS, seed=ES["seeds"]
+            result("energy/per_mode/{arch}_{opt}_s{seed}.parquet"), arch=ARCHS[-1], opt=OPTS, seed=ES["seeds"]
         ),
     output:
         **{
             name: report(
-                f"results/figures/energy/{name}.png",
+                result(f"figures/energy/{name}.png"),
                 caption=f"../report/energy_{name}.rst",
                 category="Energy paper",
             )
             for name in ENERGY_FIGURES
         },
-        executed="results/energy/figures.ipynb",
+        executed=result("energy/figures.ipynb"),
     log:
-        "logs/energy/figures.log",
+        logfile("energy/figures.log"),
     conda:
         ENV
     params:
         nb={
             "scale": SCALE,
+            "out": OUT,
             "estimator": E["estimator"],
             "width": E["width"],
             "tail_bins": E["claims"]["tail_bins"],
@@ -305,16 +306,16 @@ rule energy_sensitivity_figures:
     input:
         code=notebook_sources("energy_sensitivity_figures"),
         notebook=notebook("energy_sensitivity_figures"),
-        robustness="results/energy/reading_robustness.csv",
+        robustness=result("energy/reading_robustness.csv"),
     output:
-        executed="results/energy/sensitivity_figures.ipynb",
+        executed=result("energy/sensitivity_figures.ipynb"),
         reading_robustness=report(
-            "results/figures/energy/reading_robustness.png",
+            result("figures/energy/reading_robustness.png"),
             caption="../report/energy_reading_robustness.rst",
             category="Energy paper",
         ),
     log:
-        "logs/energy/sensitivity_figures.log",
+        logfile("energy/sensitivity_figures.log"),
     conda:
         ENV
     params:
@@ -327,24 +328,24 @@ rule energy_sensitivity_figures:
 # Robustness of the empirical verdicts to the training settings, which are ours: each setting of
 # energy.robustness changed on its own (lr x factor per optimizer, Muon's auxiliary AdamW betas, probe
 # size, width), same seeds and statistics as the default run. Runs a change touches are retrained /
-# re-extracted under results/energy/robustness/<variant>/, the others are the default run's.
-# Target: `snakemake --cores all energy_robustness` (not part of rule all) -> results/energy/robustness.csv.
+# re-extracted under results/<scale>/energy/robustness/<variant>/, the others are the default run's.
+# Target: `snakemake --cores all energy_robustness` (not part of rule all) -> results/<scale>/energy/robustness.csv.
 
 
 rule energy_robust_train:
     input:
-        mnist="results/data/mnist.pt",
-        lr="results/energy/lr/{arch}_{opt}.json",
+        mnist=MNIST_PT,
+        lr=result("energy/lr/{arch}_{opt}.json"),
         code=script_sources("energy/robust_train"),
     output:
-        snapshots="results/energy/robustness/{variant}/runs/{arch}_{opt}_s{seed}/snapshots.pt",
-        history="results/energy/robustness/{variant}/runs/{arch}_{opt}_s{seed}/history.csv",
-        meta="results/energy/robustness/{variant}/runs/{arch}_{opt}_s{seed}/meta.json",
-        timing="results/energy/robustness/{variant}/runs/{arch}_{opt}_s{seed}/timing.json",
+        snapshots=result("energy/robustness/{variant}/runs/{arch}_{opt}_s{seed}/snapshots.pt"),
+        history=result("energy/robustness/{variant}/runs/{arch}_{opt}_s{seed}/history.csv"),
+        meta=result("energy/robustness/{variant}/runs/{arch}_{opt}_s{seed}/meta.json"),
+        timing=result("energy/robustness/{variant}/runs/{arch}_{opt}_s{seed}/timing.json"),
     log:
-        "logs/energy/robustness/{variant}/train/{arch}_{opt}_s{seed}.log",
+        logfile("energy/robustness/{variant}/train/{arch}_{opt}_s{seed}.log"),
     benchmark:
-        "benchmarks/energy/robustness/{variant}/train/{arch}_{opt}_s{seed}.tsv"
+        benchfile("energy/robustness/{variant}/train/{arch}_{opt}_s{seed}.tsv")
     conda:
         ENV
     threads: 1
@@ -361,25 +362,25 @@ rule energy_robust_train:
         n_snapshots=ES["n_snapshots"],
         lr_factor=lambda wildcards: ROBUST[wildcards.variant]["lr_factor"].get(wildcards.opt, 1.0),
         device=config["device"],
-        checkpoint="results/energy/robustness/{variant}/checkpoints/{arch}_{opt}_s{seed}.pt",
+        checkpoint=result("energy/robustness/{variant}/checkpoints/{arch}_{opt}_s{seed}.pt"),
     script:
         "../scripts/energy/robust_train.py"
 
 
 rule energy_robust_extract:
     input:
-        mnist="results/data/mnist.pt",
-        snapshots=lambda wildcards: pipeline_energy.variant_file(ROBUST, wildcards, "train", "snapshots.pt"),
-        meta=lambda wildcards: pipeline_energy.variant_file(ROBUST, wildcards, "train", "meta.json"),
+        mnist=MNIST_PT,
+        snapshots=lambda wildcards: pipeline_energy.variant_file(ROBUST, wildcards, "train", "snapshots.pt", OUT),
+        meta=lambda wildcards: pipeline_energy.variant_file(ROBUST, wildcards, "train", "meta.json", OUT),
         code=script_sources("energy/robust_extract"),
     output:
-        per_mode="results/energy/robustness/{variant}/per_mode/{arch}_{opt}_s{seed}.parquet",
-        summary="results/energy/robustness/{variant}/extract/{arch}_{opt}_s{seed}.json",
-        logs="results/energy/robustness/{variant}/extract/{arch}_{opt}_s{seed}_logs.parquet",
+        per_mode=result("energy/robustness/{variant}/per_mode/{arch}_{opt}_s{seed}.parquet"),
+        summary=result("energy/robustness/{variant}/extract/{arch}_{opt}_s{seed}.json"),
+        logs=result("energy/robustness/{variant}/extract/{arch}_{opt}_s{seed}_logs.parquet"),
     log:
-        "logs/energy/robustness/{variant}/extract/{arch}_{opt}_s{seed}.log",
+        logfile("energy/robustness/{variant}/extract/{arch}_{opt}_s{seed}.log"),
     benchmark:
-        "benchmarks/energy/robustness/{variant}/extract/{arch}_{opt}_s{seed}.tsv"
+        benchfile("energy/robustness/{variant}/extract/{arch}_{opt}_s{seed}.tsv")
     conda:
         ENV
     threads: 1
@@ -395,12 +396,12 @@ rule energy_robust_extract:
 
 rule energy_robust_verdicts:
     input:
-        unpack(lambda wildcards: pipeline_energy.variant_inputs(ROBUST, wildcards.variant, ROBUST_RUNS)),
+        unpack(lambda wildcards: pipeline_energy.variant_inputs(ROBUST, wildcards.variant, ROBUST_RUNS, OUT)),
         code=script_sources("energy/robust_verdicts"),
     output:
-        "results/energy/robustness/{variant}/verdicts.csv",
+        result("energy/robustness/{variant}/verdicts.csv"),
     log:
-        "logs/energy/robustness/{variant}/verdicts.log",
+        logfile("energy/robustness/{variant}/verdicts.log"),
     conda:
         ENV
     params:
@@ -414,12 +415,12 @@ rule energy_robust_verdicts:
 
 rule energy_robustness:
     input:
-        verdicts=expand("results/energy/robustness/{variant}/verdicts.csv", variant=ROBUST),
+        verdicts=expand(result("energy/robustness/{variant}/verdicts.csv"), variant=ROBUST),
         code=script_sources("energy/robustness"),
     output:
-        "results/energy/robustness.csv",
+        result("energy/robustness.csv"),
     log:
-        "logs/energy/robustness.log",
+        logfile("energy/robustness.log"),
     conda:
         ENV
     script:

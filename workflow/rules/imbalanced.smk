@@ -17,9 +17,9 @@ IMBALANCED_FIGURES = [
 ]
 
 
-IMB_LINEAR_RUNS = expand("results/imbalanced/linear_ce/seed{seed}.parquet", seed=IS["linear_ce"]["seeds"])
+IMB_LINEAR_RUNS = expand(result("imbalanced/linear_ce/seed{seed}.parquet"), seed=IS["linear_ce"]["seeds"])
 IMB_CMNIST_RUNS = expand(
-    "results/imbalanced/cmnist/L{layers}_{imb_opt}_seed{seed}.parquet",
+    result("imbalanced/cmnist/L{layers}_{imb_opt}_seed{seed}.parquet"),
     layers=IMB_LAYERS,
     imb_opt=IMB_OPTS,
     seed=IS["cmnist"]["seeds"],
@@ -27,8 +27,8 @@ IMB_CMNIST_RUNS = expand(
 
 
 IMBALANCED_TARGETS = [
-    "results/imbalanced/claims.csv",
-    *expand("results/figures/imbalanced/{name}.png", name=IMBALANCED_FIGURES),
+    result("imbalanced/claims.csv"),
+    *expand(result("figures/imbalanced/{name}.png"), name=IMBALANCED_FIGURES),
     *IG_TARGETS,
 ]
 
@@ -37,16 +37,16 @@ rule imbalanced_theory:
     input:
         code=script_sources("imbalanced/theory"),
     output:
-        checks="results/imbalanced/theory_checks.csv",
-        depth="results/imbalanced/depth.csv",
-        trajectories="results/imbalanced/theory_trajectories.parquet",
-        paths="results/imbalanced/theory_paths.parquet",
-        sweep="results/imbalanced/theory_sweep.parquet",
-        meta="results/imbalanced/theory_meta.json",
+        checks=result("imbalanced/theory_checks.csv"),
+        depth=result("imbalanced/depth.csv"),
+        trajectories=result("imbalanced/theory_trajectories.parquet"),
+        paths=result("imbalanced/theory_paths.parquet"),
+        sweep=result("imbalanced/theory_sweep.parquet"),
+        meta=result("imbalanced/theory_meta.json"),
     log:
-        "logs/imbalanced/theory.log",
+        logfile("imbalanced/theory.log"),
     benchmark:
-        "benchmarks/imbalanced/imbalanced_theory.tsv"
+        benchfile("imbalanced/imbalanced_theory.tsv")
     conda:
         ENV
     threads: 1
@@ -61,12 +61,12 @@ rule imbalanced_linear_ce:
     input:
         code=script_sources("imbalanced/linear_ce"),
     output:
-        curves="results/imbalanced/linear_ce/seed{seed}.parquet",
-        meta="results/imbalanced/linear_ce/seed{seed}.json",
+        curves=result("imbalanced/linear_ce/seed{seed}.parquet"),
+        meta=result("imbalanced/linear_ce/seed{seed}.json"),
     log:
-        "logs/imbalanced/linear_ce/seed{seed}.log",
+        logfile("imbalanced/linear_ce/seed{seed}.log"),
     benchmark:
-        "benchmarks/imbalanced/imbalanced_linear_ce/seed{seed}.tsv"
+        benchfile("imbalanced/imbalanced_linear_ce/seed{seed}.tsv")
     conda:
         ENV
     threads: 1
@@ -80,11 +80,11 @@ rule imbalanced_linear_ce:
 rule imbalanced_cmnist_data:
     input:
         code=script_sources("imbalanced/cmnist_data"),
-        mnist="results/data/mnist.pt",
+        mnist=MNIST_PT,
     output:
-        "results/imbalanced/colored_mnist.pt",
+        result("imbalanced/colored_mnist.pt"),
     log:
-        "logs/imbalanced/cmnist_data.log",
+        logfile("imbalanced/cmnist_data.log"),
     conda:
         ENV
     params:
@@ -97,16 +97,16 @@ rule imbalanced_cmnist_data:
 rule imbalanced_cmnist_train:
     input:
         code=script_sources("imbalanced/cmnist_train"),
-        data="results/imbalanced/colored_mnist.pt",
+        data=result("imbalanced/colored_mnist.pt"),
     output:  # every seed of one (depth, optimizer) in one job: one process start, one data load
         curves=expand(
-            "results/imbalanced/cmnist/L{{layers}}_{{imb_opt}}_seed{seed}.parquet", seed=IS["cmnist"]["seeds"]
+            result("imbalanced/cmnist/L{{layers}}_{{imb_opt}}_seed{seed}.parquet"), seed=IS["cmnist"]["seeds"]
         ),
-        meta=expand("results/imbalanced/cmnist/L{{layers}}_{{imb_opt}}_seed{seed}.json", seed=IS["cmnist"]["seeds"]),
+        meta=expand(result("imbalanced/cmnist/L{{layers}}_{{imb_opt}}_seed{seed}.json"), seed=IS["cmnist"]["seeds"]),
     log:
-        "logs/imbalanced/cmnist/L{layers}_{imb_opt}.log",
+        logfile("imbalanced/cmnist/L{layers}_{imb_opt}.log"),
     benchmark:
-        "benchmarks/imbalanced/imbalanced_cmnist_train/L{layers}_{imb_opt}.tsv"
+        benchfile("imbalanced/imbalanced_cmnist_train/L{layers}_{imb_opt}.tsv")
     wildcard_constraints:
         layers="[0-9]+",
         imb_opt="|".join(IMB_OPTS),
@@ -125,7 +125,7 @@ rule imbalanced_cmnist_train:
         sizes={k: v for k, v in IS["cmnist"].items() if k != "seeds"},
         device=config["device"],
         seeds=IS["cmnist"]["seeds"],
-        checkpoint="results/imbalanced/checkpoints/cmnist_L{layers}_{imb_opt}",
+        checkpoint=result("imbalanced/checkpoints/cmnist_L{layers}_{imb_opt}"),
     script:
         "../scripts/imbalanced/cmnist_train.py"
 
@@ -133,14 +133,14 @@ rule imbalanced_cmnist_train:
 rule imbalanced_curves:
     input:
         code=script_sources("imbalanced/curves"),
-        trajectories="results/imbalanced/theory_trajectories.parquet",
+        trajectories=result("imbalanced/theory_trajectories.parquet"),
         linear_ce=IMB_LINEAR_RUNS,
         cmnist=IMB_CMNIST_RUNS,
     output:
-        curves="results/imbalanced/curves.parquet",
-        selection="results/imbalanced/lr_selection.csv",
+        curves=result("imbalanced/curves.parquet"),
+        selection=result("imbalanced/lr_selection.csv"),
     log:
-        "logs/imbalanced/curves.log",
+        logfile("imbalanced/curves.log"),
     conda:
         ENV
     params:
@@ -152,15 +152,15 @@ rule imbalanced_curves:
 rule imbalanced_claims:
     input:
         code=script_sources("imbalanced/claims"),
-        checks="results/imbalanced/theory_checks.csv",
-        curves="results/imbalanced/curves.parquet",
-        gpu_status="results/imbalanced/gpu/data_status.json",
-        gpu_metrics=expand("results/imbalanced/gpu/{exp}/metrics.parquet", exp=IG_RUN),
-        gpu_skipped=expand("results/imbalanced/gpu/{exp}/skipped.json", exp=IG_RUN),
+        checks=result("imbalanced/theory_checks.csv"),
+        curves=result("imbalanced/curves.parquet"),
+        gpu_status=result("imbalanced/gpu/data_status.json"),
+        gpu_metrics=expand(result("imbalanced/gpu/{exp}/metrics.parquet"), exp=IG_RUN),
+        gpu_skipped=expand(result("imbalanced/gpu/{exp}/skipped.json"), exp=IG_RUN),
     output:
-        "results/imbalanced/claims.csv",
+        result("imbalanced/claims.csv"),
     log:
-        "logs/imbalanced/claims.log",
+        logfile("imbalanced/claims.log"),
     conda:
         ENV
     params:
@@ -177,24 +177,24 @@ rule imbalanced_figures:
     input:
         code=notebook_sources("imbalanced_figures"),
         notebook=notebook("imbalanced_figures"),
-        checks="results/imbalanced/theory_checks.csv",
-        depth="results/imbalanced/depth.csv",
-        paths="results/imbalanced/theory_paths.parquet",
-        sweep="results/imbalanced/theory_sweep.parquet",
-        curves="results/imbalanced/curves.parquet",
-        selection="results/imbalanced/lr_selection.csv",
+        checks=result("imbalanced/theory_checks.csv"),
+        depth=result("imbalanced/depth.csv"),
+        paths=result("imbalanced/theory_paths.parquet"),
+        sweep=result("imbalanced/theory_sweep.parquet"),
+        curves=result("imbalanced/curves.parquet"),
+        selection=result("imbalanced/lr_selection.csv"),
     output:
         **{
             name: report(
-                f"results/figures/imbalanced/{name}.png",
+                result(f"figures/imbalanced/{name}.png"),
                 caption=f"../report/imbalanced_{name}.rst",
                 category="Imbalanced-data paper",
             )
             for name in IMBALANCED_FIGURES
         },
-        executed="results/imbalanced/figures.ipynb",
+        executed=result("imbalanced/figures.ipynb"),
     log:
-        "logs/imbalanced/figures.log",
+        logfile("imbalanced/figures.log"),
     conda:
         ENV
     params:

@@ -15,7 +15,7 @@ IG_STATUS = {e: data_status(e, IG["data"], pretrained=IG_PRETRAINED_BERT) for e 
 IG_RUN = [e for e in IG["experiments"] if IG_STATUS[e]["runnable"]]
 IG_OPTS = sorted({o for e in IG_RUN for o in IG[e]["optimizers"]}) or ["sgd"]
 IG_FIGURES = ["e2_cifar_step", "e3_dominoes", "e4_multinli", "e5_celeba", "e6_tinystories"]
-IG_TARGETS = expand("results/figures/imbalanced/{name}.png", name=IG_FIGURES)
+IG_TARGETS = expand(result("figures/imbalanced/{name}.png"), name=IG_FIGURES)
 IG_MODEL_NOTES = {e: ig_settings.model_note(e, IG, IGS) for e in ("multinli", "tinystories")}
 # printed once when a run starts (never by a dry run, --lint or --report): the onstart handler in the Snakefile
 IG_NOTICES = [f"imbalanced_gpu: {st['message']}" for st in IG_STATUS.values() if not st["present"]]
@@ -31,9 +31,9 @@ rule imbalanced_gpu_data_status:
     input:
         code=script_sources("imbalanced_gpu/data_status"),
     output:
-        "results/imbalanced/gpu/data_status.json",
+        result("imbalanced/gpu/data_status.json"),
     log:
-        "logs/imbalanced/gpu/data_status.log",
+        logfile("imbalanced/gpu/data_status.log"),
     conda:
         ENV
     params:
@@ -44,14 +44,14 @@ rule imbalanced_gpu_data_status:
 
 rule imbalanced_gpu_build:
     input:
-        unpack(lambda wildcards: pipeline_ig.build_inputs(wildcards.exp, IG, IG_PRETRAINED_BERT)),
+        unpack(lambda wildcards: pipeline_ig.build_inputs(wildcards.exp, IG, IG_PRETRAINED_BERT, MNIST_PT)),
         code=script_sources("imbalanced_gpu/build"),
     output:
-        "results/imbalanced/gpu/{exp}/data.pt",
+        result("imbalanced/gpu/{exp}/data.pt"),
     log:
-        "logs/imbalanced/gpu/{exp}/build.log",
+        logfile("imbalanced/gpu/{exp}/build.log"),
     benchmark:
-        "benchmarks/imbalanced/gpu/build/{exp}.tsv"
+        benchfile("imbalanced/gpu/build/{exp}.tsv")
     conda:
         ENV
     resources:
@@ -67,14 +67,14 @@ rule imbalanced_gpu_build:
 
 rule imbalanced_gpu_tune:
     input:
-        data="results/imbalanced/gpu/{exp}/data.pt",
+        data=result("imbalanced/gpu/{exp}/data.pt"),
         code=script_sources("imbalanced_gpu/tune"),
     output:
-        "results/imbalanced/gpu/{exp}/tune/{ig_opt}_lr{lr}.json",
+        result("imbalanced/gpu/{exp}/tune/{ig_opt}_lr{lr}.json"),
     log:
-        "logs/imbalanced/gpu/{exp}/tune/{ig_opt}_lr{lr}.log",
+        logfile("imbalanced/gpu/{exp}/tune/{ig_opt}_lr{lr}.log"),
     benchmark:
-        "benchmarks/imbalanced/gpu/tune/{exp}/{ig_opt}_lr{lr}.tsv"
+        benchfile("imbalanced/gpu/tune/{exp}/{ig_opt}_lr{lr}.tsv")
     conda:
         ENV
     threads: 1
@@ -96,12 +96,12 @@ rule imbalanced_gpu_tune:
 
 rule imbalanced_gpu_select_lr:
     input:
-        tuned=lambda wildcards: pipeline_ig.tune_files(wildcards.exp, wildcards.ig_opt, IGS),
+        tuned=lambda wildcards: pipeline_ig.tune_files(wildcards.exp, wildcards.ig_opt, IGS, OUT),
         code=script_sources("imbalanced_gpu/select_lr"),
     output:
-        "results/imbalanced/gpu/{exp}/lr/{ig_opt}.json",
+        result("imbalanced/gpu/{exp}/lr/{ig_opt}.json"),
     log:
-        "logs/imbalanced/gpu/{exp}/select_lr/{ig_opt}.log",
+        logfile("imbalanced/gpu/{exp}/select_lr/{ig_opt}.log"),
     conda:
         ENV
     params:
@@ -115,16 +115,16 @@ rule imbalanced_gpu_select_lr:
 
 rule imbalanced_gpu_train:
     input:
-        data="results/imbalanced/gpu/{exp}/data.pt",
-        lr="results/imbalanced/gpu/{exp}/lr/{ig_opt}.json",
+        data=result("imbalanced/gpu/{exp}/data.pt"),
+        lr=result("imbalanced/gpu/{exp}/lr/{ig_opt}.json"),
         code=script_sources("imbalanced_gpu/train"),
     output:
-        metrics="results/imbalanced/gpu/{exp}/runs/{ig_opt}_seed{seed}.parquet",
-        meta="results/imbalanced/gpu/{exp}/runs/{ig_opt}_seed{seed}.json",
+        metrics=result("imbalanced/gpu/{exp}/runs/{ig_opt}_seed{seed}.parquet"),
+        meta=result("imbalanced/gpu/{exp}/runs/{ig_opt}_seed{seed}.json"),
     log:
-        "logs/imbalanced/gpu/{exp}/train/{ig_opt}_seed{seed}.log",
+        logfile("imbalanced/gpu/{exp}/train/{ig_opt}_seed{seed}.log"),
     benchmark:
-        "benchmarks/imbalanced/gpu/train/{exp}/{ig_opt}_seed{seed}.tsv"
+        benchfile("imbalanced/gpu/train/{exp}/{ig_opt}_seed{seed}.tsv")
     conda:
         ENV
     threads: 1
@@ -139,21 +139,21 @@ rule imbalanced_gpu_train:
         amp=IG["amp"],
         channels_last=IG["channels_last"],
         device=config["device"],
-        checkpoint="results/imbalanced/gpu/{exp}/checkpoints/{ig_opt}_seed{seed}.pt",
+        checkpoint=result("imbalanced/gpu/{exp}/checkpoints/{ig_opt}_seed{seed}.pt"),
     script:
         "../scripts/imbalanced_gpu/train.py"
 
 
 rule imbalanced_gpu_metrics:
     input:
-        runs=lambda wildcards: pipeline_ig.run_files(wildcards.exp, IG, IGS, "parquet"),
-        metas=lambda wildcards: pipeline_ig.run_files(wildcards.exp, IG, IGS, "json"),
+        runs=lambda wildcards: pipeline_ig.run_files(wildcards.exp, IG, IGS, "parquet", OUT),
+        metas=lambda wildcards: pipeline_ig.run_files(wildcards.exp, IG, IGS, "json", OUT),
         code=script_sources("imbalanced_gpu/metrics"),
     output:
-        metrics="results/imbalanced/gpu/{exp}/metrics.parquet",
-        skipped="results/imbalanced/gpu/{exp}/skipped.json",
+        metrics=result("imbalanced/gpu/{exp}/metrics.parquet"),
+        skipped=result("imbalanced/gpu/{exp}/skipped.json"),
     log:
-        "logs/imbalanced/gpu/{exp}/metrics.log",
+        logfile("imbalanced/gpu/{exp}/metrics.log"),
     conda:
         ENV
     script:
@@ -163,21 +163,21 @@ rule imbalanced_gpu_metrics:
 rule imbalanced_gpu_figures:
     input:
         notebook=notebook("imbalanced_gpu_figures"),
-        status="results/imbalanced/gpu/data_status.json",
-        metrics=expand("results/imbalanced/gpu/{exp}/metrics.parquet", exp=IG_RUN),
+        status=result("imbalanced/gpu/data_status.json"),
+        metrics=expand(result("imbalanced/gpu/{exp}/metrics.parquet"), exp=IG_RUN),
         code=notebook_sources("imbalanced_gpu_figures"),
     output:
         **{
             name: report(
-                f"results/figures/imbalanced/{name}.png",
+                result(f"figures/imbalanced/{name}.png"),
                 caption=f"../report/imbalanced_gpu_{name}.rst",
                 category="Imbalanced-data paper (GPU scale)",
             )
             for name in IG_FIGURES
         },
-        executed="results/imbalanced/gpu/figures.ipynb",
+        executed=result("imbalanced/gpu/figures.ipynb"),
     log:
-        "logs/imbalanced/gpu/figures.log",
+        logfile("imbalanced/gpu/figures.log"),
     conda:
         ENV
     params:

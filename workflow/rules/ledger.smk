@@ -1,15 +1,15 @@
-# The claims ledger and the reproduction report: per-paper rows -> results/claims.csv ->
-# results/REPRODUCTION.md and the ledger page of `snakemake --report`.
+# The claims ledger and the reproduction report: per-paper rows -> results/<scale>/claims.csv ->
+# results/<scale>/REPRODUCTION.md and the ledger page of `snakemake --report`.
 
 
 rule ledger_merge:
     input:
         code=script_sources("ledger/merge"),
-        claims=expand("results/{paper}/claims.csv", paper=PAPERS),
+        claims=expand(result("{paper}/claims.csv"), paper=PAPERS),
     output:
-        "results/claims.csv",
+        result("claims.csv"),
     log:
-        "logs/ledger/merge.log",
+        logfile("ledger/merge.log"),
     conda:
         ENV
     script:
@@ -19,15 +19,15 @@ rule ledger_merge:
 rule ledger_report:
     input:
         code=script_sources("ledger/report"),
-        claims="results/claims.csv",
+        claims=result("claims.csv"),
         figures=PAPER_TARGETS,
-        metas=expand("results/energy/runs/{run}/meta.json", run=ENERGY_RUNS) if "energy" in PAPERS else [],
+        metas=expand(result("energy/runs/{run}/meta.json"), run=ENERGY_RUNS) if "energy" in PAPERS else [],
     output:
-        md=report("results/REPRODUCTION.md", caption="../report/reproduction.rst", category="0 Summary"),
-        rst="results/report/summary.rst",
-        html=report("results/report/index.html", caption="../report/reproduction_html.rst", category="0 Summary"),
+        md=report(result("REPRODUCTION.md"), caption="../report/reproduction.rst", category="0 Summary"),
+        rst=result("report/summary.rst"),
+        html=report(result("report/index.html"), caption="../report/reproduction_html.rst", category="0 Summary"),
     log:
-        "logs/ledger/report.log",
+        logfile("ledger/report.log"),
     conda:
         ENV
     params:

@@ -20,9 +20,9 @@ PRECOND_FIGURES = [
     "X1_extensions",
 ]
 PRECOND_TARGETS = [
-    "results/precond/claims.csv",
-    "results/precond/table_T1.csv",
-    *expand("results/figures/precond/{name}.png", name=PRECOND_FIGURES),
+    result("precond/claims.csv"),
+    result("precond/table_T1.csv"),
+    *expand(result("figures/precond/{name}.png"), name=PRECOND_FIGURES),
 ]
 
 
@@ -34,13 +34,13 @@ rule precond_sweep:
     input:
         code=script_sources("precond/sweep"),
     output:
-        iterations="results/precond/sweep/{problem}_iterations.csv",
-        info="results/precond/sweep/{problem}_info.csv",
-        curves="results/precond/sweep/{problem}_curves.parquet",
+        iterations=result("precond/sweep/{problem}_iterations.csv"),
+        info=result("precond/sweep/{problem}_info.csv"),
+        curves=result("precond/sweep/{problem}_curves.parquet"),
     log:
-        "logs/precond/sweep_{problem}.log",
+        logfile("precond/sweep_{problem}.log"),
     benchmark:
-        "benchmarks/precond/sweep_{problem}.tsv"
+        benchfile("precond/sweep_{problem}.tsv")
     priority: 10  # the longest jobs of the default run: start them first
     conda:
         ENV
@@ -57,13 +57,13 @@ rule precond_sweep:
 rule precond_iterations:
     input:
         code=script_sources("precond/iterations"),
-        iterations=expand("results/precond/sweep/{p}_iterations.csv", p=PRECOND_PROBLEMS),
-        info=expand("results/precond/sweep/{p}_info.csv", p=PRECOND_PROBLEMS),
+        iterations=expand(result("precond/sweep/{p}_iterations.csv"), p=PRECOND_PROBLEMS),
+        info=expand(result("precond/sweep/{p}_info.csv"), p=PRECOND_PROBLEMS),
     output:
-        iterations="results/precond/iterations.csv",
-        info="results/precond/problem_info.csv",
+        iterations=result("precond/iterations.csv"),
+        info=result("precond/problem_info.csv"),
     log:
-        "logs/precond/iterations.log",
+        logfile("precond/iterations.log"),
     conda:
         ENV
     script:
@@ -74,14 +74,14 @@ rule precond_ablation:
     input:
         code=script_sources("precond/ablation"),
     output:
-        steps_curves="results/precond/ablation/steps_curves.parquet",
-        steps="results/precond/ablation/steps.csv",
-        ns5_curves="results/precond/ablation/ns5_curves.parquet",
-        ns5="results/precond/ablation/ns5.csv",
+        steps_curves=result("precond/ablation/steps_curves.parquet"),
+        steps=result("precond/ablation/steps.csv"),
+        ns5_curves=result("precond/ablation/ns5_curves.parquet"),
+        ns5=result("precond/ablation/ns5.csv"),
     log:
-        "logs/precond/ablation.log",
+        logfile("precond/ablation.log"),
     benchmark:
-        "benchmarks/precond/ablation.tsv"
+        benchfile("precond/ablation.tsv")
     conda:
         ENV
     threads: 1
@@ -96,13 +96,13 @@ rule precond_lemma:
     input:
         code=script_sources("precond/lemma"),
     output:
-        scalar="results/precond/theory/lemma_scalar.csv",
-        matrix="results/precond/theory/lemma_matrix.csv",
-        decoupling="results/precond/theory/decoupling_mf.csv",
+        scalar=result("precond/theory/lemma_scalar.csv"),
+        matrix=result("precond/theory/lemma_matrix.csv"),
+        decoupling=result("precond/theory/decoupling_mf.csv"),
     log:
-        "logs/precond/lemma.log",
+        logfile("precond/lemma.log"),
     benchmark:
-        "benchmarks/precond/lemma.tsv"
+        benchfile("precond/lemma.tsv")
     conda:
         ENV
     threads: 1
@@ -126,11 +126,11 @@ rule precond_montecarlo:
     input:
         code=script_sources("precond/montecarlo"),
     output:
-        "results/precond/theory/icl_montecarlo.csv",
+        result("precond/theory/icl_montecarlo.csv"),
     log:
-        "logs/precond/montecarlo.log",
+        logfile("precond/montecarlo.log"),
     benchmark:
-        "benchmarks/precond/montecarlo.tsv"
+        benchfile("precond/montecarlo.tsv")
     conda:
         ENV
     threads: 1
@@ -144,21 +144,21 @@ rule precond_montecarlo:
 rule precond_claims:
     input:
         code=script_sources("precond/claims"),
-        iterations="results/precond/iterations.csv",
-        info="results/precond/problem_info.csv",
-        curves=expand("results/precond/sweep/{problem}_curves.parquet", problem=["mf", "mf_aligned", "icl"]),
-        steps="results/precond/ablation/steps.csv",
-        ns5="results/precond/ablation/ns5.csv",
-        lemma_scalar="results/precond/theory/lemma_scalar.csv",
-        lemma_matrix="results/precond/theory/lemma_matrix.csv",
-        decoupling="results/precond/theory/decoupling_mf.csv",
-        mc="results/precond/theory/icl_montecarlo.csv",
+        iterations=result("precond/iterations.csv"),
+        info=result("precond/problem_info.csv"),
+        curves=expand(result("precond/sweep/{problem}_curves.parquet"), problem=["mf", "mf_aligned", "icl"]),
+        steps=result("precond/ablation/steps.csv"),
+        ns5=result("precond/ablation/ns5.csv"),
+        lemma_scalar=result("precond/theory/lemma_scalar.csv"),
+        lemma_matrix=result("precond/theory/lemma_matrix.csv"),
+        decoupling=result("precond/theory/decoupling_mf.csv"),
+        mc=result("precond/theory/icl_montecarlo.csv"),
     output:
-        claims="results/precond/claims.csv",
-        table="results/precond/table_T1.csv",
-        meta="results/precond/meta.json",
+        claims=result("precond/claims.csv"),
+        table=result("precond/table_T1.csv"),
+        meta=result("precond/meta.json"),
     log:
-        "logs/precond/claims.log",
+        logfile("precond/claims.log"),
     conda:
         ENV
     params:
@@ -174,25 +174,25 @@ rule precond_figures:
     input:
         notebook=notebook("precond_figures"),
         code=notebook_sources("precond_figures"),
-        iterations="results/precond/iterations.csv",
-        info="results/precond/problem_info.csv",
-        curves=expand("results/precond/sweep/{problem}_curves.parquet", problem=PRECOND_PROBLEMS),
-        steps_curves="results/precond/ablation/steps_curves.parquet",
-        steps="results/precond/ablation/steps.csv",
-        ns5_curves="results/precond/ablation/ns5_curves.parquet",
-        table="results/precond/table_T1.csv",
+        iterations=result("precond/iterations.csv"),
+        info=result("precond/problem_info.csv"),
+        curves=expand(result("precond/sweep/{problem}_curves.parquet"), problem=PRECOND_PROBLEMS),
+        steps_curves=result("precond/ablation/steps_curves.parquet"),
+        steps=result("precond/ablation/steps.csv"),
+        ns5_curves=result("precond/ablation/ns5_curves.parquet"),
+        table=result("precond/table_T1.csv"),
     output:
         **{
             name: report(
-                f"results/figures/precond/{name}.png",
+                result(f"figures/precond/{name}.png"),
                 caption=f"../report/precond_{name}.rst",
                 category="Preconditioning paper",
             )
             for name in PRECOND_FIGURES
         },
-        executed="results/precond/figures.ipynb",
+        executed=result("precond/figures.ipynb"),
     log:
-        "logs/precond/figures.log",
+        logfile("precond/figures.log"),
     conda:
         ENV
     params:

@@ -114,7 +114,7 @@ def theory_claims(summary: dict, scale: str, metric_rows: dict | None = None) ->
             spec.judged(
                 f"{s['n_passed']}/{s['n_checks']}",
                 bool(s["all_passed"]),
-                f"results/energy/theory_checks.csv: {', '.join(s['checks'])}; {detail}",
+                f"energy/theory_checks.csv: {', '.join(s['checks'])}; {detail}",
             )
         )
     return rows
@@ -150,7 +150,7 @@ def gini_claim(gini: pd.DataFrame, crit: Criteria, scale: str, ours: str) -> Cla
         spec,
         crit,
         eff,
-        "results/energy/gini.csv; margin per matrix (mean over seeds) " + _units_text(margins) + "; " + ours,
+        "energy/gini.csv; margin per matrix (mean over seeds) " + _units_text(margins) + "; " + ours,
     )
 
 
@@ -178,7 +178,7 @@ def energy_claim(energy: pd.DataFrame, crit: Criteria, scale: str, ours: str, pr
         "cumulative_energy",
     )
     ev = (
-        f"results/energy/energy.csv; r per architecture (mean over seeds) {_units_text(ratios)}; "
+        f"energy/energy.csv; r per architecture (mean over seeds) {_units_text(ratios)}; "
         f"other readings of E: {' | '.join(others)}; {ours}"
     )
     return _judge(spec, crit, eff, ev)
@@ -203,7 +203,7 @@ def tail_claim(bins: pd.DataFrame, crit: Criteria, scale: str, ours: str, value:
         spec,
         crit,
         eff,
-        "results/energy/curvature_bins.csv; statistic per matrix (mean over seeds) " + _units_text(stat) + "; " + ours,
+        "energy/curvature_bins.csv; statistic per matrix (mean over seeds) " + _units_text(stat) + "; " + ours,
     )
 
 
@@ -225,7 +225,7 @@ def offdiag_claim(offdiag: pd.DataFrame, crit: Criteria, scale: str, ours: str) 
         "offdiag",
     )
     ev = (
-        "results/energy/offdiag.csv; mean fraction per optimizer "
+        "energy/offdiag.csv; mean fraction per optimizer "
         + ", ".join(f"{o} {v:.4f}" for o, v in means.items())
         + "; i.i.d. baseline 1 - 1/max(m, n): "
         + ", ".join(f"{m} {v:.4f}" for m, v in base.items())
@@ -242,7 +242,7 @@ def accuracy_claim(acc: pd.DataFrame, scale: str, min_acc: float) -> Claim:
     worst = last["test_acc"].min()
     diverged = last[last["diverged"]]
     ok = len(diverged) == 0 and worst >= min_acc
-    ev = "results/energy/accuracy.csv"
+    ev = "energy/accuracy.csv"
     if len(diverged):
         ev += "; diverged runs: " + ", ".join(f"{r.arch}/{r.optimizer}/s{r.seed}" for r in diverged.itertuples())
     spec = _spec(
@@ -323,8 +323,8 @@ def sensitivity_claims(robust: pd.DataFrame, scale: str) -> list[Claim]:
                 int(len(flips)),
                 bool(len(flips) == 0),
                 f"flipped by: {flipped}; primary verdict: {primary['verdict'].iloc[0] if len(primary) else 'n/a'}; "
-                "results/energy/reading_robustness.csv (one change at a time); the full grid: "
-                "results/energy/sensitivity_readings.csv",
+                "energy/reading_robustness.csv (one change at a time); the full grid: "
+                "energy/sensitivity_readings.csv",
             )
         )
     return rows

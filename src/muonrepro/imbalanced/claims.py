@@ -69,7 +69,7 @@ THEORY = {  # claim -> (metric description, criterion, check names whose values 
     ),
 }
 
-# the figure that shows each claim (results/figures/imbalanced/<name>.png)
+# the figure that shows each claim (figures/imbalanced/<name>.png under the output root)
 FIGURE = {
     1: "fig2_trajectories",
     2: "fig2_trajectories",
@@ -110,7 +110,7 @@ def theory_claim(n: int, checks: pd.DataFrame, scale: str) -> Claim:
     rows = checks[checks["check"].str.startswith(f"C{n}:")]
     if rows.empty:
         return _spec(n, THEORY[n][0], THEORY[n][1], scale).not_run(
-            "no theory check rows for this claim in theory_checks.csv"
+            "no theory check rows for this claim in imbalanced/theory_checks.csv"
         )
     judged = rows[~rows["check"].str.endswith(":info")]
     ok = bool(judged["passed"].all())
@@ -121,7 +121,7 @@ def theory_claim(n: int, checks: pd.DataFrame, scale: str) -> Claim:
         value = "; ".join(f"{v.max():.4g}" for v in picked if len(v))
     evidence = "; ".join(f"{r.check}={r.value:.4g}{'' if r.passed else ' FAILED'}" for r in rows.itertuples())
     crit = THEORY[n][1].replace("{tol:g}", f"{judged['tolerance'].iloc[0]:g}")
-    return _spec(n, THEORY[n][0], crit, scale).judged(value, ok, f"theory_checks.csv: {evidence}")
+    return _spec(n, THEORY[n][0], crit, scale).judged(value, ok, f"imbalanced/theory_checks.csv: {evidence}")
 
 
 def _linear_ce_claim(curves: pd.DataFrame, rule: str, stats: dict, scale: str) -> Claim:
@@ -145,7 +145,10 @@ def _linear_ce_claim(curves: pd.DataFrame, rule: str, stats: dict, scale: str) -
             + ", ".join(f"{o}={c['test']:.3f} (step {c['step']})" for o, c in picks.items())
         )
     effects = pd.concat(margins, axis=1).min(axis=1, skipna=False)
-    ev = "curves.parquet / lr_selection.csv (the (lr, step) of each rule is shared by the seeds): " + " | ".join(parts)
+    ev = (
+        "imbalanced/curves.parquet / imbalanced/lr_selection.csv (the (lr, step) of each rule is shared by the seeds): "
+        + " | ".join(parts)
+    )
     return seed_row(spec, effects.to_dict(), rule, stats, ev)
 
 
@@ -171,7 +174,10 @@ def _cmnist_claim12(curves: pd.DataFrame, depth: int, early_fraction: float, rul
     ).unstack(0)
     effects = auc["muon"] - auc[["nmd", "signum"]].max(axis=1, skipna=False)
     per = "; ".join(f"seed {s}: " + ", ".join(f"{o}={auc.loc[s, o]:.3f}" for o in need) for s in auc.index)
-    ev = f"curves.parquet; early AUC of test minority-group accuracy at the selected lrs (lr_selection.csv): {per}"
+    ev = (
+        "imbalanced/curves.parquet; early AUC of test minority-group accuracy at the selected lrs "
+        f"(imbalanced/lr_selection.csv): {per}"
+    )
     return seed_row(spec, effects.to_dict(), rule, stats, ev)
 
 
@@ -211,7 +217,9 @@ def _cmnist_claim17(curves: pd.DataFrame, depths: list[int], level: float, rule:
             for L, t in ((lo, times["shallow"]), (hi, times["deep"]))
         )
         ev.append(f"seed {seed}: {shown}" + (f" [{note}]" if note else ""))
-    return seed_row(spec, effects, rule, stats, "curves.parquet (Muon at its selected lr per depth): " + "; ".join(ev))
+    return seed_row(
+        spec, effects, rule, stats, "imbalanced/curves.parquet (Muon at its selected lr per depth): " + "; ".join(ev)
+    )
 
 
 def build_claims(checks: pd.DataFrame, curves: pd.DataFrame, cfg: dict, scale: str, stats: dict) -> list[Claim]:

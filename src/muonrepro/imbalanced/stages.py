@@ -134,7 +134,7 @@ def claims_stage(
     """The paper's ledger: theory and CPU rows (items 1-12, 17), then the GPU-scale rows (13-16); the empirical
     rows judged over seeds with ``stats`` (the top-level block: ``level``, ``min_seeds``).
     ``gpu``: ``status`` (data_status.json), ``metrics`` / ``skipped`` (per experiment that ran: files in
-    ``results/imbalanced/gpu/<exp>/``), ``cfg`` (``imbalanced_gpu.claims``) and ``model_notes``."""
+    ``imbalanced/gpu/<exp>/`` under the output root), ``cfg`` (``imbalanced_gpu.claims``) and ``model_notes``."""
     rows = build_claims(pd.read_csv(checks), pd.read_parquet(curves), cfg, scale, stats)
     status = json.loads(Path(gpu["status"]).read_text())
     metrics = {Path(f).parent.name: pd.read_parquet(f) for f in gpu["metrics"]}

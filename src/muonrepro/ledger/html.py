@@ -1,5 +1,5 @@
-"""The reproduction report as one standalone page, ``results/report/index.html``: what a reader opens in
-a browser. The verdict summary comes first (counts per paper; empirical claims, theorem checks and the
+"""The reproduction report as one standalone page, ``report/index.html`` under the scale's output root: what
+a reader opens in a browser. The verdict summary comes first (counts per paper; empirical claims, theorem checks and the
 rest apart), then one section per paper with each claim's value, seeds, interval, criterion and
 verdict, and the figures that show its rows, inline. Plain HTML and inline CSS in normal document flow
 (nothing positioned, images scaled to the page width), so nothing overlaps at any window size.
@@ -80,12 +80,15 @@ def _figures(rows: pd.DataFrame, figure_href) -> list[str]:
     return out
 
 
-def to_html(claims: pd.DataFrame, env: dict, figure_href=lambda f: "../" + f.removeprefix("results/")) -> str:
-    """The page; ``figure_href`` maps a figure path (``results/figures/...``) to its link from the page."""
+def to_html(claims: pd.DataFrame, env: dict, figure_href) -> str:
+    """The page; ``figure_href`` maps a ledger figure path (``figures/...``, relative to the output root) to its
+    link from the page (``report.figure_href``)."""
     body = [
         "<h1>Reproduction report</h1>",
         f'<p class="meta">Scale <b>{_e(env["scale"])}</b> &middot; git commit <code>{_e(env["git_commit"])}</code> '
         f"&middot; device(s) {_e(', '.join(env['devices']) or 'n/a')} &middot; seeds {_e(env['seeds'])}</p>",
+        f'<p class="meta">Paths in the ledger (<code>claims.csv</code>: figures, evidence) are relative to this '
+        f"scale's output folder <code>{_e(env['root'])}</code>.</p>",
         "<p>A verdict about data is a statistic over seeds: the effect per seed, its mean with a 95% t-interval, "
         "judged by a criterion fixed in config before the run; seeds that disagree give <i>inconclusive</i>. "
         "Theorem checks (float64 closed forms) are counted apart. Settings the papers do not give are ours "

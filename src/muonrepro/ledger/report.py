@@ -1,12 +1,15 @@
-"""Per-paper summary of the claims ledger, as Markdown (results/REPRODUCTION.md) and reStructuredText
+"""Per-paper summary of the claims ledger, as Markdown (``REPRODUCTION.md``) and reStructuredText
 (the first page of the HTML report).
 
+The ledger's paths (``figures``, ``evidence``) are relative to the scale's output root (``results/<scale>/``),
+which the caller passes in (``root``); a page links each figure relative to where the page itself lives.
 The figures named in a row's ``figures`` column must exist: a claim that is not ``not_run`` and
 names a missing figure fails the report with the claim's name.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -25,8 +28,8 @@ class MissingEvidenceError(RuntimeError):
     pass
 
 
-def check_evidence(claims: pd.DataFrame, root: str | Path = ".") -> None:
-    """Every figure in the ``figures`` column of a row that ran exists under ``root``."""
+def check_evidence(claims: pd.DataFrame, root: str | Path) -> None:
+    """Every figure in the ``figures`` column of a row that ran exists under ``root`` (the output root)."""
     missing = []
     for row in claims.itertuples():
         if row.verdict == "not_run":
@@ -82,8 +85,14 @@ def _cell(text) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def _md_links(figures: str) -> str:
-    return ", ".join(f"[{Path(f).name}]({f.removeprefix('results/')})" for f in figure_list(figures)) or "-"
+def figure_href(root: str | Path, page: str | Path):
+    """The link to a figure (a ledger path, relative to ``root``) from the page written to ``page``."""
+    here = Path(page).parent
+    return lambda f: Path(os.path.relpath(Path(root) / f, here)).as_posix()
+
+
+def _md_links(figures: str, href) -> str:
+    return ", ".join(f"[{Path(f).name}]({href(f)})" for f in figure_list(figures)) or "-"
 
 
 def judged_over_seeds(rows: pd.DataFrame) -> bool:
@@ -108,11 +117,15 @@ def _cells(r, seeds: bool, figures) -> list[str]:
     return [r.claim_id, r.claim, fmt_number(r.value), *extra, r.criterion, r.verdict, figures]
 
 
-def to_markdown(claims: pd.DataFrame, env: dict) -> str:
+def to_markdown(claims: pd.DataFrame, env: dict, figure_href) -> str:
+    """The report as Markdown; ``figure_href`` maps a ledger figure path to its link from the page."""
     lines = [
         "# Reproduction report",
         "",
         f"Scale: **{env['scale']}**. Git commit: `{env['git_commit']}`. Device(s): {', '.join(env['devices']) or 'n/a'}.",
+        "",
+        f"Paths in the ledger (`claims.csv`: figures, evidence) are relative to this scale's output folder "
+        f"`{env['root']}`.",
         "",
         "A verdict about data is a statistic over seeds (`stats.verdict`): the effect per seed, its mean with a 95% "
         "t-interval, and the criterion fixed in config before the run; seeds that disagree give `inconclusive`. "
@@ -144,7 +157,7 @@ def to_markdown(claims: pd.DataFrame, env: dict) -> str:
             cols = _columns(seeds)
             lines += ["", f"### {title}", "", "| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
             for r in rows.itertuples():
-                cells = _cells(r, seeds, _md_links(r.figures))
+                cells = _cells(r, seeds, _md_links(r.figures, figure_href))
                 cells[cols.index("verdict")] = f"**{r.verdict}**"
                 lines.append("| " + " | ".join(_cell(x) for x in cells) + " |")
     lines += [
@@ -171,16 +184,16 @@ def _rst_table(header, rows) -> list[str]:
     return out + [""]
 
 
-def to_rst(claims: pd.DataFrame, env: dict) -> str:
+def to_rst(claims: pd.DataFrame, env: dict, html_page: str | Path, md_page: str | Path) -> str:
     """The first page of ``snakemake --report``: the verdict counts only (the whole ledger, readable, is the
-    report item ``index.html`` in category "0 Summary", and ``results/REPRODUCTION.md``)."""
+    report item ``index.html`` in category "0 Summary", written to ``html_page``, and ``md_page``)."""
     lines = [
         "Verdicts at a glance",
         "--------------------",
         "",
         f"Scale **{env['scale']}**, git commit ``{env['git_commit']}``, seeds {env['seeds']}. Every claim with its "
         "value, interval, criterion, verdict and figures: **0 Summary -> index.html** (also "
-        "``results/report/index.html`` and ``results/REPRODUCTION.md``).",
+        f"``{Path(html_page).as_posix()}`` and ``{Path(md_page).as_posix()}``).",
         "",
     ]
     c = counts(claims)
@@ -194,8 +207,9 @@ def to_rst(claims: pd.DataFrame, env: dict) -> str:
     return "\n".join(lines)
 
 
-def environment(scale: str, seeds: dict, metas: list[str | Path]) -> dict:
-    """Versions, git commit and devices for the report (devices read from the runs' metadata)."""
+def environment(scale: str, seeds: dict, metas: list[str | Path], root: str | Path) -> dict:
+    """Versions, git commit and devices for the report (devices read from the runs' metadata); ``root`` is the
+    scale's output root, which the ledger's paths are relative to."""
     import json
 
     from muonrepro.util.meta import git_commit, package_versions
@@ -203,6 +217,7 @@ def environment(scale: str, seeds: dict, metas: list[str | Path]) -> dict:
     devices = sorted({json.loads(Path(m).read_text()).get("device") or "n/a" for m in metas})
     return {
         "scale": scale,
+        "root": Path(root).as_posix() + "/",
         "seeds": seeds,
         "devices": devices,
         "git_commit": git_commit(),
@@ -210,15 +225,20 @@ def environment(scale: str, seeds: dict, metas: list[str | Path]) -> dict:
     }
 
 
-def write_summary(claims_csv, metas, *, scale: str, seeds: dict, md_out, rst_out, html_out) -> None:
+def write_summary(claims_csv, metas, *, scale: str, seeds: dict, root: str | Path, md_out, rst_out, html_out) -> None:
+    """The three pages of the ledger at ``claims_csv``, whose paths are relative to the output root ``root``."""
     from muonrepro.ledger import read_claims
     from muonrepro.ledger.html import to_html
     from muonrepro.util.io import atomic_path
 
     claims = read_claims(claims_csv)
-    check_evidence(claims)
-    env = environment(scale, seeds, metas)
-    pages = ((to_markdown(claims, env), md_out), (to_rst(claims, env), rst_out), (to_html(claims, env), html_out))
+    check_evidence(claims, root)
+    env = environment(scale, seeds, metas, root)
+    pages = (
+        (to_markdown(claims, env, figure_href(root, md_out)), md_out),
+        (to_rst(claims, env, html_out, md_out), rst_out),
+        (to_html(claims, env, figure_href(root, html_out)), html_out),
+    )
     for text, out in pages:
         with atomic_path(out) as tmp:
             tmp.write_text(text)

@@ -1,5 +1,5 @@
-"""Claims ledger rows and their CSV file (``results/<paper>/claims.csv``, merged into
-``results/claims.csv``).
+"""Claims ledger rows and their CSV file (``<paper>/claims.csv``, merged into ``claims.csv``, under the scale's
+output root ``results/<scale>/``).
 
 A row's ``kind`` says what sort of statement it checks: ``theorem`` (float64 closed-form / identity
 checks), ``empirical`` (trained runs or sweeps over problems), ``sanity`` (not a paper claim) or
@@ -8,8 +8,10 @@ checks), ``empirical`` (trained runs or sweeps over problems), ``sanity`` (not a
 derived from a number measured in the run and the criterion stated in the row, and a ``not_run`` row says
 why in ``evidence``. A row judged over seeds (``stats.verdict``) gives ``n_seeds`` and the interval
 ``ci_low``, ``ci_high`` of its mean effect; the other rows leave them empty. ``figures`` lists the
-figures that show the row (``results/figures/<paper>/<name>.png``, ``; ``-separated); ``evidence``
-names the data files and numbers. Rows are built through :class:`muonrepro.ledger.spec.ClaimSpec`.
+figures that show the row (``figures/<paper>/<name>.png``, ``; ``-separated); ``evidence``
+names the data files and numbers. Paths in both are relative to the scale's output root
+(``results/<scale>/``), so a ledger reads the same at every scale. Rows are built through
+:class:`muonrepro.ledger.spec.ClaimSpec`.
 """
 
 from __future__ import annotations

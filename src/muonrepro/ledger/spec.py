@@ -18,8 +18,8 @@ from muonrepro.stats.verdict import SeedEffects, verdict
 
 @dataclass(frozen=True)
 class ClaimSpec:
-    """``figures``: names of the figures that show the claim, drawn to
-    ``results/figures/<paper>/<name>.png``."""
+    """``figures``: names of the figures that show the claim, drawn to ``figures/<paper>/<name>.png`` under the
+    scale's output root (``results/<scale>/``); the row's ``figures`` column holds these relative paths."""
 
     paper: str
     claim_id: str
@@ -41,7 +41,7 @@ class ClaimSpec:
 
     @property
     def figure_paths(self) -> list[str]:
-        return [f"results/figures/{self.paper}/{name}.png" for name in self.figures]
+        return [f"figures/{self.paper}/{name}.png" for name in self.figures]
 
     def _row(self, value, verdict: str, evidence: str, seeds: SeedEffects | None = None) -> Claim:
         return Claim(

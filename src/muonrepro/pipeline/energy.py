@@ -96,30 +96,31 @@ def robustness_variants(E: dict) -> dict:
     return out
 
 
-def variant_prefix(variant: dict, name: str, opt: str, stage: str) -> str:
+def variant_prefix(variant: dict, name: str, opt: str, stage: str, out: str) -> str:
     """The results folder of a variant's ``stage`` ("train" or "extract") of ``opt``'s runs: the variant's own
-    (``results/energy/robustness/<name>``) where the change touches that stage, else the default runs'
-    (``results/energy``)."""
+    (``<out>energy/robustness/<name>``) where the change touches that stage, else the default runs'
+    (``<out>energy``); ``out`` is the scale's output root (``OUT`` of workflow/rules/common.smk)."""
     if stage not in ("train", "extract"):
         raise ValueError(f"stage must be train or extract, got {stage!r}")
     changed = opt in variant["retrain"] or (stage == "extract" and variant["probe_factor"] != 1)
-    return f"results/energy/robustness/{name}" if changed else "results/energy"
+    return f"{out}energy/robustness/{name}" if changed else f"{out}energy"
 
 
-def variant_inputs(variants: dict, name: str, runs) -> dict:
+def variant_inputs(variants: dict, name: str, runs, out: str) -> dict:
     """The per-run files a variant's verdicts are computed from (``runs``: (arch, optimizer, seed) triples):
-    summaries, per_modes, logs (extraction), histories, metas (training), each from ``variant_prefix``."""
+    summaries, per_modes, logs (extraction), histories, metas (training), each from ``variant_prefix``
+    under the output root ``out``."""
     v = variants[name]
-    out = {"summaries": [], "per_modes": [], "logs": [], "histories": [], "metas": []}
+    files = {"summaries": [], "per_modes": [], "logs": [], "histories": [], "metas": []}
     for arch, opt, seed in runs:
         run = f"{arch}_{opt}_s{seed}"
-        x, t = variant_prefix(v, name, opt, "extract"), variant_prefix(v, name, opt, "train")
-        out["summaries"].append(f"{x}/extract/{run}.json")
-        out["per_modes"].append(f"{x}/per_mode/{run}.parquet")
-        out["logs"].append(f"{x}/extract/{run}_logs.parquet")
-        out["histories"].append(f"{t}/runs/{run}/history.csv")
-        out["metas"].append(f"{t}/runs/{run}/meta.json")
-    return out
+        x, t = variant_prefix(v, name, opt, "extract", out), variant_prefix(v, name, opt, "train", out)
+        files["summaries"].append(f"{x}/extract/{run}.json")
+        files["per_modes"].append(f"{x}/per_mode/{run}.parquet")
+        files["logs"].append(f"{x}/extract/{run}_logs.parquet")
+        files["histories"].append(f"{t}/runs/{run}/history.csv")
+        files["metas"].append(f"{t}/runs/{run}/meta.json")
+    return files
 
 
 def variant_pattern(variants: dict) -> str:
@@ -127,8 +128,9 @@ def variant_pattern(variants: dict) -> str:
     return "|".join(re.escape(v) for v in variants)
 
 
-def variant_file(variants: dict, wildcards, stage: str, name: str) -> str:
-    """A file of the run (``wildcards``: variant, arch, opt, seed) that a variant's ``stage`` reads from."""
+def variant_file(variants: dict, wildcards, stage: str, name: str, out: str) -> str:
+    """A file of the run (``wildcards``: variant, arch, opt, seed) that a variant's ``stage`` reads from, under
+    the output root ``out``."""
     w = wildcards
-    prefix = variant_prefix(variants[w.variant], w.variant, w.opt, stage)
+    prefix = variant_prefix(variants[w.variant], w.variant, w.opt, stage, out)
     return f"{prefix}/runs/{w.arch}_{w.opt}_s{w.seed}/{name}"

@@ -11,11 +11,12 @@ RUN_ONLY = ("epochs", "minutes_per_epoch", "bert", "model")  # scale keys the da
 MEM_MB = {"paper": 48000, "small": 4000}
 
 
-def build_inputs(exp: str, IG: dict, pretrained_bert: bool) -> dict:
-    """The raw files an experiment's dataset is built from (they exist: only such experiments get jobs)."""
+def build_inputs(exp: str, IG: dict, pretrained_bert: bool, mnist: str) -> dict:
+    """The raw files an experiment's dataset is built from (they exist: only such experiments get jobs), and
+    the prepared MNIST tensors ``mnist`` for the dominoes."""
     return {
         "raw": [str(p) for p in _raw_files(exp, IG["data"], pretrained_bert)],
-        **({"mnist": "results/data/mnist.pt"} if exp == "dominoes" else {}),
+        **({"mnist": mnist} if exp == "dominoes" else {}),
     }
 
 
@@ -27,10 +28,9 @@ def build_config(exp: str, IG: dict, IGS: dict) -> tuple[dict, dict]:
     )
 
 
-def run_files(exp: str, IG: dict, IGS: dict, suffix: str) -> list[str]:
-    return [
-        f"results/imbalanced/gpu/{exp}/runs/{o}_seed{s}.{suffix}" for o in IG[exp]["optimizers"] for s in IGS["seeds"]
-    ]
+def run_files(exp: str, IG: dict, IGS: dict, suffix: str, out: str) -> list[str]:
+    """The training runs' files of one experiment under the output root ``out``."""
+    return [f"{out}imbalanced/gpu/{exp}/runs/{o}_seed{s}.{suffix}" for o in IG[exp]["optimizers"] for s in IGS["seeds"]]
 
 
 def sizes(exp: str, IGS: dict) -> dict:
@@ -53,10 +53,11 @@ def lr_grid(exp: str, opt: str, IGS: dict) -> list[float]:
     return list(IGS.get("lr_grid", {}).get(exp, {}).get(opt, []))
 
 
-def tune_files(exp: str, opt: str, IGS: dict) -> list[str]:
-    """The lr-tuning jobs' outputs of one (experiment, optimizer): one job per lr of a grid of >= 2 lrs."""
+def tune_files(exp: str, opt: str, IGS: dict, out: str) -> list[str]:
+    """The lr-tuning jobs' outputs of one (experiment, optimizer) under the output root ``out``: one job per lr
+    of a grid of >= 2 lrs."""
     grid = lr_grid(exp, opt, IGS)
-    return [f"results/imbalanced/gpu/{exp}/tune/{opt}_lr{float(lr)!r}.json" for lr in grid] if len(grid) > 1 else []
+    return [f"{out}imbalanced/gpu/{exp}/tune/{opt}_lr{float(lr)!r}.json" for lr in grid] if len(grid) > 1 else []
 
 
 def tune_resources(scale: str, IGS: dict) -> dict:

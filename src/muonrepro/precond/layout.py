@@ -2,7 +2,8 @@
 
 Used by ``workflow/rules/precond.smk``, the scripts and the figure notebook, so every part names
 files the same way. The curves of one problem's sweep are one tidy table
-``results/precond/sweep/{problem}_curves.parquet`` with key columns ``problem, method, kappa, seed``.
+``precond/sweep/{problem}_curves.parquet`` (under the scale's output root ``results/<scale>/``) with key
+columns ``problem, method, kappa, seed``.
 """
 
 from __future__ import annotations

@@ -236,15 +236,15 @@ def test_cifar_row_links_its_figure_and_the_report_checks_it(tmp_path):
     by = {r.claim_id: r for r in built}
     c13 = by["C13"]
     assert c13.verdict == "supported" and c13.kind == "empirical"
-    assert c13.figures == "results/figures/imbalanced/e2_cifar_step.png" and "figure" not in c13.evidence
+    assert c13.figures == "figures/imbalanced/e2_cifar_step.png" and "figure" not in c13.evidence
     assert by["C13-cifar100"].verdict == "not_run" and by["C13-cifar100"].figures == c13.figures
     assert by["C13-cifar100"].evidence == "cifar100: data missing"
-    assert by["C16"].figures == "results/figures/imbalanced/e6_tinystories.png"
+    assert by["C16"].figures == "figures/imbalanced/e6_tinystories.png"
     table = pd.DataFrame([vars(r) for r in built], columns=LEDGER_COLUMNS)
-    with pytest.raises(MissingEvidenceError, match="imbalanced/C13: results/figures/imbalanced/e2_cifar_step.png"):
+    with pytest.raises(MissingEvidenceError, match="imbalanced/C13: figures/imbalanced/e2_cifar_step.png"):
         check_evidence(table, root=tmp_path)
-    (tmp_path / "results/figures/imbalanced").mkdir(parents=True)
-    (tmp_path / "results/figures/imbalanced/e2_cifar_step.png").write_bytes(b"png")
+    (tmp_path / "figures/imbalanced").mkdir(parents=True)
+    (tmp_path / "figures/imbalanced/e2_cifar_step.png").write_bytes(b"png")
     check_evidence(table, root=tmp_path)  # the not_run rows' figures are not required
 
 

@@ -92,9 +92,9 @@ def test_truncated_dataset_stops_the_workflow_before_any_training(tmp_path):
     assert "Error in rule data_mnist" in out, out[-3000:]
     # nothing that needs the data ran (with --keep-going, the independent theory checks may)
     assert not (wd / "results" / "data" / "mnist.pt").exists()
-    assert not (wd / "results" / "energy" / "lr").exists()
-    assert not (wd / "results" / "energy" / "runs").exists()
-    assert not (wd / "results" / "claims.csv").exists()
+    assert not (wd / "results" / "small" / "energy" / "lr").exists()
+    assert not (wd / "results" / "small" / "energy" / "runs").exists()
+    assert not (wd / "results" / "small" / "claims.csv").exists()
 
 
 def test_first_run_without_mnist_fails_at_once_with_one_message(tmp_path):

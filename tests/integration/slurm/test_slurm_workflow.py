@@ -210,12 +210,13 @@ def test_tiny_workflow_on_slurm(slurm_cluster, tmp_path):
         "GPU given to a CPU job"
     )
     # inside each training job SLURM set CUDA_VISIBLE_DEVICES to the GPU it was given
-    timings = sorted((wd / "results" / "energy" / "runs").glob("*/timing.json"))
+    out_root = wd / "results" / "small"  # the output root of the tiny config's scale (the default)
+    timings = sorted((out_root / "energy" / "runs").glob("*/timing.json"))
     assert len(timings) == 3
     for timing in timings:
         t = json.loads(timing.read_text())
         assert t["CUDA_VISIBLE_DEVICES"] in {str(i) for i in range(slurm_cluster.n_gpus)}, (timing, t)
         assert t["SLURM_JOB_ID"] in ctld_submitted, (timing, t)
 
-    claims = pd.read_csv(wd / "results" / "claims.csv")
+    claims = pd.read_csv(out_root / "claims.csv")
     assert set(claims["claim_id"]) >= {"C3", "C4", "C5", "C6a", "sanity-acc"}

@@ -213,7 +213,7 @@ def test_diverging_lr_reruns_one_optimizer_and_is_recorded_as_diverged(sandbox):
         | per_run(sandbox, {"energy_sensitivity_extract"})
         | sandbox.tail
     )
-    r = sandbox.wd / "results"
+    r = sandbox.wd / "results" / "small"  # the tiny config's scale (the default)
     meta = json.loads((r / "energy" / "runs" / "mlp1_sgd_s0" / "meta.json").read_text())
     per_epoch = math.ceil(meta["config"]["n_train"] / meta["config"]["batch_size"])
     # detected at the first evaluation after the blow-up (the end of epoch 1), where training stopped

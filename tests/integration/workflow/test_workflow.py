@@ -18,6 +18,7 @@ from muonrepro.energy.theory.checks import COUNTEREXAMPLE_CHECK, INEQUALITY_CHEC
 from muonrepro.ledger import COLUMNS
 
 ROOT = Path(__file__).resolve().parents[3]
+OUT = "results/small"  # the tiny config's scale is the default one; its outputs are under results/<scale>/
 MNIST = (ROOT / ".." / "shared" / "data" / "mnist").resolve()
 SNAKEMAKE = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile")]
 
@@ -63,7 +64,7 @@ ENERGY_FIGURES = [
 
 def test_contract_files(run):
     wd, _ = run
-    r = wd / "results"
+    r = wd / OUT
     gini = pd.read_csv(r / "energy" / "gini.csv")
     assert {"arch", "optimizer", "seed", "matrix", "mode_set", "n_modes", "gini", "per_mode_energy"} <= set(
         gini.columns
@@ -97,7 +98,7 @@ def test_contract_files(run):
 
 def test_claims_ledger(run):
     wd, _ = run
-    claims = pd.read_csv(wd / "results" / "claims.csv")
+    claims = pd.read_csv(wd / OUT / "claims.csv")
     assert list(claims.columns) == COLUMNS
     energy = claims[claims["paper"] == "energy"].set_index("claim_id")
     empirical = ["C6a", "C6b", "C6c", "C5-runs"]
@@ -111,7 +112,7 @@ def test_claims_ledger(run):
         "of 2 architectures" in energy.loc["C6b", "metric"] or "over the 2 architectures" in energy.loc["C6b", "metric"]
     )
     # the theory rows: the computed values of the float64 checks, not a fixed verdict
-    theory = pd.read_csv(wd / "results" / "energy" / "theory_checks.csv").set_index("check")
+    theory = pd.read_csv(wd / OUT / "energy" / "theory_checks.csv").set_index("check")
     equal = theory[~theory.index.isin([*INEQUALITY_CHECKS, COUNTEREXAMPLE_CHECK])]
     gap = (equal["value"] - equal["reference"]).abs() / equal["reference"].abs().clip(lower=1.0)
     assert (gap <= equal["tolerance"]).all()
@@ -122,6 +123,29 @@ def test_claims_ledger(run):
     for cid, n in (("C3", 25), ("C4", 11), ("C5", 5)):
         passed, total = map(int, energy.loc[cid, "value"].split("/"))
         assert total == n and (passed == total) == (energy.loc[cid, "verdict"] == "supported")
+
+
+def test_figure_links_resolve_from_the_pages(run):
+    """Every figure the ledger names exists under the scale's output root, and every figure link in
+    REPRODUCTION.md and report/index.html points, from where that file lives, to an existing file."""
+    import re
+
+    wd, _ = run
+    root = wd / OUT
+    figures = pd.read_csv(root / "claims.csv", keep_default_na=False)["figures"]
+    named = {f for cell in figures for f in cell.split("; ") if f}
+    assert named and all(not f.startswith("results/") and (root / f).is_file() for f in named), named
+    md = root / "REPRODUCTION.md"
+    html = root / "report" / "index.html"
+    links = {
+        md: re.findall(r"\]\(([^)]+\.png)\)", md.read_text()),
+        html: re.findall(r'<img src="([^"]+)"', html.read_text()),
+    }
+    for page, hrefs in links.items():
+        assert {Path(h).name for h in hrefs} == {Path(f).name for f in named}, (page, hrefs)
+        for h in hrefs:
+            assert not Path(h).is_absolute() and (page.parent / h).resolve().is_file(), (page, h)
+    assert f"`{OUT}/`" in md.read_text()  # the page says what the ledger's paths are relative to
 
 
 def test_no_change_rerun_plans_nothing(run):
@@ -184,7 +208,7 @@ def test_html_report_in_a_real_browser(run):
     figure of the report decodes as an image (no broken image). Saves a screenshot artifact."""
     wd, cfg = run
     smk(wd, "--report", "report.html", configfiles=[cfg])
-    summary = (wd / "results" / "REPRODUCTION.md").read_text()
+    summary = (wd / OUT / "REPRODUCTION.md").read_text()
     assert "## energy:" in summary and "| energy |" in summary
     driver = _chrome()
     try:
@@ -229,7 +253,7 @@ def _boxes(driver):
 
 
 def test_standalone_report_page_as_a_reader_sees_it(run):
-    """results/report/index.html in headless Chromium, judged by geometry and pixels, not text: at 1400x900
+    """results/<scale>/report/index.html in headless Chromium, judged by geometry and pixels, not text: at 1400x900
     the verdict summary is visible at the top without scrolling; every figure decodes and lies inside the
     viewport's width; no two blocks overlap; the top of the page is not blank. Screenshots are kept in
     test-artifacts/."""
@@ -237,7 +261,7 @@ def test_standalone_report_page_as_a_reader_sees_it(run):
     from PIL import Image
 
     wd, _ = run
-    page = wd / "results" / "report" / "index.html"
+    page = wd / OUT / "report" / "index.html"
     artifacts = ROOT / "test-artifacts"
     artifacts.mkdir(exist_ok=True)
     driver = _chrome()

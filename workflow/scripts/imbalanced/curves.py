@@ -1,4 +1,4 @@
-"""Rule imbalanced_curves: lr selection and the tidy results/imbalanced/curves.parquet."""
+"""Rule imbalanced_curves: lr selection and the tidy results/<scale>/imbalanced/curves.parquet."""
 
 import sys
 

@@ -1,4 +1,4 @@
-"""Rule claims_merge: per-paper ledgers -> results/claims.csv."""
+"""Rule claims_merge: per-paper ledgers -> results/<scale>/claims.csv."""
 
 import sys
 

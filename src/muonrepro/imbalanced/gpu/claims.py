@@ -47,7 +47,7 @@ METRIC = {  # each row: one effect per seed (> 0: the claim holds in that seed),
     "rare-bucket test-loss drop since step 0) / (the same for the frequent buckets); undefined rho: unusable seed",
 }
 METRIC["cifar100"] = METRIC["cifar10"]
-FIGURE = {  # the figure that shows each experiment (results/figures/imbalanced/<name>.png)
+FIGURE = {  # the figure that shows each experiment (figures/imbalanced/<name>.png under the output root)
     "cifar10": "e2_cifar_step",
     "cifar100": "e2_cifar_step",
     "dominoes": "e3_dominoes",
@@ -115,7 +115,8 @@ def cifar_claim(exp, df, cfg, scale, skipped, stats):
         axis=1, skipna=False
     )
     evidence = (
-        f"{exp}/metrics.parquet; early window epochs <= {end:.3g}; minority accuracy: {_per_seed(minority)}; "
+        f"imbalanced/gpu/{exp}/metrics.parquet; early window epochs <= {end:.3g}; "
+        f"minority accuracy: {_per_seed(minority)}; "
         f"majority-minority gap: {_per_seed(gap)}"
     )
     return seed_row(spec, effects.to_dict(), rule, stats, evidence)
@@ -132,7 +133,10 @@ def dominoes_claim(df, cfg, scale, skipped, stats):
     dec = final_by_seed(df, "decoded_test_acc", "worst_group")
     raw = final_by_seed(df, "test_acc", "worst_group")
     effects = dec[need].sub(dec["sgd"], axis=0).min(axis=1, skipna=False) - cfg["decoded_margin"]
-    ev = f"dominoes/metrics.parquet; decoded worst-group: {_per_seed(dec)}; undecoded worst-group: {_per_seed(raw)}"
+    ev = (
+        f"imbalanced/gpu/dominoes/metrics.parquet; decoded worst-group: {_per_seed(dec)}; "
+        f"undecoded worst-group: {_per_seed(raw)}"
+    )
     return seed_row(spec, effects.to_dict(), rule, stats, ev)
 
 
@@ -145,7 +149,8 @@ def celeba_claim(df, cfg, scale, skipped, stats):
     wg = final_by_seed(df, "test_acc", "worst_group")
     effects = wg[["muon", "shampoo"]].min(axis=1, skipna=False) - wg["sgd"]
     ev = (
-        f"celeba/metrics.parquet; final worst-group: {_per_seed(wg)}; trained from scratch at this scale "
+        f"imbalanced/gpu/celeba/metrics.parquet; final worst-group: {_per_seed(wg)}; "
+        "trained from scratch at this scale "
         "(no ImageNet weights)"
     )
     return seed_row(spec, effects.to_dict(), rule, stats, ev)
@@ -167,7 +172,8 @@ def multinli_claim(df, cfg, scale, skipped, model_note, stats):
     )
     effects = margins.min(axis=1, skipna=False)
     ev = (
-        f"multinli/metrics.parquet; final worst-group: {_per_seed(wg)}; margins: {_per_seed(margins, '+.3f')}; "
+        f"imbalanced/gpu/multinli/metrics.parquet; final worst-group: {_per_seed(wg)}; "
+        f"margins: {_per_seed(margins, '+.3f')}; "
         f"{model_note}"
     )
     return seed_row(spec, effects.to_dict(), rule, stats, ev)
@@ -197,7 +203,8 @@ def tinystories_claim(df, cfg, scale, skipped, model_note, stats):
     effects = rho["muon"] - rho[["adam", "sgd"]].max(axis=1, skipna=False)
     undefined = [f"{o} seed {s}" for s, row in rho.iterrows() for o, v in row.items() if not np.isfinite(v)]
     ev = (
-        f"tinystories/metrics.parquet; rare buckets {cfg['rare_buckets']}, frequent {cfg['frequent_buckets']}; "
+        f"imbalanced/gpu/tinystories/metrics.parquet; rare buckets {cfg['rare_buckets']}, "
+        f"frequent {cfg['frequent_buckets']}; "
         f"rho: {_per_seed(rho)}; {model_note}"
     )
     if undefined:
