@@ -11,7 +11,7 @@ from muonrepro.pipeline.config_checks import (
     schema_hints,
     yaml_float,
 )
-from muonrepro.pipeline.config_rules import energy_run_steps, key_path
+from muonrepro.pipeline.config_rules import key_path
 
 
 @pytest.mark.parametrize(
@@ -51,8 +51,3 @@ def test_schema_hints_passes_other_errors_through_unchanged():
         with schema_hints({"lr": "1e-3"}):
             raise RuntimeError("'1e-3' is not of type 'number'")
     assert str(e.value).startswith("'1e-3' is not of type 'number'") and "write 1.0e-3" in str(e.value)
-
-
-def test_snapshot_count_at_the_boundary():
-    steps = energy_run_steps(n_train=1000, epochs=2, batch_size=128)  # 2 x 8
-    assert steps == 16

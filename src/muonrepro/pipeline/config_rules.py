@@ -8,7 +8,6 @@ Every scale preset is checked, not only the selected one: a preset is a config l
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterator
 
 LINEAR_CE_RULES = ("gd", "ngd", "signgd", "specgd")  # imbalanced.theory.dynamics.nsd_direction
@@ -40,12 +39,6 @@ def _per_scale(config: dict, paper: str) -> Iterator[tuple[str, dict]]:
 
 
 # ------------------------------------------------------------------------------------------------ energy
-def energy_run_steps(n_train: int, epochs: int, batch_size: int) -> int:
-    """Optimizer steps of one monitored energy run (``energy.runs.energy_run`` trains on the first
-    ``n_train`` images; the validation split only serves the lr selection)."""
-    return epochs * math.ceil(n_train / batch_size)
-
-
 def energy_tail_bins(config: dict) -> list[str]:
     tail, bins = config["energy"]["claims"]["tail_bins"], config["energy"]["estimator"]["n_deciles"]
     if tail < bins:

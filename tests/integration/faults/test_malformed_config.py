@@ -40,10 +40,6 @@ CASES = {
         "scales:\n  small:\n    energy: {n_snapshots: 1}\n",
         "n_snapshots",
     ),
-    "batch_size_beyond_the_data": (
-        "energy:\n  batch_size: 100000\n",
-        "ceil(scales.small.energy.n_train / energy.batch_size)",
-    ),
     "tail_bins_beyond_n_deciles": (
         "energy:\n  claims: {tail_bins: 12}\n",
         "energy.claims.tail_bins = 12 must be < energy.estimator.n_deciles",
