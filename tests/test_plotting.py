@@ -88,6 +88,15 @@ def test_labels_are_readable(name, expected):
     assert plotting.label(name) == expected
 
 
+def test_line_style_gives_each_optimizer_its_fixed_colour_and_marker():
+    kw = plotting.line_style(["sgd", "muon"])
+    assert kw["hue"] == kw["style"] == "optimizer"
+    assert kw["hue_order"] == kw["style_order"] == ["sgd", "muon"]
+    assert kw["palette"] == {"sgd": plotting.color("sgd"), "muon": plotting.color("muon")}
+    assert kw["markers"] == {"sgd": plotting.marker("sgd"), "muon": plotting.marker("muon")}
+    assert kw["dashes"] is False
+
+
 def test_relabel_legend_maps_internal_names():
     fig, ax = plt.subplots()
     for n in ("muon_s1", "gd"):

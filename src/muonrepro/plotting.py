@@ -148,6 +148,21 @@ def palette(names) -> dict[str, str]:
     return {n: color(n) for n in names}
 
 
+def line_style(names, column: str = "optimizer") -> dict:
+    """Seaborn keyword arguments that draw each of ``names`` (a ``column`` of the data) in its fixed
+    colour and marker, solid lines: ``sns.relplot(..., **line_style(order))``."""
+    names = list(names)
+    return {
+        "hue": column,
+        "hue_order": names,
+        "palette": palette(names),
+        "style": column,
+        "style_order": names,
+        "markers": {n: marker(n) for n in names},
+        "dashes": False,
+    }
+
+
 def label(name) -> str:
     """Readable label of an internal name (optimizer, group, case); unknown names lose underscores."""
     name = str(name)

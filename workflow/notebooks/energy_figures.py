@@ -37,7 +37,7 @@ from muonrepro import plotting
 plotting.use_theme()
 ORDER = ["sgd", "adamw", "muon"]
 PALETTE = plotting.palette(ORDER)
-MARKERS = {o: plotting.marker(o) for o in ORDER}
+LINES = plotting.line_style(ORDER)  # colour, marker, solid line per optimizer
 OURS = (
     f"scale={scale}; ours: width {width}, Sigma_delta={estimator.get('sigma_delta')}, "
     f"threshold {estimator.get('rel_threshold')}, mode set {estimator.get('mode_set')}, rank-indexed, "
@@ -192,13 +192,7 @@ g = sns.relplot(
     data=long,
     x="step_plus_1",
     y="energy",
-    hue="optimizer",
-    hue_order=ORDER,
-    palette=PALETTE,
-    style="optimizer",
-    style_order=ORDER,
-    markers=MARKERS,
-    dashes=False,
+    **LINES,
     col="arch",
     row="y",
     kind="line",
@@ -289,13 +283,7 @@ g = sns.relplot(
     data=long,
     x="bin",
     y="energy",
-    hue="optimizer",
-    hue_order=ORDER,
-    palette=PALETTE,
-    style="optimizer",
-    style_order=ORDER,
-    markers=MARKERS,
-    dashes=False,
+    **LINES,
     col="panel",
     row="statistic",
     kind="line",
@@ -326,13 +314,7 @@ g = sns.relplot(
     data=off,
     x="step_plus_1",
     y="offdiag",
-    hue="optimizer",
-    hue_order=ORDER,
-    palette=PALETTE,
-    style="optimizer",
-    style_order=ORDER,
-    markers=MARKERS,
-    dashes=False,
+    **LINES,
     col="panel",
     col_wrap=3,
     kind="line",
@@ -359,13 +341,7 @@ g = sns.relplot(
     data=acc,
     x="epoch",
     y="test_acc",
-    hue="optimizer",
-    hue_order=ORDER,
-    palette=PALETTE,
-    style="optimizer",
-    style_order=ORDER,
-    markers=MARKERS,
-    dashes=False,
+    **LINES,
     col="arch",
     kind="line",
     errorbar=SPREAD,
