@@ -13,6 +13,7 @@ rule imbalanced_gpu_train:
 Shell command: None
 
 rule energy_train:
+    benchmark: benchmarks/paper/energy/train/mlp1_sgd_s0.tsv
     wildcards: arch=mlp1, opt=sgd, seed=0
     resources: tmpdir=/tmp, mem_mb=16000, runtime=40, gpu=0
     threads: 2
@@ -32,6 +33,11 @@ def test_parse_jobs_reads_each_block():
         48000,
     ]
     assert jobs.set_index("rule").loc["energy_train", "cpus"] == 2  # threads for a CPU job
+    assert jobs["wildcards"].tolist() == [
+        {"exp": "cifar10", "ig_opt": "sgd", "seed": "0"},
+        {"arch": "mlp1", "opt": "sgd", "seed": "0"},
+    ]
+    assert jobs["benchmark"].tolist() == ["", "benchmarks/paper/energy/train/mlp1_sgd_s0.tsv"]
 
 
 def test_summarize_hours_and_total():

@@ -33,8 +33,14 @@ def _resources(block: str) -> dict:
     return out
 
 
+def _field(block: str, name: str) -> str:
+    m = re.search(rf"^\s+{name}: (.*)$", block, re.M)
+    return m[1] if m else ""
+
+
 def parse_jobs(dry_run: str) -> pd.DataFrame:
-    """One row per job block of a Snakemake dry run: rule, gpu, cpus, runtime (minutes), mem_mb."""
+    """One row per job block of a Snakemake dry run: rule, gpu, cpus, runtime (minutes), mem_mb, and
+    the job's wildcards (``{name: value}``) and benchmark file ("" when the rule has none)."""
     rows = []
     for m in JOB.finditer(dry_run):
         if m[1] == "all":
@@ -42,6 +48,7 @@ def parse_jobs(dry_run: str) -> pd.DataFrame:
         r = _resources(m[2])
         gpu = float(r.get("gpu", 0) or 0)
         cpus = gpu * float(r.get("cpus_per_gpu", 1)) if gpu else float(r["threads"])
+        wildcards = dict(w.split("=", 1) for w in _field(m[2], "wildcards").split(", ") if "=" in w)
         rows.append(
             {
                 "rule": m[1],
@@ -49,9 +56,11 @@ def parse_jobs(dry_run: str) -> pd.DataFrame:
                 "cpus": cpus,
                 "runtime": float(r.get("runtime", 0) or 0),
                 "mem_mb": float(r.get("mem_mb", 0) or 0),
+                "wildcards": wildcards,
+                "benchmark": _field(m[2], "benchmark"),
             }
         )
-    return pd.DataFrame(rows, columns=["rule", "gpu", "cpus", "runtime", "mem_mb"])
+    return pd.DataFrame(rows, columns=["rule", "gpu", "cpus", "runtime", "mem_mb", "wildcards", "benchmark"])
 
 
 def summarize(jobs: pd.DataFrame) -> pd.DataFrame:
