@@ -1,0 +1,109 @@
+"""What seeds cost (issue 16, goals 1 and 2), measured side by side in one run.
+
+    python bench/seed_cost.py      # two whole default runs in fresh copies, about 25 min on 2 cores
+
+The default pipeline (all papers, ``scale: small``, every ``seeds:`` list as configured: 3 seeds per
+empirical claim) and the same pipeline with every ``seeds:`` list of the scale cut to its first seed
+(a ``--configfile`` overlay; nothing else changes: same epochs, data, probe size, snapshot schedule),
+each with ``snakemake --cores all`` in a fresh copy of the checkout (``bench_pipeline.run_e2e``). The
+one-seed run goes first. Writes ``bench/seed_cost.md`` (+ ``.json``) with the wall times, the job
+times (``benchmark:`` files) per rule and the ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from collections import defaultdict
+from datetime import datetime
+from pathlib import Path
+
+import yaml
+from bench_pipeline import run_e2e
+from common import REPO
+
+BENCH = Path(__file__).resolve().parent
+
+
+def one_seed_overlay(config: dict, scale: str) -> dict:
+    """``{"scales": {scale: ...}}`` holding every ``seeds`` list under the scale, cut to its first seed."""
+
+    def cut(node):
+        if isinstance(node, dict):
+            out = {k: ([v[0]] if k == "seeds" and isinstance(v, list) else cut(v)) for k, v in node.items()}
+            return {k: v for k, v in out.items() if v != {}}
+        return {}
+
+    return {"scales": {scale: cut(config["scales"][scale])}}
+
+
+def job_minutes(res: dict) -> dict[str, float]:
+    out = defaultdict(float)
+    for j in res.get("benchmarks", []):
+        out[j["rule"]] += j["s"] / 60
+    return dict(out)
+
+
+def render(r: dict) -> str:
+    one, three = r["runs"]["one_seed"], r["runs"]["three_seeds"]
+    j1, j3 = job_minutes(one), job_minutes(three)
+    wall_ratio = three["total_s"] / one["total_s"]
+    job_ratio = sum(j3.values()) / sum(j1.values())
+    lines = [
+        "# What seeds cost (issue 16, goals 1 and 2)",
+        "",
+        f"Written by `python bench/seed_cost.py` on {r['date']} ({r['cores']} cores, load average before "
+        f"{r['load']}). Both runs: `snakemake --cores all` at `scale: small`, all papers, in fresh copies of the "
+        "checkout; the one-seed run has every `seeds:` list of the scale cut to its first seed (overlay below).",
+        "",
+        "| | one seed | three seeds | ratio | goal | met? |",
+        "|---|---|---|---|---|---|",
+        f"| wall time (min) | {one['total_s'] / 60:.1f} | {three['total_s'] / 60:.1f} | {wall_ratio:.2f} | <= 2.2 | "
+        f"{'met' if wall_ratio <= 2.2 else '**missed**'} |",
+        f"| job time, sum of `benchmark:` files (min) | {sum(j1.values()):.1f} | {sum(j3.values()):.1f} | {job_ratio:.2f} | "
+        "(report) | |",
+        f"| jobs | {one['jobs']} | {three['jobs']} | | | |",
+        f"| whole default pipeline, wall (min) | | {three['total_s'] / 60:.1f} | | <= 10 | "
+        f"{'met' if three['total_s'] <= 600 else '**missed**'} |",
+        "",
+        "## Job time per rule (min)",
+        "",
+        "| rule | one seed | three seeds | ratio |",
+        "|---|---|---|---|",
+    ]
+    for rule in sorted(j3, key=lambda k: -j3[k]):
+        a, b = j1.get(rule, 0.0), j3[rule]
+        lines.append(f"| `{rule}` | {a:.2f} | {b:.2f} | {b / a:.2f} |" if a else f"| `{rule}` | - | {b:.2f} | |")
+    lines += ["", "Overlay of the one-seed run:", "", "```yaml", yaml.safe_dump(r["overlay"]).strip(), "```", ""]
+    return "\n".join(lines)
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--workdir", type=Path, default=Path("/tmp/bench/seeds"), help="copies go under it (wiped)")
+    ap.add_argument("--render", action="store_true", help="re-write seed_cost.md from seed_cost.json")
+    a = ap.parse_args(argv)
+    if a.render:
+        (BENCH / "seed_cost.md").write_text(render(json.loads((BENCH / "seed_cost.json").read_text())))
+        return
+    config = yaml.safe_load((REPO / "config.yaml").read_text())
+    scale = config["scale"]
+    overlay = one_seed_overlay(config, scale)
+    papers = list(config["papers"])
+    r = {
+        "date": datetime.now().strftime("%Y-%m-%d %H:%M UTC"),
+        "cores": os.cpu_count(),
+        "load": " ".join(f"{x:.2f}" for x in os.getloadavg()),
+        "overlay": overlay,
+        "runs": {},
+    }
+    r["runs"]["one_seed"] = run_e2e(a.workdir / "one" / "main", papers, scale, reruns=1, overlay=overlay)
+    r["runs"]["three_seeds"] = run_e2e(a.workdir / "three" / "main", papers, scale, reruns=1)
+    (BENCH / "seed_cost.json").write_text(json.dumps(r, indent=1, default=str))
+    (BENCH / "seed_cost.md").write_text(render(r))
+    print(render(r))
+
+
+if __name__ == "__main__":
+    main()
