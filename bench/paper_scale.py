@@ -1,20 +1,24 @@
 """Paper scale measured, not estimated (issue 16, goal 4).
 
-    python bench/paper_scale.py --dir /tmp/fresh-clone        # about 45 min on 2 cores; writes bench/paper_scale.{md,json}
+    python bench/paper_scale.py --dir /tmp/fresh-clone        # about 30 min on 2 cores; writes bench/paper_scale.{md,json}
+    python bench/paper_scale.py --dir /tmp/fresh-clone --only 3,6   # re-run probes 3 and 6, keep the others' jobs
 
 1. Runs one job of every kind at ``scale: paper`` in the checkout ``--dir`` (the README's command,
    ``snakemake --cores N --config scale=paper <targets>``), a few probes in turn, each with a wall-time
    limit. Snakemake's ``benchmark:`` file of every finished job gives its wall time and peak memory
-   (max RSS). A job still running when its probe's limit is reached is stopped; its time is then a
-   lower bound (the time since Snakemake started it).
-2. Dry-runs the whole paper-scale DAG (``--forceall``) for its job counts and gives each job the measured
-   time of a job of the same rule, preferring the one that shares most wildcard values (the same
-   optimizer, then the same depth; ties: the longer). Rules with no job measured at paper scale (the
-   light aggregation, claim and figure rules) are counted at their small-scale time from
-   ``benchmarks/small`` of the same checkout, and the table says so.
+   (max RSS). A job still running when its probe's limit is reached is stopped; its whole time is then
+   extrapolated from the progress lines of its log (energy extractions: one line per tenth of the
+   snapshots with the seconds so far; Colored-MNIST: one line per finished epoch), or else counted as
+   a lower bound (the time since Snakemake started it).
+2. Dry-runs the whole paper-scale DAG (``--forceall``) for its job counts and gives each job the time of
+   a measured job of the same rule, preferring the one that shares most wildcard values (the same
+   optimizer, the same depth; ties: the longer); the table names the wildcards where they differ.
+   Rules with no job run at paper scale are counted at their small-scale time from
+   ``benchmarks/small`` of the same checkout, or as 0 where they have no ``benchmark:`` file (the
+   light claim, figure and merge rules), and the table says which.
 3. Totals per paper (job time summed, and wall time on ``--cores`` cores as job time / cores: a lower
    bound that assumes perfect packing); disk for the energy snapshots, every run counted at the size of
-   the largest measured run of its rule (an upper bound).
+   the largest measured run of its rule (an upper bound: the measured runs are the 3-hidden-layer MLPs).
 """
 
 from __future__ import annotations
@@ -31,13 +35,14 @@ from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
+import yaml
 
 from muonrepro.pipeline.plan import parse_jobs
 
 BENCH = Path(__file__).resolve().parent
 OPTS = ("sgd", "adamw", "muon")
 PAPER = "results/paper"
-# (what the probe runs, its targets, wall limit in minutes); the order puts the cheap probes first
+# (what the probe runs, its targets, wall limit in minutes); the cheap probes first
 PROBES = [
     (
         "energy: lr selection and training, 3-hidden-layer MLP x each optimizer",
@@ -57,12 +62,14 @@ PROBES = [
         6,
     ),
     (
-        "imbalanced: Colored-MNIST data and one (depth, optimizer) job",
-        [f"{PAPER}/imbalanced/cmnist/L1_sgd_seed0.json"],
+        "imbalanced: Colored-MNIST data and one (depth, optimizer) job (4 layers, Muon)",
+        [f"{PAPER}/imbalanced/cmnist/L4_muon_seed0.json"],
         6,
     ),
 ]
 STAMP = re.compile(r"^\[(\w{3} \w{3} +\d+ [\d:]+ \d{4})\]\n(?:local)?rule (\w+):\n((?:[ \t]+\S.*\n)*)", re.M)
+SNAPSHOT = re.compile(r"^snapshot (\d+)/(\d+) \(step \d+\), ([\d.]+) s$", re.M)  # energy.estimator.readings
+EPOCH = re.compile(r"^\[cmnist .*\] epoch \d+/\d+", re.M)  # imbalanced.cmnist: one line per finished epoch
 
 
 def paper_of(rule: str) -> str:
@@ -72,17 +79,13 @@ def paper_of(rule: str) -> str:
     return "shared"
 
 
-def snakemake(checkout: Path, args: list[str], **kw) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "snakemake", "--config", "scale=paper", *args]
-    return subprocess.Popen(cmd, cwd=checkout, text=True, start_new_session=True, **kw)
-
-
 def run_probe(checkout: Path, cores: int, targets: list[str], limit_min: float) -> dict:
-    """Run ``targets``; the jobs it started (rule, wildcards, benchmark, start) and whether it finished."""
+    """Run ``targets`` at paper scale; the jobs Snakemake started (rule, wildcards, benchmark, log, start)."""
     log = checkout / ".paper_scale_probe.log"
+    cmd = [sys.executable, "-m", "snakemake", "--config", "scale=paper", "--cores", str(cores), "--rerun-incomplete"]
     t0 = time.time()
     with open(log, "w") as fh:
-        p = snakemake(checkout, ["--cores", str(cores), "--rerun-incomplete", *targets], stdout=fh, stderr=fh)
+        p = subprocess.Popen([*cmd, *targets], cwd=checkout, stdout=fh, stderr=fh, start_new_session=True)
         try:
             rc, finished = p.wait(timeout=limit_min * 60), True
         except subprocess.TimeoutExpired:
@@ -96,39 +99,58 @@ def run_probe(checkout: Path, cores: int, targets: list[str], limit_min: float) 
     text = log.read_text()
     jobs = []
     for m in STAMP.finditer(text):
-        start = datetime.strptime(m[1], "%a %b %d %H:%M:%S %Y").timestamp()
         block = parse_jobs(f"rule {m[2]}:\n{m[3]}").iloc[0]
-        jobs.append({"rule": m[2], "wildcards": block.wildcards, "benchmark": block.benchmark, "start": start})
-    return {
-        "rc": rc,
-        "finished": finished,
-        "wall_s": stopped - t0,
-        "stopped": stopped,
-        "jobs": jobs,
-        "log": text[-2000:],
-    }
+        log_path = re.search(r"^\s+log: (\S+)$", m[3], re.M)
+        jobs.append(
+            {
+                "rule": m[2],
+                "wildcards": block.wildcards,
+                "benchmark": block.benchmark,
+                "log": log_path[1] if log_path else "",
+                "start": datetime.strptime(m[1], "%a %b %d %H:%M:%S %Y").timestamp(),
+            }
+        )
+    return {"rc": rc, "finished": finished, "wall_s": stopped - t0, "stopped": stopped, "jobs": jobs}
 
 
-def measured_jobs(checkout: Path, probes: list[dict]) -> pd.DataFrame:
-    """One row per job a probe started: seconds and max RSS from its benchmark file, or a lower bound."""
+def extrapolate(rule: str, wildcards: dict, log_text: str, elapsed: float, config: dict) -> tuple[float, str] | None:
+    """Whole-job seconds of a job stopped after ``elapsed`` s, from the progress lines of its log."""
+    if rule in ("energy_sensitivity_extract", "energy_extract"):
+        lines = [(int(k), int(n), float(t)) for k, n, t in SNAPSHOT.findall(log_text)]
+        if len(lines) >= 2 and lines[-1][0] > lines[0][0]:
+            (k0, n, t0), (k1, _, t1) = lines[0], lines[-1]
+            rate = (t1 - t0) / (k1 - k0)
+            return elapsed + (n - k1) * rate, f"extrapolated from {k1 - 1} of {n} snapshots done in {elapsed:.0f} s"
+    if rule == "imbalanced_cmnist_train":
+        done = len(EPOCH.findall(log_text))
+        c = config["scales"]["paper"]["imbalanced"]["cmnist"]
+        total = c["epochs"] * len(c["seeds"]) * len(c["lr_grid"].get(wildcards.get("imb_opt"), [None]))
+        if done:
+            return elapsed * total / done, f"extrapolated from {done} of {total} epochs done in {elapsed:.0f} s"
+    return None
+
+
+def measure(checkout: Path, probe: dict, config: dict) -> list[dict]:
+    """One row per job the probe started: seconds and max RSS from its benchmark file, or (stopped)
+    the extrapolated whole time, or a lower bound."""
     rows = []
-    for pr in probes:
-        for j in pr["jobs"]:
-            bench = checkout / j["benchmark"] if j["benchmark"] else None
-            if bench is not None and bench.exists() and bench.stat().st_mtime >= j["start"] - 1:
-                b = pd.read_csv(bench, sep="\t").iloc[-1]
-                rows.append({**j, "seconds": float(b["s"]), "max_rss_mb": float(b["max_rss"]), "lower_bound": False})
-            elif not pr["finished"]:
-                rows.append(
-                    {**j, "seconds": pr["stopped"] - j["start"], "max_rss_mb": float("nan"), "lower_bound": True}
-                )
-    return pd.DataFrame(
-        rows, columns=["rule", "wildcards", "benchmark", "start", "seconds", "max_rss_mb", "lower_bound"]
-    )
+    for j in probe["jobs"]:
+        bench = checkout / j["benchmark"] if j["benchmark"] else None
+        if bench is not None and bench.exists() and bench.stat().st_mtime >= j["start"] - 1:
+            b = pd.read_csv(bench, sep="\t").iloc[-1]
+            rows.append({**j, "seconds": float(b["s"]), "max_rss_mb": float(b["max_rss"]), "how": "measured"})
+        elif not probe["finished"]:
+            elapsed = probe["stopped"] - j["start"]
+            log = checkout / j["log"] if j["log"] else None
+            text = log.read_text() if log is not None and log.exists() else ""
+            ex = extrapolate(j["rule"], j["wildcards"], text, elapsed, config)
+            seconds, how = ex or (elapsed, f"lower bound: stopped after {elapsed:.0f} s")
+            rows.append({**j, "seconds": seconds, "max_rss_mb": float("nan"), "how": how})
+    return rows
 
 
 def small_scale_seconds(checkout: Path, dag: pd.DataFrame) -> dict[str, float]:
-    """Median benchmark seconds per rule of the small-scale run in ``checkout`` (same benchmark paths, scale folder small)."""
+    """Median benchmark seconds per rule of the small-scale run in ``checkout`` (the same paths under benchmarks/small)."""
     out = {}
     for rule, grp in dag.groupby("rule"):
         files = [checkout / b.replace("benchmarks/paper/", "benchmarks/small/", 1) for b in grp["benchmark"] if b]
@@ -149,17 +171,19 @@ def match(job: pd.Series, measured: pd.DataFrame) -> pd.Series | None:
 
 
 def estimate(dag: pd.DataFrame, measured: pd.DataFrame, small: dict[str, float]) -> pd.DataFrame:
+    """Every job of the paper-scale DAG with its seconds and where they come from."""
     rows = []
     for _, job in dag.iterrows():
         m = match(job, measured)
         if m is not None:
-            src = "measured (lower bound)" if m["lower_bound"] else "measured"
+            other = {k: v for k, v in m["wildcards"].items() if job["wildcards"].get(k) != v}
+            src = m["how"] + (f" (on {', '.join(f'{k}={v}' for k, v in sorted(other.items()))})" if other else "")
             rows.append({"rule": job["rule"], "seconds": m["seconds"], "source": src, "max_rss_mb": m["max_rss_mb"]})
+        elif job["rule"] in small:
+            rows.append({"rule": job["rule"], "seconds": small[job["rule"]], "source": "small-scale time"})
         else:
-            rows.append(
-                {"rule": job["rule"], "seconds": small.get(job["rule"], float("nan")), "source": "small-scale time"}
-            )
-    est = pd.DataFrame(rows)
+            rows.append({"rule": job["rule"], "seconds": 0.0, "source": "not timed (no benchmark: file; light)"})
+    est = pd.DataFrame(rows, columns=["rule", "seconds", "source", "max_rss_mb"])
     est["paper"] = est["rule"].map(paper_of)
     return est
 
@@ -173,7 +197,7 @@ def per_rule(est: pd.DataFrame) -> pd.DataFrame:
             "seconds_per_job": g["seconds"].median(),
             "job_minutes": g["seconds"].sum() / 60,
             "peak_rss_gb": g["max_rss_mb"].max() / 1024,
-            "source": g["source"].agg(lambda s: ", ".join(sorted(set(s)))),
+            "source": g["source"].agg(lambda s: "; ".join(sorted(set(s)))),
         }
     )
     return t.sort_values("job_minutes", ascending=False)
@@ -183,7 +207,7 @@ def snapshot_bytes(checkout: Path, dag: pd.DataFrame, measured: pd.DataFrame) ->
     """Bytes of all energy snapshot files at paper scale (upper bound) and how many runs that is."""
     runs = dag[dag["rule"] == "energy_train"]
     sizes = []
-    for _, m in measured[(measured["rule"] == "energy_train") & ~measured["lower_bound"]].iterrows():
+    for _, m in measured[(measured["rule"] == "energy_train") & (measured["how"] == "measured")].iterrows():
         w = m["wildcards"]
         f = checkout / PAPER / "energy" / "runs" / f"{w['arch']}_{w['opt']}_s{w['seed']}" / "snapshots.pt"
         if f.exists():
@@ -197,25 +221,25 @@ def render(res: dict) -> str:
         "# Paper scale, measured (issue 16, goal 4)",
         "",
         f"Written by `python bench/paper_scale.py` on {res['date']} in a checkout at commit {res['commit']}, "
-        f"{res['cores']} cores ({res['cpu']}), load average at start {res['load']}. How: see the docstring of "
-        "`bench/paper_scale.py`. Job time = Snakemake's `benchmark:` wall seconds of each job; a job stopped at "
-        "its probe's limit counts with the time it had run (a lower bound, marked >=).",
+        f"{res['cores']} cores ({res['cpu']}), load average at start {res['load']}. How each number is "
+        "obtained: the docstring of `bench/paper_scale.py`. Job time = the wall seconds in Snakemake's "
+        "`benchmark:` file of each job; a job stopped at its probe's limit is extrapolated from its log's "
+        "progress (said so in the table), or counted with the time it had run (a lower bound, marked >=).",
         "",
         "## Probes (one job of every kind, run at `scale: paper`)",
         "",
-        "| probe | limit (min) | finished? | wall (min) |",
-        "|---|---|---|---|",
+        "| # | probe | limit (min) | finished? | wall (min) |",
+        "|---|---|---|---|---|",
     ]
-    for pr in res["probes"]:
-        lines.append(
-            f"| {pr['name']} | {pr['limit_min']} | {'yes' if pr['finished'] else '**no: stopped**'} | {pr['wall_s'] / 60:.1f} |"
+    for i, pr in enumerate(res["probes"], start=1):
+        done = (
+            "yes" if pr["finished"] and pr["rc"] == 0 else ("**failed**" if pr["finished"] else "stopped at the limit")
         )
+        lines.append(f"| {i} | {pr['name']} | {pr['limit_min']:.0f} | {done} | {pr['wall_s'] / 60:.1f} |")
     lines += [
         "",
-        "## Per rule (whole paper-scale DAG; the GPU-scale experiments are not in it: their data is absent)",
+        "## Per rule (the whole paper-scale DAG; without their data the GPU-scale experiments are not in it)",
         "",
-    ]
-    lines += [
         "| rule | paper | jobs | s per job (median) | job minutes | peak RSS (GB) | time from |",
         "|---|---|---|---|---|---|---|",
     ]
@@ -223,13 +247,14 @@ def render(res: dict) -> str:
         ge = ">= " if "lower bound" in r["source"] else ""
         rss = "" if pd.isna(r["peak_rss_gb"]) else f"{r['peak_rss_gb']:.2f}"
         lines.append(
-            f"| `{rule}` | {r['paper']} | {int(r['jobs'])} | {ge}{r['seconds_per_job']:.0f} | {ge}{r['job_minutes']:.1f} | {rss} | {r['source']} |"
+            f"| `{rule}` | {r['paper']} | {int(r['jobs'])} | {ge}{r['seconds_per_job']:.0f} | "
+            f"{ge}{r['job_minutes']:.1f} | {rss} | {r['source']} |"
         )
     lines += [
         "",
         "## Totals",
         "",
-        f"| paper | jobs | job minutes | wall minutes on {res['cores']} cores (job time / cores) |",
+        f"| paper | jobs | job minutes | wall minutes on {res['cores']} cores (job time / cores, a lower bound) |",
         "|---|---|---|---|",
     ]
     for paper, r in res["totals"].items():
@@ -238,13 +263,14 @@ def render(res: dict) -> str:
             f"| {paper} | {r['jobs']} | {ge}{r['job_minutes']:.0f} | {ge}{r['job_minutes'] / res['cores']:.0f} |"
         )
     gb = res["snapshot_bytes"] / 1e9
+    ge = ">= " if res["cpu_papers_lower_bound"] else ""
+    met = res["cpu_papers_wall_min"] <= 90 and not res["cpu_papers_lower_bound"]
     lines += [
         "",
-        f"Goal: energy + precond + imbalanced (CPU parts) <= 90 min wall on 2 cores: "
-        f"{'met' if res['cpu_papers_wall_min'] <= 90 and not res['cpu_papers_lower_bound'] else '**missed**'} "
-        f"({'>= ' if res['cpu_papers_lower_bound'] else ''}{res['cpu_papers_wall_min']:.0f} min).",
-        f"Disk for the energy snapshots ({res['snapshot_runs']} runs, each at most the largest measured run): "
-        f"<= {gb:.2f} GB; goal <= 1 GB: {'met' if gb <= 1 else '**missed**'}.",
+        f"- Goal: energy + precond + imbalanced (CPU parts) <= 90 min wall on 2 cores: "
+        f"{'met' if met else '**missed**'} ({ge}{res['cpu_papers_wall_min']:.0f} min).",
+        f"- Disk for the energy snapshots ({res['snapshot_runs']} runs, each counted at the largest measured "
+        f"run): <= {gb:.2f} GB; goal <= 1 GB: {'met' if gb <= 1 else '**missed**'}.",
         "",
     ]
     return "\n".join(lines)
@@ -252,21 +278,34 @@ def render(res: dict) -> str:
 
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--dir", type=Path, required=True, help="a checkout with ../shared beside it (a fresh clone)")
+    ap.add_argument("--dir", type=Path, help="a checkout with ../shared beside it (a fresh clone)")
     ap.add_argument("--cores", type=int, default=2)
-    ap.add_argument("--limit-factor", type=float, default=1.0, help="multiply every probe's wall limit")
+    ap.add_argument(
+        "--only", default="", help="comma list of probe numbers to (re)run; the others' jobs come from paper_scale.json"
+    )
     ap.add_argument("--render", action="store_true", help="re-write paper_scale.md from paper_scale.json")
     a = ap.parse_args(argv)
+    out_json = BENCH / "paper_scale.json"
     if a.render:
-        (BENCH / "paper_scale.md").write_text(render(json.loads((BENCH / "paper_scale.json").read_text())))
+        (BENCH / "paper_scale.md").write_text(render(json.loads(out_json.read_text())))
         return
+    if a.dir is None:
+        sys.exit("--dir: the checkout to run the paper-scale jobs in")
     checkout = a.dir.resolve()
+    config = yaml.safe_load((checkout / "config.yaml").read_text())
+    only = {int(x) for x in a.only.split(",") if x}
+    old = json.loads(out_json.read_text())["probes"] if only else []
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     probes = []
-    for name, targets, limit in PROBES:
-        print(f"probe: {name} (limit {limit * a.limit_factor:.0f} min)", flush=True)
-        pr = run_probe(checkout, a.cores, targets, limit * a.limit_factor)
-        probes.append({"name": name, "targets": targets, "limit_min": limit * a.limit_factor, **pr})
+    for i, (name, targets, limit) in enumerate(PROBES, start=1):
+        if only and i not in only:
+            probes.append(old[i - 1])
+            continue
+        print(f"probe {i}: {name} (limit {limit} min)", flush=True)
+        pr = run_probe(checkout, a.cores, targets, limit)
+        pr = {"name": name, "targets": targets, "limit_min": limit, **pr}
+        pr["measured"] = measure(checkout, pr, config)
+        probes.append(pr)
         print(
             f"  {'finished' if pr['finished'] else 'stopped'} after {pr['wall_s'] / 60:.1f} min, rc {pr['rc']}",
             flush=True,
@@ -279,17 +318,16 @@ def main(argv=None) -> None:
         check=True,
     )
     dag = parse_jobs(dry.stdout + dry.stderr)
-    measured = measured_jobs(checkout, probes)
+    measured = pd.DataFrame([m for pr in probes for m in pr["measured"]])
     est = estimate(dag, measured, small_scale_seconds(checkout, dag))
-    table = per_rule(est)
-    totals = {}
-    for paper, grp in est.groupby("paper"):
-        totals[paper] = {
+    totals = {
+        paper: {
             "jobs": len(grp),
             "job_minutes": float(grp["seconds"].sum() / 60),
             "lower_bound": bool(grp["source"].str.contains("lower bound").any()),
         }
-    cpu = list(totals)  # every job of the DAG: without GPU-scale data the imbalanced_gpu jobs are light ones
+        for paper, grp in est.groupby("paper")
+    }
     disk, n_runs = snapshot_bytes(checkout, dag, measured)
     commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=checkout, capture_output=True, text=True).stdout.strip()
     res = {
@@ -298,16 +336,16 @@ def main(argv=None) -> None:
         "cores": a.cores,
         "cpu": f"{os.cpu_count()} visible",
         "load": load,
-        "probes": [{k: v for k, v in p.items() if k != "jobs"} for p in probes],
-        "measured": measured.drop(columns="start").to_dict("records"),
-        "per_rule": table.reset_index(names="rule").set_index("rule").to_dict("index"),
+        "probes": probes,
+        "per_rule": per_rule(est).to_dict("index"),
         "totals": totals,
-        "cpu_papers_wall_min": sum(totals[p]["job_minutes"] for p in cpu) / a.cores,
-        "cpu_papers_lower_bound": any(totals[p]["lower_bound"] for p in cpu),
+        # every job of the DAG: without GPU-scale data the imbalanced_gpu jobs are light ones
+        "cpu_papers_wall_min": sum(t["job_minutes"] for t in totals.values()) / a.cores,
+        "cpu_papers_lower_bound": any(t["lower_bound"] for t in totals.values()),
         "snapshot_bytes": disk,
         "snapshot_runs": n_runs,
     }
-    (BENCH / "paper_scale.json").write_text(json.dumps(res, indent=1, default=str))
+    out_json.write_text(json.dumps(res, indent=1, default=str))
     (BENCH / "paper_scale.md").write_text(render(res))
     print(render(res))
 

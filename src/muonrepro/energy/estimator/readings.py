@@ -180,9 +180,12 @@ def accumulate(model, snapshots: list[dict], x, y, grid: Grid, probe_seed: int):
     direct = {"steps": steps, "weights": weights.tolist(), "preact": dict.fromkeys(names, 0.0), "logits": 0.0}
     fixed_input = None  # layer 1's input is the fixed probe pixels: its Sigma_x never changes
     logs = []
-    for snap, w in zip(snapshots, weights):
+    n_snaps = len(snapshots)
+    for k, (snap, w) in enumerate(zip(snapshots, weights), start=1):
         model.load_state_dict(snap["state"])
         step = snap["step"]
+        if k == 1 or k == n_snaps or k % max(1, n_snaps // 10) == 0:  # progress for the job's log (and the bench)
+            print(f"snapshot {k}/{n_snaps} (step {step}), {time.perf_counter() - t0:.1f} s", flush=True)
         gen = torch.Generator().manual_seed(probe_seed + step)
         factors, output = probe_factors(model, x, y, grid.sigma_delta, gen)
         direct["logits"] += output["direct_logits"] * w
