@@ -301,7 +301,9 @@ def main(argv=None) -> None:
     ap.add_argument("--dir", type=Path, help="a checkout with ../shared beside it (a fresh clone)")
     ap.add_argument("--cores", type=int, default=2)
     ap.add_argument(
-        "--only", default="", help="comma list of probe numbers to (re)run (0: none); the others' jobs come from paper_scale.json"
+        "--only",
+        default="",
+        help="comma list of probe numbers to (re)run (0: none); the others' jobs come from paper_scale.json",
     )
     ap.add_argument("--render", action="store_true", help="re-write paper_scale.md from paper_scale.json")
     a = ap.parse_args(argv)
