@@ -100,13 +100,12 @@ def run_probe(checkout: Path, cores: int, targets: list[str], limit_min: float) 
     jobs = []
     for m in STAMP.finditer(text):
         block = parse_jobs(f"rule {m[2]}:\n{m[3]}").iloc[0]
-        log_path = re.search(r"^\s+log: (\S+)$", m[3], re.M)
         jobs.append(
             {
                 "rule": m[2],
                 "wildcards": block.wildcards,
                 "benchmark": block.benchmark,
-                "log": log_path[1] if log_path else "",
+                "log": block.log,
                 "start": datetime.strptime(m[1], "%a %b %d %H:%M:%S %Y").timestamp(),
             }
         )

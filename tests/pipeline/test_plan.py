@@ -13,6 +13,7 @@ rule imbalanced_gpu_train:
 Shell command: None
 
 rule energy_train:
+    log: logs/paper/energy/train/mlp1_sgd_s0.log
     benchmark: benchmarks/paper/energy/train/mlp1_sgd_s0.tsv
     wildcards: arch=mlp1, opt=sgd, seed=0
     resources: tmpdir=/tmp, mem_mb=16000, runtime=40, gpu=0
@@ -38,6 +39,7 @@ def test_parse_jobs_reads_each_block():
         {"arch": "mlp1", "opt": "sgd", "seed": "0"},
     ]
     assert jobs["benchmark"].tolist() == ["", "benchmarks/paper/energy/train/mlp1_sgd_s0.tsv"]
+    assert jobs["log"].tolist() == ["", "logs/paper/energy/train/mlp1_sgd_s0.log"]
 
 
 def test_summarize_hours_and_total():

@@ -40,7 +40,7 @@ def _field(block: str, name: str) -> str:
 
 def parse_jobs(dry_run: str) -> pd.DataFrame:
     """One row per job block of a Snakemake dry run: rule, gpu, cpus, runtime (minutes), mem_mb, and
-    the job's wildcards (``{name: value}``) and benchmark file ("" when the rule has none)."""
+    the job's wildcards (``{name: value}``), benchmark and log files ("" where the rule has none)."""
     rows = []
     for m in JOB.finditer(dry_run):
         if m[1] == "all":
@@ -58,9 +58,10 @@ def parse_jobs(dry_run: str) -> pd.DataFrame:
                 "mem_mb": float(r.get("mem_mb", 0) or 0),
                 "wildcards": wildcards,
                 "benchmark": _field(m[2], "benchmark"),
+                "log": _field(m[2], "log"),
             }
         )
-    return pd.DataFrame(rows, columns=["rule", "gpu", "cpus", "runtime", "mem_mb", "wildcards", "benchmark"])
+    return pd.DataFrame(rows, columns=["rule", "gpu", "cpus", "runtime", "mem_mb", "wildcards", "benchmark", "log"])
 
 
 def summarize(jobs: pd.DataFrame) -> pd.DataFrame:
