@@ -114,6 +114,8 @@ def main(argv=None) -> None:
     }
     r["runs"]["one_seed"] = run_e2e(a.workdir / "one" / "main", papers, scale, reruns=1, overlay=overlay)
     r["runs"]["three_seeds"] = run_e2e(a.workdir / "three" / "main", papers, scale, reruns=1)
+    for run in r["runs"].values():
+        run.pop("workdir", None)  # a path of this machine
     (BENCH / "seed_cost.json").write_text(json.dumps(r, indent=1, default=str))
     (BENCH / "seed_cost.md").write_text(render(r))
     print(render(r))
