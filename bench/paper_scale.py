@@ -114,7 +114,7 @@ def run_probe(checkout: Path, cores: int, targets: list[str], limit_min: float) 
 
 def extrapolate(rule: str, wildcards: dict, log_text: str, elapsed: float, config: dict) -> tuple[float, str] | None:
     """Whole-job seconds of a job stopped after ``elapsed`` s, from the progress lines of its log."""
-    if rule in ("energy_sensitivity_extract", "energy_extract"):
+    if rule == "energy_extract":
         lines = [(int(k), int(n), float(t)) for k, n, t in SNAPSHOT.findall(log_text)]
         if len(lines) >= 2 and lines[-1][0] > lines[0][0]:
             (k0, n, t0), (k1, _, t1) = lines[0], lines[-1]

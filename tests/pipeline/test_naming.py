@@ -10,7 +10,7 @@ from muonrepro.pipeline.naming import PREFIXES, rule_script, split_rule
     [
         ("data_mnist", ("data", "mnist")),
         ("energy_train", ("energy", "train")),
-        ("energy_sensitivity_extract", ("energy", "sensitivity_extract")),
+        ("energy_sensitivity_units", ("energy", "sensitivity_units")),
         ("precond_sweep", ("precond", "sweep")),
         ("imbalanced_cmnist_train", ("imbalanced", "cmnist_train")),
         ("imbalanced_gpu_train", ("imbalanced_gpu", "train")),

@@ -1,7 +1,7 @@
 # Rules of the energy paper (spectral equalization and total training energy, HiLD @ ICML 2026):
 # per-optimizer lr selection on a validation split -> monitored MNIST-MLP runs (log-spaced weight
-# snapshots with the update after each, resumable checkpoints) -> per-run extraction (primary reading;
-# the sensitivity grid) -> tidy tables -> theory checks, claims rows and figures. The training-settings
+# snapshots with the update after each, resumable checkpoints) -> per-run extraction (one pass: the
+# primary reading and the sensitivity grid) -> tidy tables -> theory checks, claims rows and figures. The training-settings
 # robustness runs (target `robustness`, outside rule all) are in energy_robustness.smk.
 from muonrepro.pipeline import energy as pipeline_energy
 
@@ -114,6 +114,7 @@ rule energy_extract:
         per_mode=result("energy/per_mode/{arch}_{opt}_s{seed}.parquet"),
         summary=result("energy/extract/{arch}_{opt}_s{seed}.json"),
         logs=result("energy/extract/{arch}_{opt}_s{seed}_logs.parquet"),
+        arrays=temp(result("energy/sensitivity/arrays/{arch}_{opt}_s{seed}.npz")),
     log:
         logfile("energy/extract/{arch}_{opt}_s{seed}.log"),
     benchmark:
@@ -125,6 +126,7 @@ rule energy_extract:
         **pipeline_resources.extraction(SCALE),
     params:
         estimator=E["estimator"],
+        grid=pipeline_energy.sensitivity_grid(E),
         probe_size=ES["probe_size"],
         device=config["device"],
     script:
@@ -154,35 +156,9 @@ rule energy_aggregate:
         "../scripts/energy/aggregate.py"
 
 
-# The per-run arrays of the reading grid are large (float64 per mode and reading) and temporary: the
-# `common` mode set needs every optimizer's arrays of an architecture and seed at once, so a change to one
-# run re-extracts the arrays of its group.
-rule energy_sensitivity_extract:
-    input:
-        mnist=MNIST_PT,
-        snapshots=result("energy/runs/{arch}_{opt}_s{seed}/snapshots.pt"),
-        meta=result("energy/runs/{arch}_{opt}_s{seed}/meta.json"),
-        code=script_sources("energy/sensitivity_extract"),
-    output:
-        temp(result("energy/sensitivity/arrays/{arch}_{opt}_s{seed}.npz")),
-    log:
-        logfile("energy/sensitivity/{arch}_{opt}_s{seed}.log"),
-    benchmark:
-        benchfile("energy/sensitivity/{arch}_{opt}_s{seed}.tsv")
-    conda:
-        ENV
-    threads: 1
-    resources:
-        **pipeline_resources.extraction(SCALE),
-    params:
-        grid=pipeline_energy.sensitivity_grid(E),
-        estimator=E["estimator"],
-        probe_size=ES["probe_size"],
-        device=config["device"],
-    script:
-        "../scripts/energy/sensitivity_extract.py"
-
-
+# The per-run arrays of the reading grid (energy_extract's temporary `arrays`) are large (float64 per mode
+# and reading): the `common` mode set needs every optimizer's arrays of an architecture and seed at once,
+# so a change to one run re-extracts the runs of its group.
 rule energy_sensitivity_units:
     input:
         arrays=lambda wildcards: expand(

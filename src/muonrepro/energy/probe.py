@@ -1,5 +1,6 @@
 """Glue for one extraction job: fixed probe set, model rebuilt from the run's snapshots; ``extract_job`` is
-the body of rules energy_extract and energy_robust_extract."""
+the body of rules energy_extract (the primary reading and, in the same pass, every reading of the
+sensitivity grid) and energy_robust_extract (the primary reading only)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,8 @@ from pathlib import Path
 import torch
 
 from muonrepro.data.mnist import to_device_float
-from muonrepro.energy.estimator.readings import Grid, accumulate
 from muonrepro.energy.estimator.store import save_arrays
-from muonrepro.energy.extract import extract_run
+from muonrepro.energy.extract import extract_run, extract_with_grid, extraction_grid
 from muonrepro.models import MLP
 from muonrepro.util.device import resolve_device
 from muonrepro.util.io import atomic_write_json, atomic_write_parquet, load_tensors
@@ -65,13 +65,30 @@ def require_snapshots(snaps: list[dict], meta: dict, snapshots_pt, total_steps: 
     )
 
 
-def run_extraction(mnist_pt, snapshots_pt, meta: dict, *, estimator: dict, probe_size: int, device="auto"):
+def run_extraction(
+    mnist_pt,
+    snapshots_pt,
+    meta: dict,
+    *,
+    estimator: dict,
+    probe_size: int,
+    device="auto",
+    sensitivity=None,
+    out_npz=None,
+):
+    """The primary reading's (summary, per-mode table, per-log table, seconds) of one run. With ``sensitivity``
+    (``pipeline.energy.sensitivity_grid``), the same pass covers every reading of that grid and writes its
+    per-mode arrays to ``out_npz`` (``store.save_arrays``)."""
     dev = resolve_device(device)
     model, snaps, x, y, total_steps = load_run(mnist_pt, snapshots_pt, probe_size, estimator["probe_seed"], dev)
     require_snapshots(snaps, meta, snapshots_pt, total_steps)
-    summary, per_mode, logs, seconds = extract_run(
-        model, snaps, x, y, estimator=estimator, probe_seed=estimator["probe_seed"]
-    )
+    kw = dict(estimator=estimator, probe_seed=estimator["probe_seed"])
+    if sensitivity is None:
+        summary, per_mode, logs, seconds = extract_run(model, snaps, x, y, **kw)
+    else:
+        grid = extraction_grid(estimator, sensitivity, estimator["n_deciles"])
+        summary, per_mode, logs, (arrays, direct), seconds = extract_with_grid(model, snaps, x, y, **kw, grid=grid)
+        save_arrays(out_npz, arrays, direct)
     # wall-clock times stay out of the summary (the rule's benchmark file has them), so that the summary,
     # like the run's meta.json, is byte-identical for the same config and seed
     summary = {
@@ -86,30 +103,13 @@ def run_extraction(mnist_pt, snapshots_pt, meta: dict, *, estimator: dict, probe
     return summary, per_mode, logs, seconds
 
 
-def run_sensitivity(
-    mnist_pt, snapshots_pt, meta: dict, out_npz, *, grid: dict, estimator: dict, probe_size: int, device="auto"
-) -> float:
-    """All readings of the sensitivity grid for one run (one pass over its snapshots), written to
-    ``out_npz`` (``store.save_arrays``). Returns the seconds the pass took."""
-    dev = resolve_device(device)
-    model, snaps, x, y, total_steps = load_run(mnist_pt, snapshots_pt, probe_size, estimator["probe_seed"], dev)
-    require_snapshots(snaps, meta, snapshots_pt, total_steps)
-    g = Grid(
-        sigma_delta=tuple(grid["sigma_delta"]),
-        thresholds=tuple(grid["thresholds"]),
-        damping=tuple(grid["damping"]),
-        mode_identity=tuple(grid["mode_identity"]),
-        n_bins=estimator["n_deciles"],
-    )
-    arrays, direct, _, seconds = accumulate(model, snaps, x, y, g, estimator["probe_seed"])
-    save_arrays(out_npz, arrays, direct)
-    return seconds
-
-
 def extract_job(smk) -> None:
-    """Per-mode energy, direct energies and off-diagonal fractions of one run under the primary reading."""
+    """Per-mode energy, direct energies and off-diagonal fractions of one run under the primary reading; with
+    ``params.grid`` (rule energy_extract) also the arrays of every reading of the sensitivity grid
+    (``output.arrays``), from the same pass."""
     torch.set_num_threads(smk.threads)
     p = smk.params
+    grid = getattr(p, "grid", None)
     summary, per_mode, logs, seconds = run_extraction(
         smk.input.mnist,
         smk.input.snapshots,
@@ -117,8 +117,11 @@ def extract_job(smk) -> None:
         estimator=p.estimator,
         probe_size=p.probe_size,
         device=p.device,
+        sensitivity=grid,
+        out_npz=smk.output.arrays if grid is not None else None,
     )
-    print(f"extraction: {seconds:.2f} s for {summary['n_logs']} logged steps")
+    what = "every reading of the sensitivity grid" if grid is not None else "the primary reading"
+    print(f"extraction ({what}): {seconds:.2f} s for {summary['n_logs']} logged steps")
     atomic_write_parquet(per_mode, smk.output.per_mode)
     atomic_write_parquet(logs, smk.output.logs)
     atomic_write_json(summary, smk.output.summary)

@@ -10,7 +10,7 @@ PREFIXES = ("imbalanced_gpu", "imbalanced", "precond", "energy", "ledger", "data
 
 
 def split_rule(rule: str) -> tuple[str, str]:
-    """``energy_sensitivity_extract`` -> (``energy``, ``sensitivity_extract``)."""
+    """``energy_sensitivity_units`` -> (``energy``, ``sensitivity_units``)."""
     for prefix in PREFIXES:
         if rule.startswith(prefix + "_") and len(rule) > len(prefix) + 1:
             return prefix, rule[len(prefix) + 1 :]

@@ -130,8 +130,11 @@ def test_sigkill_then_a_code_edit_discards_the_checkpoint(jobs, fake_mnist, conf
 
 
 def test_extraction_of_the_same_run_gives_identical_files(jobs, fake_mnist, config_defaults, tmp_path):
-    """Determinism downstream of training: energy_extract twice on one run's snapshots (all three files)."""
+    """Determinism downstream of training: energy_extract twice on one run's snapshots (all four files: the
+    primary reading's three and the sensitivity grid's arrays)."""
     from types import SimpleNamespace
+
+    from muonrepro.pipeline.energy import sensitivity_grid
 
     cfg = config_defaults["energy"]["optimizers"]["muon"]
     train = jobs.train_job(
@@ -144,13 +147,21 @@ def test_extraction_of_the_same_run_gives_identical_files(jobs, fake_mnist, conf
         smk = SimpleNamespace(
             input=SimpleNamespace(mnist=str(fake_mnist), snapshots=train.output.snapshots, meta=train.output.meta),
             output=SimpleNamespace(
-                per_mode=str(d / "per_mode.parquet"), summary=str(d / "summary.json"), logs=str(d / "logs.parquet")
+                per_mode=str(d / "per_mode.parquet"),
+                summary=str(d / "summary.json"),
+                logs=str(d / "logs.parquet"),
+                arrays=str(d / "arrays.npz"),
             ),
-            params=SimpleNamespace(estimator=config_defaults["energy"]["estimator"], probe_size=100, device="cpu"),
+            params=SimpleNamespace(
+                estimator=config_defaults["energy"]["estimator"],
+                grid=sensitivity_grid(config_defaults["energy"]),
+                probe_size=100,
+                device="cpu",
+            ),
             log=[str(d / "extract.log")],
             threads=1,
         )
         d.mkdir()
         jobs.run("energy_extract", smk)
-        outs.append(tuple(Path(f).read_bytes() for f in (smk.output.per_mode, smk.output.logs, smk.output.summary)))
+        outs.append(tuple(Path(f).read_bytes() for f in vars(smk.output).values()))
     assert outs[0] == outs[1]

@@ -1,5 +1,5 @@
 """A run with fewer than two finite weight snapshots that did not diverge has no energy to extract:
-energy_extract and energy_sensitivity_extract refuse it, naming the run and the config keys (the parse-time
+energy_extract (primary reading and sensitivity grid) and energy_robust_extract (primary reading) refuse it, naming the run and the config keys (the parse-time
 check in muonrepro.pipeline.config_rules normally stops such a config before any job runs). A diverged run
 keeps its own handling: its finite snapshots are extracted and the run is reported as diverged."""
 
@@ -17,29 +17,31 @@ from muonrepro.pipeline.energy import sensitivity_grid
 def _extract_jobs(train, fake_mnist, config_defaults, d: Path) -> dict[str, SimpleNamespace]:
     E = config_defaults["energy"]
     (d / "arrays").mkdir(parents=True, exist_ok=True)  # Snakemake creates output folders before a job starts
+    primary = dict(per_mode=str(d / "per_mode.parquet"), summary=str(d / "summary.json"), logs=str(d / "logs.parquet"))
     common = dict(
         input=SimpleNamespace(mnist=str(fake_mnist), snapshots=train.output.snapshots, meta=train.output.meta),
         threads=1,
     )
+    params = dict(estimator=E["estimator"], probe_size=100, device="cpu")
     return {
         "energy_extract": SimpleNamespace(
             **common,
             output=SimpleNamespace(
-                per_mode=str(d / "per_mode.parquet"), summary=str(d / "summary.json"), logs=str(d / "logs.parquet")
+                **primary, arrays=str(d / "arrays" / f"{Path(train.output.snapshots).parent.name}.npz")
             ),
-            params=SimpleNamespace(estimator=E["estimator"], probe_size=100, device="cpu"),
+            params=SimpleNamespace(**params, grid=sensitivity_grid(E)),
             log=[str(d.parent / "extract.log")],
         ),
-        "energy_sensitivity_extract": SimpleNamespace(
+        "energy_robust_extract": SimpleNamespace(
             **common,
-            output=[str(d / "arrays" / f"{Path(train.output.snapshots).parent.name}.npz")],
-            params=SimpleNamespace(grid=sensitivity_grid(E), estimator=E["estimator"], probe_size=100, device="cpu"),
-            log=[str(d.parent / "sensitivity.log")],
+            output=SimpleNamespace(**primary),
+            params=SimpleNamespace(**params),
+            log=[str(d.parent / "robust_extract.log")],
         ),
     }
 
 
-@pytest.mark.parametrize("script", ["energy_extract", "energy_sensitivity_extract"])
+@pytest.mark.parametrize("script", ["energy_extract", "energy_robust_extract"])
 def test_one_snapshot_of_a_sane_run_is_refused(jobs, fake_mnist, config_defaults, tmp_path, script):
     import torch
 
@@ -58,8 +60,7 @@ def test_one_snapshot_of_a_sane_run_is_refused(jobs, fake_mnist, config_defaults
     msg = str(e.value)
     assert "TooFewSnapshotsError: run mlp2_muon_s0" in msg and "1 finite weight snapshot(s)" in msg, msg
     assert "did not diverge" in msg and "scales.<scale>.energy.n_snapshots" in msg and "energy.batch_size" in msg, msg
-    outs = vars(smk.output).values() if isinstance(smk.output, SimpleNamespace) else smk.output
-    assert not any(Path(o).exists() for o in outs)
+    assert not any(Path(o).exists() for o in vars(smk.output).values())
 
 
 def test_a_diverged_run_with_one_snapshot_is_still_extracted(jobs, fake_mnist, config_defaults, tmp_path):

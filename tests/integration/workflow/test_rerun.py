@@ -154,12 +154,12 @@ def test_plotting_setting_change_reruns_only_the_figures_and_the_report(sandbox)
 def test_one_optimizers_lr_reruns_only_its_runs_and_what_follows(sandbox):
     changed = yaml.safe_load(sandbox.cfg.read_text())
     changed["energy"]["optimizers"] = {"adamw": {"lr": 0.002}}
-    # the sensitivity arrays are temporary: the group's (architecture x seed) other runs are re-extracted
-    # so that the common mode set can be recomputed
+    # the sensitivity arrays (energy_extract's temporary output) are gone: the group's (architecture x seed)
+    # other runs are re-extracted so that the common mode set can be recomputed
     assert (
         sandbox.plan(changed)
-        == per_run(sandbox, {"energy_select_lr", "energy_train", "energy_extract"}, ["adamw"])
-        | per_run(sandbox, {"energy_sensitivity_extract"})
+        == per_run(sandbox, {"energy_select_lr", "energy_train"}, ["adamw"])
+        | per_run(sandbox, {"energy_extract"})
         | sandbox.tail
     )
     assert per_run(sandbox, {"energy_train"}, ["adamw"]) == {("energy_train", "arch=mlp1, opt=adamw, seed=0")}
@@ -170,13 +170,14 @@ def test_one_optimizers_lr_reruns_only_its_runs_and_what_follows(sandbox):
     [
         (
             "training/loop.py",
-            {"energy_select_lr", "energy_train", "energy_extract", "energy_sensitivity_extract"},
+            {"energy_select_lr", "energy_train", "energy_extract"},
             set(),
         ),
-        ("energy/estimator/per_mode.py", {"energy_extract", "energy_sensitivity_extract"}, set()),
+        ("energy/estimator/per_mode.py", {"energy_extract"}, set()),
         # the Gini is taken after the per-run passes (aggregate, sensitivity units: the tail), but the units
-        # need the group's temporary sensitivity arrays again; the theory checks compute Gini test vectors too
-        ("energy/estimator/gini.py", {"energy_sensitivity_extract"}, {"energy_theory"}),
+        # need the group's temporary sensitivity arrays (energy_extract's) again; the theory checks compute
+        # Gini test vectors too
+        ("energy/estimator/gini.py", {"energy_extract"}, {"energy_theory"}),
     ],
 )
 def test_package_source_change_reruns_the_rules_that_import_it(sandbox, module, rules, singles):
@@ -209,8 +210,8 @@ def test_diverging_lr_reruns_one_optimizer_and_is_recorded_as_diverged(sandbox):
     out = sandbox.smk(config=changed)
     assert (
         jobs(out)
-        == per_run(sandbox, {"energy_select_lr", "energy_train", "energy_extract"}, ["sgd"])
-        | per_run(sandbox, {"energy_sensitivity_extract"})
+        == per_run(sandbox, {"energy_select_lr", "energy_train"}, ["sgd"])
+        | per_run(sandbox, {"energy_extract"})
         | sandbox.tail
     )
     r = sandbox.wd / "results" / "small"  # the tiny config's scale (the default)

@@ -1,4 +1,5 @@
-"""Rule energy_extract: per-mode energy, direct energies and update alignment of one run
+"""Rule energy_extract: per-mode energy, direct energies and update alignment of one run under the primary
+reading, and in the same pass the arrays of every reading of the sensitivity grid
 (muonrepro.energy.probe.extract_job)."""
 
 import sys

@@ -164,13 +164,17 @@ def per_mode_energies(a: dict, retention: str) -> dict:
     return {"cumulative": r["cumulative"], "closed_form": r["w0"] * a["gain"], "gain": a["gain"]}
 
 
-def accumulate(model, snapshots: list[dict], x, y, grid: Grid, probe_seed: int):
+def accumulate(model, snapshots: list[dict], x, y, grid: Grid, probe_seed: int, log_reading=None):
     """One pass over the snapshots (``{"step", "state"}`` and, where the update made at that step was
     logged, ``"update"``: {matrix name: W_{step+1} - W_step}). Returns (arrays, direct, logs, seconds):
     ``arrays[(sigma_delta, mode_identity, layer_name)]`` as in ``_Acc.arrays``; ``direct`` =
-    {"steps", "weights", "preact": {layer: energy}, "logits": energy}; ``logs`` one row per log and layer."""
+    {"steps", "weights", "preact": {layer: energy}, "logits": energy}; ``logs`` one row per log and layer,
+    under the reading ``log_reading`` = (sigma_delta, mode_identity) (default: the grid's first of each)."""
     if not snapshots:
         raise ValueError("no finite weight snapshots to extract energy from")
+    log_reading = log_reading or (grid.sigma_delta[0], grid.mode_identity[0])
+    if log_reading[0] not in grid.sigma_delta or log_reading[1] not in grid.mode_identity:
+        raise ValueError(f"log_reading {log_reading} is not a reading of the grid {grid}")
     t0 = time.perf_counter()
     names = model.matrix_names()
     steps = [s["step"] for s in snapshots]
@@ -179,6 +183,7 @@ def accumulate(model, snapshots: list[dict], x, y, grid: Grid, probe_seed: int):
     accs = {(sd, mi, n): _Acc(grid) for sd in grid.sigma_delta for mi in grid.mode_identity for n in names}
     direct = {"steps": steps, "weights": weights.tolist(), "preact": dict.fromkeys(names, 0.0), "logits": 0.0}
     fixed_input = None  # layer 1's input is the fixed probe pixels: its Sigma_x never changes
+    fixed_frozen = None
     logs = []
     n_snaps = len(snapshots)
     for k, (snap, w) in enumerate(zip(snapshots, weights), start=1):
@@ -200,6 +205,9 @@ def accumulate(model, snapshots: list[dict], x, y, grid: Grid, probe_seed: int):
             GQ = f["G"] @ Q
             dW = update.get(name)
             dW = None if dW is None else dW.to(GQ)
+            # lambda in the frozen input eigenbasis (Q0 = the first log's Q, the same for every Sigma_delta
+            # variant): computed once per log, and once per run for layer 1, whose Sigma_x is fixed
+            lam_frozen = fixed_frozen if li == 0 else None
             for sd in grid.sigma_delta:
                 mu, R = eigh_desc(f["Sd"][sd])
                 for mi in grid.mode_identity:
@@ -211,11 +219,13 @@ def accumulate(model, snapshots: list[dict], x, y, grid: Grid, probe_seed: int):
                         if acc.frozen is None:
                             acc.frozen = (Q, R)
                         Q0, R0 = acc.frozen
-                        lam_f = ((f["Sx"] @ Q0) * Q0).sum(0)  # Rayleigh quotients q_i^T Sx q_i
+                        if lam_frozen is None:
+                            lam_frozen = ((f["Sx"] @ Q0) * Q0).sum(0)  # Rayleigh quotients q_i^T Sx q_i
+                            fixed_frozen = lam_frozen if li == 0 else fixed_frozen
                         mu_f = ((f["Sd"][sd] @ R0) * R0).sum(0)
                         off = None if dW is None else offdiag_fraction(dW, R0, Q0)
-                        acc.add(R0.T @ f["G"] @ Q0, lam_f, mu_f, step, w, off)
-                    if sd == grid.sigma_delta[0] and mi == grid.mode_identity[0]:
+                        acc.add(R0.T @ f["G"] @ Q0, lam_frozen, mu_f, step, w, off)
+                    if (sd, mi) == log_reading:
                         logs.append(
                             {
                                 "step": step,

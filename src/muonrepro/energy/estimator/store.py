@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from muonrepro.util.io import atomic_path
+
 SEP = "|"
 
 
@@ -22,7 +24,7 @@ def save_arrays(path, arrays: dict, direct: dict) -> None:
         for ret, r in a["retentions"].items():
             for field, v in r.items():
                 flat[SEP.join((sd, mi, layer, ret, field))] = np.asarray(v)
-    with open(path, "wb") as fh:
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:  # through a file object: np.savez keeps its name
         np.savez(fh, **flat)
 
 

@@ -20,11 +20,12 @@ off-diagonal fraction of the logged updates in that reading's eigenbasis.
 from __future__ import annotations
 
 import math
+from functools import reduce
 
 import numpy as np
 import pandas as pd
 
-from muonrepro.energy.estimator.mode_sets import mode_set_rows
+from muonrepro.energy.estimator.mode_sets import Ranked, mode_set_rows
 from muonrepro.energy.estimator.readings import NA, per_mode_energies
 
 READING = ["sigma_delta", "retention", "mode_identity", "mode_set", "binning", "energy"]
@@ -56,14 +57,19 @@ def group_units(runs: dict, n_bins: int) -> tuple[pd.DataFrame, pd.DataFrame]:
             off.append(
                 {"sigma_delta": sd, "mode_identity": mi, "optimizer": o, "matrix": layer, "offdiag": a["offdiag"]}
             )
+        # the curvature and the gain are the same for every retention of the reading: sorted once, within
+        # the modes any retention keeps at any log
+        kept = {o: reduce(np.logical_or, [r["any"] for r in a["retentions"].values()]) for o, a in per_opt.items()}
+        curv = {o: Ranked.of(np.outer(a["mu"], a["lam"]), within=kept[o]) for o, a in per_opt.items()}
+        gain = {o: Ranked.of(a["gain"], within=kept[o], stable=False) for o, a in per_opt.items()}
         for ret in per_opt[opts[0]]["retentions"]:
             reading = {"sigma_delta": sd, "retention": ret, "mode_identity": mi}
             table = {
                 o: {
-                    "energies": per_mode_energies(a, ret),
+                    "energies": {**per_mode_energies(a, ret), "gain": gain[o]},
                     "every": a["retentions"][ret]["every"],
                     "any": a["retentions"][ret]["any"],
-                    "curv": np.outer(a["mu"], a["lam"]),
+                    "curv": curv[o],
                 }
                 for o, a in per_opt.items()
             }
