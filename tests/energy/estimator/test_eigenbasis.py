@@ -27,6 +27,8 @@ def test_a_hand_made_update():
     R, Q = _orth(2, 2), _orth(2, 3)
     U = torch.tensor([[3.0, 4.0], [0.0, 0.0]], dtype=torch.float64)
     assert offdiag_fraction(R @ U @ Q.T, R, Q) == pytest.approx(16 / 25, rel=1e-12)
+    # with dW Q given (shared by the Sigma_delta variants of one input basis): the same fraction
+    assert offdiag_fraction(R @ U @ Q.T, R, Q, (R @ U @ Q.T) @ Q) == pytest.approx(16 / 25, rel=1e-12)
     # the same matrix seen in another basis is not diagonal-free: the basis matters
     assert offdiag_fraction(R @ U @ Q.T, torch.eye(2, dtype=torch.float64), torch.eye(2, dtype=torch.float64)) != (
         pytest.approx(16 / 25)

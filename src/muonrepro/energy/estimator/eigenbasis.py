@@ -19,9 +19,10 @@ import math
 import torch
 
 
-def offdiag_fraction(dW: torch.Tensor, R: torch.Tensor, Q: torch.Tensor) -> float:
-    """Off-diagonal share of the squared mass of R^T dW Q (NaN for a zero update)."""
-    U = R.T @ dW @ Q
+def offdiag_fraction(dW: torch.Tensor, R: torch.Tensor, Q: torch.Tensor, dWQ: torch.Tensor | None = None) -> float:
+    """Off-diagonal share of the squared mass of R^T dW Q (NaN for a zero update); ``dWQ``: dW @ Q when the
+    caller already has it (it is shared by every output basis R of one input basis Q)."""
+    U = R.T @ (dW @ Q if dWQ is None else dWQ)
     total = float(U.square().sum())
     if total == 0.0 or not math.isfinite(total):
         return math.nan

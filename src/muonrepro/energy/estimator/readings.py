@@ -205,15 +205,18 @@ def accumulate(model, snapshots: list[dict], x, y, grid: Grid, probe_seed: int, 
             GQ = f["G"] @ Q
             dW = update.get(name)
             dW = None if dW is None else dW.to(GQ)
+            dWQ = None if dW is None else dW @ Q
             # lambda in the frozen input eigenbasis (Q0 = the first log's Q, the same for every Sigma_delta
-            # variant): computed once per log, and once per run for layer 1, whose Sigma_x is fixed
+            # variant): computed once per log, and once per run for layer 1, whose Sigma_x is fixed; likewise
+            # the products with the input basis (G Q, dW Q) are taken once per log and layer
             lam_frozen = fixed_frozen if li == 0 else None
+            GQ0 = dWQ0 = None  # G Q0 and dW Q0, also shared by the variants
             for sd in grid.sigma_delta:
                 mu, R = eigh_desc(f["Sd"][sd])
                 for mi in grid.mode_identity:
                     acc = accs[(sd, mi, name)]
                     if mi == "rank":
-                        off = None if dW is None else offdiag_fraction(dW, R, Q)
+                        off = None if dW is None else offdiag_fraction(dW, R, Q, dWQ)
                         acc.add(R.T @ GQ, lam, mu, step, w, off)
                     else:
                         if acc.frozen is None:
@@ -222,9 +225,12 @@ def accumulate(model, snapshots: list[dict], x, y, grid: Grid, probe_seed: int, 
                         if lam_frozen is None:
                             lam_frozen = ((f["Sx"] @ Q0) * Q0).sum(0)  # Rayleigh quotients q_i^T Sx q_i
                             fixed_frozen = lam_frozen if li == 0 else fixed_frozen
+                        if GQ0 is None:
+                            GQ0 = f["G"] @ Q0
+                            dWQ0 = None if dW is None else dW @ Q0
                         mu_f = ((f["Sd"][sd] @ R0) * R0).sum(0)
-                        off = None if dW is None else offdiag_fraction(dW, R0, Q0)
-                        acc.add(R0.T @ f["G"] @ Q0, lam_frozen, mu_f, step, w, off)
+                        off = None if dW is None else offdiag_fraction(dW, R0, Q0, dWQ0)
+                        acc.add(R0.T @ GQ0, lam_frozen, mu_f, step, w, off)
                     if (sd, mi) == log_reading:
                         logs.append(
                             {
