@@ -28,6 +28,7 @@ import math
 from datetime import UTC, datetime
 from pathlib import Path
 
+import issue16
 import torch
 import torch.nn.functional as F
 from common import load_config, machine_facts, paired, ratio
@@ -194,6 +195,7 @@ def main(argv=None) -> None:
         (BENCH / "batched_seeds.json").write_text(json.dumps(res, indent=2) + "\n")
     res = json.loads((BENCH / "batched_seeds.json").read_text())
     (BENCH / "batched_seeds.md").write_text(render(res))
+    issue16.update()
     print(render(res))
 
 

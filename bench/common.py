@@ -168,3 +168,18 @@ def mnist_pt(explicit: str | None, cfg: dict, workdir: Path) -> Path:
     with tempfile.TemporaryDirectory() as staging:
         atomic_torch_save(prepare_mnist(root, staging, download=cfg["data"]["download"]), out)
     return out
+
+
+def replace_block(md: Path, name: str, block: str) -> None:
+    """Put ``block`` into ``md`` between ``<!-- name -->`` and ``<!-- /name -->`` (replacing what is there, or
+    appended at the end): how a bench that measures one part updates ``results.md`` without re-rendering the
+    rest, which other benches wrote from their own measurements."""
+    text = md.read_text() if md.exists() else ""
+    start, end = f"<!-- {name} -->", f"<!-- /{name} -->"
+    block = f"{start}\n{block.rstrip()}\n{end}\n"
+    if start in text:
+        head, rest = text.split(start, 1)
+        text = head + block + rest.split(end, 1)[1].lstrip("\n")
+    else:
+        text = text.rstrip("\n") + "\n\n" + block
+    md.write_text(text)

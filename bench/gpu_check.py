@@ -23,6 +23,7 @@ from pathlib import Path
 
 import torch
 import yaml
+from common import replace_block
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "bench"))
@@ -168,7 +169,6 @@ def energy_run_paper(cfg: dict, mnist_root: Path, tmp: Path, device: str = "cuda
 
 def render(results: dict) -> str:
     lines = [
-        "<!-- gpu-check -->",
         "## GPU check (`bench/gpu_check.sh`)",
         "",
         f"Device: {results.get('device', 'n/a')}; torch {results.get('torch')}; {results.get('date')}.",
@@ -205,7 +205,7 @@ def render(results: dict) -> str:
             f"{e['snapshots']} snapshots): {e['seconds']:.0f} s wall ({e['train_seconds']:.0f} s in the loop), "
             f"final test accuracy {e['final_test_acc']:.4f}, diverged: {e['diverged']}.",
         ]
-    return "\n".join(lines + ["<!-- /gpu-check -->", ""])
+    return "\n".join(lines + [""])
 
 
 def main() -> None:
@@ -241,15 +241,8 @@ def main() -> None:
     if args.smoke:
         print(render(out))
         return
-    md = REPO / "bench" / "results.md"
-    text = md.read_text()
     block = render(out)
-    if "<!-- gpu-check -->" in text:
-        head, rest = text.split("<!-- gpu-check -->", 1)
-        text = head + block + rest.split("<!-- /gpu-check -->", 1)[1].lstrip("\n")
-    else:
-        text = text.rstrip("\n") + "\n\n" + block
-    md.write_text(text)
+    replace_block(REPO / "bench" / "results.md", "gpu-check", block)
     print(block)
 
 

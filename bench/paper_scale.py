@@ -1,7 +1,7 @@
 """Paper scale measured, not estimated (issue 16, goal 4).
 
     python bench/paper_scale.py --dir /tmp/fresh-clone        # about 30 min on 2 cores; writes bench/paper_scale.{md,json}
-    python bench/paper_scale.py --dir /tmp/fresh-clone --only 3,6   # re-run probes 3 and 6, keep the others' jobs
+    python bench/paper_scale.py --dir /tmp/fresh-clone --only 2,5   # re-run probes 2 and 5, keep the others' jobs
 
 1. Runs one job of every kind at ``scale: paper`` in the checkout ``--dir`` (the README's command,
    ``snakemake --cores N --config scale=paper <targets>``), a few probes in turn, each with a wall-time
@@ -34,6 +34,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+import issue16
 import pandas as pd
 import yaml
 
@@ -50,11 +51,10 @@ PROBES = [
         15,
     ),
     (
-        "energy: primary extraction (sgd, muon)",
-        [f"{PAPER}/energy/extract/mlp3_{o}_s0.json" for o in ("sgd", "muon")],
+        "energy: extraction, one pass for the primary reading and the sensitivity grid (sgd)",
+        [f"{PAPER}/energy/extract/mlp3_sgd_s0.json"],
         8,
     ),
-    ("energy: sensitivity pass (sgd)", [f"{PAPER}/energy/sensitivity/arrays/mlp3_sgd_s0.npz"], 6),
     ("precond: every theory rule and the sweeps", [f"{PAPER}/precond/claims.csv"], 8),
     (
         "imbalanced: theory checks and one linear cross-entropy seed",
@@ -309,18 +309,21 @@ def main(argv=None) -> None:
     out_json = BENCH / "paper_scale.json"
     if a.render:
         (BENCH / "paper_scale.md").write_text(render(json.loads(out_json.read_text())))
+        issue16.update()
         return
     if a.dir is None:
         sys.exit("--dir: the checkout to run the paper-scale jobs in")
     checkout = a.dir.resolve()
     config = yaml.safe_load((checkout / "config.yaml").read_text())
     only = {int(x) for x in a.only.split(",") if x}
-    old = json.loads(out_json.read_text())["probes"] if only else []
+    old = {p["name"]: p for p in json.loads(out_json.read_text())["probes"]} if only else {}
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     probes = []
     for i, (name, targets, limit) in enumerate(PROBES, start=1):
         if only and i not in only:
-            probes.append(old[i - 1])
+            if name not in old:
+                sys.exit(f"--only: probe {i} ({name}) has no saved result in {out_json}: run it too")
+            probes.append(old[name])
             continue
         print(f"probe {i}: {name} (limit {limit} min)", flush=True)
         pr = run_probe(checkout, a.cores, targets, limit)
@@ -368,6 +371,7 @@ def main(argv=None) -> None:
     }
     out_json.write_text(json.dumps(res, indent=1, default=str))
     (BENCH / "paper_scale.md").write_text(render(res))
+    issue16.update()
     print(render(res))
 
 

@@ -19,6 +19,7 @@ from collections import defaultdict
 from datetime import datetime
 from pathlib import Path
 
+import issue16
 import yaml
 from bench_pipeline import run_e2e
 from common import REPO
@@ -100,6 +101,7 @@ def main(argv=None) -> None:
     a = ap.parse_args(argv)
     if a.render:
         (BENCH / "seed_cost.md").write_text(render(json.loads((BENCH / "seed_cost.json").read_text())))
+        issue16.update()
         return
     config = yaml.safe_load((REPO / "config.yaml").read_text())
     scale = config["scale"]
@@ -118,6 +120,7 @@ def main(argv=None) -> None:
         run.pop("workdir", None)  # a path of this machine
     (BENCH / "seed_cost.json").write_text(json.dumps(r, indent=1, default=str))
     (BENCH / "seed_cost.md").write_text(render(r))
+    issue16.update()
     print(render(r))
 
 
