@@ -14,6 +14,7 @@ import platform
 import statistics
 import tempfile
 import time
+from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -183,3 +184,11 @@ def replace_block(md: Path, name: str, block: str) -> None:
     else:
         text = text.rstrip("\n") + "\n\n" + block
     md.write_text(text)
+
+
+def job_minutes(res: dict) -> dict[str, float]:
+    """Minutes of job time per rule of an e2e run (``bench_pipeline.run_e2e``), from its benchmark files."""
+    out = defaultdict(float)
+    for j in res.get("benchmarks", []):
+        out[j["rule"]] += j["s"] / 60
+    return dict(out)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from common import replace_block
+from common import job_minutes, replace_block
 
 BENCH = Path(__file__).resolve().parent
 
@@ -32,12 +32,13 @@ def section(bench: Path = BENCH) -> str:
     rows = []
     if seeds:
         one, three = seeds["runs"]["one_seed"]["total_s"], seeds["runs"]["three_seeds"]["total_s"]
+        jobs = [sum(job_minutes(seeds["runs"][k]).values()) for k in ("one_seed", "three_seeds")]
         rows.append(
             [
                 "1. three seeds / one seed, default pipeline, wall",
                 "<= 2.2",
-                f"{three / one:.2f} ({seeds['date']})",
-                verdict(three / one <= 2.2),
+                f"{three / one:.2f} (in job time {jobs[1] / jobs[0]:.2f}; {seeds['date']})",
+                "met in wall time only" if three / one <= 2.2 < jobs[1] / jobs[0] else verdict(three / one <= 2.2),
                 "`seed_cost.md`",
             ]
         )

@@ -15,14 +15,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-from collections import defaultdict
 from datetime import datetime
 from pathlib import Path
 
 import issue16
 import yaml
 from bench_pipeline import run_e2e
-from common import REPO
+from common import REPO, job_minutes
 
 BENCH = Path(__file__).resolve().parent
 
@@ -37,13 +36,6 @@ def one_seed_overlay(config: dict, scale: str) -> dict:
         return {}
 
     return {"scales": {scale: cut(config["scales"][scale])}}
-
-
-def job_minutes(res: dict) -> dict[str, float]:
-    out = defaultdict(float)
-    for j in res.get("benchmarks", []):
-        out[j["rule"]] += j["s"] / 60
-    return dict(out)
 
 
 def render(r: dict) -> str:
@@ -79,16 +71,26 @@ def render(r: dict) -> str:
     per_seed = [k for k in j3 if j1.get(k) and j3[k] / j1[k] >= 1.5]  # rules whose work grows with the seeds
     p1 = sum(j1[k] for k in per_seed)
     s1 = sum(j1.values()) - p1
+    per_seed_ratios = ", ".join(f"`{k}` {j3[k] / j1[k]:.2f}" for k in per_seed)
+    m_max = 0.6 * (s1 + p1) / p1  # S + P (1 + 2 m) <= 2.2 (S + P)
     lines += [
         "",
-        f"Why: the rules whose work grows with the seeds ({', '.join(f'`{k}`' for k in per_seed)}) are "
-        f"{p1:.1f} of the one-seed run's {sum(j1.values()):.1f} job-minutes, and each extra seed costs them about "
-        "as much as the first (ratios near 3; Colored-MNIST, whose seeds share one job, 2.5). For three seeds "
-        f"to cost <= 2.2x one seed, each extra seed may cost at most {0.6 * (s1 + p1) / p1:.0%} of the first "
-        "(S + P(1 + 2m) <= 2.2 (S + P), S the seed-independent and P the per-seed job time of the one-seed run). "
-        "What would close the gap: seeds of one configuration trained and extracted together (one process, "
-        "one data load, one probe forward for the inputs, batched matmuls and Newton-Schulz over seeds), as "
-        "the Colored-MNIST jobs already share their process and data.",
+        f"Where the time goes: the rules whose work grows with the seeds are {p1:.1f} of the one-seed run's "
+        f"{sum(j1.values()):.1f} job-minutes, with three-seed / one-seed job-time ratios {per_seed_ratios} "
+        "(Colored-MNIST's seeds share one job). In job time three seeds cost "
+        f"{job_ratio:.2f}x one; for <= 2.2x each extra seed may cost at most {m_max:.0%} of the first (S + P(1 + 2m) "
+        "<= 2.2 (S + P), S the seed-independent and P the per-seed job time of the one-seed run).",
+        "",
+        f"Goal 1 is judged on wall time, what a user waits for: {wall_ratio:.2f}x. "
+        + (
+            "It is met because the three-seed run keeps both cores busier (more jobs ready at once), not because "
+            "a seed costs less than the first: in job time the goal would be missed. "
+            if wall_ratio <= 2.2 < job_ratio
+            else ""
+        )
+        + "Making an extra seed cheaper needs less work per seed: batching the seeds of one configuration into "
+        "one model does not (`batched_seeds.md`: on a CPU core the step is compute-bound, the batched step "
+        "costs what the separate ones do); on a GPU it would.",
     ]
     lines += ["", "Overlay of the one-seed run:", "", "```yaml", yaml.safe_dump(r["overlay"]).strip(), "```", ""]
     return "\n".join(lines)
