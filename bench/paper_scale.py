@@ -31,7 +31,7 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import issue16
@@ -247,14 +247,15 @@ def render(res: dict) -> str:
         "",
         "## Probes (one job of every kind, run at `scale: paper`)",
         "",
-        "| # | probe | limit (min) | finished? | wall (min) |",
-        "|---|---|---|---|---|",
+        "| # | probe | limit (min) | finished? | wall (min) | run at |",
+        "|---|---|---|---|---|---|",
     ]
     for i, pr in enumerate(res["probes"], start=1):
         done = (
             "yes" if pr["finished"] and pr["rc"] == 0 else ("**failed**" if pr["finished"] else "stopped at the limit")
         )
-        lines.append(f"| {i} | {pr['name']} | {pr['limit_min']:.0f} | {done} | {pr['wall_s'] / 60:.1f} |")
+        at = f"{pr.get('date', res['date'])}, {pr.get('commit', res['commit'])[:7]}"
+        lines.append(f"| {i} | {pr['name']} | {pr['limit_min']:.0f} | {done} | {pr['wall_s'] / 60:.1f} | {at} |")
     lines += [
         "",
         "## Per rule (the whole paper-scale DAG; without their data the GPU-scale experiments are not in it)",
@@ -295,6 +296,10 @@ def render(res: dict) -> str:
     return "\n".join(lines)
 
 
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--dir", type=Path, help="a checkout with ../shared beside it (a fresh clone)")
@@ -316,7 +321,10 @@ def main(argv=None) -> None:
     checkout = a.dir.resolve()
     config = yaml.safe_load((checkout / "config.yaml").read_text())
     only = {int(x) for x in a.only.split(",") if x}
-    old = {p["name"]: p for p in json.loads(out_json.read_text())["probes"]} if only else {}
+    saved = json.loads(out_json.read_text()) if only else {}
+    # a kept probe says when and at which commit it ran (older files: the file's own date and commit)
+    old = {p["name"]: {"date": saved["date"], "commit": saved["commit"], **p} for p in saved.get("probes", [])}
+    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=checkout, capture_output=True, text=True).stdout.strip()
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     probes = []
     for i, (name, targets, limit) in enumerate(PROBES, start=1):
@@ -327,7 +335,7 @@ def main(argv=None) -> None:
             continue
         print(f"probe {i}: {name} (limit {limit} min)", flush=True)
         pr = run_probe(checkout, a.cores, targets, limit)
-        pr = {"name": name, "targets": targets, "limit_min": limit, **pr}
+        pr = {"name": name, "targets": targets, "limit_min": limit, "date": _now(), "commit": commit, **pr}
         pr["measured"] = measure(checkout, pr, config)
         probes.append(pr)
         print(
@@ -353,9 +361,8 @@ def main(argv=None) -> None:
         for paper, grp in est.groupby("paper")
     }
     disk, n_runs = snapshot_bytes(checkout, dag, measured)
-    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=checkout, capture_output=True, text=True).stdout.strip()
     res = {
-        "date": datetime.now().strftime("%Y-%m-%d %H:%M UTC"),
+        "date": _now(),
         "commit": commit,
         "cores": a.cores,
         "cpu": f"{os.cpu_count()} visible",
