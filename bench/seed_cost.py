@@ -91,6 +91,13 @@ def render(r: dict) -> str:
         + "Making an extra seed cheaper needs less work per seed: batching the seeds of one configuration into "
         "one model does not (`batched_seeds.md`: on a CPU core the step is compute-bound, the batched step "
         "costs what the separate ones do); on a GPU it would.",
+        "",
+        f"Goal 2 (<= 10 min): the three-seed run's {sum(j3.values()):.1f} job-minutes need "
+        f"{sum(j3.values()) / 10:.1f} cores kept busy for 10 min; on {r['cores']} cores the wall time cannot drop "
+        f"below {sum(j3.values()) / r['cores']:.1f} min however the jobs are packed. What would close the gap: "
+        "more cores, or less work per run (fewer estimator readings, snapshots or evaluations at the default "
+        "scale: cuts the evidence the default run shows), or bfloat16 Newton-Schulz on CPUs with bfloat16 matrix "
+        "units (not taken: Muon's numerics would then depend on the machine; `results.md` item 3).",
     ]
     lines += ["", "Overlay of the one-seed run:", "", "```yaml", yaml.safe_dump(r["overlay"]).strip(), "```", ""]
     return "\n".join(lines)
