@@ -2,8 +2,9 @@
 
 Per (architecture, optimizer) and repeat: train as the pipeline's ``energy_train`` does (the
 package's ``train`` with ``n_snapshots`` log-spaced snapshots, ``scales.<scale>.energy`` sizes),
-write the snapshots as that rule does, then run ``muonrepro.energy.probe.run_extraction`` (the
-``energy_extract`` rule's code path: load snapshots, float64 model, fixed probe set, ``extract_run``).
+write the snapshots as that rule does, then run ``muonrepro.energy.probe.run_extraction`` for the primary
+reading alone (rule ``energy_robust_extract``'s code path: load snapshots, float64 model, fixed probe set,
+``extract_run``; ``energy_extract`` adds the sensitivity grid to the same pass, timed by ``paper_scale.py``).
 Reported: seconds per log step (``extract_run`` only), and extraction wall time (incl. loading
 the snapshots and probe set) as a fraction of the training wall time.
 

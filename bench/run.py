@@ -305,8 +305,8 @@ def render(res: dict, args, before: dict | None) -> str:
             f"{ES['n_snapshots']} log-spaced snapshots, probe set {ES['probe_size']} images, "
             f"float64 extraction, {m['torch_threads']} thread(s) (the rules' `threads: 1`). "
             "`train s` = time of `train` with snapshots on; `extract s` = time of "
-            "`run_extraction` (the `energy_extract` rule's code: load snapshots and probe set, "
-            "`extract_run`); both as process CPU time and wall time, fastest of the repeats; "
+            "`run_extraction` for the primary reading alone (rule `energy_robust_extract`'s code: load snapshots "
+            "and probe set, `extract_run`; `energy_extract` adds the sensitivity grid to the same pass); both as process CPU time and wall time, fastest of the repeats; "
             "ms/log = `extract_run` wall time / number of logged steps.",
             "",
             table(
