@@ -306,7 +306,8 @@ def render(res: dict, args, before: dict | None) -> str:
             f"float64 extraction, {m['torch_threads']} thread(s) (the rules' `threads: 1`). "
             "`train s` = time of `train` with snapshots on; `extract s` = time of "
             "`run_extraction` for the primary reading alone (rule `energy_robust_extract`'s code: load snapshots "
-            "and probe set, `extract_run`; `energy_extract` adds the sensitivity grid to the same pass); both as process CPU time and wall time, fastest of the repeats; "
+            "and probe set, `extract_run`; `energy_extract` adds the sensitivity grid to the same pass); both as "
+            "process CPU time and wall time, fastest of the repeats; "
             "ms/log = `extract_run` wall time / number of logged steps.",
             "",
             table(
