@@ -119,8 +119,8 @@ def render(r: dict) -> str:
         "verdict says nothing about the claim. One mechanism, read from the code: the closed-form energy takes "
         "e_ij at the first log, e_ij(0) = Gt_ji(0)^2 / (lambda_i mu_j)(0), for every mode of the set, also for "
         "modes of the `any` set that were not retained at that log, whose curvature can be at the round-off "
-        "floor. Readings that keep modes down to 1e-10 of the largest curvature, or damp instead of "
-        "thresholding, reach the same floor with the cumulative energy. Rows with mode set n/a are the per-log "
+        "floor. The damped readings, which keep every mode of positive curvature, reach the same floor with "
+        "the cumulative energy, as do a few frozen-identity ones. Rows with mode set n/a are the per-log "
         "bins (each log's retained modes) and the direct energies.",
         "",
     ]
