@@ -31,12 +31,13 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import issue16
 import pandas as pd
 import yaml
+from common import PAPER_SCALE_GOAL_MIN, SNAPSHOT_DISK_GOAL_GB, cpu_papers_met, met, now_utc
 
 from muonrepro.pipeline.plan import parse_jobs
 
@@ -284,20 +285,16 @@ def render(res: dict) -> str:
         )
     gb = res["snapshot_bytes"] / 1e9
     ge = ">= " if res["cpu_papers_lower_bound"] else ""
-    met = res["cpu_papers_wall_min"] <= 90 and not res["cpu_papers_lower_bound"]
+    ok = cpu_papers_met(res)
     lines += [
         "",
-        f"- Goal: energy + precond + imbalanced (CPU parts) <= 90 min wall on 2 cores: "
-        f"{'met' if met else '**missed**'} ({ge}{res['cpu_papers_wall_min']:.0f} min).",
+        f"- Goal: energy + precond + imbalanced (CPU parts) <= {PAPER_SCALE_GOAL_MIN} min wall on 2 cores: "
+        f"{met(ok)} ({ge}{res['cpu_papers_wall_min']:.0f} min).",
         f"- Disk for the energy snapshots ({res['snapshot_runs']} runs, each counted at the largest measured "
-        f"run): <= {gb:.2f} GB; goal <= 1 GB: {'met' if gb <= 1 else '**missed**'}.",
+        f"run): <= {gb:.2f} GB; goal <= {SNAPSHOT_DISK_GOAL_GB:g} GB: {met(gb <= SNAPSHOT_DISK_GOAL_GB)}.",
         "",
     ]
     return "\n".join(lines)
-
-
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def main(argv=None) -> None:
@@ -335,7 +332,7 @@ def main(argv=None) -> None:
             continue
         print(f"probe {i}: {name} (limit {limit} min)", flush=True)
         pr = run_probe(checkout, a.cores, targets, limit)
-        pr = {"name": name, "targets": targets, "limit_min": limit, "date": _now(), "commit": commit, **pr}
+        pr = {"name": name, "targets": targets, "limit_min": limit, "date": now_utc(), "commit": commit, **pr}
         pr["measured"] = measure(checkout, pr, config)
         probes.append(pr)
         print(
@@ -362,7 +359,7 @@ def main(argv=None) -> None:
     }
     disk, n_runs = snapshot_bytes(checkout, dag, measured)
     res = {
-        "date": _now(),
+        "date": now_utc(),
         "commit": commit,
         "cores": a.cores,
         "cpu": f"{os.cpu_count()} visible",

@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import argparse
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from bench_pipeline import _smk, run_e2e
+from common import now_utc
 
 BENCH = Path(__file__).resolve().parent
 FACTORS = "src/muonrepro/energy/estimator/factors.py"
@@ -149,7 +149,7 @@ def main(argv=None) -> None:
         if rc != 0:
             raise SystemExit(f"the perturbed run failed: see {a.workdir / 'perturbed.log'}")
         res = {
-            "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            "date": now_utc(),
             "baseline_s": base["total_s"],
             "perturbed_s": seconds,
             "compare": compare(saved, results),

@@ -15,13 +15,12 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import torch  # noqa: E402
-from common import REPO, bf16_hardware, load_config, machine_facts, mnist_pt  # noqa: E402
+from common import REPO, bf16_hardware, load_config, machine_facts, mnist_pt, now_utc  # noqa: E402
 
 ITEMS = ("train", "energy", "muon", "polar", "pipeline")
 NO_GPU = "not measured: no GPU in this environment"
@@ -656,10 +655,6 @@ def _e2e_section(e):
 # ------------------------------------------------------------------------------------------ main
 
 
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-
-
 def main(argv=None):
     args = parse_args(argv)
     repeats = args.repeats or (1 if args.quick else 3)
@@ -682,7 +677,7 @@ def main(argv=None):
     res.update(
         {
             "command": "python bench/run.py " + " ".join(sys.argv[1:] if argv is None else argv),
-            "date": _now(),
+            "date": now_utc(),
             "repeats": repeats,
             "machine": machine_facts(args.threads),
             "scale": scale,
@@ -693,7 +688,7 @@ def main(argv=None):
 
     def save(item=None):
         if item:
-            res["item_dates"][item] = _now()
+            res["item_dates"][item] = now_utc()
         res["bench_seconds"] = time.perf_counter() - t_start
         out_json.write_text(json.dumps(res, indent=1, default=str))
         Path(args.out).write_text(render({**res, "config": cfg}, args, before))
