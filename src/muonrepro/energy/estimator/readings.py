@@ -86,7 +86,7 @@ class _Acc:
         self.perlog_mean = {r: np.zeros(grid.n_bins) for r in rets}
         self.Gt0 = self.curv0 = None
         self.K, self.St, self.Stt, self.Sy, self.Sty = 0, 0.0, 0.0, 0.0, 0.0
-        self.frozen = None
+        self.frozen_R = None  # the frozen identity: the first log's output basis R0
         self.offdiag_steps, self.offdiag_values = [], []
 
     def add(self, Gt, lam, mu, t, w, offdiag=None):
@@ -183,7 +183,7 @@ def accumulate(model, snapshots: list[dict], x, y, grid: Grid, probe_seed: int, 
     accs = {(sd, mi, n): _Acc(grid) for sd in grid.sigma_delta for mi in grid.mode_identity for n in names}
     direct = {"steps": steps, "weights": weights.tolist(), "preact": dict.fromkeys(names, 0.0), "logits": 0.0}
     fixed_input = None  # layer 1's input is the fixed probe pixels: its Sigma_x never changes
-    fixed_frozen = None
+    frozen_Q, fixed_lam_frozen = {}, None  # the frozen identity's input bases (the first log's Q), per layer
     logs = []
     n_snaps = len(snapshots)
     for k, (snap, w) in enumerate(zip(snapshots, weights), start=1):
@@ -206,11 +206,17 @@ def accumulate(model, snapshots: list[dict], x, y, grid: Grid, probe_seed: int, 
             dW = update.get(name)
             dW = None if dW is None else dW.to(GQ)
             dWQ = None if dW is None else dW @ Q
-            # lambda in the frozen input eigenbasis (Q0 = the first log's Q, the same for every Sigma_delta
-            # variant): computed once per log, and once per run for layer 1, whose Sigma_x is fixed; likewise
-            # the products with the input basis (G Q, dW Q) are taken once per log and layer
-            lam_frozen = fixed_frozen if li == 0 else None
-            GQ0 = dWQ0 = None  # G Q0 and dW Q0, also shared by the variants
+            if "frozen" in grid.mode_identity:
+                # what the frozen identity needs of the input basis Q0, shared by every Sigma_delta variant:
+                # lambda in Q0 (Rayleigh quotients q_i^T Sx q_i; once per run for layer 1, whose Sigma_x and
+                # hence Q0 = Q are fixed), G Q0 and dW Q0 (= G Q and dW Q where Q0 is Q)
+                Q0 = frozen_Q.setdefault(name, Q)
+                if li == 0 and fixed_lam_frozen is not None:
+                    lam_frozen = fixed_lam_frozen
+                else:
+                    lam_frozen = ((f["Sx"] @ Q0) * Q0).sum(0)
+                    fixed_lam_frozen = lam_frozen if li == 0 else fixed_lam_frozen
+                GQ0, dWQ0 = (GQ, dWQ) if Q0 is Q else (f["G"] @ Q0, None if dW is None else dW @ Q0)
             for sd in grid.sigma_delta:
                 mu, R = eigh_desc(f["Sd"][sd])
                 for mi in grid.mode_identity:
@@ -219,15 +225,9 @@ def accumulate(model, snapshots: list[dict], x, y, grid: Grid, probe_seed: int, 
                         off = None if dW is None else offdiag_fraction(dW, R, Q, dWQ)
                         acc.add(R.T @ GQ, lam, mu, step, w, off)
                     else:
-                        if acc.frozen is None:
-                            acc.frozen = (Q, R)
-                        Q0, R0 = acc.frozen
-                        if lam_frozen is None:
-                            lam_frozen = ((f["Sx"] @ Q0) * Q0).sum(0)  # Rayleigh quotients q_i^T Sx q_i
-                            fixed_frozen = lam_frozen if li == 0 else fixed_frozen
-                        if GQ0 is None:
-                            GQ0 = f["G"] @ Q0
-                            dWQ0 = None if dW is None else dW @ Q0
+                        if acc.frozen_R is None:
+                            acc.frozen_R = R
+                        R0 = acc.frozen_R
                         mu_f = ((f["Sd"][sd] @ R0) * R0).sum(0)
                         off = None if dW is None else offdiag_fraction(dW, R0, Q0, dWQ0)
                         acc.add(R0.T @ GQ0, lam_frozen, mu_f, step, w, off)
