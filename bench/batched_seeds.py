@@ -22,23 +22,28 @@ core; a ratio well below 1 means per-call overhead dominated and batching pays.
 
 from __future__ import annotations
 
-import argparse
-import json
 import math
-from pathlib import Path
 
 import issue16
 import torch
 import torch.nn.functional as F
-from common import BATCHING_PAYS_BELOW, SEEDS_RATIO_GOAL, load_config, machine_facts, now_utc, paired, ratio
+from common import (
+    BATCHING_PAYS_BELOW,
+    SEEDS_RATIO_GOAL,
+    bench_parser,
+    load_config,
+    machine_facts,
+    now_utc,
+    paired,
+    ratio,
+    write_report,
+)
 from torch.func import functional_call, grad, stack_module_state, vmap
 
 from muonrepro.models import MLP
 from muonrepro.optim import Muon
 from muonrepro.optim.orthogonalize import newton_schulz
 from muonrepro.optim.registry import build_optimizer
-
-BENCH = Path(__file__).resolve().parent
 
 
 def _models(seeds: int, depth: int, width: int) -> list[torch.nn.Module]:
@@ -174,12 +179,12 @@ def render(res: dict) -> str:
 
 
 def main(argv=None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = bench_parser("batched_seeds", __doc__, copies=False)
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--steps", type=int, default=20)
-    ap.add_argument("--render", action="store_true", help="re-write the md from the json")
     a = ap.parse_args(argv)
+    res = None
     if not a.render:
         torch.set_num_threads(1)
         rows = [measure(o, a.seeds, a.repeats, a.steps) for o in ("sgd", "muon")]
@@ -190,11 +195,9 @@ def main(argv=None) -> None:
             "steps": a.steps,
             "rows": rows,
         }
-        (BENCH / "batched_seeds.json").write_text(json.dumps(res, indent=2) + "\n")
-    res = json.loads((BENCH / "batched_seeds.json").read_text())
-    (BENCH / "batched_seeds.md").write_text(render(res))
+    md = write_report("batched_seeds", render, res)
     issue16.update()
-    print(render(res))
+    print(md)
 
 
 if __name__ == "__main__":

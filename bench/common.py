@@ -9,6 +9,8 @@ time does not (with one torch thread it is what the call costs on an idle machin
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
 import platform
 import statistics
@@ -25,6 +27,7 @@ import yaml
 from muonrepro.util.meta import git_commit, package_versions
 
 REPO = Path(__file__).resolve().parents[1]
+BENCH = REPO / "bench"
 
 
 # ------------------------------------------------------------------------------------------ timing
@@ -185,6 +188,28 @@ def replace_block(md: Path, name: str, block: str) -> None:
     else:
         text = text.rstrip("\n") + "\n\n" + block
     md.write_text(text)
+
+
+def bench_parser(name: str, doc: str, copies: bool = True) -> argparse.ArgumentParser:
+    """The command line of a bench that writes ``bench/<name>.md`` from ``bench/<name>.json``: ``--render``
+    (re-write the md from the json, measuring nothing) and, for a bench that measures in fresh copies of the
+    checkout (``copies``), ``--workdir`` (the copies go under it, wiped). The bench adds its own options."""
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
+    if copies:
+        ap.add_argument("--workdir", type=Path, default=Path("/tmp/bench") / name, help="the copies go under it")
+    ap.add_argument("--render", action="store_true", help=f"re-write {name}.md from {name}.json")
+    return ap
+
+
+def write_report(name: str, render, res: dict | None = None) -> str:
+    """Write ``res`` (None: keep what is there) to ``bench/<name>.json``, then ``bench/<name>.md`` rendered from
+    that json; returns the md."""
+    js = BENCH / f"{name}.json"
+    if res is not None:
+        js.write_text(json.dumps(res, indent=1, default=str) + "\n")
+    md = render(json.loads(js.read_text()))
+    (BENCH / f"{name}.md").write_text(md)
+    return md
 
 
 def job_minutes(res: dict) -> dict[str, float]:

@@ -23,7 +23,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import re
@@ -37,11 +36,19 @@ from pathlib import Path
 import issue16
 import pandas as pd
 import yaml
-from common import PAPER_SCALE_GOAL_MIN, SNAPSHOT_DISK_GOAL_GB, cpu_papers_met, met, now_utc
+from common import (
+    BENCH,
+    PAPER_SCALE_GOAL_MIN,
+    SNAPSHOT_DISK_GOAL_GB,
+    bench_parser,
+    cpu_papers_met,
+    met,
+    now_utc,
+    write_report,
+)
 
 from muonrepro.pipeline.plan import parse_jobs
 
-BENCH = Path(__file__).resolve().parent
 OPTS = ("sgd", "adamw", "muon")
 PAPER = "results/paper"
 # (what the probe runs, its targets, wall limit in minutes); the cheap probes first
@@ -298,7 +305,7 @@ def render(res: dict) -> str:
 
 
 def main(argv=None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = bench_parser("paper_scale", __doc__, copies=False)
     ap.add_argument("--dir", type=Path, help="a checkout with ../shared beside it (a fresh clone)")
     ap.add_argument("--cores", type=int, default=2)
     ap.add_argument(
@@ -306,11 +313,10 @@ def main(argv=None) -> None:
         default="",
         help="comma list of probe numbers to (re)run (0: none); the others' jobs come from paper_scale.json",
     )
-    ap.add_argument("--render", action="store_true", help="re-write paper_scale.md from paper_scale.json")
     a = ap.parse_args(argv)
     out_json = BENCH / "paper_scale.json"
     if a.render:
-        (BENCH / "paper_scale.md").write_text(render(json.loads(out_json.read_text())))
+        write_report("paper_scale", render)
         issue16.update()
         return
     if a.dir is None:
@@ -373,10 +379,9 @@ def main(argv=None) -> None:
         "snapshot_bytes": disk,
         "snapshot_runs": n_runs,
     }
-    out_json.write_text(json.dumps(res, indent=1, default=str))
-    (BENCH / "paper_scale.md").write_text(render(res))
+    md = write_report("paper_scale", render, res)
     issue16.update()
-    print(render(res))
+    print(md)
 
 
 if __name__ == "__main__":

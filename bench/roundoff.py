@@ -16,16 +16,13 @@ verdict says nothing about the paper's claim.
 
 from __future__ import annotations
 
-import argparse
-import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from bench_pipeline import _smk, run_e2e
-from common import now_utc
+from common import bench_parser, now_utc, write_report
 
-BENCH = Path(__file__).resolve().parent
 FACTORS = "src/muonrepro/energy/estimator/factors.py"
 # (original, reversed-row-order) pairs: the same sums over the probe rows, in reverse order
 REVERSE = [
@@ -128,11 +125,8 @@ def render(r: dict) -> str:
 
 
 def main(argv=None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--workdir", type=Path, default=Path("/tmp/bench/roundoff"), help="the copy goes under it (wiped)")
-    ap.add_argument("--render", action="store_true", help="re-write roundoff.md from roundoff.json")
-    a = ap.parse_args(argv)
-    out = BENCH / "roundoff.json"
+    a = bench_parser("roundoff", __doc__).parse_args(argv)
+    res = None
     if not a.render:
         checkout = a.workdir / "main"
         base = run_e2e(checkout, ["energy"], "small", reruns=0)
@@ -154,10 +148,7 @@ def main(argv=None) -> None:
             "perturbed_s": seconds,
             "compare": compare(saved, results),
         }
-        out.write_text(json.dumps(res, indent=1) + "\n")
-    res = json.loads(out.read_text())
-    (BENCH / "roundoff.md").write_text(render(res))
-    print(render(res))
+    print(write_report("roundoff", render, res))
 
 
 if __name__ == "__main__":

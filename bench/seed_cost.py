@@ -12,17 +12,21 @@ times (``benchmark:`` files) per rule and the ratios.
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
-from pathlib import Path
 
 import issue16
 import yaml
 from bench_pipeline import run_e2e
-from common import DEFAULT_RUN_GOAL_S, REPO, SEEDS_RATIO_GOAL, job_minutes, met, now_utc
-
-BENCH = Path(__file__).resolve().parent
+from common import (
+    DEFAULT_RUN_GOAL_S,
+    REPO,
+    SEEDS_RATIO_GOAL,
+    bench_parser,
+    job_minutes,
+    met,
+    now_utc,
+    write_report,
+)
 
 
 def one_seed_overlay(config: dict, scale: str) -> dict:
@@ -95,7 +99,8 @@ def render(r: dict) -> str:
         f"{sum(j3.values()) / 10:.1f} cores kept busy for 10 min; on {r['cores']} cores the wall time cannot drop "
         f"below {sum(j3.values()) / r['cores']:.1f} min however the jobs are packed. What would close the gap: "
         "more cores, or less work per run (fewer estimator readings, snapshots or evaluations at the default "
-        "scale: cuts the evidence the default run shows), or bfloat16 Newton-Schulz on CPUs with bfloat16 matrix "
+        "scale: cuts the evidence the default run shows; `grid_share.md` prices the largest such part, the "
+        "sensitivity grid), or bfloat16 Newton-Schulz on CPUs with bfloat16 matrix "
         "units (not taken: Muon's numerics would then depend on the machine; `results.md` item 3).",
     ]
     lines += ["", "Overlay of the one-seed run:", "", "```yaml", yaml.safe_dump(r["overlay"]).strip(), "```", ""]
@@ -103,33 +108,26 @@ def render(r: dict) -> str:
 
 
 def main(argv=None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--workdir", type=Path, default=Path("/tmp/bench/seeds"), help="copies go under it (wiped)")
-    ap.add_argument("--render", action="store_true", help="re-write seed_cost.md from seed_cost.json")
-    a = ap.parse_args(argv)
-    if a.render:
-        (BENCH / "seed_cost.md").write_text(render(json.loads((BENCH / "seed_cost.json").read_text())))
-        issue16.update()
-        return
-    config = yaml.safe_load((REPO / "config.yaml").read_text())
-    scale = config["scale"]
-    overlay = one_seed_overlay(config, scale)
-    papers = list(config["papers"])
-    r = {
-        "date": now_utc(),
-        "cores": os.cpu_count(),
-        "load": " ".join(f"{x:.2f}" for x in os.getloadavg()),
-        "overlay": overlay,
-        "runs": {},
-    }
-    r["runs"]["one_seed"] = run_e2e(a.workdir / "one" / "main", papers, scale, reruns=1, overlay=overlay)
-    r["runs"]["three_seeds"] = run_e2e(a.workdir / "three" / "main", papers, scale, reruns=1)
-    for run in r["runs"].values():
-        run.pop("workdir", None)  # a path of this machine
-    (BENCH / "seed_cost.json").write_text(json.dumps(r, indent=1, default=str))
-    (BENCH / "seed_cost.md").write_text(render(r))
+    a = bench_parser("seed_cost", __doc__).parse_args(argv)
+    if not a.render:
+        config = yaml.safe_load((REPO / "config.yaml").read_text())
+        scale = config["scale"]
+        overlay = one_seed_overlay(config, scale)
+        papers = list(config["papers"])
+        r = {
+            "date": now_utc(),
+            "cores": os.cpu_count(),
+            "load": " ".join(f"{x:.2f}" for x in os.getloadavg()),
+            "overlay": overlay,
+            "runs": {},
+        }
+        r["runs"]["one_seed"] = run_e2e(a.workdir / "one" / "main", papers, scale, reruns=1, overlay=overlay)
+        r["runs"]["three_seeds"] = run_e2e(a.workdir / "three" / "main", papers, scale, reruns=1)
+        for run in r["runs"].values():
+            run.pop("workdir", None)  # a path of this machine
+    md = write_report("seed_cost", render, None if a.render else r)
     issue16.update()
-    print(render(r))
+    print(md)
 
 
 if __name__ == "__main__":
