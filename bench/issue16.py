@@ -112,8 +112,7 @@ def section(bench: Path = BENCH) -> str:
                 "`paper_scale.md`",
             ]
         )
-    gpu = load("gpu_results.json")
-    gpu = gpu if gpu and "cuda" in str(gpu.get("device", "")).lower() else None  # not a CPU smoke run
+    gpu = load("gpu_results.json")  # written by gpu_check.sh on a GPU only (its CPU --smoke run writes nothing)
     rows.append(
         [
             "5. GPU: our Muon step / torch.optim.Muon; one paper-scale energy run",
