@@ -28,7 +28,7 @@ import issue16
 import torch
 import yaml
 from bench_pipeline import _copy_checkout, _smk
-from common import BENCH, DEFAULT_RUN_GOAL_S, bench_parser, job_minutes, now_utc, paired, write_report
+from common import BENCH, DEFAULT_RUN_GOAL_S, bench_parser, cpu_model, job_minutes, now_utc, paired, write_report
 
 from muonrepro.energy.probe import run_extraction
 from muonrepro.pipeline.energy import sensitivity_grid
@@ -90,6 +90,7 @@ def estimate(rows: list[dict], n_seeds: int, seed_cost: dict) -> dict:
     without = total - extract_extra - sum(grid_rules.values())
     return {
         "seed_cost_date": seed_cost["date"],
+        "seed_cost_cpu": seed_cost.get("cpu", "CPU not recorded"),
         "cores": seed_cost["cores"],
         "n_seeds": n_seeds,
         "job_min": total,
@@ -110,7 +111,7 @@ def render(r: dict) -> str:
     lines = [
         "# What the sensitivity grid costs the default run (issue 16, goal 2)",
         "",
-        f"Written by `python bench/grid_share.py` on {r['date']} ({r['cores']} cores, load average before "
+        f"Written by `python bench/grid_share.py` on {r['date']} ({r['cpu']}, {r['cores']} cores, load average before "
         f"{r['load']}). Extraction of each run of the first seed, timed side by side in one process on 1 thread "
         f"(fastest of {r['repeats']} repeat(s), wall): the primary reading alone, and the one pass that also reads "
         "the whole sensitivity grid (rule `energy_extract`).",
@@ -126,6 +127,15 @@ def render(r: dict) -> str:
         "",
         f"## The three-seed default run with and without the grid (`seed_cost.json` of {e['seed_cost_date']})",
         "",
+        *(
+            []
+            if e["seed_cost_cpu"] == r["cpu"]
+            else [
+                f"Measured on another CPU ({e['seed_cost_cpu']}) than the extractions above: the sum mixes the two "
+                "machines' seconds; rerun `python bench/seed_cost.py` and this bench on one machine.",
+                "",
+            ]
+        ),
         "| | job time (min) |",
         "|---|---|",
         f"| three-seed default run, measured | {e['job_min']:.1f} |",
@@ -162,6 +172,7 @@ def main(argv=None) -> None:
         config = yaml.safe_load((checkout / "config.yaml").read_text())
         r = {
             "date": now_utc(),
+            "cpu": cpu_model(),
             "cores": os.cpu_count(),
             "load": " ".join(f"{x:.2f}" for x in os.getloadavg()),
             "repeats": a.repeats,

@@ -22,6 +22,7 @@ from common import (
     REPO,
     SEEDS_RATIO_GOAL,
     bench_parser,
+    cpu_model,
     job_minutes,
     met,
     now_utc,
@@ -49,7 +50,8 @@ def render(r: dict) -> str:
     lines = [
         "# What seeds cost (issue 16, goals 1 and 2)",
         "",
-        f"Written by `python bench/seed_cost.py` on {r['date']} ({r['cores']} cores, load average before "
+        f"Written by `python bench/seed_cost.py` on {r['date']} ({r.get('cpu', 'CPU not recorded')}, {r['cores']} cores, "
+        f"load average before "
         f"{r['load']}). Both runs: `snakemake --cores all` at `scale: small`, all papers, in fresh copies of the "
         "checkout; the one-seed run has every `seeds:` list of the scale cut to its first seed (overlay below).",
         "",
@@ -116,6 +118,7 @@ def main(argv=None) -> None:
         papers = list(config["papers"])
         r = {
             "date": now_utc(),
+            "cpu": cpu_model(),
             "cores": os.cpu_count(),
             "load": " ".join(f"{x:.2f}" for x in os.getloadavg()),
             "overlay": overlay,
