@@ -154,7 +154,7 @@ def _offdiag(margin_by_seed):
 def test_offdiag_criterion_passes_and_fails(rule):
     crit = Criteria({**RULES, "C5-runs": rule}, 3, 0.95, 2)
     ok = offdiag_claim(_offdiag({0: 0.01, 1: 0.012, 2: 0.011}), crit, "small", "o")
-    assert ok.verdict == "supported" and ok.claim_id == "C5-runs" and ok.kind == "empirical"
+    assert ok.verdict == "supported" and ok.claim_id == "C5-runs" and ok.kind == "extension"
     fail = offdiag_claim(_offdiag({0: -0.02, 1: -0.03, 2: -0.025}), crit, "small", "o")
     assert fail.verdict == "not_supported" and fail.value == pytest.approx(-0.025)
     assert "i.i.d. baseline" in fail.evidence
@@ -229,22 +229,31 @@ def test_accuracy_claim_flags_divergence():
     assert accuracy_claim(acc.iloc[:1], "small", 0.9).verdict == "supported"
 
 
-def _robust(flips_for):
-    rows = [dict(claim="C6a", dimension="primary", value="", verdict="supported", flips=False)]
+def _robust(flips_for, n_seeds=3, primary="supported"):
+    rows = [dict(claim="C6a", dimension="primary", value="", n_seeds=n_seeds, verdict=primary, flips=False)]
     for dim, value in (("sigma_delta", "empirical"), ("mode_set", "any")):
         flip = (dim, value) in flips_for
-        rows.append(
-            dict(claim="C6a", dimension=dim, value=value, verdict="inconclusive" if flip else "supported", flips=flip)
-        )
+        v = ("inconclusive" if primary == "supported" else "supported") if flip else primary
+        rows.append(dict(claim="C6a", dimension=dim, value=value, n_seeds=n_seeds, verdict=v, flips=flip))
     return pd.DataFrame(rows)
 
 
 def test_sensitivity_row_fails_when_one_change_flips_the_verdict():
-    (ok,) = sensitivity_claims(_robust(set()), "small")
+    (ok,) = sensitivity_claims(_robust(set()), "small", 3)
     assert (ok.claim_id, ok.kind, ok.value, ok.verdict) == ("C6a-sensitivity", "extension", 0, "supported")
-    assert "flipped by: none" in ok.evidence and "out of 2" in ok.metric
-    (bad,) = sensitivity_claims(_robust({("mode_set", "any")}), "small")
+    assert "flipped by: none" in ok.evidence and "out of 2" in ok.metric and ok.reason == ""
+    (bad,) = sensitivity_claims(_robust({("mode_set", "any")}), "small", 3)
     assert bad.verdict == "not_supported" and bad.value == 1
     assert "flipped by: mode_set=any (inconclusive)" in bad.evidence
+    assert bad.reason == "1 of 2 single changes of the reading flip the verdict (mode_set=any (inconclusive))"
     assert bad.figures == "figures/energy/reading_robustness.png"
     assert not math.isnan(float(bad.value))
+
+
+def test_sensitivity_row_without_usable_seeds_is_never_supported():
+    # every seed unusable (all diverged, or one seed): every reading is inconclusive and nothing can flip
+    (row,) = sensitivity_claims(_robust(set(), n_seeds=1, primary="inconclusive"), "small", 3)
+    assert row.verdict == "inconclusive" and row.value == 0
+    assert row.reason.startswith("C6a's primary reading has 1 usable seed(s), fewer than the 3")
+    (row,) = sensitivity_claims(_robust(set(), n_seeds=0, primary="inconclusive"), "small", 3)
+    assert row.verdict == "inconclusive"

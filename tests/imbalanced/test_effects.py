@@ -56,7 +56,7 @@ def test_seed_row_value_interval_and_verdicts():
     half = 4.302652729911275 * 0.05 / math.sqrt(3)
     assert row.value == pytest.approx(0.15) and row.n_seeds == 3 and row.verdict == "supported"
     assert (row.ci_low, row.ci_high) == (pytest.approx(0.15 - half), pytest.approx(0.15 + half))
-    assert row.evidence.startswith("supported: the interval lies above 0") and row.evidence.endswith("; ev")
+    assert row.evidence.startswith("supported: the 95% t-interval of the mean effect") and row.evidence.endswith("; ev")
     assert seed_row(SPEC, {0: -0.1, 1: -0.2, 2: -0.15}, "interval", STATS, "").verdict == "not_supported"
     assert seed_row(SPEC, {0: 1.0, 1: 2.0}, "interval", STATS, "").verdict == "inconclusive"  # 2 < min_seeds
     assert seed_row(SPEC, {0: 1.0, 1: -1.0, 2: -2.0}, "every_seed", STATS, "").verdict == "not_supported"

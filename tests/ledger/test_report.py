@@ -35,6 +35,7 @@ def _claims(figures="figures/energy/gini.png", verdict="not_supported"):
                 ci_high=0.0456789,
                 criterion="effect > 0 where |x| is the mean",
                 verdict=verdict,
+                reason="" if verdict == "supported" else "the interval [-0.0123, 0.0457] contains 0",
                 scale="small",
                 figures=figures,
                 evidence="energy/gini.csv",
@@ -51,6 +52,7 @@ def _claims(figures="figures/energy/gini.png", verdict="not_supported"):
                 ci_high="",
                 criterion="all",
                 verdict="supported",
+                reason="",
                 scale="small",
                 figures="",
                 evidence="energy/theory_checks.csv",
@@ -107,6 +109,8 @@ def test_counts_and_markdown_keep_theorems_apart():
     # readable numbers, the interval, |x| kept (escaped for the table), nothing cut
     assert "| 0.0197 | 3 | [-0.0123, 0.0457] |" in md
     assert "where \\|x\\| is the mean" in md and "…" not in md
+    # a row that is not supported shows why, beside its verdict
+    assert "| **not_supported** | the interval [-0.0123, 0.0457] contains 0 |" in md
 
 
 def test_rst_parses_without_warnings():
@@ -128,6 +132,7 @@ def test_html_page_summary_first_and_figures_inline():
     assert page.index('id="summary"') < page.index('id="energy-C6a"') < page.index('id="energy-C3"')
     assert '<img src="../figures/energy/gini.png"' in page and "[-0.0123, 0.0457]" in page
     assert "|x|" in page and "…" not in page
+    assert 'not supported<div class="reason">the interval [-0.0123, 0.0457] contains 0</div>' in page
 
     class Check(HTMLParser):
         def __init__(self):

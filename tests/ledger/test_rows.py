@@ -31,6 +31,7 @@ def test_columns_in_ledger_order():
         "ci_high",
         "criterion",
         "verdict",
+        "reason",
         "scale",
         "figures",
         "evidence",
@@ -47,6 +48,36 @@ def test_judged_and_not_run():
     nr = s.not_run("no inputs")
     assert nr.verdict == "not_run" and math.isnan(nr.value) and nr.evidence == "no inputs"
     assert nr.figures == ok.figures  # the spec's figures, whatever the verdict
+    # every row that is not supported says why in one sentence; a supported row does not
+    assert ok.reason == "" and nr.reason == "no inputs"
+    assert bad.reason.startswith("the measured value 1/2 fails the criterion")
+    assert s.judged(0.1, False, "e", reason="stalls at kappa 1e4").reason == "stalls at kappa 1e4"
+    assert s.judged(0.1, True, "e", reason="ignored when it holds").reason == ""
+
+
+def test_inconclusive_rows_need_a_reason():
+    s = _spec("C6a", kind="empirical")
+    row = s.inconclusive(0.3, "instrument check failed: K-FAC off by 40x for muon", "energy/instrument.csv")
+    assert row.verdict == "inconclusive" and row.value == 0.3
+    assert row.reason.startswith("instrument check failed") and "energy/instrument.csv" in row.evidence
+    with pytest.raises(ValueError, match="reason"):
+        s.inconclusive(0.3, " ", "e")
+    with pytest.raises(ValueError, match="reason"):
+        Claim("energy", "C1", "empirical", "t", "m", 1.0, "", "", "", "c", "inconclusive", "", "small", "", "e")
+    with pytest.raises(ValueError, match="supported row has no reason"):
+        Claim("energy", "C1", "theorem", "t", "m", 1.0, "", "", "", "c", "supported", "why", "small", "", "e")
+
+
+def test_over_seeds_reason_names_the_statistic_or_the_callers_sentence():
+    s = _spec("C6b", kind="empirical")
+    mixed = summarize({0: 1.0, 1: -1.0, 2: 0.5})
+    row = s.over_seeds(0.17, mixed, "interval", 3, "e")
+    assert row.verdict == "inconclusive" and "contains 0" in row.reason and "2/3 seeds" in row.reason
+    assert s.over_seeds(0.17, mixed, "interval", 3, "e", reason="why, specifically").reason == "why, specifically"
+    few = summarize({0: 1.0, 1: float("nan"), 2: float("nan")})
+    row = s.over_seeds(1.0, few, "every_seed", 3, "e")
+    assert row.verdict == "inconclusive" and "1 usable seed(s)" in row.reason and "1, 2" in row.reason
+    assert s.over_seeds(1.0, summarize({0: 1.0, 1: 2.0, 2: 3.0}), "every_seed", 3, "e").reason == ""
 
 
 def test_builder_validation():
@@ -81,6 +112,7 @@ def test_claim_vocabulary():
         ci_low="",
         ci_high="",
         criterion="c",
+        reason="",
         scale="s",
         figures="",
     )
@@ -139,7 +171,9 @@ def test_over_seeds_rows_carry_the_statistic():
     s = _spec("C6a", kind="empirical")
     row = s.over_seeds("+0.0123", summarize({0: 0.01, 1: 0.012, 2: 0.014}), "interval", 3, "gini.csv")
     assert row.verdict == "supported" and row.n_seeds == 3 and 0 < row.ci_low < 0.012 < row.ci_high
-    assert row.evidence.startswith("supported: the interval lies above 0; effect per seed s0: 0.01")
+    assert row.evidence.startswith(
+        "supported: the 95% t-interval of the mean effect over 3 seeds, [0.00703, 0.017], lies above 0; effect per seed s0: 0.01"
+    )
     assert row.evidence.endswith("gini.csv")
     mixed = s.over_seeds("x", summarize({0: 0.01, 1: -0.02, 2: 0.03}), "interval", 3, "e")
     assert mixed.verdict == "inconclusive" and "contains 0" in mixed.evidence

@@ -29,6 +29,7 @@ td.num { white-space: nowrap; font-variant-numeric: tabular-nums; }
 .verdict { font-weight: 600; white-space: nowrap; }
 .supported { color: #1a7f37; } .not_supported { color: #b3261e; }
 .inconclusive { color: #8a6d00; } .not_run { color: #666; }
+.reason { font-weight: normal; white-space: normal; color: #333; font-size: 0.9em; margin-top: 0.2em; }
 figure { margin: 0.8em 0 1.6em; }
 figure img { display: block; max-width: 100%; height: auto; border: 1px solid #eee; }
 figcaption { color: #555; font-size: 0.85em; margin-top: 0.3em; }
@@ -58,10 +59,11 @@ def _rows_table(rows: pd.DataFrame, seeds: bool) -> list[str]:
         seed_cells = (
             f'<td class="num">{_e(fmt_number(r.n_seeds))}</td><td class="num">{_e(interval(r))}</td>' if seeds else ""
         )
+        why = f'<div class="reason">{_e(r.reason)}</div>' if r.reason else ""
         out.append(
             f'<tr id="{_e(r.paper)}-{_e(r.claim_id)}"><td>{_e(r.claim_id)}</td><td>{_e(r.claim)}</td>'
             f'<td class="num">{_e(fmt_number(r.value))}</td>{seed_cells}<td>{_e(r.criterion)}</td>'
-            f'<td class="verdict {_e(r.verdict)}">{_e(r.verdict.replace("_", " "))}</td></tr>'
+            f'<td class="verdict {_e(r.verdict)}">{_e(r.verdict.replace("_", " "))}{why}</td></tr>'
         )
     return out + ["</table>"]
 

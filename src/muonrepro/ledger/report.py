@@ -41,9 +41,11 @@ def check_evidence(claims: pd.DataFrame, root: str | Path) -> None:
         raise MissingEvidenceError("claim rows point at evidence figures that do not exist: " + "; ".join(missing))
 
 
-# the report's sections: findings about data first, then theorem checks, then the rest
+# the report's sections: findings about data first, then the checks of the instruments they rest on, then theorem
+# checks, then the rest
 SECTIONS = (
     ("Empirical claims", ("empirical",)),
+    ("Instrument checks (does an estimator read right on the runs it measures?)", ("instrument",)),
     ("Theorem checks (closed forms and identities in float64)", ("theorem",)),
     ("Extensions and sanity checks (not paper claims)", ("extension", "sanity")),
 )
@@ -108,13 +110,14 @@ def _columns(seeds: bool) -> list[str]:
         *(["seeds", "95% interval"] if seeds else []),
         "criterion",
         "verdict",
+        "why (when not supported)",
         "figures",
     ]
 
 
 def _cells(r, seeds: bool, figures) -> list[str]:
     extra = [fmt_number(r.n_seeds), interval(r)] if seeds else []
-    return [r.claim_id, r.claim, fmt_number(r.value), *extra, r.criterion, r.verdict, figures]
+    return [r.claim_id, r.claim, fmt_number(r.value), *extra, r.criterion, r.verdict, r.reason, figures]
 
 
 def to_markdown(claims: pd.DataFrame, env: dict, figure_href) -> str:

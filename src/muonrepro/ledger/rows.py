@@ -3,10 +3,12 @@ output root ``results/<scale>/``).
 
 A row's ``kind`` says what sort of statement it checks: ``theorem`` (float64 closed-form / identity
 checks), ``empirical`` (trained runs or sweeps over problems), ``sanity`` (not a paper claim) or
-``extension`` (our own question beyond the paper). Its ``verdict`` is one of ``supported``,
-``not_supported``, ``inconclusive`` (the seeds disagree, or too few of them) or ``not_run``; it is always
-derived from a number measured in the run and the criterion stated in the row, and a ``not_run`` row says
-why in ``evidence``. A row judged over seeds (``stats.verdict``) gives ``n_seeds`` and the interval
+``extension`` (our own question beyond the paper) or ``instrument`` (a check that one of our measuring
+instruments reads right on the runs it measures, before its readings decide a verdict). Its ``verdict``
+is one of ``supported``, ``not_supported``, ``inconclusive`` (the seeds disagree, too few of them, or an
+instrument the row rests on failed its check) or ``not_run``; it is always derived from a number measured
+in the run and the criterion stated in the row. Every row that is not ``supported`` says why in
+``reason``, one plain sentence (a supported row leaves it empty). A row judged over seeds (``stats.verdict``) gives ``n_seeds`` and the interval
 ``ci_low``, ``ci_high`` of its mean effect; the other rows leave them empty. ``figures`` lists the
 figures that show the row (``figures/<paper>/<name>.png``, ``; ``-separated); ``evidence``
 names the data files and numbers. Paths in both are relative to the scale's output root
@@ -25,7 +27,7 @@ import pandas as pd
 from muonrepro.util.io import atomic_write_csv
 
 VERDICTS = ("supported", "not_supported", "inconclusive", "not_run")
-KINDS = ("theorem", "empirical", "sanity", "extension")
+KINDS = ("theorem", "empirical", "instrument", "sanity", "extension")
 FIGURE_SEP = "; "
 
 
@@ -42,6 +44,7 @@ class Claim:
     ci_high: float | str
     criterion: str
     verdict: str
+    reason: str
     scale: str
     figures: str
     evidence: str
@@ -51,8 +54,10 @@ class Claim:
             raise ValueError(f"claim {self.claim_id}: kind {self.kind!r} not in {KINDS}")
         if self.verdict not in VERDICTS:
             raise ValueError(f"claim {self.claim_id}: verdict {self.verdict!r} not in {VERDICTS}")
-        if self.verdict == "not_run" and not self.evidence:
-            raise ValueError(f"claim {self.claim_id}: a not_run row must say why in 'evidence'")
+        if self.verdict != "supported" and not str(self.reason).strip():
+            raise ValueError(f"claim {self.claim_id}: a {self.verdict} row must say why in 'reason'")
+        if self.verdict == "supported" and self.reason:
+            raise ValueError(f"claim {self.claim_id}: a supported row has no reason (got {self.reason!r})")
         if isinstance(self.value, float) and math.isnan(self.value) and self.verdict != "not_run":
             raise ValueError(f"claim {self.claim_id}: NaN value with verdict {self.verdict}")
 

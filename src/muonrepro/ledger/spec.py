@@ -1,8 +1,10 @@
 """The one way to build a ledger row: a :class:`ClaimSpec` fixes what a claim is and how it is judged
 (text, metric, criterion, kind, figures) before any number is measured; the measured value then turns
 it into a :class:`~muonrepro.ledger.rows.Claim` through :meth:`ClaimSpec.over_seeds` (an empirical
-claim: per-seed effects judged by ``stats.verdict``), :meth:`ClaimSpec.judged` (a theorem check or a
-sanity row: one pass/fail) or, when the inputs are absent, :meth:`ClaimSpec.not_run`.
+claim: per-seed effects judged by ``stats.verdict``), :meth:`ClaimSpec.judged` (a theorem check, an
+instrument check or a sanity row: one pass/fail), :meth:`ClaimSpec.inconclusive` (nothing the row can
+judge: an instrument it rests on failed, or no usable seed) or, when the inputs are absent,
+:meth:`ClaimSpec.not_run`. Every row that is not supported carries a one-sentence ``reason``.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ class ClaimSpec:
     def figure_paths(self) -> list[str]:
         return [f"figures/{self.paper}/{name}.png" for name in self.figures]
 
-    def _row(self, value, verdict: str, evidence: str, seeds: SeedEffects | None = None) -> Claim:
+    def _row(self, value, verdict: str, evidence: str, seeds: SeedEffects | None = None, reason: str = "") -> Claim:
         return Claim(
             paper=self.paper,
             claim_id=self.claim_id,
@@ -56,27 +58,44 @@ class ClaimSpec:
             ci_high=seeds.ci_high if seeds is not None else "",
             criterion=self.criterion,
             verdict=verdict,
+            reason="" if verdict == "supported" else reason,
             scale=self.scale,
             figures=FIGURE_SEP.join(self.figure_paths),
             evidence=evidence,
         )
 
-    def judged(self, value, ok: bool, evidence: str) -> Claim:
+    def judged(self, value, ok: bool, evidence: str, reason: str | None = None) -> Claim:
         """The row with its measured ``value``: ``supported`` if ``ok`` (the criterion holds), else
-        ``not_supported``. ``ok`` must be a bool (numpy's included), ``value`` not NaN."""
+        ``not_supported`` with ``reason`` (one sentence; by default: the value fails the criterion). ``ok``
+        must be a bool (numpy's included), ``value`` not NaN."""
         if not isinstance(ok, (bool, np.bool_)):
             raise TypeError(f"claim {self.claim_id}: ok must be a bool, got {type(ok).__name__}")
-        return self._row(value, "supported" if ok else "not_supported", evidence)
+        if ok:
+            return self._row(value, "supported", evidence)
+        return self._row(value, "not_supported", evidence, reason=reason or self._fails(value))
 
-    def over_seeds(self, value, seeds: SeedEffects, rule: str, min_seeds: int, evidence: str) -> Claim:
+    def _fails(self, value) -> str:
+        return f"the measured value {value} fails the criterion ({self.criterion})"
+
+    def over_seeds(
+        self, value, seeds: SeedEffects, rule: str, min_seeds: int, evidence: str, reason: str | None = None
+    ) -> Claim:
         """The row of an empirical claim from its per-seed effects: the verdict of ``stats.verdict`` under
         ``rule`` (``interval`` or ``every_seed``, the criterion's), with ``n_seeds`` and the interval; the
-        evidence starts with the effects per seed and the reason of the verdict."""
+        evidence starts with the effects per seed and the reason of the verdict. A row that is not supported
+        gets ``reason`` if given (a more specific sentence from the caller), else the statistic's."""
         v, why = verdict(seeds, rule, min_seeds)
-        return self._row(value, v, f"{v}: {why}; {seeds.describe()}; {evidence}", seeds)
+        return self._row(value, v, f"{v}: {why}; {seeds.describe()}; {evidence}", seeds, reason=reason or why)
+
+    def inconclusive(self, value, reason: str, evidence: str, seeds: SeedEffects | None = None) -> Claim:
+        """A row that cannot be judged, whatever its measured ``value`` says: an instrument it rests on failed
+        its check, or nothing usable was measured. ``reason`` says which, in one sentence."""
+        if not reason or not reason.strip():
+            raise ValueError(f"claim {self.claim_id}: an inconclusive row needs a reason")
+        return self._row(value, "inconclusive", f"inconclusive: {reason}; {evidence}", seeds, reason=reason)
 
     def not_run(self, why: str) -> Claim:
         """The row of a claim whose inputs are absent from this run; ``why`` says what is missing."""
         if not why or not why.strip():
             raise ValueError(f"claim {self.claim_id}: not_run needs a reason")
-        return self._row(math.nan, "not_run", why)
+        return self._row(math.nan, "not_run", why, reason=why)

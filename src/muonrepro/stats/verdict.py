@@ -81,18 +81,22 @@ def verdict(s: SeedEffects, rule: str, min_seeds: int) -> tuple[str, str]:
     if rule not in RULES:
         raise ValueError(f"verdict rule must be one of {RULES}, got {rule!r}")
     if s.n < min_seeds:
-        return "inconclusive", f"{s.n} usable seed(s), fewer than the {min_seeds} the criterion needs"
+        why = f"{s.n} usable seed(s), fewer than the {min_seeds} the criterion needs"
+        if s.unusable:
+            why += f" (no effect measurable in seed(s) {', '.join(map(str, s.unusable))})"
+        return "inconclusive", why
     if rule == "interval":
+        ci = f"the {s.level:.0%} t-interval of the mean effect over {s.n} seeds, [{s.ci_low:.3g}, {s.ci_high:.3g}],"
         if s.ci_low > 0:
-            return "supported", "the interval lies above 0"
+            return "supported", f"{ci} lies above 0"
         if s.ci_high < 0:
-            return "not_supported", "the interval lies below 0"
-        return "inconclusive", "the interval contains 0"
+            return "not_supported", f"{ci} lies below 0"
+        return "inconclusive", f"{ci} contains 0 (the effect holds in {s.holds}/{s.n} seeds)"
     if s.holds == s.n:
-        return "supported", "the effect holds in every seed"
+        return "supported", f"the effect holds in every one of {s.n} seeds"
     if s.holds < s.n / 2:
-        return "not_supported", "the effect fails in most seeds"
-    return "inconclusive", "the seeds disagree"
+        return "not_supported", f"the effect fails in {s.n - s.holds} of {s.n} seeds"
+    return "inconclusive", f"the seeds disagree: the effect holds in {s.holds} of {s.n}"
 
 
 def criterion_text(rule: str, min_seeds: int, what: str = "effect", level: float = LEVEL) -> str:

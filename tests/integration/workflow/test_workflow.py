@@ -104,7 +104,10 @@ def test_claims_ledger(run):
     empirical = ["C6a", "C6b", "C6c", "C5-runs"]
     assert set(energy.index) == {"C3", "C4", "C5", "sanity-acc", *empirical, *(f"{c}-sensitivity" for c in empirical)}
     assert set(energy["verdict"]) <= {"supported", "not_supported", "inconclusive", "not_run"}
-    assert (energy.loc[empirical, "kind"] == "empirical").all()
+    assert (energy.loc[["C6a", "C6b", "C6c"], "kind"] == "empirical").all()
+    assert energy.loc["C5-runs", "kind"] == "extension"  # our question, not the paper's C5
+    # every row that is not supported says why, in one sentence; a supported row does not
+    assert (claims["reason"].fillna("").str.strip().ne("") == claims["verdict"].ne("supported")).all()
     # one seed in the tiny config, three needed: every empirical row is inconclusive, whatever its effect
     assert (energy.loc[empirical, "verdict"] == "inconclusive").all()
     assert (energy.loc[empirical, "n_seeds"].astype(float) == 1).all()

@@ -15,5 +15,5 @@ tables = {t: pd.read_csv(i[t]) for t in ("gini", "energy", "bins", "offdiag", "a
 rows = theory_claims(theory_claim_summary(theory), p.scale, {r["check"]: r for r in theory})
 rows += primary_claims(tables, Criteria(**p.criteria), scale=p.scale, estimator=p.estimator)
 rows.append(accuracy_claim(tables["accuracy"], p.scale, p.min_acc))
-rows += sensitivity_claims(pd.read_csv(i.robustness, keep_default_na=False), p.scale)
+rows += sensitivity_claims(pd.read_csv(i.robustness, keep_default_na=False), p.scale, p.criteria["min_seeds"])
 write_claims(rows, snakemake.output[0])
