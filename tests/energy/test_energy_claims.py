@@ -226,6 +226,9 @@ def test_accuracy_claim_flags_divergence():
     )
     c = accuracy_claim(acc, "small", 0.9)
     assert c.verdict == "not_supported" and "diverged runs: mlp1/muon/s0" in c.evidence
+    assert c.reason == "1 run(s) diverged"
+    low = accuracy_claim(acc.iloc[:1], "small", 0.995)
+    assert low.reason == "the lowest final test accuracy 0.9900 is below 0.995 (ours, small scale)"
     assert accuracy_claim(acc.iloc[:1], "small", 0.9).verdict == "supported"
 
 

@@ -51,3 +51,30 @@ def test_schema_hints_passes_other_errors_through_unchanged():
         with schema_hints({"lr": "1e-3"}):
             raise RuntimeError("'1e-3' is not of type 'number'")
     assert str(e.value).startswith("'1e-3' is not of type 'number'") and "write 1.0e-3" in str(e.value)
+
+
+def test_duplicate_keys_are_named_with_their_lines(tmp_path):
+    from muonrepro.pipeline.config_checks import ConfigError, check_duplicate_keys, duplicate_key_problems
+
+    ok = tmp_path / "ok.yaml"
+    ok.write_text("energy:\n  width: 256\nprecond:\n  width: 3\n")  # the same key in two mappings is fine
+    assert duplicate_key_problems(ok) == []
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("energy:\n  width: 256\n  claims: {tail_bins: 3, tail_bins: 4}\n  width: 128\nscale: small\n")
+    problems = duplicate_key_problems(bad)
+    assert len(problems) == 2
+    assert any("key 'tail_bins' at line 3 (first at line 3)" in p for p in problems)  # a flow mapping too
+    assert any("key 'width' at line 4 (first at line 2)" in p for p in problems)
+    with pytest.raises(ConfigError, match="are written twice"):
+        check_duplicate_keys([ok, bad])
+    check_duplicate_keys([ok])
+
+
+def test_the_shipped_configs_have_no_duplicate_keys():
+    from pathlib import Path
+
+    from muonrepro.pipeline.config_checks import duplicate_key_problems
+
+    root = Path(__file__).resolve().parents[2]
+    for path in [root / "config.yaml", *root.glob("tests/config/*.yaml"), *root.glob("profiles/*/config.yaml")]:
+        assert duplicate_key_problems(path) == [], path

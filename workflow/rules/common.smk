@@ -18,8 +18,9 @@ from muonrepro.pipeline import data as pipeline_data
 from muonrepro.pipeline import resources as pipeline_resources
 from muonrepro.pipeline.sources import package_sources
 
-# non-finite numbers (the schema's bounds let NaN through), the schema (a number that YAML read as a
+# keys written twice in a config file, non-finite numbers (the schema's bounds let NaN through), the schema (a number that YAML read as a
 # string, such as 1e-3, gets a hint), then the cross-field rules (muonrepro.pipeline.config_rules)
+config_checks.check_duplicate_keys(workflow.configfiles)  # config.yaml and every --configfile overlay
 config_checks.check_finite(config)
 with config_checks.schema_hints(config):
     validate(config, schema="../schemas/config.schema.yaml")

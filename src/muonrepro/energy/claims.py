@@ -255,7 +255,12 @@ def accuracy_claim(acc: pd.DataFrame, scale: str, min_acc: float) -> Claim:
         scale,
         "training_curves",
     )
-    return spec.judged(float(worst) if not math.isnan(worst) else "nan", bool(ok), ev)
+    why = (
+        f"{len(diverged)} run(s) diverged"
+        if len(diverged)
+        else f"the lowest final test accuracy {worst:.4f} is below {min_acc} (ours, {scale} scale)"
+    )
+    return spec.judged(float(worst) if not math.isnan(worst) else "nan", bool(ok), ev, reason=why)
 
 
 def primary_tables(tables: dict, estimator: dict) -> dict:
@@ -336,3 +341,73 @@ def sensitivity_claims(robust: pd.DataFrame, scale: str, min_seeds: int) -> list
         why = f"{len(flips)} of {len(changes)} single changes of the reading flip the verdict ({flipped})"
         rows.append(spec.judged(int(len(flips)), bool(len(flips) == 0), ev, reason=why))
     return rows
+
+
+# ------------------------------------------------------------------ the instrument check of the K-FAC estimator (issue 25)
+GATED = ("C6a", "C6c", "C6a-sensitivity", "C6c-sensitivity")  # the rows whose readings rest on the per-mode estimator
+
+
+def instrument_claim(table: pd.DataFrame, energy: pd.DataFrame, scale: str, max_factor: float) -> Claim:
+    """``instrument-kfac``: does the K-FAC curvature of the per-mode estimator give the exact Gauss-Newton's damped
+    Newton decrement (``estimator.instrument``, table energy/instrument.csv)? ``energy``: aggregate's per-run table
+    (per-mode sum and direct energy, for the evidence)."""
+    from muonrepro.energy.estimator.instrument import check
+
+    res = check(table, max_factor).set_index("optimizer")
+    n_probe = ", ".join(str(n) for n in sorted(table["n_probe"].unique()))
+    spec = _spec(
+        "instrument-kfac",
+        "instrument",
+        "Instrument: the K-FAC curvature Sigma_x kron Sigma_delta that the per-mode estimator divides by gives the "
+        "same damped Newton decrement as the exact Gauss-Newton block of each monitored layer, on the runs it "
+        "measures (C6a and C6c rest on it)",
+        f"per optimizer, the geometric mean over its (seed, arch, matrix, snapshot) cells of D_kfac / D_exact, "
+        f"D = g^T (H + gamma I)^-1 g on the first {n_probe} probe images, H = Sigma_x kron Sigma_delta (primary "
+        "reading) or the exact GGN (closed form), gamma = damping x max lambda mu; value = the geometric mean "
+        "farthest from 1",
+        f"every optimizer's geometric mean in [1/{max_factor:g}, {max_factor:g}] (ours, fixed before any reading)",
+        scale,
+    )
+    gm = res["geomean_ratio"]
+    worst_opt = gm.apply(lambda v: abs(math.log(v)) if v > 0 and math.isfinite(v) else math.inf).idxmax()
+    value = float(gm[worst_opt]) if math.isfinite(gm[worst_opt]) else "non-finite"
+    e = energy.assign(r=energy["per_mode_sum"] / energy["direct_preact"]).groupby("optimizer")["r"]
+    parts = []
+    for opt, r in res.iterrows():
+        pm = f"{e.min()[opt]:.3g}-{e.max()[opt]:.3g}" if opt in e.groups else "n/a"
+        parts.append(
+            f"{opt}: {r['geomean_ratio']:.4g} over {r['n_cells']} cells (range {r['min_ratio']:.3g}-{r['max_ratio']:.3g}; "
+            f"with the class-expectation Sigma_delta {r['geomean_exact_sd_ratio']:.4g}; eigenbasis-diagonal with the "
+            f"exact curvatures {r['geomean_ekfac_ratio']:.4g}; median log10 s_ij/(lambda_i mu_j) "
+            f"{r['median_s_ratio_log10']:+.2f}; per-mode sum / direct energy over runs {pm})"
+        )
+    ev = "energy/instrument.csv, energy/energy.csv; D_kfac / D_exact per optimizer " + "; ".join(parts)
+    bad = res[~res["ok"]]
+    why = (
+        f"K-FAC's damped Newton decrement is off the exact Gauss-Newton one by more than {max_factor:g}x "
+        "(geometric mean) for " + ", ".join(f"{o} (x{v:.3g})" for o, v in bad["geomean_ratio"].items())
+    )
+    return spec.judged(value, bool(res["ok"].all()), ev, reason=why)
+
+
+def instrument_gate(rows: list[Claim], instrument: Claim, gated=GATED) -> list[Claim]:
+    """``rows`` with the rows ``gated`` made inconclusive when ``instrument`` is not supported (their own verdict and
+    evidence kept in the evidence); unchanged when it is supported. A not_run row stays not_run."""
+    if instrument.verdict == "supported":
+        return list(rows)
+    from pathlib import PurePosixPath
+
+    from muonrepro.ledger import figure_list
+
+    reason = f"instrument check failed: {instrument.reason}"
+    out = []
+    for r in rows:
+        if r.claim_id not in gated or r.verdict == "not_run":
+            out.append(r)
+            continue
+        figures = tuple(PurePosixPath(f).stem for f in figure_list(r.figures))
+        spec = ClaimSpec(r.paper, r.claim_id, r.kind, r.claim, r.metric, r.criterion, r.scale, figures=figures)
+        own = f"own verdict without the gate: {r.verdict}" + (f" ({r.reason})" if r.reason else "")
+        evidence = f"{instrument.claim_id}: {instrument.value}; {own}; {r.evidence}"
+        out.append(spec.inconclusive(r.value, reason, evidence))
+    return out

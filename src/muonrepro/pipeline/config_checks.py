@@ -10,6 +10,9 @@ right after ``validate``), so that a config whose numbers would be meaningless f
   'number'"; ``schema_hints`` adds how to write it (``1.0e-3``).
 - Cross-field rules (``check_config``, after the schema; ``config_rules``): pairs of keys that are each
   valid alone but not together.
+- Duplicate keys (``check_duplicate_keys``, on every config file read: ``config.yaml`` and each
+  ``--configfile`` overlay): YAML lets the last of two equal keys win without a word, so a setting
+  written twice silently changes what a claim measures.
 
 Each stage reports all its problems at once, one line each, in one ``ConfigError``.
 """
@@ -20,6 +23,8 @@ import math
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+
+import yaml
 
 from muonrepro.pipeline.config_rules import cross_field_problems, key_path
 
@@ -107,6 +112,41 @@ def _raise(problems: list[str], what: str) -> None:
             f"{n} config setting{'s' if n > 1 else ''} {what} (checked at parse time, before any job runs; fix "
             "config.yaml or the --config / --configfile override):\n" + "\n".join(f"  - {p}" for p in problems)
         )
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """A YAML loader that records every mapping key written twice (with its line), instead of keeping the last."""
+
+    def construct_mapping(self, node, deep=False):
+        seen: dict = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            line = key_node.start_mark.line + 1
+            try:
+                if key in seen:
+                    self.duplicates.append(f"key {key!r} at line {line} (first at line {seen[key]})")
+                else:
+                    seen[key] = line
+            except TypeError:  # an unhashable key: the SafeLoader's own error follows
+                continue
+        return super().construct_mapping(node, deep=deep)
+
+
+def duplicate_key_problems(path) -> list[str]:
+    """Every key written twice in one mapping of the YAML file ``path``, one line each."""
+    with open(path) as f:
+        loader = _StrictLoader(f)
+        loader.duplicates = []
+        try:
+            loader.get_single_data()
+        finally:
+            loader.dispose()
+    return [f"{path}: {d}: the later one would silently win; keep one" for d in loader.duplicates]
+
+
+def check_duplicate_keys(paths) -> None:
+    """One ``ConfigError`` naming every duplicate key of the config files ``paths``."""
+    _raise([p for path in paths for p in duplicate_key_problems(path)], "are written twice")
 
 
 def check_finite(config: dict) -> None:

@@ -35,6 +35,11 @@ CASES = {
     # numbers that YAML 1.1 reads as strings
     "lr_1e-3": ("energy:\n  optimizers:\n    adamw: {lr: 1e-3}\n", "write 1.0e-3, not 1e-3"),
     "eta_5e-4": ("imbalanced:\n  theory: {eta: 5e-4}\n", "imbalanced.theory.eta = '5e-4'"),
+    # a key written twice: YAML keeps the last one without a word
+    "duplicate_key_in_an_overlay": (
+        "energy:\n  width: 256\n  batch_size: 64\n  width: 128\n",
+        "key 'width' at line 4 (first at line 2): the later one would silently win",
+    ),
     # cross-field rules
     "one_snapshot_per_run": (
         "scales:\n  small:\n    energy: {n_snapshots: 1}\n",
