@@ -149,3 +149,11 @@ def test_html_page_summary_first_and_figures_inline():
     c = Check()
     c.feed(page)
     assert c.stack == []  # well nested
+
+
+def test_a_dirty_tree_is_a_warning_on_every_page():
+    env = {**ENV, "dirty": "1 of 3 results came from a tree with uncommitted changes to tracked files"}
+    assert "**Warning**: 1 of 3 results" in to_markdown(_claims(), env, MD_HREF)
+    assert '<p class="warning"><b>Warning</b>: 1 of 3 results' in to_html(_claims(), env, HTML_HREF)
+    assert "**Warning**: 1 of 3 results" in to_rst(_claims(), env, "index.html", "REPRODUCTION.md")
+    assert "Warning" not in to_markdown(_claims(), ENV, MD_HREF)  # a clean run says nothing

@@ -21,7 +21,9 @@ rule ledger_report:
         code=script_sources("ledger/report"),
         claims=result("claims.csv"),
         figures=PAPER_TARGETS,
-        metas=expand(result("energy/runs/{run}/meta.json"), run=ENERGY_RUNS) if "energy" in PAPERS else [],
+        metas=(expand(result("energy/runs/{run}/meta.json"), run=ENERGY_RUNS) if "energy" in PAPERS else [])
+        + ([result("precond/meta.json")] if "precond" in PAPERS else [])
+        + ([result("imbalanced/theory_meta.json")] if "imbalanced" in PAPERS else []),
     output:
         md=report(result("REPRODUCTION.md"), caption="../report/reproduction.rst", category="0 Summary"),
         rst=result("report/summary.rst"),

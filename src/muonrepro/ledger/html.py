@@ -29,6 +29,7 @@ td.num { white-space: nowrap; font-variant-numeric: tabular-nums; }
 .verdict { font-weight: 600; white-space: nowrap; }
 .supported { color: #1a7f37; } .not_supported { color: #b3261e; }
 .inconclusive { color: #8a6d00; } .not_run { color: #666; }
+p.warning { background: #fff4d6; border: 1px solid #e0b84c; padding: 6px 8px; }
 .reason { font-weight: normal; white-space: normal; color: #333; font-size: 0.9em; margin-top: 0.2em; }
 figure { margin: 0.8em 0 1.6em; }
 figure img { display: block; max-width: 100%; height: auto; border: 1px solid #eee; }
@@ -89,6 +90,7 @@ def to_html(claims: pd.DataFrame, env: dict, figure_href) -> str:
         "<h1>Reproduction report</h1>",
         f'<p class="meta">Scale <b>{_e(env["scale"])}</b> &middot; git commit <code>{_e(env["git_commit"])}</code> '
         f"&middot; device(s) {_e(', '.join(env['devices']) or 'n/a')} &middot; seeds {_e(env['seeds'])}</p>",
+        *([f'<p class="warning"><b>Warning</b>: {_e(env["dirty"])}.</p>'] if env.get("dirty") else []),
         f'<p class="meta">Paths in the ledger (<code>claims.csv</code>: figures, evidence) are relative to this '
         f"scale's output folder <code>{_e(env['root'])}</code>.</p>",
         "<p>A verdict about data is a statistic over seeds: the effect per seed, its mean with a 95% t-interval, "

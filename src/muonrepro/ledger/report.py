@@ -127,6 +127,7 @@ def to_markdown(claims: pd.DataFrame, env: dict, figure_href) -> str:
         "",
         f"Scale: **{env['scale']}**. Git commit: `{env['git_commit']}`. Device(s): {', '.join(env['devices']) or 'n/a'}.",
         "",
+        *([f"**Warning**: {env['dirty']}.", ""] if env.get("dirty") else []),
         f"Paths in the ledger (`claims.csv`: figures, evidence) are relative to this scale's output folder "
         f"`{env['root']}`.",
         "",
@@ -198,6 +199,7 @@ def to_rst(claims: pd.DataFrame, env: dict, html_page: str | Path, md_page: str 
         "value, interval, criterion, verdict and figures: **0 Summary -> index.html** (also "
         f"``{Path(html_page).as_posix()}`` and ``{Path(md_page).as_posix()}``).",
         "",
+        *([f"**Warning**: {_rst_escape(env['dirty'])}.", ""] if env.get("dirty") else []),
     ]
     c = counts(claims)
     for title, _ in SECTIONS:
@@ -211,19 +213,22 @@ def to_rst(claims: pd.DataFrame, env: dict, html_page: str | Path, md_page: str 
 
 
 def environment(scale: str, seeds: dict, metas: list[str | Path], root: str | Path) -> dict:
-    """Versions, git commit and devices for the report (devices read from the runs' metadata); ``root`` is the
-    scale's output root, which the ledger's paths are relative to."""
+    """Versions, provenance and devices for the report (devices and dirty-tree flags read from the runs'
+    metadata); ``root`` is the scale's output root, which the ledger's paths are relative to."""
     import json
 
-    from muonrepro.util.meta import git_commit, package_versions
+    from muonrepro.util.meta import dirty_note, package_versions, provenance
 
-    devices = sorted({json.loads(Path(m).read_text()).get("device") or "n/a" for m in metas})
+    runs = [json.loads(Path(m).read_text()) for m in metas]
+    here = provenance()
+    devices = sorted({r.get("device") or "n/a" for r in runs})
     return {
         "scale": scale,
         "root": Path(root).as_posix() + "/",
         "seeds": seeds,
         "devices": devices,
-        "git_commit": git_commit(),
+        "git_commit": here["git_commit"],
+        "dirty": dirty_note(runs + [here]),
         "versions": package_versions(),
     }
 
