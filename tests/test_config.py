@@ -183,6 +183,7 @@ def test_default_and_tiny_configs_pass_every_check(config):
     tiny = yaml.safe_load((ROOT / "tests" / "config" / "tiny.yaml").read_text())
     merged = copy.deepcopy(config)
     merged["energy"].update(tiny["energy"])
+    merged["stats"].update(tiny["stats"])
     merged["scales"]["small"]["energy"].update(tiny["scales"]["small"]["energy"])
     checked(merged)
 
@@ -258,6 +259,18 @@ def _upd(path, **kw):
 
 # Cross-field rules (muonrepro.pipeline.config_rules): (mutation, keys the message must name)
 CROSS_FIELD = {
+    "more_snapshots_than_steps": (  # 1 epoch of ceil(3000 / 128) = 24 steps: 25 logs at most
+        _upd(("scales", "small", "energy"), n_train=3000, epochs=1, n_snapshots=26),
+        ["scales.small.energy.n_snapshots = 26", "25 steps", "energy.batch_size"],
+    ),
+    "min_seeds_above_a_seeds_list": (
+        _upd(("stats",), min_seeds=4),
+        ["scales.small.energy.seeds", "scales.small.imbalanced.cmnist.seeds", "stats.min_seeds = 4"],
+    ),
+    "one_seed_against_min_seeds": (
+        _upd(("scales", "small", "precond"), seeds=[0]),
+        ["scales.small.precond.seeds = [0] has 1 seed(s), fewer than stats.min_seeds = 3"],
+    ),
     "tail_bins_not_below_n_deciles": (
         _upd(("energy", "claims"), tail_bins=12),
         ["energy.claims.tail_bins", "energy.estimator.n_deciles"],

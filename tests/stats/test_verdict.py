@@ -70,3 +70,9 @@ def test_too_few_seeds_is_never_a_verdict():
 def test_criterion_text_names_the_rule():
     assert "t-interval" in criterion_text("interval", 3) and ">= 3 seeds" in criterion_text("interval", 3)
     assert "every one of >= 3 seeds" in criterion_text("every_seed", 3)
+
+
+def test_one_usable_seed_gives_no_interval_verdict():
+    one = summarize({0: 2.0})
+    assert verdict(one, "interval", 1) == ("inconclusive", "1 usable seed: a t-interval needs at least 2")
+    assert verdict(one, "every_seed", 1)[0] == "supported"

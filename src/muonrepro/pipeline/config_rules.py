@@ -8,6 +8,7 @@ Every scale preset is checked, not only the selected one: a preset is a config l
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 
 LINEAR_CE_RULES = ("gd", "ngd", "signgd", "specgd")  # imbalanced.theory.dynamics.nsd_direction
@@ -97,6 +98,47 @@ def energy_validation_split(config: dict) -> list[str]:
                 f"{ES['n_train']} (the validation split is carved from the first n_train training images)"
             )
     return out
+
+
+def energy_snapshots(config: dict) -> list[str]:
+    """More snapshots than a run has steps would silently become every step (``log_spaced_steps``)."""
+    out = []
+    batch = config["energy"]["batch_size"]
+    for s, ES in _per_scale(config, "energy"):
+        steps = ES["epochs"] * math.ceil(ES["n_train"] / batch)
+        if ES["n_snapshots"] > steps + 1:
+            out.append(
+                f"scales.{s}.energy.n_snapshots = {ES['n_snapshots']} is more than the {steps + 1} steps (0 .. "
+                f"{steps}) a run of scales.{s}.energy.epochs = {ES['epochs']} x ceil(n_train / energy.batch_size) "
+                f"has: the run would silently log every step instead; lower n_snapshots or train longer"
+            )
+    return out
+
+
+def stats_min_seeds(config: dict) -> list[str]:
+    """A seeds list shorter than stats.min_seeds makes every verdict it feeds inconclusive, whatever it measures."""
+    need, out = config["stats"]["min_seeds"], []
+    for name, preset in (config.get("scales") or {}).items():
+        for where, seeds in _seed_lists(preset):
+            if len(seeds) < need:
+                out.append(
+                    f"scales.{name}.{where}.seeds = {seeds} has {len(seeds)} seed(s), fewer than stats.min_seeds = "
+                    f"{need}: every verdict judged over these seeds would be inconclusive whatever it measures; add "
+                    f"seeds, or lower stats.min_seeds for a deliberate smoke run"
+                )
+    return out
+
+
+def _seed_lists(preset: dict) -> Iterator[tuple[str, list]]:
+    """(key path, seeds) of every seeds list in a scale preset (a paper's, or one level down)."""
+    for paper, sub in preset.items():
+        if not isinstance(sub, dict):
+            continue
+        if isinstance(sub.get("seeds"), list):
+            yield paper, sub["seeds"]
+        for part, inner in sub.items():
+            if isinstance(inner, dict) and isinstance(inner.get("seeds"), list):
+                yield f"{paper}.{part}", inner["seeds"]
 
 
 def energy_lr_grid(config: dict) -> list[str]:
@@ -255,12 +297,14 @@ RULES: tuple[Callable[[dict], list[str]], ...] = (
     energy_sensitivity_retention,
     energy_primary_in_sensitivity,
     energy_validation_split,
+    energy_snapshots,
     energy_lr_grid,
     precond_kappas,
     precond_ranks,
     precond_ranges,
     imbalanced_cmnist,
     imbalanced_gpu,
+    stats_min_seeds,
 )
 
 

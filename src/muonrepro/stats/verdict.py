@@ -85,6 +85,8 @@ def verdict(s: SeedEffects, rule: str, min_seeds: int) -> tuple[str, str]:
         if s.unusable:
             why += f" (no effect measurable in seed(s) {', '.join(map(str, s.unusable))})"
         return "inconclusive", why
+    if rule == "interval" and s.n < 2:
+        return "inconclusive", f"{s.n} usable seed: a t-interval needs at least 2"
     if rule == "interval":
         ci = f"the {s.level:.0%} t-interval of the mean effect over {s.n} seeds, [{s.ci_low:.3g}, {s.ci_high:.3g}],"
         if s.ci_low > 0:

@@ -41,6 +41,11 @@ CASES = {
         "key 'width' at line 4 (first at line 2): the later one would silently win",
     ),
     # cross-field rules
+    "min_seeds_above_every_seeds_list": ("stats: {min_seeds: 5}\n", "fewer than stats.min_seeds = 5"),
+    "more_snapshots_than_steps": (
+        "scales:\n  small:\n    energy: {n_train: 1280, epochs: 1, n_snapshots: 12}\n",
+        "scales.small.energy.n_snapshots = 12 is more than the 11 steps",
+    ),
     "one_snapshot_per_run": (
         "scales:\n  small:\n    energy: {n_snapshots: 1}\n",
         "n_snapshots",

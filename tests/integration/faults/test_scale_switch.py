@@ -49,6 +49,7 @@ def smk(wd: Path, scale: str, *args) -> str:
             {
                 "scale": scale,
                 "papers": ["precond"],
+                "stats": {"min_seeds": 1},  # one seed per preset, deliberately
                 "data": {"mnist_root": str(MNIST), "download": False},
                 "scales": {"small": {"precond": _tiny_precond(0, 12)}, "paper": {"precond": _tiny_precond(1, 9)}},
             }

@@ -108,8 +108,10 @@ def test_claims_ledger(run):
     assert energy.loc["C5-runs", "kind"] == "extension"  # our question, not the paper's C5
     # every row that is not supported says why, in one sentence; a supported row does not
     assert (claims["reason"].fillna("").str.strip().ne("") == claims["verdict"].ne("supported")).all()
-    # one seed in the tiny config, three needed: every empirical row is inconclusive, whatever its effect
-    assert (energy.loc[empirical, "verdict"] == "inconclusive").all()
+    # one seed in the tiny config (stats.min_seeds 1): a row judged by its t-interval is inconclusive (an interval
+    # needs 2 seeds); an every_seed row gets the verdict of its one effect
+    assert (energy.loc[["C6c", "C5-runs"], "verdict"] == "inconclusive").all()
+    assert energy.loc["C5-runs", "reason"] == "1 usable seed: a t-interval needs at least 2"
     assert (energy.loc[empirical, "n_seeds"].astype(float) == 1).all()
     assert (
         "of 2 architectures" in energy.loc["C6b", "metric"] or "over the 2 architectures" in energy.loc["C6b", "metric"]
