@@ -2,13 +2,16 @@
 
 ``load_cifar(root, name)`` reads the pickled batches torchvision reads (``cifar-10-batches-py/`` or
 ``cifar-100-python/`` under ``root``), with torchvision's md5 checks unless ``verify_md5=False``
-(then only the files' presence and format are checked: synthetic test data). ``step_indices`` keeps
+(synthetic test data). Unverified files are pickles of unknown origin, so they are read with a restricted
+unpickler (plain containers and numpy arrays only, torchvision's file layout): a planted pickle that would
+run code is refused, and nothing in it runs. ``step_indices`` keeps
 ``n_max`` images of each majority class and ``n_max // ratio`` of each minority class (Cao et al.
 2019 "STEP"; which classes are minority is a config value).
 """
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 
 import numpy as np
@@ -34,30 +37,68 @@ def expected_files(name: str, root: str | Path) -> list[Path]:
     return [base / f for f, _ in cls.train_list + cls.test_list] + [base / cls.meta["filename"]]
 
 
-def _unverified(cls):
-    """The torchvision class with md5 sums removed: presence and pickle format only (test data)."""
-    return type(
-        f"{cls.__name__}Unverified",
-        (cls,),
-        {
-            "train_list": [[f, None] for f, _ in cls.train_list],
-            "test_list": [[f, None] for f, _ in cls.test_list],
-            "meta": {**cls.meta, "md5": None},
-        },
-    )
+# what a CIFAR batch may hold: dicts, lists, strings, numbers and numpy arrays (as numpy pickles them)
+_ALLOWED = {
+    ("numpy.core.multiarray", "_reconstruct"),
+    ("numpy._core.multiarray", "_reconstruct"),
+    ("numpy", "ndarray"),
+    ("numpy", "dtype"),
+}
+
+
+class UnsafePickleError(pickle.UnpicklingError):
+    """An unverified CIFAR file that holds more than plain containers and numpy arrays; nothing in it was run."""
+
+
+class _ArraysOnly(pickle.Unpickler):
+    def find_class(self, module, name):
+        if (module, name) in _ALLOWED:
+            return super().find_class(module, name)
+        raise UnsafePickleError(
+            f"refusing global {module}.{name}: an unverified CIFAR file may hold only containers and numpy arrays "
+            "(it was not made by the CIFAR authors, or was altered; nothing in it was run)"
+        )
+
+
+def _unpickle(path: Path) -> dict:
+    with open(path, "rb") as f:
+        try:
+            return _ArraysOnly(f, encoding="latin1").load()
+        except UnsafePickleError as e:
+            raise UnsafePickleError(
+                f"{path}: {e}. Delete it, or use the official files with verify_md5: true"
+            ) from None
+
+
+def _read_unverified(cls, root: str | Path, train: bool) -> tuple[np.ndarray, list, list]:
+    """torchvision's reading of a CIFAR folder (its file lists and keys), through the restricted unpickler."""
+    base = Path(root) / cls.base_folder
+    missing = [str(p) for p in expected_files(cls.__name__.lower(), root) if not p.is_file()]
+    if missing:
+        raise RuntimeError(f"Dataset not found or corrupted: missing {missing}")
+    data, targets = [], []
+    for fname, _ in cls.train_list if train else cls.test_list:
+        entry = _unpickle(base / fname)
+        data.append(entry["data"])
+        targets.extend(entry["labels"] if "labels" in entry else entry["fine_labels"])
+    classes = _unpickle(base / cls.meta["filename"])[cls.meta["key"]]
+    return np.vstack(data).reshape(-1, 3, 32, 32), targets, list(classes)
 
 
 def load_cifar(root: str | Path, name: str, verify_md5: bool = True) -> dict:
     """uint8 tensors ``train_x`` (N, 3, 32, 32), int64 ``train_y``, same for test, and the class names."""
     if name not in FOLDERS:
         raise ValueError(f"unknown CIFAR {name!r}; known: {sorted(FOLDERS)}")
-    cls = FOLDERS[name] if verify_md5 else _unverified(FOLDERS[name])
     out = {}
     for split, train in (("train", True), ("test", False)):
-        ds = cls(str(root), train=train, download=False)
-        out[f"{split}_x"] = torch.from_numpy(np.ascontiguousarray(ds.data.transpose(0, 3, 1, 2)))
-        out[f"{split}_y"] = torch.as_tensor(ds.targets, dtype=torch.int64)
-        out["classes"] = list(ds.classes)
+        if verify_md5:
+            ds = FOLDERS[name](str(root), train=train, download=False)
+            x, y, classes = ds.data.transpose(0, 3, 1, 2), ds.targets, ds.classes
+        else:
+            x, y, classes = _read_unverified(FOLDERS[name], root, train)
+        out[f"{split}_x"] = torch.from_numpy(np.ascontiguousarray(x))
+        out[f"{split}_y"] = torch.as_tensor(y, dtype=torch.int64)
+        out["classes"] = list(classes)
     return out
 
 

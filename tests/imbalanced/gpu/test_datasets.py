@@ -35,6 +35,42 @@ def test_cifar_loaders_and_step(tmp_path):
     assert load_cifar(tmp_path, "cifar100", verify_md5=False)["train_x"].shape == (300, 3, 32, 32)
 
 
+@pytest.mark.parametrize("name", ["cifar10", "cifar100"])
+def test_unverified_reader_reads_what_torchvision_reads(tmp_path, name):
+    from torchvision.datasets import CIFAR10, CIFAR100
+
+    (fakes.make_cifar10 if name == "cifar10" else fakes.make_cifar100)(tmp_path)
+    cls = {"cifar10": CIFAR10, "cifar100": CIFAR100}[name]
+    no_md5 = {k: [[f, None] for f, _ in getattr(cls, k)] for k in ("train_list", "test_list")}
+    plain = type("NoMd5", (cls,), {**no_md5, "meta": {**cls.meta, "md5": None}})
+    ours = load_cifar(tmp_path, name, verify_md5=False)
+    tv = plain(str(tmp_path), train=True, download=False)  # torchvision's own reading, md5 sums dropped
+    assert torch.equal(ours["train_x"], torch.from_numpy(tv.data.transpose(0, 3, 1, 2).copy()))
+    assert ours["train_y"].tolist() == list(tv.targets) and ours["classes"] == list(tv.classes)
+
+
+class _Plant:
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))  # would create the marker file when unpickled
+
+
+def test_a_planted_cifar_pickle_is_refused_without_md5_checks(tmp_path):
+    import pickle
+
+    from muonrepro.data.cifar import UnsafePickleError
+
+    fakes.make_cifar10(tmp_path)
+    marker = tmp_path / "ran"
+    batch = tmp_path / "cifar-10-batches-py" / "data_batch_3"
+    batch.write_bytes(pickle.dumps({"labels": [0], "data": _Plant(marker)}))
+    with pytest.raises(UnsafePickleError, match="data_batch_3: refusing global io.open"):
+        load_cifar(tmp_path, "cifar10", verify_md5=False)
+    assert not marker.exists()  # nothing in it ran
+
+
 def test_cifar_validation_split_is_balanced_disjoint_and_keeps_the_ratio(tmp_path):
     fakes.make_cifar10(tmp_path, per_class_train=40, per_class_test=5)
     raw = load_cifar(tmp_path, "cifar10", verify_md5=False)
