@@ -76,3 +76,11 @@ def test_one_usable_seed_gives_no_interval_verdict():
     one = summarize({0: 2.0})
     assert verdict(one, "interval", 1) == ("inconclusive", "1 usable seed: a t-interval needs at least 2")
     assert verdict(one, "every_seed", 1)[0] == "supported"
+
+
+def test_unusable_seeds_carry_their_cause_into_the_reason_and_the_evidence():
+    s = summarize({0: 1.0, 1: float("nan"), 2: float("nan")}, causes={1: "diverged: mlp2/muon", 0: "not unusable"})
+    assert s.causes == {1: "diverged: mlp2/muon"}  # only unusable seeds keep a cause
+    v, why = verdict(s, "every_seed", 3)
+    assert v == "inconclusive" and why.endswith("(no effect measurable in seed(s) 1 (diverged: mlp2/muon), 2)")
+    assert "unusable seeds (no effect measurable): 1 (diverged: mlp2/muon), 2" in s.describe()

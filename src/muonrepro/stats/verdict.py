@@ -46,6 +46,11 @@ class SeedEffects:
     holds: int
     unusable: tuple = field(default_factory=tuple)  # seeds whose effect is NaN
     level: float = LEVEL
+    causes: dict = field(default_factory=dict)  # unusable seed -> why (e.g. "diverged: mlp2/muon"), where known
+
+    def unusable_text(self) -> str:
+        """The unusable seeds with their causes, e.g. ``1 (diverged: mlp2/muon), 2``."""
+        return ", ".join(f"{s} ({self.causes[s]})" if s in self.causes else str(s) for s in self.unusable)
 
     def describe(self, fmt: str = ".4g") -> str:
         per = ", ".join(f"s{s}: {v:{fmt}}" for s, v in self.effects.items())
@@ -56,12 +61,13 @@ class SeedEffects:
         )
         out = f"effect per seed {per}; mean {self.mean:{fmt}}, {ci}; holds in {self.holds}/{self.n} seeds"
         if self.unusable:
-            out += f"; unusable seeds (no effect measurable: see the evidence for why): {list(self.unusable)}"
+            out += f"; unusable seeds (no effect measurable): {self.unusable_text()}"
         return out
 
 
-def summarize(effects: Mapping, level: float = LEVEL) -> SeedEffects:
-    """``effects``: seed -> effect (NaN: that seed's runs are unusable)."""
+def summarize(effects: Mapping, level: float = LEVEL, causes: Mapping | None = None) -> SeedEffects:
+    """``effects``: seed -> effect (NaN: that seed's runs are unusable); ``causes``: seed -> why a seed is
+    unusable (kept for the unusable seeds only, and named in every row they drop from)."""
     items = {k: float(v) for k, v in sorted(effects.items())}
     usable = {k: v for k, v in items.items() if math.isfinite(v)}
     bad = tuple(k for k, v in items.items() if not math.isfinite(v))
@@ -73,7 +79,8 @@ def summarize(effects: Mapping, level: float = LEVEL) -> SeedEffects:
         lo, hi = mean - half, mean + half
     else:
         lo = hi = math.nan
-    return SeedEffects(usable, n, mean, lo, hi, int((x > 0).sum()), bad, level)
+    why = {k: str(v) for k, v in (causes or {}).items() if k in bad}
+    return SeedEffects(usable, n, mean, lo, hi, int((x > 0).sum()), bad, level, why)
 
 
 def verdict(s: SeedEffects, rule: str, min_seeds: int) -> tuple[str, str]:
@@ -83,7 +90,7 @@ def verdict(s: SeedEffects, rule: str, min_seeds: int) -> tuple[str, str]:
     if s.n < min_seeds:
         why = f"{s.n} usable seed(s), fewer than the {min_seeds} the criterion needs"
         if s.unusable:
-            why += f" (no effect measurable in seed(s) {', '.join(map(str, s.unusable))})"
+            why += f" (no effect measurable in seed(s) {s.unusable_text()})"
         return "inconclusive", why
     if rule == "interval" and s.n < 2:
         return "inconclusive", f"{s.n} usable seed: a t-interval needs at least 2"
