@@ -6,14 +6,17 @@ import pytest
 
 from muonrepro.imbalanced.claims import build_claims
 from muonrepro.imbalanced.curves import CURVE_COLUMNS, early_auc, merge_curves, select_linear_ce
+from muonrepro.imbalanced.effects import CHANCE, learning_level
 
-LEVEL = 0.5
+FRACTION = 0.5
 CFG = {
     "early_fraction": 0.25,
     "claim_depth": 2,
-    "learn_level": LEVEL,
+    "learn_fraction": FRACTION,
+    "learn_fractions": [0.25, 0.5, 0.75],
     "rules": {"C11": "interval", "C12": "interval", "C17": "every_seed"},
     "depths": [2, 4],
+    "lr_grid": {},
 }
 STATS = {"level": 0.95, "min_seeds": 3}
 T_975_2 = 4.302652729911275  # Student t quantile, 2 degrees of freedom, 0.975 (tables)
@@ -67,29 +70,47 @@ def cm_rows(exp, opt, seed, lr, minority, majority, metric="test_acc"):
     return pd.DataFrame(rows, columns=["experiment", "optimizer", "seed", "lr", "step", "metric", "group", "value"])
 
 
-STEPS = 40  # Colored-MNIST curves at steps 0..39
+STEPS = 60  # Colored-MNIST curves at steps 0..59
+FINAL = {"minority": 0.45, "majority": 0.98}  # each group's final accuracy (its level is relative to it)
 
 
-def ramp(t_level):
-    """A curve that first reaches LEVEL at step ``t_level`` (None: a plateau at 0.3, never reached)."""
+def curve(times, final):
+    """A curve from chance at step 0 that reaches the level of fraction f (relative to ``final``) exactly at step
+    ``times[f]`` (an int: the primary fraction), then rises to ``final`` and stays; ``None``: a group that never
+    rises above chance (it falls to 0.02, as a colour-only classifier's minority accuracy does)."""
     s = np.arange(STEPS)
-    return np.full(STEPS, 0.3) if t_level is None else np.minimum(LEVEL * s / t_level, 0.95)
+    if times is None:
+        return np.interp(s, [0, 5], [CHANCE, 0.02])
+    times = {FRACTION: times} if isinstance(times, int) else times
+    knots = sorted(times.items())
+    xs = [0] + [t for _, t in knots] + [knots[-1][1] + 5]
+    ys = [CHANCE] + [learning_level(final, f) for f, _ in knots] + [final]
+    return np.interp(s, xs, ys)
 
 
 def cmnist_curves(muon_times, others=0.2, muon_early=None):
-    """``muon_times``: per seed {depth: (T_minority, T_majority)} of Muon's test curves; NMD and Signum: constant
-    minority accuracy ``others`` (their early AUC); ``muon_early``: per seed, a constant Muon minority curve
-    instead (for claim 12)."""
+    """``muon_times``: per seed {depth: (minority times, majority times)} of Muon's test curves (see ``curve``);
+    NMD and Signum: constant minority accuracy ``others`` (their early AUC); ``muon_early``: per seed, a constant
+    Muon minority curve instead (for claim 12)."""
     parts = []
     for seed, per_depth in enumerate(muon_times):
         for L, (t_min, t_maj) in per_depth.items():
-            minority = ramp(t_min) if muon_early is None else np.full(STEPS, muon_early[seed])
-            curves = {"muon": (minority, ramp(t_maj)), "nmd": (np.full(STEPS, others), ramp(2))}
+            majority = curve(t_maj, FINAL["majority"])
+            minority = curve(t_min, FINAL["minority"]) if muon_early is None else np.full(STEPS, muon_early[seed])
+            curves = {"muon": (minority, majority), "nmd": (np.full(STEPS, others), curve(2, FINAL["majority"]))}
             curves["signum"] = curves["nmd"]
             for opt, (mino, majo) in curves.items():
                 for metric in ("test_acc", "val_acc"):
                     parts.append(cm_rows(f"cmnist_L{L}", opt, seed, 0.01, mino, majo, metric))
     return parts
+
+
+def test_hand_made_curves_reach_their_levels_where_stated():
+    c = curve({0.25: 4, 0.5: 10, 0.75: 30}, 0.45)
+    for f, t in ((0.25, 4), (0.5, 10), (0.75, 30)):
+        level = learning_level(0.45, f)
+        assert c[t] >= level > c[t - 1]
+    assert c[-1] == 0.45 and curve(None, 0.45)[-1] <= CHANCE
 
 
 def claims_of(lin=(), cm=(), cfg=CFG):
@@ -114,8 +135,8 @@ def theory_checks():
 
 def test_theory_rows_follow_their_checks():
     rows = claims_of()
-    assert list(rows) == [f"C{i}" for i in range(1, 13)] + ["C17"]
-    assert [r.kind for r in rows.values()] == ["theorem"] * 10 + ["empirical"] * 3
+    assert list(rows) == [f"C{i}" for i in range(1, 13)] + ["C17", "C17-levels"]
+    assert [r.kind for r in rows.values()] == ["theorem"] * 10 + ["empirical"] * 3 + ["extension"]
     assert (
         rows["C1"].verdict == "supported" and rows["C1"].evidence == "imbalanced/theory_checks.csv: C1:lemma:abs=1e-16"
     )
@@ -131,7 +152,8 @@ def test_theory_rows_follow_their_checks():
 def test_claims_without_experiment_curves_are_not_run():
     rows = claims_of()
     assert rows["C11"].verdict == rows["C12"].verdict == rows["C17"].verdict == "not_run"
-    assert all(rows[c].evidence for c in ("C11", "C12", "C17"))
+    assert rows["C17-levels"].verdict == "not_run"
+    assert all(rows[c].evidence and rows[c].reason for c in ("C11", "C12", "C17", "C17-levels"))
 
 
 def lin_seed_rows(test):
@@ -180,24 +202,86 @@ def test_cmnist_claim12_over_seeds(muon, effects, verdict):
     assert row.value == pytest.approx(np.mean(effects)) and row.n_seeds == 3 and row.verdict == verdict
 
 
+def test_cmnist_claim12_says_how_the_lrs_were_set():
+    cm = cmnist_curves(NO_DEPTH, others=0.2, muon_early=[0.5, 0.45, 0.55])
+    row = claims_of(cm=cm)["C12"]
+    assert "configured lr" in row.metric and "no lr was tuned at the small scale" in row.metric
+    assert "none tuned" in row.evidence
+    row = claims_of(cm=cm, cfg={**CFG, "lr_grid": {"muon": [0.01], "nmd": [0.01], "signum": [0.01]}})["C12"]
+    assert "chosen on the seed-mean early validation" in row.metric and "configured" not in row.metric
+    row = claims_of(cm=cm, cfg={**CFG, "lr_grid": {"muon": [0.01]}})["C12"]
+    assert "for muon; the configured lr, not tuned, for nmd, signum" in row.metric
+
+
 @pytest.mark.parametrize(
     "per_seed, effects, verdict",
     [
         ({2: (20, 2), 4: (12, 2)}, [8, 8, 8], "supported"),  # the deeper net closes the gap
         ({2: (5, 12), 4: (7, 12)}, [-2, -2, -2], "not_supported"),  # the reviewer's reversed case
-        ({2: (20, 2), 4: (None, 2)}, [(20 - 2) - (39 - 2)] * 3, "not_supported"),  # deeper minority never learned
-        ({2: (None, 2), 4: (None, 2)}, [], "inconclusive"),  # never learned at either depth: unusable seeds
+        ({2: (20, 2), 4: (12, 6)}, [12, 12, 12], "supported"),  # the majority's time counts too: (20-2) - (12-6)
+        ({2: (20, 2), 4: (30, 2)}, [-10, -10, -10], "not_supported"),  # the deeper net learns the minority later
     ],
 )
 def test_cmnist_claim17_over_seeds(per_seed, effects, verdict):
     row = claims_of(cm=cmnist_curves([per_seed] * 3))["C17"]
     assert row.verdict == verdict and row.n_seeds == len(effects), row.evidence
-    if effects:
-        assert row.value == pytest.approx(np.mean(effects))
-    assert f"reaches {LEVEL:g}" in row.metric and "every one of >= 3 seeds" in row.criterion
+    assert row.value == pytest.approx(np.mean(effects))
+    assert f"{FRACTION:g} of its way from chance (0.1) to its final test accuracy" in row.metric
+    assert "every one of >= 3 seeds" in row.criterion
+    assert "level 0.275" in row.evidence and "level 0.54" in row.evidence  # 0.1 + 0.5 (0.45 - 0.1), (0.98 - 0.1)
 
 
 def test_cmnist_claim17_seeds_disagree():
     per_seed = [{2: (20, 2), 4: (12, 2)}, {2: (20, 2), 4: (12, 2)}, {2: (5, 12), 4: (7, 12)}]
     row = claims_of(cm=cmnist_curves(per_seed))["C17"]
     assert row.verdict == "inconclusive" and row.value == pytest.approx((8 + 8 - 2) / 3)
+    assert "disagree" in row.reason
+    # the reason also says how finely the evaluation grid resolves the learning times
+    assert "so the effects are at the resolution of the evaluation grid" in row.reason
+    assert "evaluations are up to" in row.reason
+
+
+def test_cmnist_claim17_a_group_never_reaching_its_level_makes_the_seed_unusable():
+    """Seed 1's 4-layer minority never rises above chance: no level, the seed is unusable and the row says so."""
+    per_seed = [{2: (20, 2), 4: (12, 2)}, {2: (20, 2), 4: (None, 2)}, {2: (20, 2), 4: (12, 2)}]
+    row = claims_of(cm=cmnist_curves(per_seed))["C17"]
+    assert row.verdict == "inconclusive" and row.n_seeds == 2 and row.value == pytest.approx(8)
+    assert "2 usable seed(s)" in row.reason
+    assert "seed 1 is unusable because the 4-layer net's minority group never rose above chance" in row.reason
+    row = claims_of(cm=cmnist_curves([{2: (None, 2), 4: (None, 2)}] * 3))["C17"]
+    assert row.verdict == "inconclusive" and row.value == "no usable seed" and row.n_seeds == 0
+    assert all(f"seed {s} is unusable" in row.reason for s in range(3))
+
+
+LEVELS = {0.25: 0, 0.5: 1, 0.75: 2}
+
+
+def at_levels(t_min_shallow, t_min_deep):
+    """Minority times per fraction at 2 and 4 layers; the majority at times 1, 2, 3 at both depths."""
+    maj = {0.25: 1, 0.5: 2, 0.75: 3}
+    return {2: (dict(zip(LEVELS, t_min_shallow)), maj), 4: (dict(zip(LEVELS, t_min_deep)), maj)}
+
+
+def test_cmnist_claim17_levels_same_verdict_at_every_level():
+    # effects: f=0.25: (8-1)-(4-1) = 4; f=0.5: (16-2)-(8-2) = 8; f=0.75: (24-3)-(12-3) = 12
+    rows = claims_of(cm=cmnist_curves([at_levels((8, 16, 24), (4, 8, 12))] * 3))
+    row = rows["C17-levels"]
+    assert row.kind == "extension" and row.verdict == "supported" and row.reason == ""
+    assert row.value == "f=0.25: +4 (supported, 3 usable seeds); f=0.5: +8 (supported, 3 usable seeds); " + (
+        "f=0.75: +12 (supported, 3 usable seeds)"
+    )
+    assert rows["C17"].value == pytest.approx(8) and rows["C17"].verdict == "supported"  # C17 is the f = 0.5 case
+
+
+def test_cmnist_claim17_levels_verdict_depends_on_the_level():
+    # effects: f=0.25: (4-1)-(8-1) = -4; f=0.5: (10-2)-(12-2) = -2; f=0.75: (30-3)-(16-3) = +14
+    row = claims_of(cm=cmnist_curves([at_levels((4, 10, 30), (8, 12, 16))] * 3))["C17-levels"]
+    assert row.verdict == "not_supported"
+    assert row.reason == "the verdict depends on the level: not_supported at f = 0.25, 0.5; supported at f = 0.75"
+    assert "f=0.75: +14 (supported" in row.value and "f=0.25: -4 (not_supported" in row.value
+
+
+def test_cmnist_claim17_levels_too_few_usable_seeds_is_inconclusive():
+    per_seed = [at_levels((8, 16, 24), (4, 8, 12))] * 2 + [{2: (None, 2), 4: (12, 2)}]
+    row = claims_of(cm=cmnist_curves(per_seed))["C17-levels"]
+    assert row.verdict == "inconclusive" and "at f = 0.25 only 2 seed(s) are usable" in row.reason

@@ -90,7 +90,7 @@ def results(tmp_path_factory):
     stages.claims_stage(
         str(theory["checks"]),
         str(r / "curves.parquet"),
-        {**I["claims"], "depths": I["cmnist"]["depths"]},
+        {**I["claims"], "depths": I["cmnist"]["depths"], "lr_grid": SIZES["cmnist"]["lr_grid"]},
         "small",
         CONFIG["stats"],
         gpu,
@@ -121,6 +121,7 @@ def test_ledger_rows(results):
     assert list(claims.columns) == COLUMNS
     assert claims["claim_id"].tolist() == [f"C{i}" for i in range(1, 13)] + [
         "C17",
+        "C17-levels",
         "C13",
         "C13-cifar100",
         "C14",
@@ -148,6 +149,9 @@ def test_ledger_rows(results):
     assert float(rows.loc["C11", "ci_low"]) <= float(rows.loc["C11", "value"]) <= float(rows.loc["C11", "ci_high"])
     for c in ("C12", "C17"):
         assert rows.loc[c, "verdict"] == "inconclusive" and "fewer than the 3" in rows.loc[c, "evidence"]
+    assert (
+        rows.loc["C17-levels", "verdict"] == "inconclusive" and "fewer than the 3" in rows.loc["C17-levels", "reason"]
+    )
     assert (rows.loc[["C13", "C14", "C15a", "C15b", "C16"], "verdict"] == "not_run").all()
 
 

@@ -138,7 +138,7 @@ def test_evaluate_gives_every_check_once(S):
     assert "A8-R3" in ids and len(set(ids)) == len(ids)
     assert all(r.verdict in VERDICTS and r.paper == "precond" for r in rows)
     kind = {r.claim_id: r.kind for r in rows}
-    assert {i for i, k in kind.items() if k == "extension"} == {"E1", "E2"}
+    assert {i for i, k in kind.items() if k == "extension"} == {"E1", "E2", "E3"}
     assert {i for i, k in kind.items() if k == "theorem"} == {"A8", "A8-R3", "A9", "A10", "A11", "A12", "A14"}
     for r in rows:  # every row links the figure(s) that show it, not_run rows included
         figs = r.figures.split("; ")

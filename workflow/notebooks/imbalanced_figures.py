@@ -37,6 +37,7 @@ import seaborn as sns
 from matplotlib.lines import Line2D
 
 from muonrepro import plotting
+from muonrepro.imbalanced.effects import group_time
 
 plotting.use_theme()
 RULES = ["gd", "ngd", "signgd", "specgd", "muon"]
@@ -290,6 +291,12 @@ save(
 
 # %%
 depth_names = [f"{L}-layer" for L in depths]
+c17 = curves[
+    curves["experiment"].isin([f"cmnist_L{L}" for L in depths])
+    & (curves["optimizer"] == "muon")
+    & (curves["metric"] == "test_acc")
+    & curves["group"].isin(["minority", "majority"])
+]
 depth_palette = dict(zip(depth_names, plotting.ordered_colors(len(depth_names))))
 fig, axes = plt.subplots(1, len(OPTS), figsize=(4 * len(OPTS) + 1.5, 4.2), sharey=True, layout="constrained")
 for i, (ax, opt) in enumerate(zip(axes, OPTS)):
@@ -309,7 +316,21 @@ for i, (ax, opt) in enumerate(zip(axes, OPTS)):
             ax=ax,
             legend=(i == len(OPTS) - 1),
         )
-    ax.axhline(claims["learn_level"], color="k", ls=":", lw=1)  # claim 17: learning time = first step at this level
+    if opt == "muon":  # claim 17: each group's learning time in each run, at its own level (x: T, y: the level)
+        for (exp, _seed, group), h in c17.groupby(["experiment", "seed", "group"]):
+            g = group_time(h["step"].to_numpy(), h["value"].to_numpy(), claims["learn_fraction"])
+            if g.reached and g.t > 0:
+                name = exp.removeprefix("cmnist_L") + "-layer"
+                ax.plot(
+                    g.t,
+                    g.level,
+                    marker="o" if group == "minority" else "s",
+                    ms=6,
+                    mfc="none",
+                    ls="",
+                    color=depth_palette.get(name, "k"),
+                    zorder=5,
+                )
     ax.set(xscale="log", xlabel="step", ylabel="test group accuracy")
     ax.set_title(plotting.label(opt), color=plotting.color(opt))
 if axes[-1].get_legend():
@@ -317,7 +338,13 @@ if axes[-1].get_legend():
 n_seeds = cm["seed"].nunique()
 fig.suptitle(
     "Fig. 6 reproduction: 2- vs 4-layer MLP, minority (solid) and majority (dashed) groups, "
-    f"{n_seeds} seed(s)" + (" (bands: min-max)" if n_seeds > 1 else "") + f"; claim 17 uses Muon; dotted: "
-    f"learning level {claims['learn_level']:g}"
+    f"{n_seeds} seed(s)" + (" (bands: min-max)" if n_seeds > 1 else "") + "; claim 17 uses Muon; markers: each "
+    f"run's learning time of a group (o minority, s majority), at {claims['learn_fraction']:g} of its way from chance "
+    "to its final accuracy"
 )
-save(fig, "fig6_depth", f"learning level {claims['learn_level']:g}, width {cmnist_sizes.get('width')}")
+save(
+    fig,
+    "fig6_depth",
+    f"learning level = chance + {claims['learn_fraction']:g} x (the group's final accuracy - chance), width "
+    f"{cmnist_sizes.get('width')}",
+)

@@ -204,6 +204,35 @@ rule energy_sensitivity:
         "../scripts/energy/sensitivity.py"
 
 
+# Instrument check of the per-mode estimator (issue 25): on a few snapshots of every run, the K-FAC curvature's
+# damped Newton decrement against the exact Gauss-Newton one of each monitored layer, on the first
+# energy.instrument.probe_subsample images of the probe set. One job for all runs (about 1 s per run at small scale).
+rule energy_instrument:
+    input:
+        mnist=MNIST_PT,
+        snapshots=expand(result("energy/runs/{run}/snapshots.pt"), run=ENERGY_RUNS),
+        code=script_sources("energy/instrument"),
+    output:
+        result("energy/instrument.csv"),
+    log:
+        logfile("energy/instrument.log"),
+    benchmark:
+        benchfile("energy/instrument.tsv")
+    conda:
+        ENV
+    threads: 1
+    resources:
+        **pipeline_resources.extraction(SCALE),
+    params:
+        instrument={**E["instrument"], "probe_subsample": E["instrument"]["probe_subsample"][SCALE]},
+        estimator=E["estimator"],
+        probe_size=ES["probe_size"],
+        tail_share=E["claims"]["tail_bins"] / E["estimator"]["n_deciles"],
+        device=config["device"],
+    script:
+        "../scripts/energy/instrument.py"
+
+
 rule energy_theory:
     input:
         code=script_sources("energy/theory"),
@@ -227,6 +256,7 @@ rule energy_claims:
         code=script_sources("energy/claims"),
         theory=result("energy/theory_checks.csv"),
         robustness=result("energy/reading_robustness.csv"),
+        instrument=result("energy/instrument.csv"),
     output:
         result("energy/claims.csv"),
     log:
@@ -238,6 +268,7 @@ rule energy_claims:
         min_acc=E["claims"]["min_test_acc"][SCALE],
         criteria=pipeline_energy.criteria(config),
         estimator=E["estimator"],
+        max_factor=E["instrument"]["max_factor"],
     script:
         "../scripts/energy/claims.py"
 

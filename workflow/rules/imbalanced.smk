@@ -164,7 +164,7 @@ rule imbalanced_claims:
     conda:
         ENV
     params:
-        cfg={**I["claims"], "depths": IMB_LAYERS},
+        cfg={**I["claims"], "depths": IMB_LAYERS, "lr_grid": IS["cmnist"].get("lr_grid", {})},
         gpu_cfg=IG["claims"],
         model_notes=IG_MODEL_NOTES,
         scale=SCALE,

@@ -47,7 +47,14 @@ rule precond_sweep:
     threads: 1
     params:
         precond=lambda wildcards: config_slice(
-            P, "spectrum", "spectrum_jitter", "msgn_rel_cutoff", "curves", "adam", problems=[wildcards.problem]
+            P,
+            "spectrum",
+            "spectrum_jitter",
+            "msgn_rel_cutoff",
+            "curves",
+            "adam",
+            "l1_budget",
+            problems=[wildcards.problem],
         ),
         preset=PS,
     script:

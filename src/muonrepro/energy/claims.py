@@ -377,6 +377,7 @@ def instrument_claim(table: pd.DataFrame, energy: pd.DataFrame, scale: str, max_
         pm = f"{e.min()[opt]:.3g}-{e.max()[opt]:.3g}" if opt in e.groups else "n/a"
         parts.append(
             f"{opt}: {r['geomean_ratio']:.4g} over {r['n_cells']} cells (range {r['min_ratio']:.3g}-{r['max_ratio']:.3g}; "
+            f"primary Sigma_delta with its own label count on the subsample {r['geomean_literal_ratio']:.4g}; "
             f"with the class-expectation Sigma_delta {r['geomean_exact_sd_ratio']:.4g}; eigenbasis-diagonal with the "
             f"exact curvatures {r['geomean_ekfac_ratio']:.4g}; median log10 s_ij/(lambda_i mu_j) "
             f"{r['median_s_ratio_log10']:+.2f}; per-mode sum / direct energy over runs {pm})"

@@ -2,17 +2,24 @@
 
 Claims 1-10 (kind ``theorem``) are decided by the rows of ``theory_checks.csv`` with the prefix ``C<n>:``
 (all non-info checks passed); claim 11 by the Fig. 4 curves, claims 12 and 17 by the Colored-MNIST curves,
-all at the selected learning rates (``curves.py``), each as one effect per seed judged by ``stats.verdict``
-(``effects.seed_row``). Items 13-16 (CIFAR, dominoes, MultiNLI, CelebA, TinyStories) are in ``gpu/claims.py``.
+each at the learning rates of ``curves.py`` (the configured ones where the scale has no lr grid), each as one
+effect per seed judged by ``stats.verdict`` (``effects.seed_row``). ``C17-levels`` (extension) repeats claim 17
+at every level fraction of ``imbalanced.claims.learn_fractions`` and says whether the verdict depends on the
+level. Items 13-16 (CIFAR, dominoes, MultiNLI, CelebA, TinyStories) are in ``gpu/claims.py``.
 """
 
 from __future__ import annotations
 
+import math
+from dataclasses import replace
+
+import numpy as np
 import pandas as pd
 
 from muonrepro.imbalanced.curves import LINEAR_CE_GROUPS, early_auc, linear_ce_choice
-from muonrepro.imbalanced.effects import criterion, depth_effect, learning_time, seed_row
+from muonrepro.imbalanced.effects import CHANCE, criterion, depth_effect, group_time, seed_row
 from muonrepro.ledger import Claim, ClaimSpec
+from muonrepro.stats.verdict import summarize, verdict
 
 PAPER = "imbalanced"
 
@@ -152,10 +159,32 @@ def _linear_ce_claim(curves: pd.DataFrame, rule: str, stats: dict, scale: str) -
     return seed_row(spec, effects.to_dict(), rule, stats, ev)
 
 
-def _cmnist_claim12(curves: pd.DataFrame, depth: int, early_fraction: float, rule: str, stats: dict, scale: str):
+def _lr_words(lr_grid: dict, opts: tuple[str, ...], scale: str) -> tuple[str, str]:
+    """(metric words, evidence words) for how the lr of each optimizer in ``opts`` was set at this scale:
+    ``lr_grid`` is ``scales.<scale>.imbalanced.cmnist.lr_grid`` (empty: the configured lrs, none tuned)."""
+    tuned = [o for o in opts if (lr_grid or {}).get(o)]
+    fixed = [o for o in opts if o not in tuned]
+    if not tuned:
+        return (
+            f"at its configured lr (imbalanced.cmnist.optimizers; no lr was tuned at the {scale} scale: "
+            f"scales.{scale}.imbalanced.cmnist.lr_grid is empty)",
+            "at the configured lrs (none tuned at this scale)",
+        )
+    sel = "chosen on the seed-mean early validation minority-group accuracy (imbalanced/lr_selection.csv)"
+    if not fixed:
+        return f"at its lr {sel}", f"at the lrs {sel}"
+    words = f"lr {sel} for {', '.join(tuned)}; the configured lr, not tuned, for {', '.join(fixed)}"
+    return words, words
+
+
+def _cmnist_claim12(
+    curves: pd.DataFrame, depth: int, early_fraction: float, rule: str, stats: dict, scale: str, lr_grid: dict
+):
+    need = ("muon", "nmd", "signum")
+    lr_metric, lr_ev = _lr_words(lr_grid, need, scale)
     metric = (
         f"effect per seed: Muon's early test minority-group accuracy (mean over the first {early_fraction:g} of "
-        f"steps) minus max(NMD's, Signum's), {depth}-layer MLP, each optimizer at its selected lr"
+        f"steps) minus max(NMD's, Signum's), {depth}-layer MLP, each optimizer {lr_metric}"
     )
     spec = _spec(12, metric, criterion(rule, stats, "effect"), scale)
     df = curves[
@@ -163,7 +192,6 @@ def _cmnist_claim12(curves: pd.DataFrame, depth: int, early_fraction: float, rul
         & (curves["metric"] == "test_acc")
         & (curves["group"] == "minority")
     ]
-    need = ("muon", "nmd", "signum")
     if df.empty or not set(need) <= set(df["optimizer"]):
         return spec.not_run(f"no Colored-MNIST curves for {list(need)} at depth {depth}")
     auc = pd.Series(
@@ -174,60 +202,169 @@ def _cmnist_claim12(curves: pd.DataFrame, depth: int, early_fraction: float, rul
     ).unstack(0)
     effects = auc["muon"] - auc[["nmd", "signum"]].max(axis=1, skipna=False)
     per = "; ".join(f"seed {s}: " + ", ".join(f"{o}={auc.loc[s, o]:.3f}" for o in need) for s in auc.index)
-    ev = (
-        "imbalanced/curves.parquet; early AUC of test minority-group accuracy at the selected lrs "
-        f"(imbalanced/lr_selection.csv): {per}"
-    )
+    ev = f"imbalanced/curves.parquet; early AUC of test minority-group accuracy {lr_ev}: {per}"
     return seed_row(spec, effects.to_dict(), rule, stats, ev)
 
 
-def _cmnist_claim17(curves: pd.DataFrame, depths: list[int], level: float, rule: str, stats: dict, scale: str):
-    lo, hi = min(depths), max(depths)
-    metric = (
-        f"effect per seed (steps): (T_minority - T_majority) at {lo} layers minus at {hi} layers, T = first evaluated "
-        f"step at which Muon's test accuracy of the group reaches {level:g} (one level for both groups and depths); "
-        "never reached: T = the last step (not learned); a majority never reaching it, or the minority at neither "
-        "depth: unusable seed; the minority at the deeper net only: effect capped at 0"
-    )
-    spec = _spec(17, metric, criterion(rule, stats, "effect"), scale)
-    df = curves[
+C17_GROUPS = ("minority", "majority")
+
+
+def _claim17_curves(curves: pd.DataFrame, lo: int, hi: int) -> pd.DataFrame:
+    return curves[
         curves["experiment"].isin([f"cmnist_L{lo}", f"cmnist_L{hi}"])
         & (curves["optimizer"] == "muon")
         & (curves["metric"] == "test_acc")
-        & curves["group"].isin(["minority", "majority"])
+        & curves["group"].isin(C17_GROUPS)
     ]
-    if lo == hi or df["experiment"].nunique() < 2:
-        return spec.not_run(f"no Muon Colored-MNIST curves for depths {lo} and {hi}")
-    effects, ev = {}, []
+
+
+def claim17_effects(df: pd.DataFrame, lo: int, hi: int, fraction: float) -> tuple[dict, dict, dict]:
+    """Claim 17 at level fraction ``fraction``: (seed -> effect, NaN if unusable; seed -> evidence text;
+    seed -> why unusable). ``df``: Muon's test-accuracy curves of the two groups at depths ``lo`` and ``hi``.
+    Each group's level is computed from its own curve in its own run (:func:`effects.group_time`)."""
+    effects, shown, unusable = {}, {}, {}
     for seed in sorted(df["seed"].unique()):
+        seed = int(seed)
         times = {}
         for name, L in (("shallow", lo), ("deep", hi)):
             d = df[(df["seed"] == seed) & (df["experiment"] == f"cmnist_L{L}")]
             times[name] = {
-                g: learning_time(h["step"].to_numpy(), h["value"].to_numpy(), level) for g, h in d.groupby("group")
+                g: group_time(h["step"].to_numpy(), h["value"].to_numpy(), fraction) for g, h in d.groupby("group")
             }
-        if any(set(t) != {"minority", "majority"} for t in times.values()):
-            effects[int(seed)] = float("nan")
-            ev.append(f"seed {seed}: curves missing")
+        if any(set(t) != set(C17_GROUPS) for t in times.values()):
+            effects[seed], shown[seed], unusable[seed] = math.nan, "curves missing", "its curves are missing"
             continue
-        effects[int(seed)], note = depth_effect(times)
-        shown = ", ".join(
-            f"{L}-layer T_min={t['minority'][0]:g}{'' if t['minority'][1] else ' (not reached)'} "
-            f"T_maj={t['majority'][0]:g}{'' if t['majority'][1] else ' (not reached)'}"
-            for L, t in ((lo, times["shallow"]), (hi, times["deep"]))
+        effects[seed], note = depth_effect(times)
+        text = "; ".join(
+            f"{L}-layer " + ", ".join(f"{g} {times[name][g].describe()}" for g in C17_GROUPS)
+            for name, L in (("shallow", lo), ("deep", hi))
         )
-        ev.append(f"seed {seed}: {shown}" + (f" [{note}]" if note else ""))
-    return seed_row(
-        spec, effects, rule, stats, "imbalanced/curves.parquet (Muon at its selected lr per depth): " + "; ".join(ev)
+        shown[seed] = text + (f" [{note}]" if note else f" [effect {effects[seed]:+g}]")
+        if note:
+            missing = [
+                f"the {L}-layer net's {g} group"
+                for name, L in (("shallow", lo), ("deep", hi))
+                for g in C17_GROUPS
+                if not times[name][g].reached
+            ]
+            unusable[seed] = f"{' and '.join(missing)} never rose above chance, so it never reached a level"
+    return effects, shown, unusable
+
+
+def _level_words(fraction: float) -> str:
+    return f"{fraction:g} of its way from chance ({CHANCE:g}) to its final test accuracy in that run"
+
+
+def _unusable_reason(effects: dict, unusable: dict, rule: str, stats: dict) -> str | None:
+    """The reason of a row with unusable seeds: the statistic's sentence, then why each seed is unusable."""
+    if not unusable:
+        return None
+    _, why = verdict(summarize(effects, stats["level"]), rule, stats["min_seeds"])
+    return f"{why}; " + "; ".join(f"seed {s} is unusable because {w}" for s, w in unusable.items())
+
+
+def _cmnist_claim17(curves: pd.DataFrame, depths: list[int], cfg: dict, rule: str, stats: dict, scale: str):
+    lo, hi = min(depths), max(depths)
+    fraction = cfg["learn_fraction"]
+    lr_metric, lr_ev = _lr_words(cfg.get("lr_grid", {}), ("muon",), scale)
+    metric = (
+        f"effect per seed (steps): (T_minority - T_majority) at {lo} layers minus at {hi} layers, Muon {lr_metric}; "
+        "T of a group = the first evaluated step at which its test accuracy reaches its level, the level = "
+        f"{_level_words(fraction)} (one definition for both groups and depths, each level from the run's own "
+        "curve); a group whose final accuracy is not above chance never reaches a level: its seed is unusable"
+    )
+    spec = _spec(17, metric, criterion(rule, stats, "effect"), scale)
+    df = _claim17_curves(curves, lo, hi)
+    if lo == hi or df["experiment"].nunique() < 2:
+        return spec.not_run(f"no Muon Colored-MNIST curves for depths {lo} and {hi}")
+    effects, shown, unusable = claim17_effects(df, lo, hi, fraction)
+    ev = f"imbalanced/curves.parquet (Muon {lr_ev}): " + "; ".join(f"seed {s}: {t}" for s, t in shown.items())
+    row = seed_row(spec, effects, rule, stats, ev, reason=_unusable_reason(effects, unusable, rule, stats))
+    note = _resolution_note(df, lo, hi, fraction)
+    return replace(row, reason=f"{row.reason}; {note}") if row.reason and note else row
+
+
+def _resolution_note(df: pd.DataFrame, lo: int, hi: int, fraction: float) -> str:
+    """Where the learning times fall on the evaluation grid: the largest spacing of evaluated steps up to the
+    latest T, the resolution of every T and so of every effect (a fact of the instrument, for the reason)."""
+    ts = []
+    for _, h in df.groupby(["seed", "experiment", "group"]):
+        g = group_time(h["step"].to_numpy(), h["value"].to_numpy(), fraction)
+        if g.reached:
+            ts.append(g.t)
+    if not ts:
+        return ""
+    steps = np.unique(df["step"].to_numpy(float))
+    upto = steps[steps <= max(ts)]
+    gap = float(np.diff(upto).max()) if len(upto) > 1 else math.nan
+    return (
+        f"every learning time lies at steps {min(ts):g}-{max(ts):g}, where evaluations are up to {gap:g} step(s) apart, "
+        "so the effects are at the resolution of the evaluation grid"
     )
 
 
+def _cmnist_claim17_levels(curves: pd.DataFrame, depths: list[int], cfg: dict, rule: str, stats: dict, scale: str):
+    """C17-levels (extension): claim 17's effect and verdict at every level fraction of
+    ``imbalanced.claims.learn_fractions``, and whether the verdict depends on the level."""
+    lo, hi = min(depths), max(depths)
+    fractions = [float(f) for f in cfg["learn_fractions"]]
+    spec = ClaimSpec(
+        PAPER,
+        "C17-levels",
+        "extension",
+        "C17's verdict (the minority-vs-majority learning-time gap is smaller for the deeper MLP, Muon) does not "
+        "depend on the learning level",
+        f"C17's effect (mean over usable seeds, steps) and verdict at each level fraction f in {fractions}: a group's "
+        "level = chance + f x (its final test accuracy in the run - chance)",
+        f"the verdict is the same at every f in {fractions} (ours: the fractions were fixed before results; the "
+        f"primary level is f = {cfg['learn_fraction']:g})",
+        scale,
+        figures=(FIGURE[17],),
+    )
+    df = _claim17_curves(curves, lo, hi)
+    if lo == hi or df["experiment"].nunique() < 2:
+        return spec.not_run(f"no Muon Colored-MNIST curves for depths {lo} and {hi}")
+    parts, ev, verdicts, short = [], [], {}, {}
+    for f in fractions:
+        effects, shown, unusable = claim17_effects(df, lo, hi, f)
+        s = summarize(effects, stats["level"])
+        v, why = verdict(s, rule, stats["min_seeds"])
+        verdicts[f] = v
+        if s.n < stats["min_seeds"]:
+            short[f] = s.n
+        mean = f"{s.mean:+.4g}" if math.isfinite(s.mean) else "no usable seed"
+        parts.append(f"f={f:g}: {mean} ({v}, {s.n} usable seeds)")
+        ev.append(
+            f"f={f:g}: {v}: {why}; {s.describe()}"
+            + "".join(f"; seed {k} unusable: {w}" for k, w in unusable.items())
+            + "; "
+            + "; ".join(f"seed {k}: {t}" for k, t in shown.items())
+        )
+    value = "; ".join(parts)
+    evidence = "imbalanced/curves.parquet (Muon's test group-accuracy curves): " + " | ".join(ev)
+    if short:
+        return spec.inconclusive(
+            value,
+            "the verdicts cannot be compared across levels: "
+            + ", ".join(f"at f = {f:g} only {n} seed(s) are usable" for f, n in short.items())
+            + f", fewer than the {stats['min_seeds']} a verdict needs",
+            evidence,
+        )
+    same = len(set(verdicts.values())) == 1
+    groups = {v: [f"{f:g}" for f in fractions if verdicts[f] == v] for v in dict.fromkeys(verdicts.values())}
+    by = "; ".join(f"{v} at f = {', '.join(fs)}" for v, fs in groups.items())
+    return spec.judged(value, same, evidence, reason=None if same else f"the verdict depends on the level: {by}")
+
+
 def build_claims(checks: pd.DataFrame, curves: pd.DataFrame, cfg: dict, scale: str, stats: dict) -> list[Claim]:
-    """``cfg`` is the ``imbalanced.claims`` slice plus ``depths`` (Colored-MNIST depths); ``stats`` the top-level
-    ``stats`` block (``level``, ``min_seeds``) with which the empirical rows are judged over seeds."""
+    """``cfg`` is the ``imbalanced.claims`` slice plus ``depths`` (Colored-MNIST depths) and ``lr_grid`` (the
+    scale's ``imbalanced.cmnist.lr_grid``: which optimizers' lrs were tuned); ``stats`` the top-level ``stats``
+    block (``level``, ``min_seeds``) with which the empirical rows are judged over seeds."""
     rules = cfg["rules"]
     rows = [theory_claim(n, checks, scale) for n in range(1, 11)]
     rows.append(_linear_ce_claim(curves, rules["C11"], stats, scale))
-    rows.append(_cmnist_claim12(curves, cfg["claim_depth"], cfg["early_fraction"], rules["C12"], stats, scale))
-    rows.append(_cmnist_claim17(curves, cfg["depths"], cfg["learn_level"], rules["C17"], stats, scale))
+    lr_grid = cfg.get("lr_grid", {})
+    rows.append(_cmnist_claim12(curves, cfg["claim_depth"], cfg["early_fraction"], rules["C12"], stats, scale, lr_grid))
+    rows.append(_cmnist_claim17(curves, cfg["depths"], cfg, rules["C17"], stats, scale))
+    rows.append(_cmnist_claim17_levels(curves, cfg["depths"], cfg, rules["C17"], stats, scale))
     return rows

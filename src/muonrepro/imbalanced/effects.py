@@ -5,19 +5,27 @@ signed so that > 0 means the claim holds in that seed (NaN: that seed cannot be 
 ``stats.verdict`` under the row's rule (``imbalanced.claims.rules`` / ``imbalanced_gpu.claims.rules``)
 with the top-level ``stats`` settings (``level``, ``min_seeds``): :func:`seed_row`.
 
-Claim 17's effect (:func:`depth_effect`) compares learning times at one fixed accuracy level
-(:func:`learning_time`), shared by both groups and both depths.
+Claim 17's learning time of a group (:func:`group_time`) is the first evaluated step at which the group's
+test accuracy has covered a fixed fraction ``f`` of its own way from chance to its final accuracy in that run
+(:func:`learning_level`: level = chance + f x (final - chance), ``imbalanced.claims.learn_fraction``): one
+definition for both groups and both depths, fixed before any result, each level computed from the run's own
+curve. A group whose final accuracy is not above chance has learned nothing: it never reaches a level, and
+its seed is unusable. :func:`depth_effect` turns the four learning times of a seed into its effect.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from typing import NamedTuple
 
 import numpy as np
 
+from muonrepro.data.colored_mnist import N_CLASSES
 from muonrepro.ledger import Claim, ClaimSpec
 from muonrepro.stats.verdict import criterion_text, summarize
+
+CHANCE = 1.0 / N_CLASSES  # Colored-MNIST: 10 classes, chance accuracy 0.1
 
 
 def criterion(rule: str, stats: dict, what: str) -> str:
@@ -25,12 +33,15 @@ def criterion(rule: str, stats: dict, what: str) -> str:
     return criterion_text(rule, stats["min_seeds"], what, stats["level"])
 
 
-def seed_row(spec: ClaimSpec, effects: Mapping, rule: str, stats: dict, evidence: str) -> Claim:
+def seed_row(
+    spec: ClaimSpec, effects: Mapping, rule: str, stats: dict, evidence: str, reason: str | None = None
+) -> Claim:
     """The row of ``spec`` from its per-seed ``effects`` (seed -> effect, NaN = unusable seed): value = the
-    mean effect over the usable seeds (the text 'no usable seed' when there is none)."""
+    mean effect over the usable seeds (the text 'no usable seed' when there is none). ``reason``: the
+    sentence of a row that is not supported (None: the statistic's own, e.g. 'the seeds disagree')."""
     s = summarize(effects, stats["level"])
     value = s.mean if math.isfinite(s.mean) else "no usable seed"
-    return spec.over_seeds(value, s, rule, stats["min_seeds"], evidence)
+    return spec.over_seeds(value, s, rule, stats["min_seeds"], evidence, reason=reason)
 
 
 def learning_time(steps, values, level: float) -> tuple[float, bool]:
@@ -42,24 +53,56 @@ def learning_time(steps, values, level: float) -> tuple[float, bool]:
     return (float(s[hit[0]]), True) if len(hit) else (float(s[-1]), False)
 
 
+def learning_level(final: float, fraction: float, chance: float = CHANCE) -> float:
+    """The accuracy a group must reach to count as learned: ``fraction`` of its way from ``chance`` to its
+    ``final`` accuracy, chance + fraction x (final - chance)."""
+    return chance + fraction * (final - chance)
+
+
+class GroupTime(NamedTuple):
+    """One group's learning time in one run: ``t`` (the first evaluated step at ``level``; the last step when
+    not ``reached``), its ``final`` accuracy (the value at the last evaluated step) and ``level``."""
+
+    t: float
+    reached: bool
+    final: float
+    level: float
+
+    def describe(self) -> str:
+        if not self.reached:
+            return f"final {self.final:.3f} <= chance {CHANCE:g}: never reaches a level (not learned)"
+        return f"final {self.final:.3f}, level {self.level:.3f}, T={self.t:g}"
+
+
+def group_time(steps, values, fraction: float, chance: float = CHANCE) -> GroupTime:
+    """The learning time of one group's curve (``steps``, ``values``) at ``fraction`` of its own way from
+    ``chance`` to its final accuracy. A final accuracy not above chance: the group learned nothing in the run,
+    so it never reaches a level (``reached`` False, ``level`` NaN, ``t`` the last step)."""
+    order = np.argsort(steps)
+    s, v = np.asarray(steps, float)[order], np.asarray(values, float)[order]
+    final = float(v[-1])
+    if not final > chance:
+        return GroupTime(float(s[-1]), False, final, math.nan)
+    level = learning_level(final, fraction, chance)
+    t, reached = learning_time(s, v, level)
+    return GroupTime(t, reached, final, level)
+
+
 def depth_effect(times: Mapping) -> tuple[float, str]:
     """Claim 17's effect of one seed: (T_min - T_maj) at the shallower depth minus at the deeper one (> 0: the
     deeper net learns the minority groups closer to the majority's time), and a note ('' if none).
 
-    ``times``: {"shallow"/"deep": {"minority"/"majority": (T, reached)}} from :func:`learning_time`. A curve
-    that never reaches the level counts as not learned, T = the run's last evaluated step (a lower bound on
-    its learning time). Then: a majority curve not learned, or the minority learned at neither depth, makes
-    the seed unusable (NaN: no time to compare); the minority not learned by the deeper net only cannot
-    support the claim (the effect is capped at 0: the computed value would be an upper bound)."""
-    (t_min_s, ok_min_s), (t_maj_s, ok_maj_s) = times["shallow"]["minority"], times["shallow"]["majority"]
-    (t_min_d, ok_min_d), (t_maj_d, ok_maj_d) = times["deep"]["minority"], times["deep"]["majority"]
-    if not (ok_maj_s and ok_maj_d):
-        return math.nan, "a majority curve never reaches the level: unusable"
-    if not (ok_min_s or ok_min_d):
-        return math.nan, "the minority curve reaches the level at neither depth: unusable"
-    effect = (t_min_s - t_maj_s) - (t_min_d - t_maj_d)
-    if not ok_min_d:
-        return min(effect, 0.0), "the deeper net's minority curve never reaches the level: effect capped at 0"
-    if not ok_min_s:
-        return effect, "the shallower net's minority curve never reaches the level (T = last step, a lower bound)"
-    return effect, ""
+    ``times``: {"shallow"/"deep": {"minority"/"majority": (T, reached, ...)}} (e.g. :class:`GroupTime`). A group
+    that never reaches its level has no learning time: the seed is unusable (NaN) and the note says which."""
+    missing = [
+        f"the {net} net's {group} group"
+        for net in ("shallow", "deep")
+        for group in ("minority", "majority")
+        if not times[net][group][1]
+    ]
+    if missing:
+        return math.nan, f"{' and '.join(missing)} never reach(es) the level: unusable"
+    (t_min_s, t_maj_s), (t_min_d, t_maj_d) = (
+        (times[net]["minority"][0], times[net]["majority"][0]) for net in ("shallow", "deep")
+    )
+    return (t_min_s - t_maj_s) - (t_min_d - t_maj_d), ""

@@ -10,6 +10,8 @@ Modules, one concept each (float64 numpy throughout, batched over a leading run 
 - ``steps``: step-size rules S0-S3 (spec §4.3).
 - ``optimizers``: simplified Muon (msgn or NS5 via ``optim.orthogonalize_np``), GD, Adam (spec §4.2, §4.4, §5.7).
 - ``runner``: the batched iteration loop with first-reach counts and early stopping.
+- ``budget``: Lemma L1's budget condition (eta0/(1-q) >= slack x initial distance), eta0 from it, and each
+  run's outcome (reached / stalled / budget) (issue 25, ``docs/precond-instruments.md``).
 - ``scalar``: scalar recursions, Lemma L1, predicted iteration counts, GD closed forms (spec §5).
 - ``sweep``: per-problem sweeps over kappa, seeds and methods (spec §6, R1-R6); ``sweep.mf``, ``sweep.icl``.
 - ``ablation``: step-rule and orthogonalizer ablations (spec §6 R7, R8; checks A13, A15).

@@ -57,3 +57,15 @@ class StepRule:
 def geometric_etas(eta0: float, q: float, T: int) -> np.ndarray:
     """``eta_0 q^t`` for t = 0..T-1."""
     return eta0 * q ** np.arange(T, dtype=np.float64)
+
+
+def kept_cond_F(G: np.ndarray, rel_cutoff: float) -> np.ndarray:
+    """``||G||_F / sigma_min`` of a batch (B,), with sigma_min the smallest singular value msgn keeps
+    (``> rel_cutoff * sigma_max``, spec §4.1): the factor by which a backward error of G is amplified in
+    msgn(G) (A9's round-off tolerance). NaN where G = 0 or is not finite."""
+    s = singular_values(G)
+    smax = s[..., :1]
+    kept = np.where(s > rel_cutoff * smax, s, np.inf).min(axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.sqrt((s * s).sum(axis=-1)) / kept
+    return np.where(np.isfinite(out) & (kept < np.inf), out, np.nan)

@@ -18,14 +18,22 @@ import math
 
 import numpy as np
 import pandas as pd
+import torch
 
+from muonrepro.optim.orthogonalize import orthogonalize
 from muonrepro.precond import instances
 from muonrepro.precond.optimizers import SimplifiedMuon
 from muonrepro.precond.problems import icl as icl_mod
 from muonrepro.precond.problems import mf as mf_mod
 from muonrepro.precond.problems.spectra import basis, spectrum
 from muonrepro.precond.runner import run
-from muonrepro.precond.scalar import lemma_bound, mf_recursion
+from muonrepro.precond.scalar import (
+    decoupling_gap,
+    decoupling_ratio,
+    lemma_bound,
+    mf_recursion,
+    precision_scaling,
+)
 from muonrepro.precond.steps import StepRule, geometric_etas
 
 
@@ -34,16 +42,76 @@ def _n_steps(eta0: float, q: float, floor: float) -> int:
     return max(1, math.floor(math.log(floor / eta0) / math.log(q)) + 1)
 
 
-def _aligned_mf_sigmas(P: dict, PS: dict, d: int, r: int, kappa: float, eta0: float, q: float, steps: int):
+def _aligned_mf_sigmas(
+    P: dict, PS: dict, d: int, r: int, kappa: float, eta0: float, q: float, steps: int, replay_dtype=None
+):
     """Exact-msgn Muon with geometric steps on aligned symmetric MF (the ``mf_aligned`` instances: jittered
     spectrum and per-mode start scales), one instance per seed: the stacked problem, the per-mode starts
-    a_0 (seeds, r) and the singular values of U_t for t = 0 .. steps, shape (seeds, steps + 1, r)."""
+    a_0 (seeds, r) and the singular values of U_t for t = 0 .. steps, shape (seeds, steps + 1, r); with
+    ``replay_dtype`` also those of the same runs replayed in that precision (``replay_symmetric_mf``)."""
     inst = instances.symmetric_mf(P, "mf_aligned", PS["seeds"], d, r, kappa, init="aligned")
     prob, p0 = mf_mod.stack_symmetric(inst)
     n = len(inst)
-    opt = SimplifiedMuon(StepRule("geometric", np.full(n, eta0), np.full(n, q)), rel_cutoff=P["msgn_rel_cutoff"])
+    rule = StepRule("geometric", np.full(n, eta0), np.full(n, q))
+    opt = SimplifiedMuon(rule, rel_cutoff=P["msgn_rel_cutoff"])
     res = run(prob, opt, p0, steps, record=lambda p: {"sigma": np.linalg.svd(p[0], compute_uv=False)})
-    return prob, np.stack([x.a0 for x in inst]), res.records["sigma"]
+    out = (prob, np.stack([x.a0 for x in inst]), res.records["sigma"])
+    if replay_dtype is None:
+        return out
+    return out + (replay_symmetric_mf(prob, p0, rule, steps, P["msgn_rel_cutoff"], replay_dtype),)
+
+
+_TORCH_DTYPES = {np.dtype(np.float32): torch.float32, np.dtype(np.float64): torch.float64}
+
+
+def msgn_in(G: np.ndarray, rel_cutoff: float) -> np.ndarray:
+    """Exact msgn (truncated polar factor) of a batch in G's own precision (float32 or float64): ``orthogonalize``'s
+    ``polar_svd`` with that working precision, the code path of ``orthogonalize_np`` (which fixes float64; for a
+    float64 G the two are the same computation). Non-finite matrices give NaN."""
+    G = np.ascontiguousarray(G)
+    dt = _TORCH_DTYPES[G.dtype]
+    ok = np.isfinite(G).all(axis=(-2, -1))
+    out = np.full(G.shape, np.nan, dtype=G.dtype)
+    if ok.any():
+        X = G if ok.all() else np.ascontiguousarray(G[ok])
+        out[ok] = orthogonalize(torch.from_numpy(X), method="svd", dtype=dt, rel_cutoff=rel_cutoff).numpy()
+    return out
+
+
+class MuonInPrecision:
+    """``optimizers.SimplifiedMuon``'s exact-msgn step ``W <- W - eta_t msgn(grad)`` (no momentum) in the
+    parameters' own precision: ``eta_t`` from the same ``StepRule`` (float64) rounded to that precision, msgn by
+    ``msgn_in``. With float64 parameters it is SimplifiedMuon's computation; A8's float32 replays use it."""
+
+    def __init__(self, rule: StepRule, *, rel_cutoff: float):
+        self.rule, self.rel_cutoff = rule, rel_cutoff
+
+    def step(self, t, params, grads):
+        out = []
+        for p, g in zip(params, grads):
+            eta = np.asarray(self.rule(t, g)).astype(p.dtype).reshape((-1,) + (1,) * (p.ndim - 1))
+            out.append(p - eta * msgn_in(g, self.rel_cutoff))
+        return tuple(out)
+
+
+def replay_symmetric_mf(prob, p0: tuple, rule: StepRule, steps: int, rel_cutoff: float, dtype=np.float64):
+    """Exact-msgn simplified Muon on symmetric MF with every array in ``dtype``: ``V*``, ``lam`` and ``U_0`` cast to
+    it, the gradient, ``eta_t`` and msgn computed in it (``MuonInPrecision``), through the same ``run`` loop.
+    Returns the singular values of ``U_t`` for t = 0 .. steps, (B, steps + 1, r), each computed in float64 from
+    the ``dtype`` iterate (what is measured is the iterate's deviation, not a float32 SVD's)."""
+    dtype = np.dtype(dtype)
+    prob_d = mf_mod.SymmetricMF(prob.V.astype(dtype), prob.lam.astype(dtype))
+    p0_d = tuple(np.asarray(p).astype(dtype) for p in p0)
+    res = run(
+        prob_d,
+        MuonInPrecision(rule, rel_cutoff=rel_cutoff),
+        p0_d,
+        steps,
+        record=lambda p: {"sigma": np.linalg.svd(p[0].astype(np.float64), compute_uv=False)},
+    )
+    if res.params[0].dtype != dtype:  # a float64 array anywhere would promote the iterate
+        raise TypeError(f"replay_symmetric_mf: the iterate left {dtype} ({res.params[0].dtype})")
+    return res.records["sigma"]
 
 
 def lemma_scalar_sweep(L: dict) -> pd.DataFrame:
@@ -138,18 +206,26 @@ def decoupling_mf(P: dict, PS: dict) -> pd.DataFrame:
     """Spec §5.2 decoupling check (A8): aligned MF ``U_0 = V* diag(a_0) R``, exact-msgn Muon with
     ``q = decoupling.q`` and ``eta_0 = decoupling.budget (1 - q)``; the largest gap between the sorted
     singular values of ``U_t`` and the scalar recursion ``a <- a - eta_t sign((a^2 - lam) a)`` over
-    ``t <= iters.decouple``, for every kappa and seed."""
+    ``t <= iters.decouple``, for every kappa and seed, and its largest ratio to the float64 tolerance of
+    ``scalar.decoupling_tolerance`` (``claims.a8.c_round``) with the first step whose sign float64 cannot
+    resolve. Each run is also replayed in float32 (same instance cast, same schedule; the recursion stays
+    float64) and ``scalar.precision_scaling`` (``claims.a8.precision_decades``) says whether the float64 gap's
+    excess over its tolerance is round-off (columns ``deviation``, ``roundoff_ok``, ``first_excess``,
+    ``g32_at_first_excess``, ...)."""
     D = P["decoupling"]
+    c = P["claims"]["a8"]
     d, r = PS["decouple_mf"]["d"], PS["decouple_mf"]["r"]
     q, T = D["q"], PS["iters"]["decouple"]
     eta0 = D["budget"] * (1.0 - q)
     etas = geometric_etas(eta0, q, T)
+    eta_t = geometric_etas(eta0, q, T + 1)  # eta_t for t = 0 .. T (the gaps' steps)
     rows = []
     for kappa in PS["kappas"]:
-        prob, a0, sigma = _aligned_mf_sigmas(P, PS, d, r, kappa, eta0, q, T)
+        prob, a0, sigma, sigma32 = _aligned_mf_sigmas(P, PS, d, r, kappa, eta0, q, T, replay_dtype=np.float32)
         for i, seed in enumerate(PS["seeds"]):
             a = mf_recursion(a0[i], prob.lam[i], etas)
-            diff = np.abs(sigma[i] + np.sort(-np.abs(a), axis=1))
+            g64, g32 = decoupling_gap(sigma[i], a), decoupling_gap(sigma32[i], a)
+            ratio, first = decoupling_ratio(sigma[i], a, prob.lam[i], eta0, q, d, P["msgn_rel_cutoff"], c["c_round"])
             rows.append(
                 dict(
                     kappa=kappa,
@@ -159,8 +235,34 @@ def decoupling_mf(P: dict, PS: dict) -> pd.DataFrame:
                     d=d,
                     r=r,
                     iterations=T,
-                    max_diff=float(diff.max()),
+                    max_diff=float(g64.max()),
+                    max_tol_ratio=float(ratio.max()),
+                    first_unresolved=first,
                     final_eta=float(etas[-1]),
+                    precision_decades=c["precision_decades"],
+                    **precision_scaling(g64, g32, ratio, eta_t, c["precision_decades"]),
                 )
             )
     return pd.DataFrame(rows)
+
+
+def r3_float32_gaps(P: dict, PS: dict, kappa: float, runs: dict) -> dict:
+    """A8-R3's float32 replays: the ``mf_aligned`` Muon-S1 runs of one kappa (``sweep.mf.symmetric_sweep``: the
+    instances of ``instances.symmetric_mf``, ``StepRule("geometric", eta0, q)``, full d x r problem, T =
+    ``iters.decouple`` steps) replayed in float32. ``runs``: ``{seed: (eta0, lam (r,), a (T+1, r))}`` from the
+    run's own record (its eta_0, spectrum and float64 recursion). Returns ``{seed: g32 (T+1,)}``, the gap of the
+    float32 iterate against that recursion; raises ValueError when a rebuilt instance's spectrum or starts differ
+    from the run's (the replay would not be of the same run)."""
+    seeds = list(runs)
+    d, r = PS["mf"]["d"], PS["mf"]["r"]
+    q = P["problems"]["mf_aligned"]["muon"]["q"]
+    inst = instances.symmetric_mf(P, "mf_aligned", seeds, d, r, kappa)
+    for x, s in zip(inst, seeds):
+        _, lam, a = runs[s]
+        if x.a0 is None or not (np.allclose(x.lam, lam, rtol=1e-12, atol=0) and np.allclose(x.a0, a[0], rtol=1e-12)):
+            raise ValueError(f"the rebuilt mf_aligned instance of kappa {kappa:g}, seed {s} is not the run's")
+    prob, p0 = mf_mod.stack_symmetric(inst)
+    n, T = len(seeds), len(next(iter(runs.values()))[2]) - 1
+    rule = StepRule("geometric", np.array([runs[s][0] for s in seeds], dtype=np.float64), np.full(n, q))
+    sig32 = replay_symmetric_mf(prob, p0, rule, T, P["msgn_rel_cutoff"], np.float32)
+    return {s: decoupling_gap(sig32[i], runs[s][2]) for i, s in enumerate(seeds)}

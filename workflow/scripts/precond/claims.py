@@ -1,4 +1,4 @@
-"""Rule precond_claims: checks A1-A15 (+ E1, E2) -> claims.csv, table T1, run metadata."""
+"""Rule precond_claims: checks A1-A15 (+ E1-E3) -> claims.csv, table T1, run metadata."""
 
 import sys
 
@@ -9,4 +9,4 @@ i, o = snakemake.input, snakemake.output
 tables = load_tables(i.iterations, i.info, i.curves, i.steps, i.ns5, i.lemma_scalar, i.lemma_matrix, i.decoupling, i.mc)
 p = snakemake.params
 df = write_ledger(tables, p.precond, p.preset, p.scale, p.stats, o.claims, o.table, o.meta)
-print(df[["claim_id", "value", "n_seeds", "ci_low", "ci_high", "verdict"]].to_string())
+print(df[["claim_id", "value", "n_seeds", "verdict", "reason"]].to_string())

@@ -1,6 +1,8 @@
 """What the precond checks share: their settings (``Setup``), the ledger row spec of a check, the two
 ways a row is judged (``judged``: a theorem check, one pass/fail; ``over_seeds``: an empirical claim, one
-effect per seed judged by ``stats.verdict``), and lookups in the pipeline's tables.
+effect per seed judged by ``stats.verdict``, with a reason naming the seeds that fail or are unusable),
+the runs a count effect may use (``usable``: reached the target, inside Lemma L1's budget condition), and
+lookups in the pipeline's tables.
 
 ``tab`` (the first argument of every check) holds: ``iterations``, ``info`` (DataFrames of the sweeps),
 ``curves`` (dict keyed by ``(problem, method, kappa, seed)``), ``steps`` / ``ns5`` (ablation
@@ -13,9 +15,11 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from muonrepro.ledger import Claim, ClaimSpec
-from muonrepro.stats.verdict import LEVEL, criterion_text, summarize
+from muonrepro.precond.budget import condition_values
+from muonrepro.stats.verdict import LEVEL, criterion_text, summarize, verdict
 
 PAPER = "precond"
 OURS = "Settings are ours (spec INFERRED reconstruction; the paper's own settings are unknown): see config precond."
@@ -52,17 +56,91 @@ def spec(
     return ClaimSpec(PAPER, cid, kind, claim, metric, criterion, scale, figures=figures)
 
 
-def judged(row: ClaimSpec, value, ok, evidence: str) -> Claim:
-    """The judged row; its evidence ends with the note that the settings are ours."""
-    return row.judged(value, bool(ok), f"{evidence} {OURS}")
+def judged(row: ClaimSpec, value, ok, evidence: str, reason: str | None = None) -> Claim:
+    """The judged row; its evidence ends with the note that the settings are ours; ``reason``: the one
+    sentence a failing row gives."""
+    return row.judged(value, bool(ok), f"{evidence} {OURS}", reason=reason)
 
 
-def over_seeds(row: ClaimSpec, s: Setup, key: str, effects: dict, evidence: str) -> Claim:
+def over_seeds(
+    row: ClaimSpec,
+    s: Setup,
+    key: str,
+    effects: dict,
+    evidence: str,
+    notes: dict | None = None,
+    reason: str | None = None,
+) -> Claim:
     """The row of an empirical claim from its effects ``{seed: effect}`` (NaN: an unusable seed), judged
-    by ``stats.verdict`` under ``config precond.claims.<key>.rule``; the value is the mean effect."""
+    by ``stats.verdict`` under ``config precond.claims.<key>.rule``; the value is the mean effect.
+    ``notes``: ``{seed: why}`` for seeds that fail or are unusable; a row that is not supported gets
+    ``reason`` if given, else one built from the statistic's reason and these notes (``seeds_reason``)."""
     summary = summarize(effects, s.level)
     value = summary.mean if summary.n else "no usable seed"
-    return row.over_seeds(value, summary, s.rule(key), s.min_seeds, f"{evidence} {OURS}")
+    if reason is None:
+        reason = seeds_reason(summary, verdict(summary, s.rule(key), s.min_seeds)[1], notes or {})
+    return row.over_seeds(value, summary, s.rule(key), s.min_seeds, f"{evidence} {OURS}", reason=reason)
+
+
+def seeds_reason(summary, why: str, notes: dict) -> str:
+    """One sentence: the statistic's reason, then the failing seeds and the unusable ones with their notes."""
+
+    def said(seeds):
+        return "; ".join(f"s{k}: {notes[k]}" if k in notes else f"s{k}" for k in seeds)
+
+    fails = [k for k, v in summary.effects.items() if v <= 0]
+    parts = [why]
+    if fails:
+        parts.append(f"fails in {len(fails)}/{summary.n} usable seed(s) ({said(fails)})")
+    if summary.unusable:
+        parts.append(f"{len(summary.unusable)} seed(s) unusable ({said(summary.unusable)})")
+    return "; ".join(parts) + "."
+
+
+def usable(df, what: str = "epsilon") -> str | None:
+    """Why one seed's runs ``df`` (one row per kappa) cannot give a count effect, or None when they can: a
+    run outside Lemma L1's budget condition (reported apart: it says nothing against the claim) or a run
+    that did not reach ``what`` (its count is a cap, not a count)."""
+    if "l1_condition" in df:
+        outside = (condition_values(df["l1_condition"]) == False).fillna(False).to_numpy(bool)  # noqa: E712
+        if outside.any():
+            return (
+                f"outside Lemma L1's budget condition at kappa {_ks(df[outside])} (eta0/(1-q) < slack x initial "
+                "distance; reported apart)"
+            )
+    miss = df[~df.reached.astype(bool)]
+    if len(miss):
+        return f"did not reach {what} at " + ", ".join(_miss_text(r) for _, r in miss.iterrows())
+    return None
+
+
+def _miss_text(r) -> str:
+    """A run that did not reach its target: kappa, outcome, and (Muon-S1) its budget against its distance."""
+    o = r.get("outcome", "budget")
+    where = ""
+    cond = condition_values([r["l1_condition"]]).iloc[0] if "l1_condition" in r else pd.NA
+    if cond is not pd.NA and bool(cond):
+        where = " inside L1's condition"
+    rb, rd = r.get("remaining_budget", math.nan), r.get("remaining_distance", math.nan)
+    nums = "" if not (np.isfinite(rb) and np.isfinite(rd)) else f": remaining budget {rb:.2g} vs distance {rd:.2g}"
+    return f"kappa {int(r['kappa'])} ({o}{where}{nums})"
+
+
+def _ks(df) -> str:
+    return ", ".join(str(int(k)) for k in df.kappa)
+
+
+def outcome_text(df) -> str:
+    """Outcome counts of some runs, as evidence text (e.g. ``reached 14, stalled 1 (k10000 s0)``)."""
+    if "outcome" not in df:
+        return f"reached {int(df.reached.sum())}/{len(df)}"
+    parts = []
+    for o in ("reached", "stalled", "budget"):
+        g = df[df.outcome == o]
+        if len(g):
+            where = "" if o == "reached" else " (" + ", ".join(f"k{int(k)} s{s}" for k, s in zip(g.kappa, g.seed)) + ")"
+            parts.append(f"{o} {len(g)}{where}")
+    return ", ".join(parts)
 
 
 def certain(effect: float, lower: bool = False, upper: bool = False) -> float:
@@ -88,13 +166,6 @@ def min_certain(values) -> float:
     return float(v.min()) if len(known) == len(v) and len(v) else math.nan
 
 
-def slope_is_lower_bound(kappas, unreached) -> bool:
-    """Whether raising the counts of the ``unreached`` kappas can only raise the least-squares log-log
-    slope, i.e. every unreached kappa lies above the mean log kappa (its weight in the slope is > 0)."""
-    x = np.log10(np.asarray(kappas, float))
-    return bool(np.all(x[np.asarray(unreached, bool)] > x.mean()))
-
-
 def fmt(x) -> str:
     """4 significant digits."""
     return f"{x:.4g}"
@@ -102,7 +173,9 @@ def fmt(x) -> str:
 
 def its(tab, problem, method, eps=None, kappas=None):
     """Iteration rows of one (problem, method) at one epsilon (default: the smallest listed first)."""
-    df = tab["iterations"]
+    df = tab.get("iterations")
+    if df is None:  # no sweep table at all
+        df = pd.DataFrame(columns=["problem", "method", "kappa", "seed", "epsilon", "iterations", "reached"])
     df = df[(df.problem == problem) & (df.method == method)]
     if df.empty:
         return df
@@ -111,6 +184,10 @@ def its(tab, problem, method, eps=None, kappas=None):
     df = df[np.isclose(df.epsilon, eps, rtol=1e-9, atol=0)]
     if kappas is not None:
         df = df[df.kappa.isin(kappas)]
+    if "outcome" not in df:  # a table from before the outcome columns: no budget information
+        df = df.assign(outcome=np.where(df.reached, "reached", "budget"))
+    if "l1_condition" not in df:
+        df = df.assign(l1_condition=pd.NA)
     return df.sort_values(["seed", "kappa"])
 
 
@@ -119,13 +196,15 @@ def loglog_slope(k, y) -> float:
 
 
 def counts_text(df) -> str:
-    """Iteration counts per seed and kappa, as evidence text."""
+    """Iteration counts per seed and kappa, as evidence text (a run that did not reach: its outcome)."""
+    oc = df.outcome if "outcome" in df else np.where(df.reached, "reached", "not reached")
     return "; ".join(
         f"s{s}: "
         + ", ".join(
-            f"k{int(k)}={int(i)}{'' if r else '(not reached)'}" for k, i, r in zip(g.kappa, g.iterations, g.reached)
+            f"k{int(k)}={int(i)}{'' if r else f'({o}, not reached)'}"
+            for k, i, r, o in zip(g.kappa, g.iterations, g.reached, g.oc)
         )
-        for s, g in df.groupby("seed")
+        for s, g in df.assign(oc=list(oc)).groupby("seed")
     )
 
 

@@ -101,6 +101,10 @@ class ICL:
         """Normalized loss gap ``(L(B) - L*) / (L(0) - L*)`` (spec §3.2 metric)."""
         return self.gap(params[0]) / self.gap0()
 
+    def mode_errors(self, Bm: np.ndarray) -> np.ndarray:
+        """Per-mode errors ``|(Q^T B Q)_ii - 1/gam_i|`` of L1's recursion (spec §5.4) (B, d)."""
+        return np.abs(np.diagonal(self.eig_coords(Bm), axis1=1, axis2=2) - 1.0 / self.gam)
+
 
 def make_icl(seed: int, d: int, kappa: float, spectrum_kind: str, rotate: bool, *, jitter: float = 0.0):
     """One instance (Q, lam): Q drawn first from ``default_rng(seed)`` (spec §6.2), then the spectrum's
@@ -132,6 +136,14 @@ class TwoFactorICL:
 
     def error(self, params) -> np.ndarray:
         return self.icl.error((self.B(params),))
+
+    def mode_errors(self, params) -> np.ndarray:
+        """U's per-mode errors given the current u: ``|(Q^T U Q)_ii - 1/(gam_i u)|`` (B, d); the decoupling is
+        exact only given u_t (spec §5.5). Infinite where u = 0."""
+        u, U = params
+        diag = np.diagonal(self.icl.eig_coords(U), axis1=1, axis2=2)
+        with np.errstate(divide="ignore"):
+            return np.abs(diag - 1.0 / (self.icl.gam * u[:, None]))
 
 
 def monte_carlo_loss(

@@ -167,6 +167,12 @@ class AsymmetricMF:
     def error(self, params) -> np.ndarray:
         return self.abs_error(params) / np.linalg.norm(self.sig, axis=-1)
 
+    def mode_errors(self, params) -> np.ndarray:
+        """Per-mode errors of both factors against the balanced target ``sqrt(sig_i)`` (spec §3.1), sorted
+        singular values: ``|sigma_i(X) - sqrt(sig_i)|`` then ``|sigma_i(Y) - sqrt(sig_i)|`` (B, 2r)."""
+        root = np.sqrt(self.sig)
+        return np.concatenate([np.abs(np.linalg.svd(W, compute_uv=False) - root) for W in params], axis=-1)
+
 
 def make_asymmetric_mf(
     seed: int,

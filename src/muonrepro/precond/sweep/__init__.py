@@ -5,12 +5,18 @@ preset ``PS = config["scales"][scale]["precond"]`` and returns
 
 - ``iterations``: one row per (method, kappa, seed, epsilon): the best setting's first iteration
   with error <= epsilon (``reached=False`` and ``iterations=budget`` when the budget ran out),
-  the chosen ``setting`` and the ``source`` of the count (``run`` or ``closed_form``);
+  its ``outcome`` (``reached``, ``stalled``: the remaining step budget at the cap is below the
+  remaining distance, ``budget``: the cap was hit while still able to converge), Lemma L1's budget
+  condition at the start and its ingredients (``l1_condition``, ``l1_distance``, ``l1_budget``,
+  ``l1_slack``, ``remaining_budget``, ``remaining_distance``; NA for GD and Adam, and the condition NA for
+  the two-factor ICL model: ``muonrepro.precond.budget``), the chosen ``setting`` and the ``source`` of
+  the count (``run`` or ``closed_form``);
 - ``info``: problem constants per (kappa, seed, epsilon): Muon's eta_0, q, the predicted Muon
   count (§5.2 / §5.4; aligned problems only), GD's condition number K (ICL), the smallest
   eigenvalue and (MF problems) the whole jittered spectrum ``lam_1..lam_r``;
 - ``curves``: ``{(method, kappa, seed): DataFrame(iteration, error, ...)}`` of the best setting
-  (per-mode columns ``mode_1..``, ``scalar_diff`` and ``offdiag`` where the checks need them).
+  (per-mode columns ``mode_1..``, ``scalar_diff``, ``offdiag``, ``grad_cond`` (ICL) and ``sigma_1..``,
+  ``a_1..`` (aligned MF) where the checks need them).
 
 Every (kappa, seed) instance comes from ``muonrepro.precond.instances``: a seed draws the basis, the
 start and the jitter of the spectrum's interior values, the same draws at every kappa. GD on MF runs
@@ -30,7 +36,15 @@ from muonrepro.precond.sweep.common import Ctx
 from muonrepro.precond.sweep.icl import icl_sweep, icl_two_factor_sweep
 from muonrepro.precond.sweep.mf import asymmetric_sweep, symmetric_sweep
 
-FAMILY = {"mf": "sym", "mf_aligned": "sym", "mf_asym": "asym", "icl": "icl", "icl_axis": "icl", "icl_2f": "icl_2f"}
+FAMILY = {
+    "mf": "sym",
+    "mf_tight": "sym",
+    "mf_aligned": "sym",
+    "mf_asym": "asym",
+    "icl": "icl",
+    "icl_axis": "icl",
+    "icl_2f": "icl_2f",
+}
 PROBLEMS = tuple(FAMILY)
 METHODS = ("muon_s1", "gd", "adam")
 _RUNNERS = {"sym": symmetric_sweep, "asym": asymmetric_sweep, "icl": icl_sweep, "icl_2f": icl_two_factor_sweep}

@@ -8,6 +8,7 @@ import itertools
 import numpy as np
 import pandas as pd
 
+from muonrepro.precond import budget
 from muonrepro.precond.optimizers import Adam
 from muonrepro.precond.runner import dense_then_strided, run
 
@@ -50,11 +51,14 @@ class Ctx:
         return rows
 
 
-def best_rows(ctx, method, res, settings, n_settings):
+def best_rows(ctx, method, res, settings, n_settings, l1=None):
     """Rows (best over the ``n_settings`` runs of each seed) and the index of each seed's curve run.
 
     Best = fewest iterations to the target; the curve run is the best at the first (primary)
-    target, or the lowest final error when no setting reached it.
+    target, or the lowest final error when no setting reached it. ``l1``: for Muon-S1 (one setting per
+    seed), each seed's L1 columns (``budget.s1_columns``), which decide ``stalled`` / ``budget`` for a run
+    that did not reach a target; without them (GD, Adam) the L1 columns are NA and such a run is ``budget``.
+    ``settings`` is one label per setting, or (one setting) one label per seed.
     """
     rows, pick = [], []
     final = np.where(np.isfinite(res.errors[:, -1]), res.errors[:, -1], np.inf)
@@ -65,6 +69,8 @@ def best_rows(ctx, method, res, settings, n_settings):
             f[f < 0] = np.inf
             reached = bool(np.isfinite(f).any())
             b = idx[int(np.argmin(f))] if reached else idx[int(np.argmin(final[idx]))]
+            cols = budget.na_columns() if l1 is None else l1[s_i]
+            label = settings[s_i] if len(settings) == len(ctx.seeds) and n_settings == 1 else settings[b % n_settings]
             rows.append(
                 dict(
                     problem=ctx.problem,
@@ -74,8 +80,10 @@ def best_rows(ctx, method, res, settings, n_settings):
                     epsilon=eps,
                     iterations=int(f.min()) if reached else int(res.budget),
                     reached=reached,
-                    setting=settings[b % n_settings],
+                    outcome=budget.outcome(reached, cols["remaining_budget"], cols["remaining_distance"]),
+                    setting=label,
                     source="run",
+                    **cols,
                 )
             )
             if j == 0:

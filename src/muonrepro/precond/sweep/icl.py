@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from muonrepro.precond import instances
+from muonrepro.precond import budget, instances
 from muonrepro.precond.optimizers import SimplifiedMuon
 from muonrepro.precond.problems import icl as icl_mod
 from muonrepro.precond.runner import run
 from muonrepro.precond.scalar import gd_icl_gap, gd_icl_iterations, gd_icl_modes, gd_step, icl_recursion, t_muon_icl
-from muonrepro.precond.steps import StepRule, geometric_etas
+from muonrepro.precond.steps import StepRule, geometric_etas, kept_cond_F
 from muonrepro.precond.sweep.common import adam_sweep, best_rows, curve, modes
 
 
@@ -23,7 +23,10 @@ def icl_sweep(ctx):
     n, d = len(ctx.seeds), S["d"]
     gam, lam = prob.gam, prob.lam
     q = c["muon"]["q"]
-    eta0 = c["muon"]["eta0"] * (1.0 / gam).max(axis=1)  # units of max_i 1/gam_i (spec §5.4)
+    B0 = np.zeros((n, d, d))  # spec §3.2: diagonal in Lam's eigenbasis, an aligned start
+    D0 = prob.mode_errors(B0).max(axis=1)  # = max_i 1/gam_i
+    slack = budget.slack(ctx.P, True)
+    eta0 = budget.eta0_of(c["muon"], (1.0 / gam).max(axis=1), D0, q, slack)  # units of max_i 1/gam_i (spec §5.4)
     info = ctx.info_rows(eta0, q, lambda i, e: t_muon_icl(lam[i], gam[i], eta0[i], q, e), prob.K, lam)
     rows, curves = [], {}
     its = ctx.PS["iters"]
@@ -36,10 +39,12 @@ def icl_sweep(ctx):
                 diag = np.diagonal(M, axis1=1, axis2=2).copy()
                 M[:, np.arange(d), np.arange(d)] = 0.0
                 off = np.sqrt((M * M).sum(axis=(1, 2)))  # directly: no cancellation
-                return {"diag": diag, "offdiag": off}
+                return {"diag": diag, "offdiag": off, "grad_cond": kept_cond_F(prob.grad_B(p[0]), ctx.cutoff)}
 
-            res = run(prob, opt, (np.zeros((n, d, d)),), its["muon"], ctx.eps, record=rec)
-            r_, _ = best_rows(ctx, method, res, [f"q={q:g},eta0={c['muon']['eta0']:g}/gam_min"], 1)
+            res = run(prob, opt, (B0,), its["muon"], ctx.eps, record=rec)
+            l1 = budget.s1_columns(eta0, q, D0, slack, res.iterations_run, prob.mode_errors(res.params[0]).max(axis=1))
+            label = "l1 rule" if c["muon"]["eta0"] == "l1" else f"{c['muon']['eta0']:g}/gam_min"
+            r_, _ = best_rows(ctx, method, res, [f"q={q:g},eta0={e:.6g} ({label})" for e in eta0], 1, l1=l1)
             rows += r_
             for i, seed in enumerate(ctx.seeds):
                 diag = res.records["diag"][i]
@@ -47,6 +52,7 @@ def icl_sweep(ctx):
                 extra = modes(np.abs(diag - 1.0 / gam[i]))
                 extra["offdiag"] = res.records["offdiag"][i]
                 extra["scalar_diff"] = np.abs(diag - b).max(axis=1)
+                extra["grad_cond"] = res.records["grad_cond"][i]  # A9's early-window round-off tolerance
                 curves[(method, seed)] = curve(ctx, res.errors[i], keep_all=True, extra=extra)
         elif method == "gd":
             r_, c_ = _gd_closed_form(ctx, prob)
@@ -83,8 +89,10 @@ def _gd_closed_form(ctx, prob):
                     epsilon=e,
                     iterations=int(T[k, j]) if ok else -1,
                     reached=ok,
+                    outcome=budget.outcome(ok),  # not reached: no finite count below the closed form's cap
                     setting=f"eta={steps[k]:.6g}",
                     source="closed_form",
+                    **budget.na_columns(),
                 )
             )
         k = int(np.argmin(T[:, 0]))
@@ -107,6 +115,8 @@ def icl_two_factor_sweep(ctx):
     prob = icl_mod.TwoFactorICL(icl_mod.stack_icl(inst, S["N"]))
     n, d = len(ctx.seeds), S["d"]
     q = c["muon"]["q"]
+    if c["muon"]["eta0"] == "l1":
+        raise ValueError("precond: icl_2f has no Lemma L1 statement (spec §5.5): eta0 must be a number, not 'l1'")
     eta0 = c["muon"]["eta0"] * np.sqrt((1.0 / prob.icl.gam).max(axis=1))  # units of sqrt(max 1/gam) (§5.5)
     info = ctx.info_rows(eta0, q, lambda i, e: np.nan, prob.icl.K, prob.icl.lam)
     rows, curves = [], {}
@@ -116,7 +126,10 @@ def icl_two_factor_sweep(ctx):
         p0 = (np.full(n, c["u0"]), np.broadcast_to(c["U0_scale"] * np.eye(d) / np.sqrt(d), (n, d, d)).copy())
         opt = SimplifiedMuon(StepRule("geometric", eta0, np.full(n, q)), rel_cutoff=ctx.cutoff)
         res = run(prob, opt, p0, ctx.PS["iters"]["icl_2f"], ctx.eps)
-        r_, _ = best_rows(ctx, method, res, [f"q={q:g},eta0={c['muon']['eta0']:g}*sqrt(max 1/gam)"], 1)
+        # no L1 statement (modes coupled through u): condition NA; the stall test uses U's distance given u_T
+        D_T = prob.mode_errors(res.params).max(axis=1)
+        l1 = budget.s1_columns(eta0, q, np.full(n, np.nan), np.nan, res.iterations_run, D_T, applicable=False)
+        r_, _ = best_rows(ctx, method, res, [f"q={q:g},eta0={c['muon']['eta0']:g}*sqrt(max 1/gam)"], 1, l1=l1)
         rows += r_
         for i, seed in enumerate(ctx.seeds):
             curves[(method, seed)] = curve(ctx, res.errors[i], keep_all=True)

@@ -1,17 +1,25 @@
-"""Sweeps of the matrix-factorization problems (spec §3.1): symmetric MF (``mf``, ``mf_aligned``) with
-Muon-S1, GD (best constant step) and Adam, and asymmetric MF (``mf_asym``, extension E1) with Muon-S1."""
+"""Sweeps of the matrix-factorization problems (spec §3.1): symmetric MF (``mf``, ``mf_tight``,
+``mf_aligned``) with Muon-S1, GD (best constant step) and Adam, and asymmetric MF (``mf_asym``, extension E1)
+with Muon-S1. Muon's eta_0 is a number in units of sqrt(lam_1) or ``l1`` (``budget.eta0_of``); every Muon
+row carries Lemma L1's budget columns (``budget.s1_columns``)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from muonrepro.precond import instances
+from muonrepro.precond import budget, instances
 from muonrepro.precond.optimizers import GD, SimplifiedMuon
 from muonrepro.precond.problems import mf as mf_mod
 from muonrepro.precond.runner import run
 from muonrepro.precond.scalar import gd_step, mf_recursion, t_muon_mf
 from muonrepro.precond.steps import StepRule, geometric_etas
 from muonrepro.precond.sweep.common import adam_sweep, best_rows, curve, modes
+
+
+def _labels(c, q, eta0, slack):
+    """One ``setting`` label per seed: q and the seed's eta_0 (and the rule it came from)."""
+    rule = f" (= {slack:g} D0 (1-q), L1 rule)" if c["muon"]["eta0"] == "l1" else ""
+    return [f"q={q:g},eta0={e:.6g}{rule}" for e in eta0]
 
 
 def _sigma(p):
@@ -25,7 +33,10 @@ def symmetric_sweep(ctx):
     aligned = c["init"] == "aligned"
     lam = np.stack([x.lam for x in inst])  # (seeds, r): the jittered spectrum of each seed
     q = c["muon"]["q"]
-    eta0 = c["muon"]["eta0"] * np.sqrt(lam[:, 0])  # lam_1 = 1 for every seed
+    prob0, p00 = mf_mod.stack_symmetric(inst)
+    D0 = prob0.mode_errors(p00).max(axis=1)  # L1's initial distance (budget module)
+    slack = budget.slack(ctx.P, aligned)
+    eta0 = budget.eta0_of(c["muon"], np.sqrt(lam[:, 0]), D0, q, slack)  # number: units of sqrt(lam_1) = 1
     bound = (lambda i, e: t_muon_mf(lam[i], eta0[i], q, e)) if aligned else (lambda i, e: np.nan)
     info = ctx.info_rows(eta0, q, bound, np.full(len(inst), np.nan), lam, spectrum_columns=True)
     rows, curves = [], {}
@@ -37,7 +48,8 @@ def symmetric_sweep(ctx):
             prob, p0 = mf_mod.stack_symmetric(inst)
             opt = SimplifiedMuon(StepRule("geometric", eta0, np.full(n, q)), rel_cutoff=ctx.cutoff)
             res = run(prob, opt, p0, its["muon"], ctx.eps, record=record_sigma)
-            r_, _ = best_rows(ctx, method, res, [f"q={q:g},eta0={eta0[0]:g}"], 1)
+            l1 = budget.s1_columns(eta0, q, D0, slack, res.iterations_run, prob.mode_errors(res.params).max(axis=1))
+            r_, _ = best_rows(ctx, method, res, _labels(c, q, eta0, slack), 1, l1=l1)
             rows += r_
             for s_i, seed in enumerate(ctx.seeds):
                 extra = {}
@@ -46,6 +58,8 @@ def symmetric_sweep(ctx):
                     a = mf_recursion(inst[s_i].a0, lam[s_i], geometric_etas(eta0[s_i], q, res.iterations_run))
                     extra = modes(np.abs(sig - np.sqrt(lam[s_i])))
                     extra["scalar_diff"] = np.abs(sig - -np.sort(-np.abs(a), axis=1)).max(axis=1)
+                    extra.update(modes(sig, "sigma_"))  # A8-R3 judges these against the recursion per mode
+                    extra.update(modes(a, "a_"))
                 curves[(method, seed)] = curve(ctx, res.errors[s_i], keep_all=True, extra=extra)
         elif method == "gd":
             # lam_1 = 1 and lam_r = 1/kappa for every seed (the jitter keeps the extremes): one step grid
@@ -90,7 +104,10 @@ def asymmetric_sweep(ctx):
     sig = np.stack([x[2] for x in inst])
     n = len(ctx.seeds)
     q = c["muon"]["q"]
-    eta0 = c["muon"]["eta0"] * np.sqrt(sig[:, 0])
+    prob0, p00 = mf_mod.stack_asymmetric(inst)
+    D0 = prob0.mode_errors(p00).max(axis=1)
+    slack = budget.slack(ctx.P, c["init"] == "aligned")
+    eta0 = budget.eta0_of(c["muon"], np.sqrt(sig[:, 0]), D0, q, slack)
     info = ctx.info_rows(eta0, q, lambda i, e: np.nan, np.full(n, np.nan), sig, spectrum_columns=True)
     rows, curves = [], {}
     for method in ctx.methods():
@@ -99,7 +116,8 @@ def asymmetric_sweep(ctx):
         prob, p0 = mf_mod.stack_asymmetric(inst)
         opt = SimplifiedMuon(StepRule("geometric", eta0, np.full(n, q)), rel_cutoff=ctx.cutoff)
         res = run(prob, opt, p0, ctx.PS["iters"]["muon"], ctx.eps)
-        r_, _ = best_rows(ctx, method, res, [f"q={q:g},eta0={eta0[0]:g}"], 1)
+        l1 = budget.s1_columns(eta0, q, D0, slack, res.iterations_run, prob.mode_errors(res.params).max(axis=1))
+        r_, _ = best_rows(ctx, method, res, _labels(c, q, eta0, slack), 1, l1=l1)
         rows += r_
         for s_i, seed in enumerate(ctx.seeds):
             curves[(method, seed)] = curve(ctx, res.errors[s_i], keep_all=True)
