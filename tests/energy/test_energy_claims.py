@@ -72,6 +72,8 @@ def test_a_claim_with_no_usable_seed_is_inconclusive():
 def test_gini_row_names_unusable_seeds_and_fills_the_interval():
     c = gini_claim(_gini({0: 0.5, 1: 0.5, 2: 0.5}, diverged={("mlp2", "muon", 1)}), CRIT, "small", "o")
     assert c.verdict == "inconclusive" and c.n_seeds == 2 and "unusable seeds" in c.evidence
+    # the unusable seed's cause reaches the row's reason
+    assert c.reason.endswith("(no effect measurable in seed(s) 1 (diverged: mlp2/muon))"), c.reason
     c = gini_claim(_gini({0: 0.5, 1: 0.52, 2: 0.49}), CRIT, "small", "o")
     assert (c.kind, c.n_seeds) == ("empirical", 3) and c.ci_low < c.value < c.ci_high
     assert c.figures == "figures/energy/gini.png" and "every one of >= 3 seeds" in c.criterion

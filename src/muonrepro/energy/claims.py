@@ -44,8 +44,8 @@ class Criteria:
             raise KeyError(f"config energy.claims.rules has no rule for {claim_id} (interval or every_seed)")
         return self.rules[claim_id]
 
-    def summarize(self, effects: dict):
-        return summarize(effects, self.level)
+    def summarize(self, effects: dict, causes: dict | None = None):
+        return summarize(effects, self.level, causes)
 
     def criterion(self, claim_id: str, what: str) -> str:
         return criterion_text(self.rule(claim_id), self.min_seeds, what, self.level) + " (rule: ours)"
@@ -62,8 +62,21 @@ def _usable(df: pd.DataFrame, value: str) -> pd.DataFrame:
     return fx.with_diverged_as_nan(df, value, df.loc[df["diverged"].astype(bool), ["arch", "optimizer", "seed"]])
 
 
-def _judge(spec: ClaimSpec, crit: Criteria, effects: dict, evidence: str) -> Claim:
-    s = crit.summarize(effects)
+def _causes(df: pd.DataFrame) -> dict:
+    """seed -> why its effect is unusable: the runs of that seed that diverged."""
+    if "diverged" not in df:
+        return {}
+    bad = df.loc[df["diverged"].astype(bool), ["arch", "optimizer", "seed"]].drop_duplicates()
+    return {
+        int(seed): "diverged: " + ", ".join(f"{r.arch}/{r.optimizer}" for r in g.itertuples())
+        for seed, g in bad.groupby("seed")
+    }
+
+
+def _judge(spec: ClaimSpec, crit: Criteria, effects: dict, evidence: str, table: pd.DataFrame | None = None) -> Claim:
+    """The row of ``effects`` judged under the claim's rule; ``table``: the runs they come from (for the cause of
+    an unusable seed)."""
+    s = crit.summarize(effects, _causes(table) if table is not None else None)
     value = s.mean if math.isfinite(s.mean) else "no usable seed"  # every seed diverged or missing
     return spec.over_seeds(value, s, crit.rule(spec.claim_id), crit.min_seeds, evidence)
 
@@ -151,6 +164,7 @@ def gini_claim(gini: pd.DataFrame, crit: Criteria, scale: str, ours: str) -> Cla
         crit,
         eff,
         "energy/gini.csv; margin per matrix (mean over seeds) " + _units_text(margins) + "; " + ours,
+        gini,
     )
 
 
@@ -181,7 +195,7 @@ def energy_claim(energy: pd.DataFrame, crit: Criteria, scale: str, ours: str, pr
         f"energy/energy.csv; r per architecture (mean over seeds) {_units_text(ratios)}; "
         f"other readings of E: {' | '.join(others)}; {ours}"
     )
-    return _judge(spec, crit, eff, ev)
+    return _judge(spec, crit, eff, ev, energy)
 
 
 def tail_claim(bins: pd.DataFrame, crit: Criteria, scale: str, ours: str, value: str = "energy_sum") -> Claim:
@@ -204,6 +218,7 @@ def tail_claim(bins: pd.DataFrame, crit: Criteria, scale: str, ours: str, value:
         crit,
         eff,
         "energy/curvature_bins.csv; statistic per matrix (mean over seeds) " + _units_text(stat) + "; " + ours,
+        bins,
     )
 
 
@@ -234,7 +249,7 @@ def offdiag_claim(offdiag: pd.DataFrame, crit: Criteria, scale: str, ours: str) 
         + "; "
         + ours
     )
-    return _judge(spec, crit, eff, ev)
+    return _judge(spec, crit, eff, ev, offdiag)
 
 
 def accuracy_claim(acc: pd.DataFrame, scale: str, min_acc: float) -> Claim:
