@@ -109,3 +109,11 @@ def test_gate_keeps_not_run_rows():
     inst = instrument_claim(_table({"adamw": 100.0, "muon": 1.0, "sgd": 1.0}), ENERGY, "small", 3.0)
     nr = ClaimSpec("energy", "C6a", "empirical", "c", "m", "k", "small").not_run("no runs")
     assert instrument_gate([nr], inst) == [nr]
+
+
+def test_instrument_row_with_no_run_checked_is_inconclusive():
+    from muonrepro.energy.claims import instrument_claim
+
+    empty = pd.DataFrame(columns=["arch", "optimizer", "seed", "matrix", "snapshot", "step", "ratio", "n_probe"])
+    row = instrument_claim(empty, pd.DataFrame(columns=["optimizer", "per_mode_sum", "direct_preact"]), "small", 3.0)
+    assert row.verdict == "inconclusive" and row.reason.startswith("every energy run diverged")

@@ -211,6 +211,7 @@ rule energy_instrument:
     input:
         mnist=MNIST_PT,
         snapshots=expand(result("energy/runs/{run}/snapshots.pt"), run=ENERGY_RUNS),
+        metas=expand(result("energy/runs/{run}/meta.json"), run=ENERGY_RUNS),
         code=script_sources("energy/instrument"),
     output:
         result("energy/instrument.csv"),

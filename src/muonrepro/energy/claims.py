@@ -368,7 +368,8 @@ def instrument_claim(table: pd.DataFrame, energy: pd.DataFrame, scale: str, max_
     (per-mode sum and direct energy, for the evidence)."""
     from muonrepro.energy.estimator.instrument import check
 
-    res = check(table, max_factor).set_index("optimizer")
+    res = check(table, max_factor)
+    res = res.set_index("optimizer") if len(res) else res
     n_probe = ", ".join(str(n) for n in sorted(table["n_probe"].unique()))
     spec = _spec(
         "instrument-kfac",
@@ -383,6 +384,12 @@ def instrument_claim(table: pd.DataFrame, energy: pd.DataFrame, scale: str, max_
         f"every optimizer's geometric mean in [1/{max_factor:g}, {max_factor:g}] (ours, fixed before any reading)",
         scale,
     )
+    if res.empty:
+        return spec.inconclusive(
+            "no run checked",
+            "every energy run diverged, so the estimator could not be checked on any",
+            "energy/instrument.csv",
+        )
     gm = res["geomean_ratio"]
     worst_opt = gm.apply(lambda v: abs(math.log(v)) if v > 0 and math.isfinite(v) else math.inf).idxmax()
     value = float(gm[worst_opt]) if math.isfinite(gm[worst_opt]) else "non-finite"

@@ -41,6 +41,7 @@ MSE layer (L_n = I) where K-FAC is exact.
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
@@ -337,7 +338,11 @@ def instrument_job(smk) -> None:
     x_all, y_all = probe_set(smk.input.mnist, p.probe_size, p.estimator["probe_seed"], dev)
     x, y = x_all[:n_sub].double(), y_all[:n_sub]
     frames, cache = [], {}
-    for path in smk.input.snapshots:
+    for path, meta in zip(smk.input.snapshots, smk.input.metas, strict=True):
+        if json.loads(Path(meta).read_text()).get("diverged"):
+            # a diverged run is unusable for every claim the check stands behind; its weights say nothing of the estimator
+            print(f"{Path(path).parent.name}: diverged, not checked", flush=True)
+            continue
         model, snaps = load_snapshots(path, p.instrument["snapshots"], dev)
         rows = instrument_run(
             model,
@@ -352,8 +357,11 @@ def instrument_job(smk) -> None:
         )
         frames.append(pd.DataFrame(rows).assign(**run_key(Path(path).parent)))
         print(f"{Path(path).parent.name}: {len(rows)} cells", flush=True)
-    table = pd.concat(frames, ignore_index=True)
     first = ["arch", "optimizer", "seed", "matrix", "snapshot", "step"]
+    if not frames:  # every run diverged: nothing to check (the ledger row says so)
+        atomic_write_csv(pd.DataFrame(columns=[*first, "ratio", "n_probe"]), smk.output[0])
+        return
+    table = pd.concat(frames, ignore_index=True)
     table = table[first + [c for c in table.columns if c not in first]]
     table = table.sort_values(first, ignore_index=True)
     print(check(table, p.instrument["max_factor"]).to_string(), flush=True)
