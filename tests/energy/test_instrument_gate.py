@@ -90,9 +90,8 @@ def test_gate_turns_the_estimator_rows_inconclusive_when_the_check_fails():
         r = out[cid]
         assert r.verdict == "inconclusive"
         assert r.reason.startswith("instrument check failed: ")
-        assert (
-            f"own verdict without the gate: {before[cid].verdict}" in r.evidence and before[cid].evidence in r.evidence
-        )
+        assert f"own verdict without it: {before[cid].verdict}" in r.evidence and before[cid].evidence in r.evidence
+        assert (r.n_seeds, r.ci_low, r.ci_high) == (before[cid].n_seeds, before[cid].ci_low, before[cid].ci_high)
         assert (r.value, r.claim, r.criterion, r.figures, r.kind) == (
             before[cid].value,
             before[cid].claim,

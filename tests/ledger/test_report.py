@@ -1,12 +1,22 @@
 """Report summary: evidence check naming the claim, Markdown and reStructuredText that parse cleanly."""
 
+import re
+
 import docutils.core
 import docutils.utils
 import pandas as pd
 import pytest
 
 from muonrepro.ledger.html import to_html
-from muonrepro.ledger.report import MissingEvidenceError, check_evidence, counts, figure_href, to_markdown, to_rst
+from muonrepro.ledger.report import (
+    MissingEvidenceError,
+    check_evidence,
+    counts,
+    figure_href,
+    seeds_in_words,
+    to_markdown,
+    to_rst,
+)
 
 ENV = {
     "scale": "small",
@@ -157,3 +167,50 @@ def test_a_dirty_tree_is_a_warning_on_every_page():
     assert '<p class="warning"><b>Warning</b>: 1 of 3 results' in to_html(_claims(), env, HTML_HREF)
     assert "**Warning**: 1 of 3 results" in to_rst(_claims(), env, "index.html", "REPRODUCTION.md")
     assert "Warning" not in to_markdown(_claims(), ENV, MD_HREF)  # a clean run says nothing
+
+
+def test_seeds_in_words_not_a_python_dict():
+    assert seeds_in_words([0, 1, 2]) == "3 seeds (0-2)"
+    assert seeds_in_words([0, 4]) == "2 seeds (0, 4)" and seeds_in_words("n/a") == "none configured"
+    both = seeds_in_words({"linear_ce": [0, 1, 2], "cmnist": [0, 1, 2]})
+    assert both == "3 seeds (0-2) in each of: linear model (cross-entropy), Colored-MNIST"
+    assert seeds_in_words({"linear_ce": [0], "gpu": [0, 1, 2]}) == (
+        "linear model (cross-entropy) 1 seed (0), GPU-scale experiments 3 seeds (0-2)"
+    )
+    env = {**ENV, "seeds": {"energy": [0, 1, 2], "imbalanced": {"linear_ce": [0, 1, 2], "cmnist": [0, 1, 2]}}}
+    assert (
+        '<p class="meta">Seeds per paper: <b>energy</b> 3 seeds (0-2) &middot; <b>imbalanced</b> 3 seeds (0-2) in '
+        "each of: linear model (cross-entropy), Colored-MNIST</p>"
+    ) in to_html(_claims(), env, HTML_HREF)
+    assert "- seeds: energy: 3 seeds (0-2); imbalanced: 3 seeds (0-2) in each of" in to_markdown(
+        _claims(), env, MD_HREF
+    )
+
+
+def test_html_page_navigation_figures_once_and_row_details():
+    c = pd.concat([_claims(), _claims()], ignore_index=True)
+    c.loc[2:, "claim_id"] = ["C6a-sensitivity", "C4"]
+    c.loc[3, "figures"] = "figures/energy/gini.png; figures/energy/my_new_plot.png"
+    c.loc[3, "value"] = "mf_aligned (epsilon=1e-06): measured 49-57 vs predicted 66-67, max excess -9; icl: more text"
+    page = to_html(c, ENV, HTML_HREF)
+    # a table of contents whose links all land: papers, sections, the summary
+    targets = set(re.findall(r'href="#([^"]+)"', page))
+    assert {"verdicts", "energy", "sec-energy-empirical", "sec-energy-theorem"} <= targets
+    assert targets <= set(re.findall(r'id="([^"]+)"', page)), targets - set(re.findall(r'id="([^"]+)"', page))
+    # each figure once, in the section of its first row (C6a: empirical), opening at full size, captioned in words
+    assert page.count('<img src="../figures/energy/gini.png"') == 1
+    assert '<a class="full" href="../figures/energy/gini.png"' in page
+    gini = page.index('<img src="../figures/energy/gini.png"')
+    assert page.index('id="energy-C6a-sensitivity"') < gini < page.index('id="sec-energy-theorem"')
+    assert re.search(
+        r"<b>Gini of per-mode [^<]*</b> &mdash; rows <a href=\"#energy-C6a\">C6a</a>, "
+        r'<a href="#energy-C6a-sensitivity">C6a-sensitivity</a>',
+        page,
+    )
+    assert '<b>My new plot</b> &mdash; row <a href="#energy-C4">C4</a>' in page  # no title: the file name
+    assert "gini.png: rows" not in page
+    # each row's metric and evidence in an expandable block under it; a long value cut in the table, whole below
+    assert page.count("<details>") == len(c) and "<dt>Metric</dt><dd>m</dd>" in page
+    assert "<dt>Evidence</dt><dd>energy/gini.csv</dd>" in page
+    assert "<dt>Value</dt><dd>mf_aligned (epsilon=1e-06): measured 49-57 vs predicted 66-67, max excess -9" in page
+    assert 'title="mf_aligned (epsilon=1e-06): measured 49-57 vs predicted' in page

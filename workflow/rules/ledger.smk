@@ -34,6 +34,18 @@ rule ledger_report:
         ENV
     params:
         scale=SCALE,
-        seeds={p: config["scales"][SCALE][p].get("seeds", "n/a") for p in PAPERS},
+        # the seed lists each paper ran with (imbalanced: per experiment family), as the report prints them
+        seeds={
+            p: (
+                {
+                    "linear_ce": config["scales"][SCALE]["imbalanced"]["linear_ce"].get("seeds", "n/a"),
+                    "cmnist": config["scales"][SCALE]["imbalanced"]["cmnist"].get("seeds", "n/a"),
+                    "gpu": config["scales"][SCALE]["imbalanced_gpu"].get("seeds", "n/a"),
+                }
+                if p == "imbalanced"
+                else config["scales"][SCALE][p].get("seeds", "n/a")
+            )
+            for p in PAPERS
+        },
     script:
         "../scripts/ledger/report.py"

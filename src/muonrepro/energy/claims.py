@@ -418,19 +418,8 @@ def instrument_gate(rows: list[Claim], instrument: Claim, gated=GATED) -> list[C
     evidence kept in the evidence); unchanged when it is supported. A not_run row stays not_run."""
     if instrument.verdict == "supported":
         return list(rows)
-    from pathlib import PurePosixPath
-
-    from muonrepro.ledger import figure_list
+    from muonrepro.ledger.spec import overruled
 
     reason = f"instrument check failed: {instrument.reason}"
-    out = []
-    for r in rows:
-        if r.claim_id not in gated or r.verdict == "not_run":
-            out.append(r)
-            continue
-        figures = tuple(PurePosixPath(f).stem for f in figure_list(r.figures))
-        spec = ClaimSpec(r.paper, r.claim_id, r.kind, r.claim, r.metric, r.criterion, r.scale, figures=figures)
-        own = f"own verdict without the gate: {r.verdict}" + (f" ({r.reason})" if r.reason else "")
-        evidence = f"{instrument.claim_id}: {instrument.value}; {own}; {r.evidence}"
-        out.append(spec.inconclusive(r.value, reason, evidence))
-    return out
+    note = f"{instrument.claim_id}: {instrument.value}"
+    return [r if r.claim_id not in gated or r.verdict == "not_run" else overruled(r, reason, note) for r in rows]

@@ -83,6 +83,40 @@ def interval(row) -> str:
     return f"[{lo}, {hi}]" if lo and hi and lo != "nan" else ""
 
 
+# the experiment families a paper's seeds are given per (the ledger_report rule's ``seeds`` param), for reading
+SEED_GROUPS = {
+    "linear_ce": "linear model (cross-entropy)",
+    "cmnist": "Colored-MNIST",
+    "gpu": "GPU-scale experiments",
+}
+
+
+def seeds_in_words(seeds) -> str:
+    """One paper's seeds for reading: ``[0, 1, 2]`` -> "3 seeds (0-2)"; a dict (seeds per experiment family)
+    -> each family's, named; none -> "none configured"."""
+    if isinstance(seeds, dict):
+        words = {SEED_GROUPS.get(k, str(k).replace("_", " ")): seeds_in_words(v) for k, v in seeds.items()}
+        if len(set(words.values())) == 1:
+            return f"{next(iter(words.values()))} in each of: {', '.join(words)}"
+        return ", ".join(f"{k} {v}" for k, v in words.items())
+    if isinstance(seeds, (list, tuple)):
+        if not seeds:
+            return "none configured"
+        n = f"{len(seeds)} seed{'s' if len(seeds) != 1 else ''}"
+        ints = all(isinstance(s, int) for s in seeds)
+        if ints and len(seeds) >= 3 and list(seeds) == list(range(seeds[0], seeds[0] + len(seeds))):
+            return f"{n} ({seeds[0]}-{seeds[-1]})"
+        return f"{n} ({', '.join(map(str, seeds))})"
+    if seeds is None or str(seeds).strip() in ("", "n/a"):
+        return "none configured"
+    return str(seeds)
+
+
+def seeds_summary(seeds: dict) -> str:
+    """Every paper's seeds in words: "energy: 3 seeds (0-2); precond: ..."."""
+    return "; ".join(f"{paper}: {seeds_in_words(v)}" for paper, v in seeds.items()) or "n/a"
+
+
 def _cell(text) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
@@ -168,7 +202,7 @@ def to_markdown(claims: pd.DataFrame, env: dict, figure_href) -> str:
         "",
         "## Environment",
         "",
-        f"- seeds: {env['seeds']}",
+        f"- seeds: {seeds_summary(env['seeds'])}",
         *[f"- {k}: {v}" for k, v in sorted(env["versions"].items())],
         "",
     ]
@@ -195,7 +229,7 @@ def to_rst(claims: pd.DataFrame, env: dict, html_page: str | Path, md_page: str 
         "Verdicts at a glance",
         "--------------------",
         "",
-        f"Scale **{env['scale']}**, git commit ``{env['git_commit']}``, seeds {env['seeds']}. Every claim with its "
+        f"Scale **{env['scale']}**, git commit ``{env['git_commit']}``, seeds {seeds_summary(env['seeds'])}. Every claim with its "
         "value, interval, criterion, verdict and figures: **0 Summary -> index.html** (also "
         f"``{Path(html_page).as_posix()}`` and ``{Path(md_page).as_posix()}``).",
         "",

@@ -10,7 +10,7 @@ judge: an instrument it rests on failed, or no usable seed) or, when the inputs 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -99,3 +99,14 @@ class ClaimSpec:
         if not why or not why.strip():
             raise ValueError(f"claim {self.claim_id}: not_run needs a reason")
         return self._row(math.nan, "not_run", why, reason=why)
+
+
+def overruled(row: Claim, reason: str, note: str) -> Claim:
+    """``row`` made ``inconclusive`` by something outside its own measurement (an instrument it rests on failed its
+    check): its value, seeds and interval stay, ``note`` and its own verdict lead the evidence, ``reason`` says why."""
+    if not reason or not reason.strip():
+        raise ValueError(f"claim {row.claim_id}: overruling a row needs a reason")
+    own = f"own verdict without it: {row.verdict}" + (f" ({row.reason})" if row.reason else "")
+    return replace(
+        row, verdict="inconclusive", reason=reason, evidence=f"inconclusive: {reason}; {note}; {own}; {row.evidence}"
+    )

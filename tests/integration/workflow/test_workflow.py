@@ -102,7 +102,19 @@ def test_claims_ledger(run):
     assert list(claims.columns) == COLUMNS
     energy = claims[claims["paper"] == "energy"].set_index("claim_id")
     empirical = ["C6a", "C6b", "C6c", "C5-runs"]
-    assert set(energy.index) == {"C3", "C4", "C5", "sanity-acc", *empirical, *(f"{c}-sensitivity" for c in empirical)}
+    assert set(energy.index) == {
+        "C3",
+        "C4",
+        "C5",
+        "sanity-acc",
+        "instrument-kfac",
+        *empirical,
+        *(f"{c}-sensitivity" for c in empirical),
+    }
+    assert energy.loc["instrument-kfac", "kind"] == "instrument"
+    if energy.loc["instrument-kfac", "verdict"] != "supported":  # the rows resting on the estimator cannot be read
+        assert (energy.loc[["C6a", "C6c"], "verdict"] == "inconclusive").all()
+        assert energy.loc["C6a", "reason"].startswith("instrument check failed")
     assert set(energy["verdict"]) <= {"supported", "not_supported", "inconclusive", "not_run"}
     assert (energy.loc[["C6a", "C6b", "C6c"], "kind"] == "empirical").all()
     assert energy.loc["C5-runs", "kind"] == "extension"  # our question, not the paper's C5
