@@ -22,7 +22,6 @@ OURS = (
     "ours: k-layer = k hidden layers; monitored = all hidden weights but the head; Sigma_delta = {sd} Fisher; "
     "modes with lambda*mu >= {thr:g}*max, mode set '{mode_set}'; rank-indexed; trapezoid sum over log-spaced logs"
 )
-EMPIRICAL = ("C6a", "C6b", "C6c", "C5-runs")
 DIRECT_AT = {
     "direct_preact": "each monitored layer's pre-activation (summed over monitored layers)",
     "direct_logits": "the network output (logits)",

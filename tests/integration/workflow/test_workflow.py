@@ -193,41 +193,15 @@ def test_lint_is_clean(tmp_path):
     assert res.returncode == 0, res.stdout + res.stderr
 
 
-def _chrome():
-    webdriver = pytest.importorskip("selenium.webdriver", reason="selenium not installed")
-    from selenium.webdriver.chrome.options import Options
-    from selenium.webdriver.chrome.service import Service
-
-    for exe in ("/usr/bin/chromium", "/usr/bin/chromedriver"):
-        if not Path(exe).exists():
-            pytest.skip(f"{exe} missing: apt-get install chromium chromium-driver (.ci/run does this as root)")
-    opts = Options()
-    opts.binary_location = "/usr/bin/chromium"
-    for arg in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-quic",
-    ):
-        opts.add_argument(arg)
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
-    driver.set_window_size(1400, 1000)
-    return driver
-
-
-def test_html_report_in_a_real_browser(run):
+def test_html_report_in_a_real_browser(run, headless_chrome):
     """snakemake --report renders in headless Chromium: the ledger page names each paper, and every
     figure of the report decodes as an image (no broken image). Saves a screenshot artifact."""
     wd, cfg = run
     smk(wd, "--report", "report.html", configfiles=[cfg])
     summary = (wd / OUT / "REPRODUCTION.md").read_text()
     assert "## energy:" in summary and "| energy |" in summary
-    driver = _chrome()
+    driver = headless_chrome()
+    driver.set_window_size(1400, 1000)
     try:
         driver.get((wd / "report.html").as_uri())
         driver.implicitly_wait(5)
@@ -269,7 +243,7 @@ def _boxes(driver):
     """)
 
 
-def test_standalone_report_page_as_a_reader_sees_it(run):
+def test_standalone_report_page_as_a_reader_sees_it(run, headless_chrome):
     """results/<scale>/report/index.html in headless Chromium, judged by geometry and pixels, not text: at 1400x900
     the verdict summary is visible at the top without scrolling; every figure decodes and lies inside the
     viewport's width; no two blocks overlap; the top of the page is not blank. Screenshots are kept in
@@ -281,7 +255,8 @@ def test_standalone_report_page_as_a_reader_sees_it(run):
     page = wd / OUT / "report" / "index.html"
     artifacts = ROOT / "test-artifacts"
     artifacts.mkdir(exist_ok=True)
-    driver = _chrome()
+    driver = headless_chrome()
+    driver.set_window_size(1400, 1000)
     try:
         for width, height in ((1400, 900), (800, 900)):
             driver.set_window_size(width, height)
