@@ -1,5 +1,5 @@
-# The only file that reads `config` directly: it validates it, resolves the scale preset and names
-# the config views the rules use in `params:`. Logic lives in tested functions of muonrepro.pipeline.
+# Included first: it validates `config`, resolves the scale preset and names the shared config views
+# (each paper's rule file then takes its own sections for its rules' `params:`). Logic lives in tested functions of muonrepro.pipeline.
 import sys
 
 from snakemake.utils import validate

@@ -2,7 +2,7 @@
 # per-optimizer lr selection on a validation split -> monitored MNIST-MLP runs (log-spaced weight
 # snapshots with the update after each, resumable checkpoints) -> per-run extraction (one pass: the
 # primary reading and the sensitivity grid) -> tidy tables -> theory checks, claims rows and figures. The training-settings
-# robustness runs (target `robustness`, outside rule all) are in energy_robustness.smk.
+# robustness runs (target `energy_robustness`, outside rule all) are the energy_robust_* rules at the end of this file.
 from muonrepro.pipeline import energy as pipeline_energy
 
 E = config["energy"]

@@ -1,4 +1,4 @@
-"""Config views of the energy paper's rules (``workflow/rules/energy.smk``, ``energy_robustness.smk``)."""
+"""Config views of the energy paper's rules (``workflow/rules/energy.smk``, its robustness rules included)."""
 
 from __future__ import annotations
 
