@@ -99,6 +99,13 @@ LABELS = {
     "thm1_balanced": "Thm 1, balanced",
     "thm2_minority": "Thm 2, minority",
     "thm2_balanced": "Thm 2, balanced",
+    # internal quantities (column names) that reach axes, legends and titles
+    "energy_sum": "energy per bin (sum)",
+    "energy_mean": "energy per mode (bin mean)",
+    "direct_preact": "direct energy at the pre-activations",
+    "direct_logits": "direct energy at the logits",
+    "per_mode_sum": "sum of per-mode energies",
+    "msgn": "exact polar (msgn)",
 }
 # numbered internal names: (pattern, label template filled with the groups)
 PATTERNS = [
@@ -119,6 +126,9 @@ OUTCOME_COLORS = {
     "inconclusive": "#999999",
 }
 FOOTER_FONTSIZE = 8
+# the one seed-spread convention: mean over seeds, min-max range over seeds (band or error bar)
+SEED_ERRORBAR = ("pi", 100)  # seaborn ``errorbar=``: the whole range of the seeds (estimator: the mean)
+POSITIVE_FLOOR = 1e-17  # lower edge of a band or error bar on a log axis: never <= 0
 _METADATA = {  # no software version or date in the file: the same figure gives the same bytes
     "png": {"Software": None},
     "pdf": {"Creator": None, "Producer": None, "CreationDate": None},
@@ -184,6 +194,71 @@ def relabel_legend(legend, fmt: str = "{}") -> None:
     title = legend.get_title()
     if title.get_text():
         title.set_text(label(title.get_text()))
+
+
+def seed_note(n_seeds: int, kind: str = "band") -> str:
+    """The one wording of the seed spread, for every title, legend or caption: "mean over 3 seeds, band: min-max"."""
+    if n_seeds <= 1:
+        return f"{n_seeds} seed, no spread"
+    return f"mean over {n_seeds} seeds, {kind}: min-max"
+
+
+def seed_spread(data, by, value: str):
+    """Mean and min-max over seeds of ``value`` per ``by`` group: a frame with columns
+    ``mean``, ``lo``, ``hi``, ``n`` indexed by ``by`` (one row per group, seeds being the group's rows)."""
+    return data.groupby(by)[value].agg(mean="mean", lo="min", hi="max", n="count")
+
+
+def seed_spread_wide(wide):
+    """Mean and min-max across the columns (one per seed) of a wide frame: ``(x, mean, lo, hi)`` arrays;
+    a row where some seed is missing uses the seeds present."""
+    import numpy as np
+
+    return (
+        np.asarray(wide.index),
+        wide.mean(axis=1).to_numpy(float),
+        wide.min(axis=1).to_numpy(float),
+        wide.max(axis=1).to_numpy(float),
+    )
+
+
+def _positive(ax, *arrays):
+    """On a log y axis, raise every value to a positive floor (a non-positive edge would fill the axis)."""
+    import numpy as np
+
+    if ax.get_yscale() != "log":
+        return arrays
+    return tuple(np.clip(np.asarray(a, float), POSITIVE_FLOOR, None) for a in arrays)
+
+
+def seed_band(ax, x, mean, lo, hi, color, label=None, alpha=0.2, lw=1.6, log: bool | None = None, **kw):
+    """The mean over seeds as a line and the min-max range over seeds as a band. Set the y scale first
+    (or pass ``log=True``): on a log axis the band's edges are floored at a positive value."""
+    if log:
+        ax.set_yscale("log")
+    mean, lo, hi = _positive(ax, mean, lo, hi)
+    (line,) = ax.plot(x, mean, color=color, label=label, lw=lw, **kw)
+    ax.fill_between(x, lo, hi, color=color, alpha=alpha, lw=0)
+    return line
+
+
+def seed_errorbar(ax, x, mean, lo, hi, color, label=None, log: bool | None = None, **kw):
+    """The mean over seeds as a point and the min-max range over seeds as an error bar (never a bar:
+    a bar on a log axis hides its ratio); on a log y axis the lower end is floored at a positive value."""
+    import numpy as np
+
+    if log:
+        ax.set_yscale("log")
+    mean, lo, hi = _positive(ax, mean, lo, hi)
+    mean, lo, hi = (np.asarray(v, float) for v in (mean, lo, hi))
+    kw = {"capsize": 3, "ms": 5, "ls": "none", "marker": "o", **kw}
+    return ax.errorbar(x, mean, yerr=[mean - lo, hi - mean], color=color, label=label, mfc=color, **kw)
+
+
+def ours_footer(scale: str, settings: str) -> str:
+    """The one wording of the "ours" footer: which settings are this reproduction's, not the paper's."""
+    settings = settings.strip().rstrip(".")
+    return f"Scale {scale}. Ours (not stated in the paper, chosen by this reproduction): {settings}."
 
 
 def shades(name: str, n: int) -> list[tuple[float, float, float]]:

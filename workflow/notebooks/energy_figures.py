@@ -38,10 +38,10 @@ plotting.use_theme()
 ORDER = ["sgd", "adamw", "muon"]
 PALETTE = plotting.palette(ORDER)
 LINES = plotting.line_style(ORDER)  # colour, marker, solid line per optimizer
-OURS = (
-    f"scale={scale}; ours: width {width}, Sigma_delta={estimator.get('sigma_delta')}, "
-    f"threshold {estimator.get('rel_threshold')}, mode set {estimator.get('mode_set')}, rank-indexed, "
-    "trapezoid over log-spaced logs"
+OURS = plotting.ours_footer(
+    scale,
+    f"width {width}, Sigma_delta={estimator.get('sigma_delta')}, threshold {estimator.get('rel_threshold')}, "
+    f"mode set {estimator.get('mode_set')}, modes indexed by eigenvalue rank, trapezoid rule over log-spaced logs",
 )
 
 
@@ -60,9 +60,10 @@ logs = pd.read_csv(inputs["logs"])
 acc = pd.read_csv(inputs["accuracy"])
 gini["panel"] = gini["arch"] + " / " + gini["matrix"]
 n_seeds = gini["seed"].nunique()
-SPREAD = "sd" if n_seeds > 1 else None  # error bars and bands: sd over seeds
-SEEDS = f"{n_seeds} seed(s); bars = mean, error bars = sd over seeds, dots = seeds"
-BANDS = f"{n_seeds} seed(s); lines = mean, bands = sd over seeds"
+SPREAD = plotting.SEED_ERRORBAR if n_seeds > 1 else None  # mean over seeds, min-max range over seeds
+SEEDS = plotting.seed_note(n_seeds, "error bars") + ", dots: the seeds"
+POINTS = plotting.seed_note(n_seeds, "error bars")
+BANDS = plotting.seed_note(n_seeds)
 
 
 def seed_dots(ax, data, x, y, hue="optimizer"):
@@ -92,6 +93,7 @@ from muonrepro.energy.theory.checks import COUNTEREXAMPLE_CHECK, INEQUALITY_CHEC
 
 th = pd.read_csv(inputs["theory"])
 th = th[th["check"] != COUNTEREXAMPLE_CHECK]  # an observation, not an identity (see the report caption)
+th["check"] = th["check"].map(plotting.label)  # snake_case check ids -> words
 th["status"] = np.where(th["passed"], "passed", "failed")
 scale_ = th["reference"].abs().clip(lower=1.0)
 th["rel_error"] = ((th["value"] - th["reference"]).abs() / scale_).clip(lower=1e-17)
@@ -120,7 +122,10 @@ for ax in axes:
     ax.set_ylabel("")
     ax.tick_params(axis="y", labelsize=7)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
-fig.suptitle("Quadratic-model theory checks in float64 (claims C3-C5; spec energy.md §5)")
+fig.suptitle(
+    "Quadratic-model theory checks in float64 (claims C3-C5; section 5 of papers/energy.md,\n"
+    "the reproduction spec: our written reading of the paper)"
+)
 save(fig, "theory_checks")
 
 # %% [markdown]
@@ -133,7 +138,7 @@ seed_dots(ax, gini, "panel", "gini")
 ax.set_xlabel("architecture / monitored matrix")
 ax.set_ylabel("Gini of cumulative per-mode energy $\\mathcal{E}_{ij}$")
 ax.set_ylim(0, 1)
-ax.set_title(f"Gini per monitored matrix, mode set '{MODE_SET}' ({SEEDS})", fontsize=10)
+ax.set_title(f"Gini per monitored matrix, mode set '{MODE_SET}'\n({SEEDS})", fontsize=10)
 sns.move_legend(ax, "upper left", bbox_to_anchor=(1.01, 1.0))  # outside: no bar hidden
 plotting.relabel_legend(ax.get_legend())
 save(fig, "gini")
@@ -151,27 +156,34 @@ panels = [
     ("direct_logits", "$\\sum_t$ mean $\\|\\partial L/\\partial y_t\\|^2$, y = logits", "E at the network output"),
     ("per_mode_sum", "$\\sum_{ij}\\mathcal{E}_{ij}$ (" + MODE_SET + " modes)", "per-mode sum"),
 ]
+ARCHS = sorted(energy["arch"].unique())
 fig, axes = plt.subplots(1, 3, figsize=(14, 4), layout="constrained")
 for ax, (col, ylabel, title) in zip(axes, panels):
-    sns.barplot(
-        data=energy,
-        x="arch",
-        y=col,
-        hue="optimizer",
-        hue_order=ORDER,
-        palette=PALETTE,
-        errorbar=SPREAD,
-        ax=ax,
-        legend=ax is axes[-1],
-    )
-    seed_dots(ax, energy, "arch", col)
-    ax.set_yscale("log")
+    ax.set_yscale("log")  # points and error bars, never bars: a bar on a log axis misstates the ratio
+    for i, opt in enumerate(ORDER):
+        st = plotting.seed_spread(energy[energy["optimizer"] == opt], "arch", col).reindex(ARCHS)
+        x = np.arange(len(ARCHS)) + (i - (len(ORDER) - 1) / 2) * 0.22
+        plotting.seed_errorbar(
+            ax, x, st["mean"], st["lo"], st["hi"], plotting.color(opt), plotting.label(opt), marker=plotting.marker(opt)
+        )
+        seeds = energy[energy["optimizer"] == opt]
+        ax.scatter(
+            x[[ARCHS.index(a) for a in seeds["arch"]]] + 0.06,
+            seeds[col].clip(lower=plotting.POSITIVE_FLOOR),
+            s=9,
+            color="k",
+            alpha=0.6,
+            lw=0,
+            zorder=3,
+        )
+    ax.set_xticks(range(len(ARCHS)), ARCHS)
+    ax.set_xlim(-0.6, len(ARCHS) - 0.4)
     ax.set_xlabel("architecture (k hidden layers)")
     ax.set_ylabel(ylabel)
     ax.set_title(title)
-sns.move_legend(axes[-1], "upper left", bbox_to_anchor=(1.01, 1.0))
-plotting.relabel_legend(axes[-1].get_legend())
-fig.suptitle(f"Cumulative energy per architecture ({SEEDS})")
+handles, names = axes[-1].get_legend_handles_labels()
+fig.legend(handles, names, loc="outside right upper")
+fig.suptitle(f"Cumulative energy per architecture ({POINTS}, dots: the seeds; log axis)")
 save(fig, "cumulative_energy")
 
 # %% [markdown]
@@ -188,6 +200,8 @@ long = per_log.melt(
     var_name="y",
     value_name="energy",
 )
+long["y"] = long["y"].map(plotting.label)
+long["energy"] = long["energy"].clip(lower=plotting.POSITIVE_FLOOR)  # log axis: no non-positive band edge
 g = sns.relplot(
     data=long,
     x="step_plus_1",
@@ -244,7 +258,7 @@ for mat in mats:
             stack.append(le)
         stack = np.array(stack)
         mean_log[(mat, opt)] = np.nanmean(stack, axis=0) if len(stack) else stack
-        spread[(mat, opt)] = np.nanstd(stack, axis=0, ddof=1) if len(stack) > 1 else None
+        spread[(mat, opt)] = np.nanmax(stack, axis=0) - np.nanmin(stack, axis=0) if len(stack) > 1 else None
 vmax = max(np.nanmax(v) for v in mean_log.values())
 vmin = vmax - 8
 fig, axes = plt.subplots(
@@ -257,7 +271,7 @@ for r, mat in enumerate(mats):
         im = ax.imshow(mean_log[(mat, opt)], aspect="auto", vmin=vmin, vmax=vmax)
         ax.grid(False)
         sd = spread[(mat, opt)]
-        note = "" if sd is None else f"\nseed sd of log10: median {np.nanmedian(sd):.2f}, max {np.nanmax(sd):.2f}"
+        note = "" if sd is None else f"\nseed range of log10: median {np.nanmedian(sd):.2f}, max {np.nanmax(sd):.2f}"
         ax.set_title(f"{plotting.label(opt)}, {mat}{note}", fontsize=9)
         ax.set_xlabel(f"input mode rank i (blocks of {bi})")
         if c == 0:
@@ -279,6 +293,8 @@ long = bins.melt(
     var_name="statistic",
     value_name="energy",
 )
+long["statistic"] = long["statistic"].map(plotting.label)
+long["energy"] = long["energy"].clip(lower=plotting.POSITIVE_FLOOR)  # log axis: no non-positive band edge
 g = sns.relplot(
     data=long,
     x="bin",
@@ -294,12 +310,12 @@ g = sns.relplot(
 )
 g.set(yscale="log", xticks=sorted(bins["bin"].unique()))
 g.set_titles("{col_name}, {row_name}")
-g.set_axis_labels("curvature bin of $\\lambda_i\\mu_j$ (0 = lowest)", "cumulative energy")
+g.set_axis_labels("curvature bin of $\\lambda_i\\mu_j$ (0 = lowest)", "cumulative energy (log)")
 for ax in g.axes.flat:
     ax.axvspan(-0.5, tail_bins - 0.5, color="0.9", zorder=0)
 plotting.relabel_legend(g.legend)
 g.figure.suptitle(
-    f"Energy per curvature bin, mode set '{MODE_SET}' (shaded: low-curvature tail, {tail_bins} bins; {BANDS})", y=1.02
+    f"Energy per curvature bin, mode set '{MODE_SET}'\n(shaded: low-curvature tail, {tail_bins} bins; {BANDS})", y=1.04
 )
 save(g.figure, "curvature_deciles")
 
