@@ -18,7 +18,8 @@
 # and settings are unknown: every setting here is the spec's INFERRED reconstruction or ours
 # (config `precond`). A seed is a replicate: it draws the basis, the start and a jitter of the
 # spectrum's interior eigenvalues (config `precond.spectrum_jitter`; kappa is fixed). Bands and error
-# bars are min-max over seeds, lines and markers the median.
+# bars are min-max over seeds, lines and markers the mean over seeds. "The spec" is papers/preconditioning.md:
+# this project's written reading of the paper, with the settings it had to infer marked INFERRED.
 
 # %% tags=["parameters"]
 inputs = {}
@@ -51,9 +52,10 @@ plotting.use_theme()
 METHODS = ("muon_s1", "gd", "adam")
 TUNING = {"muon_s1": ", S1 step", "gd": ", best step", "adam": ", best of grid"}
 LABEL = {m: plotting.label(m) + TUNING[m] for m in METHODS}
-OURS = (
-    f"Scale '{scale}'. All settings are ours / the spec's inferred reconstruction (the paper's are unknown); "
-    "see config precond."
+OURS = plotting.ours_footer(
+    scale,
+    "every setting (the paper's are unknown): inferred in the reproduction spec papers/preconditioning.md "
+    "or chosen here, see config precond",
 )
 
 its = pd.read_csv(inputs["iterations"])
@@ -70,7 +72,7 @@ def seeds_of(problem, method, kappa):
 
 
 def band(problem, method, kappa, column="error"):
-    """Median and min-max over seeds on the union of the seeds' iterations (a seed's curve is
+    """Mean and min-max over seeds on the union of the seeds' iterations (a seed's curve is
     interpolated in log space between its own recorded iterations, never extended past its last one)."""
     frames = [
         curve(problem, method, kappa, s).set_index("iteration")[column].rename(s)
@@ -79,17 +81,12 @@ def band(problem, method, kappa, column="error"):
     wide = pd.concat(frames, axis=1).sort_index()
     logw = np.log(wide.clip(lower=1e-300)).interpolate(method="index", limit_area="inside")
     wide = np.exp(logw).where(logw.notna())
-    return (
-        wide.index.to_numpy(),
-        wide.median(axis=1).to_numpy(),
-        wide.min(axis=1).to_numpy(),
-        wide.max(axis=1).to_numpy(),
-    )
+    return plotting.seed_spread_wide(wide)
 
 
 def draw_band(ax, x, med, lo, hi, color, label, alpha=0.2, lw=1.6, **kw):
-    ax.plot(x, med, color=color, label=label, lw=lw, **kw)
-    ax.fill_between(x, lo, hi, color=color, alpha=alpha, lw=0)
+    """Mean over seeds and min-max band; log y axis (every figure here): edges floored at a positive value."""
+    plotting.seed_band(ax, x, med, lo, hi, color, label, alpha=alpha, lw=lw, log=True, **kw)
 
 
 def save(fig, name, caption):
@@ -132,11 +129,14 @@ for ax, k in zip(np.atleast_1d(axes), kappa_panels):
 np.atleast_1d(axes)[0].set_ylabel("relative error ||UU^T - M*||_F / ||M*||_F")
 legend_outside(fig, np.atleast_1d(axes)[0])
 m = muon.get("mf", {})
+fig.suptitle(
+    f"R1. Symmetric matrix factorization: relative error per iteration ({plotting.seed_note(len(seeds_of('mf', 'muon_s1', kappa_panels[0])))})"
+)
 save(
     fig,
     "R1_mf_convergence",
     f"R1. Symmetric MF (d={sizes['mf']['d']}, r={sizes['mf']['r']}, {mf_init} init, rotated V*), "
-    f"Muon S1 with q={m.get('q')}, eta0={m.get('eta0')}; median and min-max over seeds. GD and Adam runs stop "
+    f"Muon S1 with q={m.get('q')}, eta0={m.get('eta0')}; mean over seeds, band: min-max. GD and Adam runs stop "
     f"once they reach epsilon={mf_eps:g} (dotted); Muon runs a fixed budget down to the float64 floor.",
 )
 
@@ -151,21 +151,13 @@ def iterations_plot(ax, problem, method, eps, label=None, color=None, marker=Non
     if df.empty:
         return
     g = df.groupby("kappa")
-    med, lo, hi, allr = g.iterations.median(), g.iterations.min(), g.iterations.max(), g.reached.all()
+    st, allr = plotting.seed_spread(df, "kappa", "iterations"), g.reached.all()
+    med, lo, hi = st["mean"], st["lo"], st["hi"]
     k = med.index.to_numpy(float)
     color = color or plotting.color(method)
     marker = marker or plotting.marker(method)
-    ax.errorbar(
-        k,
-        med,
-        yerr=[med - lo, hi - med],
-        color=color,
-        marker=marker,
-        ls=ls,
-        capsize=3,
-        ms=5,
-        label=label or f"{LABEL.get(method, method)}, eps={eps:g}",
-        mfc=color,
+    plotting.seed_errorbar(
+        ax, k, med, lo, hi, color, label or f"{LABEL.get(method, method)}, eps={eps:g}", marker=marker, ls=ls
     )
     miss = ~allr.to_numpy()
     if miss.any():
@@ -185,14 +177,14 @@ ax.set(
     yscale="log",
     xlabel="condition number kappa",
     ylabel=f"iterations to relative error {mf_eps:g}",
-    title="R2. Matrix factorization",
+    title=f"R2. Matrix factorization: iterations to epsilon\n({plotting.seed_note(its[its.problem == 'mf'].seed.nunique(), 'error bars')})",
 )
 ax.legend()
 save(
     fig,
     "R2_mf_iterations",
-    "R2. Median and min-max over seeds (error bars); a hollow circle marks a kappa where some seed hit the "
-    "iteration budget (plotted at the budget). GD uses the best constant step of its grid per seed.",
+    "R2. Mean over seeds, error bars: min-max; a hollow circle marks a kappa where some seed hit the "
+    "iteration budget (that seed counts as the budget). GD uses the best constant step of its grid per seed.",
 )
 
 fig, ax = plt.subplots(figsize=(5.6, 4.2), layout="constrained")
@@ -205,26 +197,26 @@ for e in icl_eps[1:]:
     iterations_plot(ax, "icl", "adam", e)
 b = info[(info.problem == "icl") & np.isclose(info.epsilon, primary)].groupby("kappa").muon_bound.max()
 ax.plot(b.index, b.values, color=plotting.color("muon_s1"), ls=":", label=f"predicted T_Muon^ICL, eps={primary:g}")
-K = info[info.problem == "icl"].groupby("kappa").K.median()
+K = info[info.problem == "icl"].groupby("kappa").K.mean()
 ax.plot(K.index, K.values, color="grey", ls=":", label="K = h_max / h_min")
 ax.set(
     xscale="log",
     yscale="log",
     xlabel="condition number kappa of Lam",
     ylabel="iterations to normalized loss gap",
-    title="R5. In-context linear regression",
+    title=f"R5. In-context linear regression: iterations to epsilon\n({plotting.seed_note(its[its.problem == 'icl'].seed.nunique(), 'error bars')})",
 )
 ax.legend(fontsize=7)
 save(
     fig,
     "R5_icl_iterations",
-    f"R5. Reduced ICL model (d={sizes['icl']['d']}, N={sizes['icl']['N']}, B0=0, rotated Lam). Median and "
-    "min-max over seeds (error bars); the predicted Muon count is the largest over seeds, K the median. GD "
+    f"R5. Reduced ICL model (d={sizes['icl']['d']}, N={sizes['icl']['N']}, B0=0, rotated Lam). Mean over "
+    "seeds, error bars: min-max; the predicted Muon count is the largest over seeds, K the mean. GD "
     "counts are exact closed forms (no run); Adam is tuned over lr x decay and counted at the looser target.",
 )
 
 # %% [markdown]
-# ## R3 / R6: per-mode trajectories (median and min-max over seeds)
+# ## R3 / R6: per-mode trajectories (mean over seeds, band: min-max)
 
 
 # %%
@@ -245,7 +237,7 @@ lam_i = info[(info.problem == "mf_aligned") & (info.kappa == kappa_modes)].drop_
 labels = []
 for c in modes:
     v = lam_i[f"lam_{c[5:]}"]
-    rng = f"{v.median():.2g}" if v.min() == v.max() else f"{v.median():.2g} [{v.min():.2g}-{v.max():.2g}]"
+    rng = f"{v.mean():.2g}" if v.min() == v.max() else f"{v.mean():.2g} [{v.min():.2g}-{v.max():.2g}]"
     labels.append(f"{c.replace('mode_', 'i=')} (lam {rng})")
 mode_bands(axes[0], "mf_aligned", "muon_s1", modes, colors, labels=labels)
 t = cur.iteration.to_numpy()
@@ -260,11 +252,12 @@ axes[0].set(
 axes[0].legend(fontsize=7, loc="lower left")
 mode_bands(axes[1], "mf_aligned", "gd", modes, colors, shift=1)
 axes[1].set(xscale="log", yscale="log", xlabel="iteration t + 1", title=f"{plotting.label('gd')} (eta = 0.95 / lam_1)")
+fig.suptitle(f"R3. Matrix factorization, per-mode error at kappa = {kappa_modes} ({plotting.seed_note(n_seeds)})")
 save(
     fig,
     "R3_mf_modes",
     f"R3. Aligned init U0 = V* diag(a0) R (a0 about 1e-3, drawn per seed), kappa = {kappa_modes}, {n_seeds} seeds "
-    "(median, min-max band; the legend gives each mode's eigenvalue, median [range] over seeds). Muon's modes all "
+    "(mean, min-max band; the legend gives each mode's eigenvalue, mean [range] over seeds). Muon's modes all "
     "stay under the common envelope; GD's small modes lag like 1/lam_i (the GD run stops once the relative error "
     f"reaches {mf_eps:g}).",
 )
@@ -287,11 +280,14 @@ sm = plt.cm.ScalarMappable(
     cmap=matplotlib.colors.ListedColormap(colors), norm=plt.Normalize(0.5, len(modes) + 0.5)
 )  # the colours of the lines, one per mode
 fig.colorbar(sm, ax=axes, label="mode i (lam_i decreasing)", ticks=range(1, len(modes) + 1, max(1, len(modes) // 10)))
+fig.suptitle(
+    f"R6. In-context linear regression, per-mode error at kappa = {kappa_modes} ({plotting.seed_note(len(seeds_of('icl', 'muon_s1', kappa_modes)))})"
+)
 save(
     fig,
     "R6_icl_modes",
-    f"R6. ICL eigenmodes at kappa = {kappa_modes}, {len(seeds_of('icl', 'muon_s1', kappa_modes))} seeds (median, "
-    "min-max band): Muon's modes converge together, GD's small modes need about K iterations.",
+    f"R6. ICL eigenmodes at kappa = {kappa_modes}, {len(seeds_of('icl', 'muon_s1', kappa_modes))} seeds (mean, "
+    "band: min-max): Muon's modes converge together, GD's small modes need about K iterations.",
 )
 
 # %% [markdown]
@@ -313,10 +309,13 @@ for ax, k in zip(np.atleast_1d(axes), kappa_panels):
     ax.set(xscale="log", yscale="log", title=f"kappa = {k}", xlabel="iteration t + 1")
 np.atleast_1d(axes)[0].set_ylabel("normalized loss gap (L - L*) / (L(0) - L*)")
 legend_outside(fig, np.atleast_1d(axes)[0])
+fig.suptitle(
+    f"R4. In-context linear regression: normalized loss gap per iteration ({plotting.seed_note(len(seeds_of('icl', 'muon_s1', kappa_panels[0])))})"
+)
 save(
     fig,
     "R4_icl_convergence",
-    "R4. Reduced ICL model; median and min-max over seeds. GD curves are the exact closed form of the best "
+    "R4. Reduced ICL model; mean over seeds, band: min-max. GD curves are the exact closed form of the best "
     "step, Adam runs the full budget (best grid point shown).",
 )
 
@@ -332,11 +331,11 @@ sc, st = sc[sc.kappa == ka], steps[steps.kappa == ka]
 
 def setting_band(rule, setting):
     w = sc[(sc.rule == rule) & (sc.setting == setting)].pivot(index="iteration", columns="seed", values="error")
-    return w.index.to_numpy(), w.median(axis=1).to_numpy(), w.min(axis=1).to_numpy(), w.max(axis=1).to_numpy()
+    return plotting.seed_spread_wide(w)
 
 
 def best_setting(rule):
-    g = st[st.rule == rule].groupby("setting").agg(it=("iterations", "median"), fin=("final_error", "median"))
+    g = st[st.rule == rule].groupby("setting").agg(it=("iterations", "mean"), fin=("final_error", "mean"))
     return g.sort_values(["it", "fin"]).index[0]
 
 
@@ -382,12 +381,15 @@ for r in ("S2", "S3"):
         )
 axes[1].set(yscale="log", xlabel="iteration t", title="step rules S1-S3")
 axes[1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+fig.suptitle(
+    f"R7. Step-size rules of simplified Muon, matrix factorization at kappa = {ka} ({plotting.seed_note(sc.seed.nunique())})"
+)
 save(
     fig,
     "R7_step_rules",
     f"R7. Symmetric MF at kappa = {ka} ({mf_init} init). S0 floors at O(eta) (dotted lines = eta); S1's "
-    "slope is ln q; S2 (eta ||grad||_op) and S3 (eta ||grad||_*) show the best eta of our grid. Bands: min-max "
-    "over seeds.",
+    "slope is ln q; S2 (eta ||grad||_op) and S3 (eta ||grad||_*) show the best eta of our grid. Mean over seeds, "
+    "band: min-max.",
 )
 
 # %% [markdown]
@@ -407,7 +409,7 @@ for ax, k in zip(np.atleast_1d(axes), ks):
         draw_band(
             ax,
             w.index,
-            floor_positive(w.median(axis=1)),
+            floor_positive(w.mean(axis=1)),
             floor_positive(w.min(axis=1)),
             floor_positive(w.max(axis=1)),
             plotting.color(o),
@@ -417,12 +419,15 @@ for ax, k in zip(np.atleast_1d(axes), ks):
     ax.set(yscale="log", xlabel="iteration t", title=f"kappa = {k}")
 np.atleast_1d(axes)[0].set_ylabel("relative error")
 legend_outside(fig, np.atleast_1d(axes)[0])
+fig.suptitle(
+    f"R8. Exact polar factor (msgn via SVD) vs Newton-Schulz, matrix factorization ({plotting.seed_note(nc.seed.nunique())})"
+)
 save(
     fig,
     "R8_orthogonalizer",
     f"R8. Symmetric MF (d={sizes['ns5']['d']}, r={sizes['ns5']['r']}), S1 with q={ns5.get('q')}, "
     f"eta0={ns5.get('eta0')}: the same schedule with the exact polar factor and with 5 Newton-Schulz steps. "
-    "Median and min-max over seeds.",
+    "Mean over seeds, band: min-max.",
 )
 
 fig, ax = plt.subplots(figsize=(8.5, 4.2), layout="constrained")
@@ -445,15 +450,15 @@ ax.set(
     yscale="log",
     xlabel="condition number kappa",
     ylabel=f"iterations to normalized gap {e_adam:g}",
-    title="R8b. Adam in a rotated vs an axis-aligned basis (ICL)",
+    title=f"R8b. Adam in a rotated vs an axis-aligned basis (ICL)\n({plotting.seed_note(its[its.problem == 'icl'].seed.nunique(), 'error bars')})",
 )
 ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0))
 save(
     fig,
     "R8b_adam_rotation",
     "R8b. ICL with Lam = Q diag(lam) Q^T for a random Q (rotated) or Q = I (axis-aligned). Muon's msgn is "
-    "rotation-equivariant (its two curves coincide); Adam's coordinate-wise normalization is not. Median and "
-    "min-max over seeds (error bars).",
+    "rotation-equivariant (its two curves coincide); Adam's coordinate-wise normalization is not. Mean over "
+    "seeds, error bars: min-max.",
 )
 
 # %% [markdown]
@@ -469,13 +474,16 @@ for ax, prob, title in ((axes[0], "mf_asym", "asymmetric MF (X, Y)"), (axes[1], 
     ax.set(yscale="log", xlabel="iteration t", title=f"{plotting.label('muon_s1')} S1, {title}")
     ax.legend(fontsize=7)
 axes[0].set_ylabel("relative error / normalized gap")
+fig.suptitle(
+    f"X1 (extension). Simplified Muon beyond the paper's two problems ({plotting.seed_note(len(seeds_of('mf_asym', 'muon_s1', kk[-1])))})"
+)
 save(
     fig,
     "X1_extensions",
     f"X1 (extension). Asymmetric MF (d1={sizes['mf_asym']['d1']}, d2={sizes['mf_asym']['d2']}, "
     f"r={sizes['mf_asym']['r']}), Muon on both factors with q={muon['mf_asym']['q']}, eta0="
-    f"{muon['mf_asym']['eta0']}; two-factor ICL with one shared schedule q={muon['icl_2f']['q']} (spec §5.5 "
-    "expects it to be fragile). Median and min-max over seeds.",
+    f"{muon['mf_asym']['eta0']}; two-factor ICL with one shared schedule q={muon['icl_2f']['q']} (the reproduction spec, §5.5, "
+    "expects it to be fragile). Mean over seeds, band: min-max.",
 )
 
 # %% [markdown]
