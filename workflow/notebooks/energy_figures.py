@@ -93,11 +93,11 @@ from muonrepro.energy.theory.checks import COUNTEREXAMPLE_CHECK, INEQUALITY_CHEC
 
 th = pd.read_csv(inputs["theory"])
 th = th[th["check"] != COUNTEREXAMPLE_CHECK]  # an observation, not an identity (see the report caption)
-th["check"] = th["check"].map(plotting.label)  # snake_case check ids -> words
 th["status"] = np.where(th["passed"], "passed", "failed")
 scale_ = th["reference"].abs().clip(lower=1.0)
 th["rel_error"] = ((th["value"] - th["reference"]).abs() / scale_).clip(lower=1e-17)
 sense = th["check"].map(INEQUALITY_CHECKS)
+th["check"] = th["check"].map(plotting.label)  # snake_case check ids -> words
 th["margin"] = np.where(sense.isin([">", ">="]), 1, -1) * (th["value"] - th["reference"]) / scale_
 eq, ineq = th[sense.isna()], th[sense.notna()]
 fig, axes = plt.subplots(

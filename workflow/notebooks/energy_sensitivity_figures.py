@@ -92,5 +92,8 @@ fig.suptitle(
     fontsize=10,
 )
 plotting.save(
-    fig, outputs["reading_robustness"], dpi, footer="Every reading is ours: the paper does not state its estimator."
+    fig,
+    outputs["reading_robustness"],
+    dpi,
+    footer=plotting.ours_footer(scale, "every reading of the estimator (the paper does not state it)"),
 )

@@ -42,12 +42,12 @@ from muonrepro.imbalanced.effects import group_time
 plotting.use_theme()
 RULES = ["gd", "ngd", "signgd", "specgd", "muon"]
 OPTS = ["muon", "nmd", "signum", "sgd", "adam"]
-BAND = ("pi", 100)  # seeds as bands: min-max over seeds
+BAND = plotting.SEED_ERRORBAR  # the one convention: mean over seeds, min-max band
 
 
 def save(fig, name, ours):
     """Write the figure; ``ours`` (the settings that are ours) goes in the footer under the lowest label."""
-    plotting.save(fig, outputs[name], dpi, footer=f"Ours (not the paper's): {ours}. Scale {scale}.")
+    plotting.save(fig, outputs[name], dpi, footer=plotting.ours_footer(scale, ours))
 
 
 def key_handles(title, entries):
@@ -227,8 +227,7 @@ for ax, group in zip(axes, ("balanced", "worst_class")):
         for opt, step in zip(sel["optimizer"], sel["step"]):  # claim 11: each seed's test accuracy at the chosen step
             at = d[(d["optimizer"] == opt) & (d["step"] == step)]["value"]
             if len(at):
-                lo, hi = at.mean() - at.min(), at.max() - at.mean()
-                ax.errorbar([step], [at.mean()], yerr=[[lo], [hi]], fmt="o", color=plotting.color(opt), capsize=4)
+                plotting.seed_errorbar(ax, [step], [at.mean()], [at.min()], [at.max()], plotting.color(opt), capsize=4)
         handles, labels = ax.get_legend_handles_labels()
         lrs = dict(zip(sel["optimizer"], sel["lr"]))
         names = [f"{plotting.label(name)} (lr {lrs.get(name, float('nan')):g})" for name in labels]
@@ -238,7 +237,7 @@ for ax, group in zip(axes, ("balanced", "worst_class")):
 n_seeds = lin["seed"].nunique()
 fig.suptitle(
     f"Fig. 4 reproduction: W x, cross-entropy, d={linear_ce.get('d')}, k={linear_ce.get('k')}, p_c ~ 1/c, "
-    f"{n_seeds} seeds (bands: min-max; points: the validation-chosen stopping step, bars: min-max over seeds)"
+    f"{plotting.seed_note(n_seeds)}; points: the validation-chosen stopping step, error bars: min-max"
 )
 save(fig, "fig4_linear_ce", f"mu={linear_ce.get('mu')}, sigma_x={linear_ce.get('sigma_x')}, n, lr grids")
 
@@ -276,8 +275,7 @@ if axes[0, 1].get_legend():
     plotting.relabel_legend(axes[0, 1].get_legend())
 n_seeds = cm["seed"].nunique()
 fig.suptitle(
-    f"Colored-MNIST ({cmnist.get('correlation')} colour-class correlation in training), {n_seeds} seed(s)"
-    + (" (bands: min-max)" if n_seeds > 1 else "")
+    f"Colored-MNIST ({cmnist.get('correlation')} colour-class correlation in training), {plotting.seed_note(n_seeds)}"
 )
 save(
     fig,
@@ -338,7 +336,7 @@ if axes[-1].get_legend():
 n_seeds = cm["seed"].nunique()
 fig.suptitle(
     "Fig. 6 reproduction: 2- vs 4-layer MLP, minority (solid) and majority (dashed) groups, "
-    f"{n_seeds} seed(s)" + (" (bands: min-max)" if n_seeds > 1 else "") + "; claim 17 uses Muon; markers: each "
+    f"{plotting.seed_note(n_seeds)}; claim 17 uses Muon; markers: each "
     f"run's learning time of a group (o minority, s majority), at {claims['learn_fraction']:g} of its way from chance "
     "to its final accuracy"
 )

@@ -41,9 +41,7 @@ metrics = inputs.get("metrics", [])
 metrics = [metrics] if isinstance(metrics, str) else metrics
 data = {Path(f).parent.name: pd.read_parquet(f) for f in metrics}
 OPTS = ["muon", "shampoo", "adam", "sgd", "nmd", "signum"]
-OURS = (
-    f"Scale {scale}. Ours (not the paper's): optimizer settings, epochs, widths, lr selection (config imbalanced_gpu)."
-)
+OURS = plotting.ours_footer(scale, "optimizer settings, epochs, widths, lr selection (config imbalanced_gpu)")
 
 
 def save(fig, name):
@@ -73,13 +71,13 @@ def curves(name, panels, title):
         d = data[exp]
         d = d[(d["metric"] == metric) & (d["group"] == group)]
         for opt in [o for o in OPTS if o in set(d["optimizer"])] + sorted(set(d["optimizer"]) - set(OPTS)):
-            m = d[d["optimizer"] == opt].groupby("epoch")["value"].agg(["mean", "min", "max"])
-            ax.plot(m.index, m["mean"], label=plotting.label(opt), color=plotting.color(opt))
-            ax.fill_between(m.index, m["min"], m["max"], alpha=0.2, color=plotting.color(opt), lw=0)
+            m = plotting.seed_spread(d[d["optimizer"] == opt], "epoch", "value")
+            plotting.seed_band(ax, m.index, m["mean"], m["lo"], m["hi"], plotting.color(opt), plotting.label(opt))
         ax.set(xlabel="epoch", ylabel=ylabel, title=f"{exp}: {plotting.label(metric)}, {plotting.label(group)}")
     handles = {h.get_label(): h for ax in axes[0] for h in ax.get_legend_handles_labels()[0]}
     fig.legend(handles.values(), handles.keys(), loc="outside right upper")
-    fig.suptitle(f"{title} (seeds as min-max bands)")
+    n_seeds = max(data[e]["seed"].nunique() if "seed" in data[e] else 1 for e in {p[0] for p in have})
+    fig.suptitle(f"{title} ({plotting.seed_note(n_seeds)})")
     save(fig, name)
 
 
