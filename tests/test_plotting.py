@@ -179,3 +179,21 @@ def test_notebook_takes_its_style_from_plotting(notebook):
 
 def test_notebooks_are_found():
     assert len(NOTEBOOKS) >= 5
+
+
+def test_panel_grid_wraps_panels_into_rows_and_drops_the_unused_cells():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from muonrepro import plotting
+
+    fig, axes = plotting.panel_grid(5, ncols=3)
+    assert len(axes) == 5 and len(fig.axes) == 5  # 2 rows of 3, the sixth cell removed
+    w, h = fig.get_size_inches()
+    assert w < 4.2 * 5 and h > 3.6 * 2  # narrower than one row of five, two rows tall
+    plt.close(fig)
+    fig, axes = plotting.panel_grid(2, ncols=3)
+    assert len(axes) == 2 and fig.get_size_inches()[0] < 4.2 * 3
+    plt.close(fig)

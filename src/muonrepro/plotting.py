@@ -261,6 +261,22 @@ def ours_footer(scale: str, settings: str) -> str:
     return f"Scale {scale}. Ours (not stated in the paper, chosen by this reproduction): {settings}."
 
 
+def panel_grid(n: int, ncols: int = 3, panel: tuple[float, float] = (4.2, 3.6), **kw):
+    """A figure of ``n`` panels in rows of at most ``ncols`` (so that it stays legible at a page's width, not one
+    long row), the unused cells removed: ``(fig, axes)`` with ``axes`` a list of the ``n`` panels."""
+    import matplotlib.pyplot as plt
+
+    ncols = max(1, min(ncols, n))
+    nrows = -(-n // ncols)
+    fig, grid = plt.subplots(
+        nrows, ncols, figsize=(panel[0] * ncols + 1.5, panel[1] * nrows + 0.8), squeeze=False, **kw
+    )
+    cells = list(grid.flat)
+    for ax in cells[n:]:
+        ax.remove()
+    return fig, cells[:n]
+
+
 def shades(name: str, n: int) -> list[tuple[float, float, float]]:
     """``n`` shades of one method's colour, light to dark (settings of one rule in one panel)."""
     from matplotlib.colors import to_rgb

@@ -27,6 +27,8 @@ claims = {}
 dpi = 130
 
 # %%
+import textwrap
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -296,7 +298,7 @@ c17 = curves[
     & curves["group"].isin(["minority", "majority"])
 ]
 depth_palette = dict(zip(depth_names, plotting.ordered_colors(len(depth_names))))
-fig, axes = plt.subplots(1, len(OPTS), figsize=(4 * len(OPTS) + 1.5, 4.2), sharey=True, layout="constrained")
+fig, axes = plotting.panel_grid(len(OPTS), ncols=3, sharey=True, layout="constrained")
 for i, (ax, opt) in enumerate(zip(axes, OPTS)):
     d = cm[(cm["optimizer"] == opt) & cm["group"].isin(["minority", "majority"])].copy()
     if len(d):
@@ -335,10 +337,13 @@ if axes[-1].get_legend():
     sns.move_legend(axes[-1], "upper left", bbox_to_anchor=(1.01, 1.0))
 n_seeds = cm["seed"].nunique()
 fig.suptitle(
-    "Fig. 6 reproduction: 2- vs 4-layer MLP, minority (solid) and majority (dashed) groups, "
-    f"{plotting.seed_note(n_seeds)}; claim 17 uses Muon; markers: each "
-    f"run's learning time of a group (o minority, s majority), at {claims['learn_fraction']:g} of its way from chance "
-    "to its final accuracy"
+    textwrap.fill(
+        "Fig. 6 reproduction: 2- vs 4-layer MLP, minority (solid) and majority (dashed) groups, "
+        f"{plotting.seed_note(n_seeds)}; claim 17 uses Muon; markers: each "
+        f"run's learning time of a group (o minority, s majority), at {claims['learn_fraction']:g} of its way from "
+        "chance to its final accuracy",
+        110,
+    )
 )
 save(
     fig,
