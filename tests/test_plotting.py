@@ -13,6 +13,7 @@ import yaml
 from matplotlib.colors import to_hex
 
 from muonrepro import plotting
+from muonrepro.energy.estimator.readings import retention_name
 from muonrepro.imbalanced.theory.dynamics import RULES as THEORY_RULES
 from muonrepro.precond.steps import RULES as STEP_RULES
 
@@ -140,6 +141,41 @@ def test_save_writes_identical_bytes_twice(tmp_path):
     plotting.save(_figure(), b, 80, footer="ours: every setting")
     assert a.read_bytes() == b.read_bytes()
     assert b"Software" not in a.read_bytes()
+
+
+def test_every_reading_of_the_config_has_words():
+    grid = CONFIG["energy"]["sensitivity"]
+    values = {
+        "sigma_delta": grid["sigma_delta"],
+        "retention": [retention_name("thr", t) for t in grid["thresholds"]]
+        + [retention_name("damp", d) for d in grid["damping"]],
+        **{k: grid[k] for k in ("mode_set", "mode_identity", "energy", "tail_binning", "bin_stat", "gini_variant")},
+    }
+    for dim, vals in values.items():
+        for v in vals:
+            assert "_" not in plotting.reading_label(dim, v), (dim, v)
+    assert plotting.reading_label("retention", "thr0.0001") == "mode retention: keep modes >= 1e-04 of the largest"
+    with pytest.raises(KeyError, match="READING_VALUES"):
+        plotting.reading_label("energy", "new_reading")
+    with pytest.raises(KeyError, match="READING_DIMENSIONS"):
+        plotting.reading_label("new_dimension", "sum")
+
+
+def test_png_size_reads_the_header_as_written(tmp_path):
+    fig = plt.figure(figsize=(3, 2))
+    fig.savefig(tmp_path / "f.png", dpi=50)
+    plt.close(fig)
+    assert plotting.png_size(tmp_path / "f.png") == (150, 100)
+    (tmp_path / "x.png").write_bytes(b"GIF89a" + bytes(20))
+    with pytest.raises(ValueError, match="not a PNG"):
+        plotting.png_size(tmp_path / "x.png")
+
+
+def test_panel_grid_keeps_rows_within_the_legible_width():
+    fig, axes = plotting.panel_grid(5, ncols=3)
+    assert len(axes) == 5 and len(fig.axes) == 5
+    assert fig.get_size_inches()[0] * 130 <= plotting.MAX_WIDTH_PX  # the notebooks' dpi
+    plt.close(fig)
 
 
 def test_footer_sits_below_every_axis_label(tmp_path):

@@ -117,6 +117,59 @@ PATTERNS = [
     (re.compile(r"bucket(\d+)"), "token bucket {0}"),
     (re.compile(r"c(\d+)"), "class {0}"),
 ]
+# the energy estimator's readings (``energy.estimator.readings``, config energy.sensitivity) in words
+READING_DIMENSIONS = {
+    "sigma_delta": "output-gradient covariance",
+    "retention": "mode retention",
+    "mode_identity": "mode identity",
+    "mode_set": "mode set",
+    "energy": "energy",
+    "tail_binning": "tail bins",
+    "bin_stat": "bin statistic",
+    "gini_variant": "Gini",
+}
+READING_VALUES = {
+    "sampled1": "1 sampled label per image",
+    "sampled10": "10 sampled labels per image",
+    "exact_ggn": "exact Gauss-Newton",
+    "empirical": "empirical (the true labels)",
+    "rank": "eigenvalue rank at each snapshot",
+    "frozen": "eigenbasis of the first snapshot",
+    "common": "modes kept for every optimizer",
+    "every": "modes kept at every snapshot",
+    "any": "modes kept at any snapshot",
+    "cumulative": "cumulative per mode",
+    "closed_form": "closed form per mode",
+    "gain": "per-mode gain (closed form / first snapshot)",
+    "direct_preact": "direct, at the pre-activations",
+    "direct_logits": "direct, at the logits",
+    "time_avg": "time-averaged curvature",
+    "per_log": "each snapshot's curvature",
+    "sum": "sum over the bin",
+    "mean": "mean over the bin",
+    "plain": "plain",
+    "corrected": "n/(n-1)-corrected",
+}
+READING_PATTERNS = [
+    (re.compile(r"thr([0-9.e+-]+)"), lambda v: f"keep modes >= {float(v):.0e} of the largest"),
+    (re.compile(r"damp([0-9.e+-]+)"), lambda v: f"keep all, damped by {float(v):.0e} of the largest"),
+]
+
+
+def reading_label(dimension: str, value: str) -> str:
+    """One change of the estimator's reading in words, e.g. ``sigma_delta``, ``exact_ggn`` ->
+    "output-gradient covariance: exact Gauss-Newton"; unknown names fail, naming where to add them."""
+    if dimension not in READING_DIMENSIONS:
+        raise KeyError(f"reading dimension {dimension!r} has no words: add it to plotting.READING_DIMENSIONS")
+    words = READING_VALUES.get(value)
+    for pattern, fill in READING_PATTERNS:
+        if words is None and (m := pattern.fullmatch(value)):
+            words = fill(m.group(1))
+    if words is None:
+        raise KeyError(f"reading value {value!r} has no words: add it to plotting.READING_VALUES")
+    return f"{READING_DIMENSIONS[dimension]}: {words}"
+
+
 SEQUENTIAL = "viridis"  # ordered quantities (kappa, depth, mode index) and heat maps
 OUTCOME_COLORS = {
     "passed": "#1b9e77",
@@ -129,6 +182,9 @@ FOOTER_FONTSIZE = 8
 # the one seed-spread convention: mean over seeds, min-max range over seeds (band or error bar)
 SEED_ERRORBAR = ("pi", 100)  # seaborn ``errorbar=``: the whole range of the seeds (estimator: the mean)
 POSITIVE_FLOOR = 1e-17  # lower edge of a band or error bar on a log axis: never <= 0
+# the widest figure (pixels, at the figures' dpi) whose text stays legible in the report's ~1270-px column: shown
+# there at >= 0.63 of its size; wider figures go in rows of panels (``panel_grid``), not one long row
+MAX_WIDTH_PX = 2000
 _METADATA = {  # no software version or date in the file: the same figure gives the same bytes
     "png": {"Software": None},
     "pdf": {"Creator": None, "Producer": None, "CreationDate": None},
@@ -335,6 +391,14 @@ def _add_footer(fig, text: str) -> None:
         fontsize=FOOTER_FONTSIZE,
         color="0.3",
     )
+
+
+def png_size(path) -> tuple[int, int]:
+    """(width, height) in pixels of a PNG file, from its header."""
+    head = Path(path).read_bytes()[:24]
+    if head[:8] != b"\x89PNG\r\n\x1a\n":
+        raise ValueError(f"{path}: not a PNG file")
+    return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
 
 
 def save(fig, path, dpi: int, footer: str | None = None) -> None:

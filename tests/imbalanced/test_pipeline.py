@@ -11,6 +11,7 @@ import pytest
 import torch
 import yaml
 
+from muonrepro import plotting
 from muonrepro.imbalanced import stages
 from muonrepro.imbalanced.gpu.status import data_status
 from muonrepro.ledger import COLUMNS, read_claims
@@ -187,4 +188,5 @@ def test_figure_notebook_runs(results, tmp_path):
         nb, str(tmp_path / "out.ipynb"), parameters=params, kernel_name="python3", progress_bar=False
     )
     for n in FIGURES:
-        assert (tmp_path / f"{n}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        width, _ = plotting.png_size(tmp_path / f"{n}.png")
+        assert width <= plotting.MAX_WIDTH_PX, f"{n}.png is {width} px wide: illegible in the report"

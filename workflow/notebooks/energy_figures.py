@@ -295,13 +295,17 @@ long = bins.melt(
 )
 long["statistic"] = long["statistic"].map(plotting.label)
 long["energy"] = long["energy"].clip(lower=plotting.POSITIVE_FLOOR)  # log axis: no non-positive band edge
+# one panel per (matrix, statistic), a matrix's two statistics side by side, two matrices a row: legible at a
+# page's width instead of one row per statistic twelve panels wide
+long["facet"] = long["panel"] + ", " + long["statistic"]
 g = sns.relplot(
     data=long,
     x="bin",
     y="energy",
     **LINES,
-    col="panel",
-    row="statistic",
+    col="facet",
+    col_wrap=4,
+    col_order=[f"{p}, {s}" for p in long["panel"].unique() for s in long["statistic"].unique()],
     kind="line",
     errorbar=SPREAD,
     height=2.6,
@@ -309,7 +313,7 @@ g = sns.relplot(
     facet_kws={"sharey": False},
 )
 g.set(yscale="log", xticks=sorted(bins["bin"].unique()))
-g.set_titles("{col_name}, {row_name}")
+g.set_titles("{col_name}")
 g.set_axis_labels("curvature bin of $\\lambda_i\\mu_j$ (0 = lowest)", "cumulative energy (log)")
 for ax in g.axes.flat:
     ax.axvspan(-0.5, tail_bins - 0.5, color="0.9", zorder=0)

@@ -21,6 +21,8 @@ scale = "small"
 dpi = 130
 
 # %%
+import textwrap
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -35,7 +37,10 @@ VERDICT_COLORS = plotting.OUTCOME_COLORS
 rob = pd.read_csv(inputs["robustness"], keep_default_na=False)  # "n/a" and "" are values, not missing
 for c in ("mean", "ci_low", "ci_high"):
     rob[c] = pd.to_numeric(rob[c], errors="coerce")
-rob["label"] = np.where(rob["dimension"] == "primary", "primary reading", rob["dimension"] + " = " + rob["value"])
+rob["label"] = [
+    "primary reading" if d == "primary" else plotting.reading_label(d, v)
+    for d, v in zip(rob["dimension"], rob["value"])
+]
 
 
 def seed_effects(text: str) -> list[float]:
@@ -80,15 +85,19 @@ for ax, claim in zip(axes[:, 0], claims):
     ax.margins(x=0.08)
     primary = g.loc[g["dimension"] == "primary", "verdict"]
     ax.set_title(
-        f"{claim}: primary verdict {primary.iloc[0] if len(primary) else 'n/a'}; "
+        f"{claim}: primary reading's verdict {primary.iloc[0].replace('_', ' ') if len(primary) else 'n/a'}; "
         f"{int(g['flips'].sum())} single change(s) flip it",
         fontsize=10,
     )
     ax.set_xlabel("per-seed effect (> 0: the claim holds in that seed), symlog")
 fig.suptitle(
     f"Energy-paper claims under one change of the estimator's reading (scale={scale})\n"
-    "dot: mean per-seed effect, line: t-interval over seeds, ticks: seeds; "
-    "green = supported, orange = not supported, grey = inconclusive; framed: primary reading",
+    + textwrap.fill(
+        "dot: mean per-seed effect, line: t-interval over seeds, ticks: seeds; "
+        "green = supported, orange = not supported, grey = inconclusive (each reading's own verdict, before the "
+        "ledger's instrument check); framed: primary reading",
+        120,
+    ),
     fontsize=10,
 )
 plotting.save(

@@ -73,7 +73,7 @@ p = np.asarray(theory["priors"])
 mu, sig = theory["mu"], theory["sigma_x"]
 r = mu * p / (mu**2 * p + sig**2)
 class_colors = plotting.ordered_colors(len(p))
-fig, axes = plt.subplots(1, 5, figsize=(19, 3.8), sharey=True, layout="constrained")
+fig, axes = plotting.panel_grid(len(RULES), ncols=3, panel=(4.2, 3.4), sharey=True, layout="constrained")
 traj = curves[curves["experiment"] == "fig2"]
 for ax, rule in zip(axes, RULES):
     d = traj[traj["optimizer"] == rule]
@@ -84,7 +84,8 @@ for ax, rule in zip(axes, RULES):
     extra = f", beta={theory['muon_beta']}, {theory['muon_method']} polar" if rule == "muon" else ""
     ax.set(xlabel="iteration")
     ax.set_title(f"{plotting.label(rule)} (eta={eta:g}{extra})", color=plotting.color(rule))
-axes[0].set_ylabel(r"$\bar W_t[c,c]$")
+for ax in axes[::3]:
+    ax.set_ylabel(r"$\bar W_t[c,c]$")
 axes[0].legend(loc="lower right")
 fig.suptitle("Fig. 2 reproduction: population square loss, random orthonormal means (dotted: r_c)")
 save(fig, "fig2_trajectories", f"mu={mu}, sigma_x={sig}, step sizes")
@@ -93,7 +94,10 @@ save(fig, "fig2_trajectories", f"mu={mu}, sigma_x={sig}, step sizes")
 # ## Theorems 1 and 2: loss gaps against the bounds
 
 # %%
-fig, axes = plt.subplots(1, 3, figsize=(17, 4.4), layout="constrained")
+# two rows of two: the theorems' panels above, the sweep below, the legend in the fourth cell
+fig, grid = plt.subplots(2, 2, figsize=(11.5, 8), layout="constrained")
+axes, key_ax = [grid[0, 0], grid[0, 1], grid[1, 0]], grid[1, 1]
+key_ax.axis("off")
 gaps = paths[paths["experiment"] == "loss_gap"]
 cases = sorted(gaps["case"].unique())
 case_colors = dict(zip(cases, plotting.ordered_colors(len(cases))))
@@ -109,11 +113,10 @@ for ax, title, bounds in (
     for b in bounds:
         ax.axhline(b, color="k", lw=1, ls=":")
     ax.set(title=title + " (dotted: bounds)", xlabel="t / t*", ylabel="loss gap / (mu t)")
-axes[1].legend(
-    handles=key_handles("case (colour)", [(plotting.label(c), {"color": case_colors[c]}) for c in cases])
+key_ax.legend(
+    handles=key_handles("case (colour), top panels", [(plotting.label(c), {"color": case_colors[c]}) for c in cases])
     + key_handles("group (line)", [(m, {"color": "0.3", "ls": ls}) for m, ls in metric_style.items()]),
-    loc="upper left",
-    bbox_to_anchor=(1.01, 1.0),
+    loc="center",
 )
 s = sweep.melt(
     id_vars=["inside"],
@@ -128,7 +131,7 @@ sns.boxplot(data=s, x="bound", y="min ratio", hue="cases", palette=sweep_colors,
 for x, b in enumerate((0.25, 0.5, 0.5)):
     axes[2].plot([x - 0.4, x + 0.4], [b, b], color="k", lw=2)
 axes[2].set(title="random sweep: min over t of gap/(mu t) (black: bound)", xlabel="", ylabel="min ratio")
-sns.move_legend(axes[2], "lower left")
+sns.move_legend(axes[2], "lower right")
 fig.suptitle("Theorems 1-2 (constants from a secondary source)")
 save(fig, "loss_gaps", "sweep ranges, outside-case sampling")
 

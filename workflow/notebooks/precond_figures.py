@@ -126,7 +126,7 @@ for ax, k in zip(np.atleast_1d(axes), kappa_panels):
             )
     ax.axhline(mf_eps, color="grey", ls=":", lw=1)
     ax.set(yscale="log", xlim=(0, 2000), title=f"kappa = {k}", xlabel="iteration t")
-np.atleast_1d(axes)[0].set_ylabel("relative error ||UU^T - M*||_F / ||M*||_F")
+np.atleast_1d(axes)[0].set_ylabel(r"relative error $\|UU^T - M^*\|_F / \|M^*\|_F$")
 legend_outside(fig, np.atleast_1d(axes)[0])
 m = muon.get("mf", {})
 fig.suptitle(
@@ -175,7 +175,7 @@ for m in METHODS:
 ax.set(
     xscale="log",
     yscale="log",
-    xlabel="condition number kappa",
+    xlabel=r"condition number $\kappa$",
     ylabel=f"iterations to relative error {mf_eps:g}",
     title=f"R2. Matrix factorization: iterations to epsilon\n({plotting.seed_note(its[its.problem == 'mf'].seed.nunique(), 'error bars')})",
 )
@@ -196,13 +196,15 @@ iterations_plot(ax, "icl", "gd", primary, label=f"GD closed form (best step), ep
 for e in icl_eps[1:]:
     iterations_plot(ax, "icl", "adam", e)
 b = info[(info.problem == "icl") & np.isclose(info.epsilon, primary)].groupby("kappa").muon_bound.max()
-ax.plot(b.index, b.values, color=plotting.color("muon_s1"), ls=":", label=f"predicted T_Muon^ICL, eps={primary:g}")
+ax.plot(
+    b.index, b.values, color=plotting.color("muon_s1"), ls=":", label=f"predicted $T_{{Muon}}^{{ICL}}$, eps={primary:g}"
+)
 K = info[info.problem == "icl"].groupby("kappa").K.mean()
-ax.plot(K.index, K.values, color="grey", ls=":", label="K = h_max / h_min")
+ax.plot(K.index, K.values, color="grey", ls=":", label=r"$K = h_{max} / h_{min}$")
 ax.set(
     xscale="log",
     yscale="log",
-    xlabel="condition number kappa of Lam",
+    xlabel=r"condition number $\kappa$ of $\Lambda$",
     ylabel="iterations to normalized loss gap",
     title=f"R5. In-context linear regression: iterations to epsilon\n({plotting.seed_note(its[its.problem == 'icl'].seed.nunique(), 'error bars')})",
 )
@@ -210,7 +212,7 @@ ax.legend(fontsize=7)
 save(
     fig,
     "R5_icl_iterations",
-    f"R5. Reduced ICL model (d={sizes['icl']['d']}, N={sizes['icl']['N']}, B0=0, rotated Lam). Mean over "
+    f"R5. Reduced ICL model (d={sizes['icl']['d']}, N={sizes['icl']['N']}, B0=0, rotated $\\Lambda$). Mean over "
     "seeds, error bars: min-max; the predicted Muon count is the largest over seeds, K the mean. GD "
     "counts are exact closed forms (no run); Adam is tuned over lr x decay and counted at the looser target.",
 )
@@ -238,27 +240,29 @@ labels = []
 for c in modes:
     v = lam_i[f"lam_{c[5:]}"]
     rng = f"{v.mean():.2g}" if v.min() == v.max() else f"{v.mean():.2g} [{v.min():.2g}-{v.max():.2g}]"
-    labels.append(f"{c.replace('mode_', 'i=')} (lam {rng})")
+    labels.append(f"{c.replace('mode_', 'i=')} ($\\lambda_i$ {rng})")
 mode_bands(axes[0], "mf_aligned", "muon_s1", modes, colors, labels=labels)
 t = cur.iteration.to_numpy()
-axes[0].plot(t, mu["eta0"] * mu["q"] ** t / (1 - mu["q"]), color="k", ls="--", label="eta0 q^t/(1-q) (Lemma L1)")
+axes[0].plot(t, mu["eta0"] * mu["q"] ** t / (1 - mu["q"]), color="k", ls="--", label=r"$\eta_0 q^t/(1-q)$ (Lemma L1)")
 axes[0].set(
     yscale="log",
     xlabel="iteration t",
-    ylabel="|sigma_i(U_t) - sqrt(lam_i)|",
+    ylabel=r"$|\sigma_i(U_t) - \sqrt{\lambda_i}|$",
     title=LABEL["muon_s1"],
     xlim=(0, 120),
 )
 axes[0].legend(fontsize=7, loc="lower left")
 mode_bands(axes[1], "mf_aligned", "gd", modes, colors, shift=1)
-axes[1].set(xscale="log", yscale="log", xlabel="iteration t + 1", title=f"{plotting.label('gd')} (eta = 0.95 / lam_1)")
+axes[1].set(
+    xscale="log", yscale="log", xlabel="iteration t + 1", title=f"{plotting.label('gd')} ($\\eta = 0.95 / \\lambda_1$)"
+)
 fig.suptitle(f"R3. Matrix factorization, per-mode error at kappa = {kappa_modes} ({plotting.seed_note(n_seeds)})")
 save(
     fig,
     "R3_mf_modes",
     f"R3. Aligned init U0 = V* diag(a0) R (a0 about 1e-3, drawn per seed), kappa = {kappa_modes}, {n_seeds} seeds "
     "(mean, min-max band; the legend gives each mode's eigenvalue, mean [range] over seeds). Muon's modes all "
-    "stay under the common envelope; GD's small modes lag like 1/lam_i (the GD run stops once the relative error "
+    "stay under the common envelope; GD's small modes lag like $1/\\lambda_i$ (the GD run stops once the relative error "
     f"reaches {mf_eps:g}).",
 )
 
@@ -275,11 +279,13 @@ for ax, m, logx in ((axes[0], "muon_s1", False), (axes[1], "gd", True)):
         title=LABEL[m] + (" (closed form)" if m == "gd" else ""),
         ylim=(1e-16, None),
     )
-axes[0].set(ylabel="|b_t,i - 1/gam_i| (eigenbasis of Lam)", xlim=(0, 120))
+axes[0].set(ylabel=r"$|b_{t,i} - 1/\gamma_i|$ (eigenbasis of $\Lambda$)", xlim=(0, 120))
 sm = plt.cm.ScalarMappable(
     cmap=matplotlib.colors.ListedColormap(colors), norm=plt.Normalize(0.5, len(modes) + 0.5)
 )  # the colours of the lines, one per mode
-fig.colorbar(sm, ax=axes, label="mode i (lam_i decreasing)", ticks=range(1, len(modes) + 1, max(1, len(modes) // 10)))
+fig.colorbar(
+    sm, ax=axes, label=r"mode $i$ ($\lambda_i$ decreasing)", ticks=range(1, len(modes) + 1, max(1, len(modes) // 10))
+)
 fig.suptitle(
     f"R6. In-context linear regression, per-mode error at kappa = {kappa_modes} ({plotting.seed_note(len(seeds_of('icl', 'muon_s1', kappa_modes)))})"
 )
@@ -434,13 +440,13 @@ fig, ax = plt.subplots(figsize=(8.5, 4.2), layout="constrained")
 e_adam = icl_eps[-1]
 for m in ("adam", "muon_s1"):
     name = plotting.label(m)
-    iterations_plot(ax, "icl", m, e_adam, label=f"{name}, rotated Lam, eps={e_adam:g}")
+    iterations_plot(ax, "icl", m, e_adam, label=f"{name}, rotated $\\Lambda$, eps={e_adam:g}")
     iterations_plot(
         ax,
         "icl_axis",
         m,
         e_adam,
-        label=f"{name}, axis-aligned Lam, eps={e_adam:g}",
+        label=f"{name}, axis-aligned $\\Lambda$, eps={e_adam:g}",
         color=plotting.shades(m, 3)[0],
         marker="s",
         ls="--",
@@ -448,7 +454,7 @@ for m in ("adam", "muon_s1"):
 ax.set(
     xscale="log",
     yscale="log",
-    xlabel="condition number kappa",
+    xlabel=r"condition number $\kappa$",
     ylabel=f"iterations to normalized gap {e_adam:g}",
     title=f"R8b. Adam in a rotated vs an axis-aligned basis (ICL)\n({plotting.seed_note(its[its.problem == 'icl'].seed.nunique(), 'error bars')})",
 )
@@ -456,7 +462,7 @@ ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0))
 save(
     fig,
     "R8b_adam_rotation",
-    "R8b. ICL with Lam = Q diag(lam) Q^T for a random Q (rotated) or Q = I (axis-aligned). Muon's msgn is "
+    r"R8b. ICL with $\Lambda = Q\,\mathrm{diag}(\lambda)\,Q^T$ for a random Q (rotated) or Q = I (axis-aligned). Muon's polar factor is "
     "rotation-equivariant (its two curves coincide); Adam's coordinate-wise normalization is not. Mean over "
     "seeds, error bars: min-max.",
 )

@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from muonrepro import plotting
 from muonrepro.energy.theory.checks import COUNTEREXAMPLE_CHECK, INEQUALITY_CHECKS
 from muonrepro.ledger import COLUMNS
 
@@ -87,7 +88,8 @@ def test_contract_files(run):
     assert len(pm) == 32 * 784 + 32 * 32
     for name in ENERGY_FIGURES:
         png = r / "figures" / "energy" / f"{name}.png"
-        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        width, _ = plotting.png_size(png)
+        assert width <= plotting.MAX_WIDTH_PX, f"{name}.png is {width} px wide: illegible in the report"
     meta = json.loads((r / "energy" / "runs" / "mlp1_sgd_s0" / "meta.json").read_text())
     assert meta["seed"] == 0 and meta["versions"]["torch"] and meta["diverged"] is False
     steps = meta["config"]["log_steps"]
