@@ -13,8 +13,10 @@ import yaml
 
 from muonrepro import plotting
 from muonrepro.imbalanced import stages
+from muonrepro.imbalanced.curves import CURVE_COLUMNS, merge_curves
 from muonrepro.imbalanced.gpu.status import data_status
 from muonrepro.ledger import COLUMNS, read_claims
+from muonrepro.training.lr_select import edge_status
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = yaml.safe_load((ROOT / "config.yaml").read_text())
@@ -57,11 +59,9 @@ def results(tmp_path_factory):
         )
     }
     stages.theory_stage(copy.deepcopy(I["theory"]), SIZES["theory"], theory)
-    lin = []
-    for seed in (0, 1, 2):
-        out = {"curves": r / f"lin{seed}.parquet", "meta": r / f"lin{seed}.json"}
-        stages.linear_ce_stage(I["linear_ce"], SIZES["linear_ce"], seed, out)
-        lin.append(str(out["curves"]))
+    lin = [str(r / f"lin{seed}.parquet") for seed in (0, 1, 2)]
+    out = {"curves": lin, "meta": [r / f"lin{seed}.json" for seed in (0, 1, 2)]}
+    stages.linear_ce_stage(I["linear_ce"], SIZES["linear_ce"], [0, 1, 2], out, CONFIG["lr_selection"]["max_extensions"])
     g = torch.Generator().manual_seed(0)
     y = torch.randint(0, 10, (700,), generator=g)
     x = torch.zeros(700, 784, dtype=torch.uint8)
@@ -71,15 +71,16 @@ def results(tmp_path_factory):
     cm = []
     for L in I["cmnist"]["depths"]:
         for opt in I["cmnist"]["optimizers"]:
-            out = {"curves": r / f"cm_L{L}_{opt}.parquet", "meta": r / f"cm_L{L}_{opt}.json"}
-            stages.cmnist_train_stage(str(r / "cmnist.pt"), I["cmnist"], SIZES["cmnist"], L, opt, 0, "cpu", out)
-            cm.append(str(out["curves"]))
+            out = {"curves": [r / f"cm_L{L}_{opt}.parquet"], "meta": [r / f"cm_L{L}_{opt}.json"]}
+            stages.cmnist_train_stage(str(r / "cmnist.pt"), I["cmnist"], SIZES["cmnist"], L, opt, [0], "cpu", out)
+            cm.append(str(out["curves"][0]))
     stages.curves_stage(
         str(theory["trajectories"]),
         lin,
         cm,
         I["claims"]["early_fraction"],
         {"curves": r / "curves.parquet", "selection": r / "lr_selection.csv"},
+        CONFIG["lr_selection"]["max_extensions"],
     )
     ig = CONFIG["imbalanced_gpu"]
     status = {
@@ -96,6 +97,8 @@ def results(tmp_path_factory):
         CONFIG["stats"],
         gpu,
         r / "claims.csv",
+        str(r / "lr_selection.csv"),
+        CONFIG["lr_selection"]["max_extensions"],
     )
     return r
 
@@ -112,9 +115,11 @@ def test_contract_files(results):
     assert {"fig2", "linear_ce", "cmnist_L2", "cmnist_L4"} <= set(curves["experiment"])
     sel = pd.read_csv(results / "lr_selection.csv")
     muon = sel[(sel["experiment"] == "cmnist_L2") & (sel["optimizer"] == "muon")]
-    assert muon["lr"].iloc[0] in (0.01, 0.02)
     cm_meta = json.loads((results / "cm_L2_muon.json").read_text())
-    assert cm_meta["seed"] == 0 and cm_meta["config"]["lrs"] == [0.01, 0.02]
+    lrs = cm_meta["config"]["lrs"]  # the grid, extended past an edge choice
+    assert cm_meta["seed"] == 0 and {0.01, 0.02} <= set(lrs) and muon["lr"].iloc[0] in lrs
+    assert muon["grid"].iloc[0] == "; ".join(f"{lr:g}" for lr in lrs)
+    assert muon["edge"].iloc[0] == edge_status(lrs, muon["lr"].iloc[0], CONFIG["lr_selection"]["max_extensions"])
 
 
 def test_ledger_rows(results):
@@ -123,6 +128,7 @@ def test_ledger_rows(results):
     assert claims["claim_id"].tolist() == [f"C{i}" for i in range(1, 13)] + [
         "C17",
         "C17-levels",
+        "sanity-lr",
         "C13",
         "C13-cifar100",
         "C14",
@@ -154,6 +160,10 @@ def test_ledger_rows(results):
         rows.loc["C17-levels", "verdict"] == "inconclusive" and "fewer than the 3" in rows.loc["C17-levels", "reason"]
     )
     assert (rows.loc[["C13", "C14", "C15a", "C15b", "C16"], "verdict"] == "not_run").all()
+    sel = pd.read_csv(results / "lr_selection.csv")
+    edges = (sel["edge"] != "interior") & (sel["edge"] != "not tuned")
+    assert int(rows.loc["sanity-lr", "value"]) == edges.sum()
+    assert rows.loc["sanity-lr", "verdict"] == ("supported" if not edges.any() else "not_supported")
 
 
 def test_figure_notebook_runs(results, tmp_path):
@@ -190,3 +200,22 @@ def test_figure_notebook_runs(results, tmp_path):
     for n in FIGURES:
         width, _ = plotting.png_size(tmp_path / f"{n}.png")
         assert width <= plotting.MAX_WIDTH_PX, f"{n}.png is {width} px wide: illegible in the report"
+
+
+def test_a_linear_ce_choice_at_the_grid_edge_trains_past_it_for_every_seed(tmp_path, monkeypatch):
+    """A choice always at the largest lr (the choice is replaced here, the training is real): the grid grows upward
+    (x3 a step) until the extensions run out, 2 for each claim metric's choice (balanced, worst class); every seed
+    trains the same lrs, and the selection table says so."""
+    monkeypatch.setattr(stages, "linear_ce_choice", lambda df, rule, group: {"lr": df["lr"].max()})
+    cfg = {**I["linear_ce"], "lr_grid": {"gd": [1.0e-3, 3.0e-3]}}
+    paths = {"curves": [tmp_path / f"s{s}.parquet" for s in (0, 1)], "meta": [tmp_path / f"s{s}.json" for s in (0, 1)]}
+    stages.linear_ce_stage(cfg, SIZES["linear_ce"], [0, 1], paths, max_extensions=2)
+    grid = [1e-3, 3e-3, 9e-3, 2.7e-2, 8.1e-2, 0.243]
+    for p in paths["curves"]:
+        assert sorted(pd.read_parquet(p)["lr"].unique()) == pytest.approx(grid)
+    assert json.loads(paths["meta"][1].read_text())["config"]["lrs_trained"]["gd"] == pytest.approx(grid)
+    _, sel = merge_curves(
+        pd.DataFrame(columns=CURVE_COLUMNS), [pd.read_parquet(p) for p in paths["curves"]], [], 0.25, 2
+    )
+    assert (sel["grid"] == "0.001; 0.003; 0.009; 0.027; 0.081; 0.243").all()
+    assert list(sel["edge"]) == [edge_status(grid, lr, 2) for lr in sel["lr"]]

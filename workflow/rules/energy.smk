@@ -66,6 +66,7 @@ rule energy_select_lr:
         val_size=ES["val_size"],
         epochs=ES["tune_epochs"],
         batch_size=E["batch_size"],
+        max_extensions=config["lr_selection"]["max_extensions"],
         device=config["device"],
     script:
         "../scripts/energy/select_lr.py"
@@ -258,6 +259,7 @@ rule energy_claims:
         theory=result("energy/theory_checks.csv"),
         robustness=result("energy/reading_robustness.csv"),
         instrument=result("energy/instrument.csv"),
+        lr_choices=expand(result("energy/lr/{arch}_{opt}.json"), arch=ARCHS, opt=OPTS),
     output:
         result("energy/claims.csv"),
     log:
@@ -270,6 +272,7 @@ rule energy_claims:
         criteria=pipeline_energy.criteria(config),
         estimator=E["estimator"],
         max_factor=E["instrument"]["max_factor"],
+        max_extensions=config["lr_selection"]["max_extensions"],
     script:
         "../scripts/energy/claims.py"
 

@@ -60,19 +60,21 @@ rule imbalanced_theory:
 rule imbalanced_linear_ce:
     input:
         code=script_sources("imbalanced/linear_ce"),
-    output:
-        curves=result("imbalanced/linear_ce/seed{seed}.parquet"),
-        meta=result("imbalanced/linear_ce/seed{seed}.json"),
+    output:  # every seed in one job: a choice at a grid edge (seed-mean validation) trains one more lr for all
+        curves=IMB_LINEAR_RUNS,
+        meta=expand(result("imbalanced/linear_ce/seed{seed}.json"), seed=IS["linear_ce"]["seeds"]),
     log:
-        logfile("imbalanced/linear_ce/seed{seed}.log"),
+        logfile("imbalanced/linear_ce/all_seeds.log"),
     benchmark:
-        benchfile("imbalanced/imbalanced_linear_ce/seed{seed}.tsv")
+        benchfile("imbalanced/imbalanced_linear_ce/all_seeds.tsv")
     conda:
         ENV
     threads: 1
     params:
         cfg=I["linear_ce"],
         sizes={k: v for k, v in IS["linear_ce"].items() if k != "seeds"},
+        seeds=IS["linear_ce"]["seeds"],
+        max_extensions=config["lr_selection"]["max_extensions"],
     script:
         "../scripts/imbalanced/linear_ce.py"
 
@@ -126,6 +128,8 @@ rule imbalanced_cmnist_train:
         device=config["device"],
         seeds=IS["cmnist"]["seeds"],
         checkpoint=result("imbalanced/checkpoints/cmnist_L{layers}_{imb_opt}"),
+        early_fraction=I["claims"]["early_fraction"],
+        max_extensions=config["lr_selection"]["max_extensions"],
     script:
         "../scripts/imbalanced/cmnist_train.py"
 
@@ -145,6 +149,7 @@ rule imbalanced_curves:
         ENV
     params:
         early_fraction=I["claims"]["early_fraction"],
+        max_extensions=config["lr_selection"]["max_extensions"],
     script:
         "../scripts/imbalanced/curves.py"
 
@@ -154,6 +159,7 @@ rule imbalanced_claims:
         code=script_sources("imbalanced/claims"),
         checks=result("imbalanced/theory_checks.csv"),
         curves=result("imbalanced/curves.parquet"),
+        selection=result("imbalanced/lr_selection.csv"),
         gpu_status=result("imbalanced/gpu/data_status.json"),
         gpu_metrics=expand(result("imbalanced/gpu/{exp}/metrics.parquet"), exp=IG_RUN),
         gpu_skipped=expand(result("imbalanced/gpu/{exp}/skipped.json"), exp=IG_RUN),
@@ -169,6 +175,7 @@ rule imbalanced_claims:
         model_notes=IG_MODEL_NOTES,
         scale=SCALE,
         stats=config["stats"],
+        max_extensions=config["lr_selection"]["max_extensions"],
     script:
         "../scripts/imbalanced/claims.py"
 

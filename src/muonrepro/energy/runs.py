@@ -129,10 +129,25 @@ def at_steps(steps) -> object:
 
 
 def select_lr(
-    mnist_pt, *, depth, width, bias, opt, opt_cfg, grid, n_train, val_size, epochs, batch_size, seed, device="auto"
+    mnist_pt,
+    *,
+    depth,
+    width,
+    bias,
+    opt,
+    opt_cfg,
+    grid,
+    n_train,
+    val_size,
+    epochs,
+    batch_size,
+    seed,
+    max_extensions=0,
+    device="auto",
 ):
     """Pick the lr of ``grid`` with the best validation accuracy after ``epochs`` (``training.lr_select``:
-    ties -> the smaller lr, diverged runs excluded). The validation split is carved from the training images."""
+    ties -> the smaller lr, diverged runs excluded, a choice at an edge extends the grid up to ``max_extensions``
+    times). The validation split is carved from the training images."""
     if len(grid) <= 1 or epochs == 0:
         return select_on_validation(sorted(grid)[:1], opt_cfg["lr"], lambda lr: None)
     dev = resolve_device(device)
@@ -148,7 +163,7 @@ def select_lr(
         )
         return None if res.diverged else res.rows[-1][4]
 
-    return select_on_validation(grid, opt_cfg["lr"], train, mode="max")
+    return select_on_validation(grid, opt_cfg["lr"], train, mode="max", max_extensions=max_extensions)
 
 
 @dataclass

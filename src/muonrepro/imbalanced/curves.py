@@ -13,7 +13,10 @@ Per-run tables carry an ``lr`` column; ``curves.parquet`` keeps the contract col
   early-window area under the *validation* minority-group accuracy (validation colours are
   independent of the class, like the test set; ours).
 
-Every choice is the one lr selection, ``training.lr_select.choose`` (ties -> the smaller lr, the earlier step).
+Every choice is the one lr selection, ``training.lr_select.choose`` (ties -> the smaller lr, the earlier step);
+the training jobs extend a grid whose choice lies at its edge (``training.lr_select.extend_grid``, with the choice
+functions here), and ``lr_selection.csv`` records the lrs trained (``grid``) and whether the choice is interior
+(``edge``).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from muonrepro.training.lr_select import choose
+from muonrepro.training.lr_select import choose, edge_status
 
 CURVE_COLUMNS = ["experiment", "optimizer", "seed", "step", "metric", "group", "value"]
 
@@ -68,9 +71,14 @@ def linear_ce_choice(df: pd.DataFrame, rule: str, group: str) -> dict:
     }
 
 
-def select_linear_ce(df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _grid_text(lrs) -> str:
+    return "; ".join(f"{lr:g}" for lr in sorted(set(lrs)))
+
+
+def select_linear_ce(df: pd.DataFrame, max_extensions: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
     sel_rows, parts = [], []
     for opt in sorted(df["optimizer"].unique()):
+        grid = sorted(df.loc[df["optimizer"] == opt, "lr"].unique())
         for group in LINEAR_CE_GROUPS:
             c = linear_ce_choice(df, opt, group)
             sel_rows.append(
@@ -83,6 +91,10 @@ def select_linear_ce(df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
                     c["score"],
                     c["test"],
                     "(lr, stopping step) at the peak of the seed-mean validation curve",
+                    _grid_text(grid),
+                    edge_status(grid, None if np.isnan(c["lr"]) else c["lr"], max_extensions)
+                    if len(grid) > 1
+                    else "not tuned",
                 )
             )
             groups = [group] + (["majority_class", "minority_class"] if group == "balanced" else [])
@@ -90,18 +102,28 @@ def select_linear_ce(df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     return pd.concat(parts, ignore_index=True), pd.DataFrame(sel_rows, columns=SELECTION_COLUMNS)
 
 
-def select_cmnist(df: pd.DataFrame, early_fraction: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+def cmnist_choice(df: pd.DataFrame, early_fraction: float) -> tuple[float | None, dict]:
+    """(chosen lr or None, lr -> score) of one (depth, optimizer)'s Colored-MNIST runs: the largest seed-mean
+    early-window area under the validation minority-group accuracy."""
     val = df[(df["metric"] == "val_acc") & (df["group"] == "minority")]
-    mean = val.groupby(["experiment", "optimizer", "lr", "step"])["value"].mean().reset_index()
+    mean = val.groupby(["lr", "step"])["value"].mean().reset_index()
+    scores = {
+        float(lr): _score(early_auc(h["step"].to_numpy(), h["value"].to_numpy(), early_fraction))
+        for lr, h in mean.groupby("lr")
+    }
+    lr, _ = choose(scores, "max", None)
+    return lr, scores
+
+
+def select_cmnist(
+    df: pd.DataFrame, early_fraction: float, max_extensions: int = 0
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     sel_rows, parts = [], []
-    for (exp, opt), g in mean.groupby(["experiment", "optimizer"]):
-        scores = {
-            lr: _score(early_auc(h["step"].to_numpy(), h["value"].to_numpy(), early_fraction))
-            for lr, h in g.groupby("lr")
-        }
-        lr, _ = choose(scores, "max", None)
+    for (exp, opt), g in df.groupby(["experiment", "optimizer"]):
+        lr, scores = cmnist_choice(g, early_fraction)
         if lr is None:
             continue
+        grid = sorted(scores)
         sel_rows.append(
             (
                 exp,
@@ -112,26 +134,32 @@ def select_cmnist(df: pd.DataFrame, early_fraction: float) -> tuple[pd.DataFrame
                 scores[lr],
                 np.nan,
                 f"seed-mean val minority-group accuracy, mean over the first {early_fraction:g} of steps",
+                _grid_text(grid),
+                edge_status(grid, lr, max_extensions) if len(grid) > 1 else "not tuned",
             )
         )
         parts.append(df[(df["experiment"] == exp) & (df["optimizer"] == opt) & (df["lr"] == lr)])
     return pd.concat(parts, ignore_index=True), pd.DataFrame(sel_rows, columns=SELECTION_COLUMNS)
 
 
-SELECTION_COLUMNS = ["experiment", "optimizer", "group", "lr", "step", "score", "test", "criterion"]
+SELECTION_COLUMNS = ["experiment", "optimizer", "group", "lr", "step", "score", "test", "criterion", "grid", "edge"]
 
 
 def merge_curves(
-    trajectories: pd.DataFrame, linear_ce: list[pd.DataFrame], cmnist: list[pd.DataFrame], early_fraction: float
+    trajectories: pd.DataFrame,
+    linear_ce: list[pd.DataFrame],
+    cmnist: list[pd.DataFrame],
+    early_fraction: float,
+    max_extensions: int = 0,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(curves with the contract columns, lr selection table)."""
     parts, sels = [trajectories[CURVE_COLUMNS]], []
     if linear_ce:
-        cur, sel = select_linear_ce(pd.concat(linear_ce, ignore_index=True))
+        cur, sel = select_linear_ce(pd.concat(linear_ce, ignore_index=True), max_extensions)
         parts.append(cur[CURVE_COLUMNS])
         sels.append(sel)
     if cmnist:
-        cur, sel = select_cmnist(pd.concat(cmnist, ignore_index=True), early_fraction)
+        cur, sel = select_cmnist(pd.concat(cmnist, ignore_index=True), early_fraction, max_extensions)
         parts.append(cur[CURVE_COLUMNS])
         sels.append(sel)
     curves = pd.concat(parts, ignore_index=True)

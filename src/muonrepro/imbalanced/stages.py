@@ -6,17 +6,19 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from muonrepro.data.colored_mnist import build_colored_mnist
 from muonrepro.imbalanced.claims import build_claims
 from muonrepro.imbalanced.cmnist import run_cmnist
-from muonrepro.imbalanced.curves import merge_curves
+from muonrepro.imbalanced.curves import LINEAR_CE_GROUPS, cmnist_choice, linear_ce_choice, merge_curves
 from muonrepro.imbalanced.gpu.claims import build_claims as build_gpu_claims
 from muonrepro.imbalanced.linear_ce import run_linear_ce
 from muonrepro.imbalanced.theory.checks import run_theory
 from muonrepro.ledger import write_claims
 from muonrepro.training.checkpoint import discard_checkpoint
+from muonrepro.training.lr_select import edge_claim, extend_grid
 from muonrepro.util.device import resolve_device
 from muonrepro.util.io import (
     atomic_torch_save,
@@ -38,23 +40,47 @@ def theory_stage(cfg: dict, sizes: dict, out: dict) -> None:
     atomic_write_json(run_metadata({"theory": cfg, "sizes": sizes}, cfg["seed"], "cpu"), out["meta"])
 
 
-def linear_ce_stage(cfg: dict, sizes: dict, seed: int, out: dict) -> None:
-    """out: curves, meta."""
-    df = run_linear_ce(
-        cfg["d"],
-        cfg["k"],
-        cfg["mu"],
-        cfg["sigma_x"],
-        sizes["n_train"],
-        sizes["n_test"],
-        sizes["steps"],
-        sizes["n_eval"],
-        cfg["lr_grid"],
-        seed,
-        sizes["n_val"],
-    )
-    atomic_write_parquet(df, out["curves"])
-    atomic_write_json(run_metadata({"linear_ce": cfg, "sizes": sizes}, seed, "cpu"), out["meta"])
+def linear_ce_stage(cfg: dict, sizes: dict, seeds: list[int], out: dict, max_extensions: int = 0) -> None:
+    """out: curves, meta (one path per seed). Every rule x lr of ``cfg.lr_grid`` for every seed; a rule whose
+    choice (``curves.linear_ce_choice``, either claim metric) lies at its grid's edge gets one more lr past it,
+    for every seed (``training.lr_select.extend_grid``)."""
+    frames: dict[int, list[pd.DataFrame]] = {s: [] for s in seeds}
+    trained: dict[str, list[float]] = {}
+    for rule, grid in cfg["lr_grid"].items():
+        trained[rule] = []
+
+        def train(lrs, rule=rule):
+            new = [lr for lr in lrs if lr not in trained[rule]]
+            for seed in seeds if new else []:
+                frames[seed].append(
+                    run_linear_ce(
+                        cfg["d"],
+                        cfg["k"],
+                        cfg["mu"],
+                        cfg["sigma_x"],
+                        sizes["n_train"],
+                        sizes["n_test"],
+                        sizes["steps"],
+                        sizes["n_eval"],
+                        {rule: new},
+                        seed,
+                        sizes["n_val"],
+                    )
+                )
+            trained[rule] += new
+
+        for group in LINEAR_CE_GROUPS:
+
+            def chosen(lrs, rule=rule, group=group):
+                df = pd.concat([f for fs in frames.values() for f in fs], ignore_index=True)
+                lr = linear_ce_choice(df[df["lr"].isin(lrs)], rule, group)["lr"]
+                return None if np.isnan(lr) else lr
+
+            grid, _ = extend_grid(grid, train, chosen, max_extensions if len(grid) > 1 else 0)
+    for seed, curves, meta in zip(seeds, out["curves"], out["meta"], strict=True):
+        atomic_write_parquet(pd.concat(frames[seed], ignore_index=True), curves)
+        config = {"linear_ce": cfg, "sizes": sizes, "lrs_trained": {r: sorted(v) for r, v in trained.items()}}
+        atomic_write_json(run_metadata(config, seed, "cpu"), meta)
 
 
 def cmnist_data_stage(mnist_path: str, cfg: dict, sizes: dict, out: str) -> None:
@@ -77,65 +103,111 @@ def cmnist_train_stage(
     sizes: dict,
     layers: int,
     optimizer: str,
-    seed: int,
+    seeds: list[int],
     device: str,
     out: dict,
     checkpoint: str | None = None,
     code=(),
+    early_fraction: float = 0.25,
+    max_extensions: int = 0,
 ) -> None:
-    """out: curves, meta. The lr grid is ``sizes.lr_grid[optimizer]`` or the optimizer's configured lr.
-    ``checkpoint``: path prefix of the runs' resumable checkpoints (removed once the outputs are written)."""
+    """out: curves, meta (one path per seed). The lr grid is ``sizes.lr_grid[optimizer]`` or the optimizer's
+    configured lr; a choice at the grid's edge (``curves.cmnist_choice``) gets one more lr past it, for every seed
+    (``training.lr_select.extend_grid``). ``checkpoint``: path prefix of the runs' resumable checkpoints (removed
+    once the outputs are written)."""
     dev = resolve_device(device)
     data = load_tensors(data_path, map_location="cpu")
     opt_cfg = cfg["optimizers"][optimizer]
-    lrs = sizes.get("lr_grid", {}).get(optimizer) or [opt_cfg["lr"]]
-    df = run_cmnist(
-        data,
-        layers,
-        sizes["width"],
-        optimizer,
-        opt_cfg,
-        lrs,
-        sizes["epochs"],
-        cfg["batch_size"],
-        seed,
-        sizes["eval_every"],
-        dev,
-        cfg["bias"],
-        sizes.get("log_evals", 0),
-        checkpoint=checkpoint,
-        code=code,
-        data_files=[data_path],
-    )
-    atomic_write_parquet(df, out["curves"])
-    meta = run_metadata(
-        {"cmnist": cfg, "sizes": sizes, "layers": layers, "optimizer": optimizer, "lrs": lrs}, seed, str(dev)
-    )
-    atomic_write_json(meta, out["meta"])
-    for lr in lrs if checkpoint else []:
-        discard_checkpoint(f"{checkpoint}_lr{lr:g}.pt")
+    grid = sizes.get("lr_grid", {}).get(optimizer) or [opt_cfg["lr"]]
+    frames: dict[int, list[pd.DataFrame]] = {s: [] for s in seeds}
+
+    def ckpt(seed):
+        return f"{checkpoint}_seed{seed}" if checkpoint else None
+
+    def train(lrs):
+        for seed in seeds:
+            frames[seed].append(
+                run_cmnist(
+                    data,
+                    layers,
+                    sizes["width"],
+                    optimizer,
+                    opt_cfg,
+                    lrs,
+                    sizes["epochs"],
+                    cfg["batch_size"],
+                    seed,
+                    sizes["eval_every"],
+                    dev,
+                    cfg["bias"],
+                    sizes.get("log_evals", 0),
+                    checkpoint=ckpt(seed),
+                    code=code,
+                    data_files=[data_path],
+                )
+            )
+
+    def chosen(lrs):
+        df = pd.concat([f for fs in frames.values() for f in fs], ignore_index=True)
+        return cmnist_choice(df[df["lr"].isin(lrs)], early_fraction)[0]
+
+    lrs, _ = extend_grid(grid, train, chosen, max_extensions if len(grid) > 1 else 0)
+    for seed, curves, meta in zip(seeds, out["curves"], out["meta"], strict=True):
+        atomic_write_parquet(pd.concat(frames[seed], ignore_index=True), curves)
+        config = {"cmnist": cfg, "sizes": sizes, "layers": layers, "optimizer": optimizer, "lrs": lrs}
+        atomic_write_json(run_metadata(config, seed, str(dev)), meta)
+        for lr in lrs if checkpoint else []:
+            discard_checkpoint(f"{ckpt(seed)}_lr{lr:g}.pt")
 
 
-def curves_stage(trajectories: str, linear_ce: list[str], cmnist: list[str], early_fraction: float, out: dict) -> None:
+def curves_stage(
+    trajectories: str,
+    linear_ce: list[str],
+    cmnist: list[str],
+    early_fraction: float,
+    out: dict,
+    max_extensions: int = 0,
+) -> None:
     """out: curves, selection."""
     curves, selection = merge_curves(
         pd.read_parquet(trajectories),
         [pd.read_parquet(p) for p in linear_ce],
         [pd.read_parquet(p) for p in cmnist],
         early_fraction,
+        max_extensions,
     )
     atomic_write_parquet(curves, out["curves"])
     atomic_write_csv(selection, out["selection"])
 
 
 def claims_stage(
-    checks: str, curves: str, cfg: dict, scale: str, stats: dict, gpu: dict, out: str | Path
+    checks: str,
+    curves: str,
+    cfg: dict,
+    scale: str,
+    stats: dict,
+    gpu: dict,
+    out: str | Path,
+    selection: str | None = None,
+    max_extensions: int = 0,
 ) -> pd.DataFrame:
-    """The paper's ledger: theory and CPU rows (items 1-12, 17), then the GPU-scale rows (13-16); the empirical
-    rows judged over seeds with ``stats`` (the top-level block: ``level``, ``min_seeds``).
+    """The paper's ledger: theory and CPU rows (items 1-12, 17), the sanity row of the tuned lrs (``selection``:
+    lr_selection.csv), then the GPU-scale rows (13-16); the empirical rows judged over seeds with ``stats`` (the
+    top-level block: ``level``, ``min_seeds``).
     ``gpu``: ``status`` (data_status.json), ``metrics`` / ``skipped`` (per experiment that ran: files in
     ``imbalanced/gpu/<exp>/`` under the output root), ``cfg`` (``imbalanced_gpu.claims``) and ``model_notes``."""
     rows = build_claims(pd.read_csv(checks), pd.read_parquet(curves), cfg, scale, stats)
+    if selection is not None:
+        sel = pd.read_csv(selection, keep_default_na=False)
+        choices = {
+            f"{r.experiment}/{r.optimizer}/{r.group}": {
+                "tuned": r.edge != "not tuned",
+                "edge": r.edge,
+                "grid": [float(x) for x in str(r.grid).split("; ")],
+            }
+            for r in sel.itertuples()
+        }
+        rows.append(edge_claim("imbalanced", scale, choices, max_extensions, "imbalanced/lr_selection.csv"))
     status = json.loads(Path(gpu["status"]).read_text())
     metrics = {Path(f).parent.name: pd.read_parquet(f) for f in gpu["metrics"]}
     skipped = {Path(f).parent.name: json.loads(Path(f).read_text()) for f in gpu["skipped"]}

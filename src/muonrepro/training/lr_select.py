@@ -6,8 +6,16 @@ to its validation score, ``None`` for a diverged run. The best score by ``mode``
 accuracies, ``min`` for losses) wins; ties go to the smaller candidate (the smaller lr); when every
 candidate diverged the ``fallback`` (the configured lr) is kept and the rule says so.
 
-``select_lr(grid, fallback, train, mode)``: trains each lr of the grid with ``train(lr) -> score or
-None`` and chooses. An empty or one-element grid trains nothing.
+``select_lr(grid, fallback, train, mode, max_extensions)``: trains each lr of the grid with
+``train(lr) -> score or None`` and chooses. An empty or one-element grid trains nothing.
+
+A choice at an edge of the grid is not a choice: the best lr may lie beyond it. The rule, written down
+before any paper-scale rerun (config ``lr_selection.max_extensions``): while the chosen lr is the grid's
+smallest or largest, train one more lr one geometric step past that edge (the ratio of the two outermost
+lrs on that side, ``past_edge``) and choose again, at most ``max_extensions`` times. A choice still at an
+edge after that is recorded as such (``edge`` in the choice record), never passed off as interior.
+``extend_grid`` is that loop for any experiment: ``train(lrs)`` trains lrs, ``choose_lr(grid)`` chooses
+among those trained.
 """
 
 from __future__ import annotations
@@ -27,13 +35,123 @@ def choose(scores: dict, mode: str, fallback) -> tuple[object, str]:
     return best, f"{mode} of the validation score; ties -> the smaller"
 
 
-def select_lr(grid: list[float], fallback: float, train: Callable[[float], float | None], mode: str = "max") -> dict:
-    """Train each lr of ``grid`` (validation score or None if diverged) and choose; returns the choice record
-    ``{"lr", "tuned", "grid", "scores", "rule"}`` written next to the result."""
+def past_edge(grid: list[float], lr) -> float | None:
+    """The lr one geometric step past the edge of ``grid`` that ``lr`` lies on, or None when ``lr`` is interior
+    (or not in the grid, or the grid has fewer than two lrs): below the smallest ``g0 * g0 / g1``, above the
+    largest ``gn * gn / g(n-1)``, rounded to 12 significant digits."""
+    g = sorted(float(x) for x in grid)
+    if len(g) < 2 or lr is None or lr not in (g[0], g[-1]):
+        return None
+    nxt = g[0] * g[0] / g[1] if lr == g[0] else g[-1] * g[-1] / g[-2]
+    return float(f"{nxt:.12g}")
+
+
+def extend_grid(
+    grid: list[float],
+    train: Callable[[list[float]], None],
+    choose_lr: Callable[[list[float]], float | None],
+    max_extensions: int,
+) -> tuple[list[float], str]:
+    """Train ``grid``, then extend it past the edge the choice lies on until the choice is interior (the module's
+    rule). Returns (every lr trained, sorted; the edge status in words: ``interior``, ``no usable lr`` or the
+    edge it is still on after ``max_extensions`` extensions)."""
+    grid = sorted(float(g) for g in grid)
+    train(grid)
+    for _ in range(max_extensions):
+        nxt = past_edge(grid, choose_lr(grid))
+        if nxt is None:
+            break
+        train([nxt])
+        grid = sorted(grid + [nxt])
+    return grid, edge_status(grid, choose_lr(grid), max_extensions)
+
+
+def edge_status(grid: list[float], lr, max_extensions: int) -> str:
+    """``interior``, ``no usable lr``, or which edge the choice is on after ``max_extensions`` extensions."""
+    if lr is None:
+        return "no usable lr"
+    if past_edge(grid, lr) is None:
+        return "interior"
+    side = "smallest" if lr == min(grid) else "largest"
+    return f"at the {side} lr trained ({max_extensions} extension(s) allowed): the best lr may lie beyond it"
+
+
+def select_lr(
+    grid: list[float],
+    fallback: float,
+    train: Callable[[float], float | None],
+    mode: str = "max",
+    max_extensions: int = 0,
+) -> dict:
+    """Train each lr of ``grid`` (validation score or None if diverged) and choose, extending the grid past an edge
+    choice (``extend_grid``); returns the choice record ``{"lr", "tuned", "grid", "configured_grid", "scores",
+    "rule", "edge"}`` written next to the result."""
     grid = sorted(float(g) for g in grid)
     if len(grid) <= 1:
         lr = grid[0] if grid else float(fallback)
-        return {"lr": lr, "tuned": False, "grid": grid, "scores": {}, "rule": "no lr grid: the configured lr"}
-    scores = {lr: train(lr) for lr in grid}
+        return {
+            "lr": lr,
+            "tuned": False,
+            "grid": grid,
+            "configured_grid": grid,
+            "scores": {},
+            "rule": "no lr grid: the configured lr",
+            "edge": "not tuned",
+        }
+    scores: dict[float, float | None] = {}
+
+    def train_all(lrs):
+        scores.update({lr: train(lr) for lr in lrs})
+
+    def choose_lr(lrs):
+        lr, _ = choose({k: scores[k] for k in lrs}, mode, None)
+        return lr
+
+    trained, edge = extend_grid(grid, train_all, choose_lr, max_extensions)
     lr, why = choose(scores, mode, float(fallback))
-    return {"lr": float(lr), "tuned": True, "grid": grid, "scores": {str(k): v for k, v in scores.items()}, "rule": why}
+    return {
+        "lr": float(lr),
+        "tuned": True,
+        "grid": trained,
+        "configured_grid": grid,
+        "scores": {str(k): scores[k] for k in trained},
+        "rule": why,
+        "edge": edge,
+    }
+
+
+EDGE_CLAIM_ID = "sanity-lr"
+
+
+def edge_claim(paper: str, scale: str, choices: dict[str, dict], max_extensions: int, evidence: str):
+    """The ledger's sanity row for a paper's tuned lrs: every choice interior to its grid after the extension rule.
+    ``choices`` maps a label (e.g. ``mlp1/muon``) to its choice record (``select_lr``'s, or any dict with
+    ``tuned`` and ``edge``). Not run when nothing was tuned at this scale."""
+    from muonrepro.ledger.spec import ClaimSpec
+
+    spec = ClaimSpec(
+        paper,
+        EDGE_CLAIM_ID,
+        "sanity",
+        "Sanity: every tuned learning rate lies inside its grid, so the grid did not decide it (not a paper claim)",
+        "tuned lrs still at a grid edge",
+        f"0, after a choice at an edge trains one more lr past it, up to {max_extensions} times "
+        "(ours, lr_selection.max_extensions)",
+        scale,
+    )
+    tuned = {k: c for k, c in choices.items() if c.get("tuned")}
+    if not tuned:
+        return spec.not_run(f"no learning rate is tuned at the {scale} scale: every run uses its configured lr")
+    at_edge = {k: c["edge"] for k, c in tuned.items() if c["edge"] != "interior"}
+    extended = {k: c["grid"] for k, c in tuned.items() if len(c["grid"]) > len(c.get("configured_grid", c["grid"]))}
+    ev = f"{evidence}; {len(tuned)} tuned choice(s)"
+    if extended:
+        ev += "; grids extended: " + ", ".join(
+            f"{k} to [{', '.join(f'{g:g}' for g in v)}]" for k, v in extended.items()
+        )
+    if at_edge:
+        ev += "; still at an edge: " + ", ".join(f"{k} ({v})" for k, v in at_edge.items())
+    why = (
+        f"{len(at_edge)} tuned lr(s) still at a grid edge ({', '.join(at_edge)}): the grid, not the data, decided them"
+    )
+    return spec.judged(len(at_edge), not at_edge, ev, reason=why)

@@ -160,9 +160,9 @@ def test_colored_mnist_is_refused_by_the_cmnist_train_stage(jobs, tmp_path, conf
 
     marker = tmp_path / "marker"
     data = jobs.plant_malicious(tmp_path / "colored_mnist.pt", marker)
-    out = {"curves": str(tmp_path / "curves.parquet"), "meta": str(tmp_path / "meta.json")}
+    out = {"curves": [str(tmp_path / "curves.parquet")], "meta": [str(tmp_path / "meta.json")]}
     sizes = config_defaults["scales"]["small"]["imbalanced"]["cmnist"]
     with pytest.raises(UnsafeFileError) as e:
-        cmnist_train_stage(str(data), config_defaults["imbalanced"]["cmnist"], sizes, 2, "muon", 0, "cpu", out)
+        cmnist_train_stage(str(data), config_defaults["imbalanced"]["cmnist"], sizes, 2, "muon", [0], "cpu", out)
     assert not marker.exists() and _refused(str(e.value), data), str(e.value)
-    assert not Path(out["curves"]).exists()
+    assert not Path(out["curves"][0]).exists()

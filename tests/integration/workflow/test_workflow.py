@@ -109,6 +109,7 @@ def test_claims_ledger(run):
         "C4",
         "C5",
         "sanity-acc",
+        "sanity-lr",
         "instrument-kfac",
         *empirical,
         *(f"{c}-sensitivity" for c in empirical),
@@ -120,6 +121,7 @@ def test_claims_ledger(run):
     assert set(energy["verdict"]) <= {"supported", "not_supported", "inconclusive", "not_run"}
     assert (energy.loc[["C6a", "C6b", "C6c"], "kind"] == "empirical").all()
     assert energy.loc["C5-runs", "kind"] == "extension"  # our question, not the paper's C5
+    assert energy.loc["sanity-lr", "verdict"] == "not_run"  # the tiny config tunes no lr
     # every row that is not supported says why, in one sentence; a supported row does not
     assert (claims["reason"].fillna("").str.strip().ne("") == claims["verdict"].ne("supported")).all()
     # one seed in the tiny config (stats.min_seeds 1): a row judged by its t-interval is inconclusive (an interval

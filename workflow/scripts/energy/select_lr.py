@@ -20,6 +20,7 @@ choice = select_lr(
     val_size=p.val_size,
     epochs=p.epochs,
     batch_size=p.batch_size,
+    max_extensions=p.max_extensions,
     seed=0,
     device=p.device,
 )

@@ -14,4 +14,7 @@ gpu = {
     "cfg": p.gpu_cfg,
     "model_notes": p.model_notes,
 }
-print(claims_stage(i.checks, i.curves, p.cfg, p.scale, p.stats, gpu, snakemake.output[0]).to_string())
+rows = claims_stage(
+    i.checks, i.curves, p.cfg, p.scale, p.stats, gpu, snakemake.output[0], i.selection, p.max_extensions
+)
+print(rows.to_string())

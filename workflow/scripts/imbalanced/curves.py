@@ -12,4 +12,5 @@ curves_stage(
     list(inp.cmnist),
     snakemake.params.early_fraction,
     dict(snakemake.output.items()),
+    snakemake.params.max_extensions,
 )

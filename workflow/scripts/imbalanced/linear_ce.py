@@ -1,4 +1,4 @@
-"""Rule imbalanced_linear_ce: Fig. 4 linear cross-entropy model, every rule x lr for one seed."""
+"""Rule imbalanced_linear_ce: Fig. 4 linear cross-entropy model, every rule x lr for every seed."""
 
 import sys
 
@@ -8,6 +8,6 @@ from muonrepro.imbalanced.stages import linear_ce_stage
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "w")
 torch.set_num_threads(snakemake.threads)
-linear_ce_stage(
-    snakemake.params.cfg, snakemake.params.sizes, int(snakemake.wildcards.seed), dict(snakemake.output.items())
-)
+p = snakemake.params
+out = {"curves": list(snakemake.output.curves), "meta": list(snakemake.output.meta)}
+linear_ce_stage(p.cfg, p.sizes, [int(s) for s in p.seeds], out, p.max_extensions)
