@@ -9,10 +9,12 @@
 # ---
 
 # %% [markdown]
-# # Energy paper: does one change of the estimator's reading flip a claim's verdict?
-# Per claim, the primary reading and each single-dimension change of it (energy/reading_robustness.csv of the scale):
-# the mean per-seed effect with its t-interval over seeds, the seeds' effects, and the verdict.
-# Every reading is ours: the paper does not state its estimator.
+# # Energy paper: does one change of the estimator's reading, or of a training setting, flip a claim's verdict?
+# Per claim, the primary reading and each single-dimension change of it (`energy/reading_robustness.csv` of the
+# scale: figure `reading_robustness`), or the default training and each single change of a training setting
+# (`energy/robustness.csv`, made by the `energy_robustness` target: figure `training_robustness`): the mean
+# per-seed effect with its t-interval over seeds, the seeds' effects, and the verdict.
+# Every reading and every training setting is ours: the paper states neither.
 
 # %% tags=["parameters"]
 inputs = {}
@@ -34,13 +36,25 @@ from muonrepro import plotting
 
 plotting.use_theme()
 VERDICT_COLORS = plotting.OUTCOME_COLORS
+(name,) = outputs  # reading_robustness or training_robustness
 rob = pd.read_csv(inputs["robustness"], keep_default_na=False)  # "n/a" and "" are values, not missing
 for c in ("mean", "ci_low", "ci_high"):
     rob[c] = pd.to_numeric(rob[c], errors="coerce")
-rob["label"] = [
-    "primary reading" if d == "primary" else plotting.reading_label(d, v)
-    for d, v in zip(rob["dimension"], rob["value"])
-]
+if name == "training_robustness":  # one training setting changed at a time; the default training is the primary
+    rob["dimension"] = np.where(rob["setting"] == "default", "primary", rob["setting"])
+    rob["label"] = [
+        "default training"
+        if s == "default"
+        else (f"lr of {plotting.label(s[3:])} {v}" if s.startswith("lr ") else f"{s} {v}")
+        for s, v in zip(rob["setting"], rob["value"])
+    ]
+    WHAT, PRIMARY = "a training setting", "default training"
+else:
+    rob["label"] = [
+        "primary reading" if d == "primary" else plotting.reading_label(d, v)
+        for d, v in zip(rob["dimension"], rob["value"])
+    ]
+    WHAT, PRIMARY = "the estimator's reading", "primary reading"
 
 
 def seed_effects(text: str) -> list[float]:
@@ -85,24 +99,26 @@ for ax, claim in zip(axes[:, 0], claims):
     ax.margins(x=0.08)
     primary = g.loc[g["dimension"] == "primary", "verdict"]
     ax.set_title(
-        f"{claim}: primary reading's verdict {primary.iloc[0].replace('_', ' ') if len(primary) else 'n/a'}; "
+        f"{claim}: {PRIMARY}'s verdict {primary.iloc[0].replace('_', ' ') if len(primary) else 'n/a'}; "
         f"{int(g['flips'].sum())} single change(s) flip it",
         fontsize=10,
     )
     ax.set_xlabel("per-seed effect (> 0: the claim holds in that seed), symlog")
 fig.suptitle(
-    f"Energy-paper claims under one change of the estimator's reading (scale={scale})\n"
+    f"Energy-paper claims under one change of {WHAT} (scale={scale})\n"
     + textwrap.fill(
         "dot: mean per-seed effect, line: t-interval over seeds, ticks: seeds; "
-        "green = supported, orange = not supported, grey = inconclusive (each reading's own verdict, before the "
-        "ledger's instrument check); framed: primary reading",
+        "green = supported, orange = not supported, grey = inconclusive (each row's own verdict, before the "
+        f"ledger's instrument check); framed: {PRIMARY}",
         120,
     ),
     fontsize=10,
 )
 plotting.save(
     fig,
-    outputs["reading_robustness"],
+    outputs[name],
     dpi,
-    footer=plotting.ours_footer(scale, "every reading of the estimator (the paper does not state it)"),
+    footer=plotting.ours_footer(
+        scale, "every reading of the estimator and every training setting (the paper states neither)"
+    ),
 )

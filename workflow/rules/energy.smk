@@ -3,6 +3,7 @@
 # snapshots with the update after each, resumable checkpoints) -> per-run extraction (one pass: the
 # primary reading and the sensitivity grid) -> tidy tables -> theory checks, claims rows and figures. The training-settings
 # robustness runs (target `energy_robustness`, outside rule all) are the energy_robust_* rules at the end of this file.
+from muonrepro.energy import claims as energy_claims
 from muonrepro.pipeline import energy as pipeline_energy
 
 E = config["energy"]
@@ -254,7 +255,7 @@ rule energy_theory:
 
 rule energy_claims:
     input:
-        **{t: result(f"energy/{ENERGY_TABLE_FILES[t]}") for t in ENERGY_TABLES if t != "logs"},
+        **{t: result(f"energy/{f}") for t, f in energy_claims.TABLE_FILES.items()},
         code=script_sources("energy/claims"),
         theory=result("energy/theory_checks.csv"),
         robustness=result("energy/reading_robustness.csv"),
@@ -267,12 +268,7 @@ rule energy_claims:
     conda:
         ENV
     params:
-        scale=SCALE,
-        min_acc=E["claims"]["min_test_acc"][SCALE],
-        criteria=pipeline_energy.criteria(config),
-        estimator=E["estimator"],
-        max_factor=E["instrument"]["max_factor"],
-        max_extensions=config["lr_selection"]["max_extensions"],
+        **energy_claims.rule_params(config, SCALE),
     script:
         "../scripts/energy/claims.py"
 
@@ -424,7 +420,7 @@ rule energy_robust_verdicts:
         "../scripts/energy/robust_verdicts.py"
 
 
-rule energy_robustness:
+rule energy_robustness_table:
     input:
         verdicts=expand(result("energy/robustness/{variant}/verdicts.csv"), variant=ROBUST),
         code=script_sources("energy/robustness"),
@@ -436,3 +432,27 @@ rule energy_robustness:
         ENV
     script:
         "../scripts/energy/robustness.py"
+
+
+rule energy_robustness_figure:
+    input:
+        code=notebook_sources("energy_sensitivity_figures"),
+        notebook=notebook("energy_sensitivity_figures"),
+        robustness=result("energy/robustness.csv"),
+    output:
+        executed=result("energy/training_robustness_figures.ipynb"),
+        training_robustness=result("figures/energy/training_robustness.png"),
+    log:
+        logfile("energy/training_robustness_figures.log"),
+    conda:
+        ENV
+    params:
+        nb={"scale": SCALE, "dpi": FIGURES["dpi"]},
+    script:
+        "../scripts/run_notebook.py"
+
+
+rule energy_robustness:  # the target: `snakemake --cores all energy_robustness`
+    input:
+        result("energy/robustness.csv"),
+        result("figures/energy/training_robustness.png"),

@@ -2,6 +2,8 @@
 # theory checks (float64, CPU), the Fig. 4 linear cross-entropy model, Colored-MNIST MLPs, then the
 # tidy curves, the claims ledger rows (§5 items 1-17, with the GPU-scale experiments of
 # imbalanced_gpu.smk) and the figures.
+from muonrepro.imbalanced import stages as imbalanced_stages
+
 I = config["imbalanced"]
 IS = config["scales"][SCALE]["imbalanced"]
 IMB_LAYERS = I["cmnist"]["depths"]
@@ -170,12 +172,7 @@ rule imbalanced_claims:
     conda:
         ENV
     params:
-        cfg={**I["claims"], "depths": IMB_LAYERS, "lr_grid": IS["cmnist"].get("lr_grid", {})},
-        gpu_cfg=IG["claims"],
-        model_notes=IG_MODEL_NOTES,
-        scale=SCALE,
-        stats=config["stats"],
-        max_extensions=config["lr_selection"]["max_extensions"],
+        **imbalanced_stages.claims_params(config, SCALE),
     script:
         "../scripts/imbalanced/claims.py"
 

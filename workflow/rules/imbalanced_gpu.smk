@@ -16,7 +16,6 @@ IG_RUN = [e for e in IG["experiments"] if IG_STATUS[e]["runnable"]]
 IG_OPTS = sorted({o for e in IG_RUN for o in IG[e]["optimizers"]}) or ["sgd"]
 IG_FIGURES = ["e2_cifar_step", "e3_dominoes", "e4_multinli", "e5_celeba", "e6_tinystories"]
 IG_TARGETS = expand(result("figures/imbalanced/{name}.png"), name=IG_FIGURES)
-IG_MODEL_NOTES = {e: ig_settings.model_note(e, IG, IGS) for e in ("multinli", "tinystories")}
 # printed once when a run starts (never by a dry run, --lint or --report): the onstart handler in the Snakefile
 IG_NOTICES = [f"imbalanced_gpu: {st['message']}" for st in IG_STATUS.values() if not st["present"]]
 

@@ -2,6 +2,7 @@
 # per-problem sweeps -> merged iteration table; ablations and theory checks; claims ledger A1-A15,
 # table T1 and figures R1-R8. Everything is float64 on CPU and seeded. Config slices come from
 # muonrepro.precond.layout.
+from muonrepro.precond import claims as precond_claims
 from muonrepro.precond.layout import config_slice
 
 P = config["precond"]
@@ -153,7 +154,7 @@ rule precond_claims:
         code=script_sources("precond/claims"),
         iterations=result("precond/iterations.csv"),
         info=result("precond/problem_info.csv"),
-        curves=expand(result("precond/sweep/{problem}_curves.parquet"), problem=["mf", "mf_aligned", "icl"]),
+        curves=expand(result("precond/sweep/{problem}_curves.parquet"), problem=precond_claims.CURVE_PROBLEMS),
         steps=result("precond/ablation/steps.csv"),
         ns5=result("precond/ablation/ns5.csv"),
         lemma_scalar=result("precond/theory/lemma_scalar.csv"),
@@ -169,10 +170,7 @@ rule precond_claims:
     conda:
         ENV
     params:
-        precond=P,
-        preset=PS,
-        scale=SCALE,
-        stats=config["stats"],
+        **precond_claims.rule_params(config, SCALE),
     script:
         "../scripts/precond/claims.py"
 

@@ -41,3 +41,28 @@ def write_ledger(
         run_metadata({"precond": P, "scale": scale, "preset": PS, "stats": stats}, seed=None, device="cpu"), meta_path
     )
     return df
+
+
+CURVE_PROBLEMS = ("mf", "mf_aligned", "icl")  # the sweeps whose curves the checks read (their Muon-S1 runs)
+TABLE_INPUTS = ("iterations", "info", "steps", "ns5", "lemma_scalar", "lemma_matrix", "decoupling", "mc")
+
+
+def rule_params(config: dict, scale: str) -> dict:
+    """The ``precond_claims`` rule's params (config slices), also used to re-derive a published ledger."""
+    return {
+        "precond": config["precond"],
+        "preset": config["scales"][scale]["precond"],
+        "scale": scale,
+        "stats": config["stats"],
+    }
+
+
+def claims_job(inputs, p: dict, out) -> pd.DataFrame:
+    """The rule's job: ``inputs`` holds the files of ``TABLE_INPUTS`` by name and ``curves`` (one per
+    ``CURVE_PROBLEMS``), ``out`` the ``claims``, ``table`` and ``meta`` paths."""
+    tables = load_tables(
+        *(inputs[k] for k in ("iterations", "info")), inputs["curves"], *(inputs[k] for k in TABLE_INPUTS[2:])
+    )
+    return write_ledger(
+        tables, p["precond"], p["preset"], p["scale"], p["stats"], out["claims"], out["table"], out["meta"]
+    )

@@ -139,7 +139,7 @@ def edge_claim(paper: str, scale: str, choices: dict[str, dict], max_extensions:
         "(ours, lr_selection.max_extensions)",
         scale,
     )
-    tuned = {k: c for k, c in choices.items() if c.get("tuned")}
+    tuned = {k: choices[k] for k in sorted(choices) if choices[k].get("tuned")}
     if not tuned:
         return spec.not_run(f"no learning rate is tuned at the {scale} scale: every run uses its configured lr")
     at_edge = {k: c["edge"] for k, c in tuned.items() if c["edge"] != "interior"}

@@ -2,11 +2,8 @@
 
 import sys
 
-from muonrepro.precond.claims import load_tables, write_ledger
+from muonrepro.precond.claims import claims_job
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "w")
-i, o = snakemake.input, snakemake.output
-tables = load_tables(i.iterations, i.info, i.curves, i.steps, i.ns5, i.lemma_scalar, i.lemma_matrix, i.decoupling, i.mc)
-p = snakemake.params
-df = write_ledger(tables, p.precond, p.preset, p.scale, p.stats, o.claims, o.table, o.meta)
+df = claims_job(snakemake.input, dict(snakemake.params), snakemake.output)
 print(df[["claim_id", "value", "n_seeds", "verdict", "reason"]].to_string())
