@@ -278,3 +278,39 @@ def test_constant_step_minimum_equals_a_direct_loop(cfg):
             U = U - row.eta0 * _msgn((U @ U.T - M) @ U)
             errs.append(np.linalg.norm(U @ U.T - M) / np.linalg.norm(M))
         assert row.min_error == pytest.approx(min(errs), rel=1e-4)  # reduced vs dense: rounding only
+
+
+def test_adam_extends_its_lr_grid_past_an_edge_choice_as_a_sweep_of_the_whole_grid_would(cfg):
+    """From [3e-3, 1e-2] Adam's best lr is the largest: the grid grows x(10/3) a step until the choice is interior;
+    every row then equals (iterations, reached, setting) those of an unextended sweep over the grid it ended with."""
+    P, PS = cfg
+    P = only(P, "mf", ["adam"])
+    PS = {**PS, "kappas": [10], "iters": {**PS["iters"], "adam": 400}}
+    P["adam"] = {**P["adam"], "lr_grid": [3e-3, 1e-2], "decay_grid": [1.0, 0.99]}
+    P["lr_selection"] = {"max_extensions": 3}
+    ext = run_sweep("mf", P, PS).iterations
+    (grid_text,) = set(ext.lr_grid)
+    grid = [float(x) for x in grid_text.split("; ")]
+    assert len(grid) > 2 and grid[:2] == [3e-3, 1e-2] and np.allclose(np.diff(np.log(grid)), np.log(10 / 3))
+    assert (ext.lr_edge == "interior").all() and (ext.setting.str.split(",").str[0] != f"lr0={grid[-1]:g}").all()
+    P["adam"]["lr_grid"], P["lr_selection"] = grid, {"max_extensions": 0}
+    whole = run_sweep("mf", P, PS).iterations
+    cols = ["seed", "epsilon", "iterations", "reached", "setting"]
+    assert ext[cols].reset_index(drop=True).equals(whole[cols].reset_index(drop=True))
+    assert whole.lr_edge.str.startswith("interior").all()
+
+
+def test_gd_extends_its_step_grid_past_an_edge_choice_as_a_sweep_of_the_whole_grid_would(cfg):
+    P, PS = cfg
+    P = only(P, "mf", ["gd"])
+    PS = {**PS, "kappas": [10]}
+    P["problems"]["mf"]["gd_steps"] = [0.2, 0.4]
+    P["lr_selection"] = {"max_extensions": 3}
+    ext = run_sweep("mf", P, PS).iterations
+    grid = [float(x) for x in ext.lr_grid.iloc[0].split("; ")]
+    assert len(grid) > 2 and np.allclose(np.diff(np.log(grid)), np.log(2))
+    P["problems"]["mf"]["gd_steps"], P["lr_selection"] = grid, {"max_extensions": 0}
+    whole = run_sweep("mf", P, PS).iterations
+    cols = ["seed", "epsilon", "iterations", "reached", "setting", "lr_grid"]
+    assert ext[cols].reset_index(drop=True).equals(whole[cols].reset_index(drop=True))
+    assert list(ext.lr_edge) == list(whole.lr_edge.str.replace("(0 extension", "(3 extension", regex=False))

@@ -47,16 +47,19 @@ rule precond_sweep:
         ENV
     threads: 1
     params:
-        precond=lambda wildcards: config_slice(
-            P,
-            "spectrum",
-            "spectrum_jitter",
-            "msgn_rel_cutoff",
-            "curves",
-            "adam",
-            "l1_budget",
-            problems=[wildcards.problem],
-        ),
+        precond=lambda wildcards: {
+            **config_slice(
+                P,
+                "spectrum",
+                "spectrum_jitter",
+                "msgn_rel_cutoff",
+                "curves",
+                "adam",
+                "l1_budget",
+                problems=[wildcards.problem],
+            ),
+            "lr_selection": config["lr_selection"],
+        },
         preset=PS,
     script:
         "../scripts/precond/sweep.py"

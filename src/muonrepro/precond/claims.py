@@ -13,6 +13,7 @@ from muonrepro.ledger import write_claims
 from muonrepro.precond.checks import Setup, evaluate
 from muonrepro.precond.layout import split_curves
 from muonrepro.precond.table import table_t1
+from muonrepro.training.lr_select import edge_claim
 from muonrepro.util.io import atomic_write_csv, atomic_write_json
 from muonrepro.util.meta import run_metadata
 
@@ -31,11 +32,34 @@ def load_tables(iterations, info, curves, steps, ns5, lemma_scalar, lemma_matrix
     }
 
 
+def lr_edge_claim(its: pd.DataFrame, scale: str, P: dict):
+    """The ``sanity-lr`` row: every tuned step (Adam's lr, GD's constant step on MF) per (problem, kappa, seed),
+    chosen by fewest iterations, is interior to its (extended) grid (``iterations.csv``: ``lr_grid``, ``lr_edge``)."""
+    tuned = its.dropna(subset=["lr_edge"]) if "lr_edge" in its else its.iloc[:0]
+    tuned = tuned.drop_duplicates(["problem", "method", "kappa", "seed"])
+
+    def configured(r):
+        return P["adam"]["lr_grid"] if r.method == "adam" else P["problems"][r.problem]["gd_steps"]
+
+    choices = {
+        f"{r.problem}/{r.method}/kappa{r.kappa:g}/s{r.seed}": {
+            "tuned": True,
+            "edge": r.lr_edge,
+            "grid": [float(x) for x in str(r.lr_grid).split("; ")],
+            "configured_grid": configured(r),
+        }
+        for r in tuned.itertuples()
+    }
+    max_ext = P.get("lr_selection", {}).get("max_extensions", 0)
+    return edge_claim("precond", scale, choices, max_ext, "precond/iterations.csv (lr_grid, lr_edge)")
+
+
 def write_ledger(
     tables: dict, P: dict, PS: dict, scale: str, stats: dict, claims_path, table_path, meta_path
 ) -> pd.DataFrame:
     """``stats``: ``config stats`` (level and min_seeds of the verdicts over seeds)."""
-    df = write_claims(evaluate(tables, Setup.from_config(P, PS, scale, stats)), claims_path)
+    rows = evaluate(tables, Setup.from_config(P, PS, scale, stats)) + [lr_edge_claim(tables["iterations"], scale, P)]
+    df = write_claims(rows, claims_path)
     atomic_write_csv(table_t1(tables["iterations"], P["claims"]["kappa_min"]), table_path)
     atomic_write_json(
         run_metadata({"precond": P, "scale": scale, "preset": PS, "stats": stats}, seed=None, device="cpu"), meta_path
@@ -50,7 +74,7 @@ TABLE_INPUTS = ("iterations", "info", "steps", "ns5", "lemma_scalar", "lemma_mat
 def rule_params(config: dict, scale: str) -> dict:
     """The ``precond_claims`` rule's params (config slices), also used to re-derive a published ledger."""
     return {
-        "precond": config["precond"],
+        "precond": {**config["precond"], "lr_selection": config["lr_selection"]},
         "preset": config["scales"][scale]["precond"],
         "scale": scale,
         "stats": config["stats"],

@@ -3,7 +3,9 @@ tables, the info rows, and the Adam grid (spec §4.4) run on any stacked problem
 
 from __future__ import annotations
 
+import copy
 import itertools
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -11,6 +13,7 @@ import pandas as pd
 from muonrepro.precond import budget
 from muonrepro.precond.optimizers import Adam
 from muonrepro.precond.runner import dense_then_strided, run
+from muonrepro.training.lr_select import extend_grid
 
 
 class Ctx:
@@ -23,6 +26,7 @@ class Ctx:
         self.eps = list(self.cfg["epsilon"])
         self.keep = dense_then_strided(P["curves"]["dense_until"], P["curves"]["stride"])
         self.cutoff = P["msgn_rel_cutoff"]
+        self.max_extensions = P.get("lr_selection", {}).get("max_extensions", 0)  # config lr_selection
 
     def methods(self) -> list[str]:
         return list(self.cfg["methods"])
@@ -109,18 +113,92 @@ def adam_grid(P):
     return list(itertools.product(A["lr_grid"], A["decay_grid"]))
 
 
+class Runs:
+    """The runs of one best-of-grid method per seed, gathered over batches: ``(seed index, setting) -> (first
+    (n_eps,), errors (iterations run + 1,))``; a batch stops once each of its seeds has a run at the smallest target
+    (later iterations cannot change a best-of-seed count)."""
+
+    def __init__(self, ctx, make_batch, budget):
+        self.ctx, self.make_batch, self.budget, self.runs = ctx, make_batch, budget, {}
+
+    def train(self, pairs):
+        """Run the (seed index, setting) pairs not run yet, in one batch."""
+        pairs = [p for p in pairs if p not in self.runs]
+        if not pairs:
+            return
+        prob, opt, p0 = self.make_batch(pairs)
+        groups = np.unique([i for i, _ in pairs], return_inverse=True)[1]
+        res = run(prob, opt, p0, self.budget, self.ctx.eps, stop=True, groups=groups)
+        for k, pair in enumerate(pairs):
+            self.runs[pair] = (res.first[k], res.errors[k])
+
+    def score(self, i, settings) -> tuple:
+        """The best of seed ``i``'s ``settings`` at the primary target: (0, fewest iterations) if one reached it,
+        else (1, lowest final error)."""
+        firsts = [self.runs[(i, s)][0][0] for s in settings]
+        reached = [f for f in firsts if f >= 0]
+        if reached:
+            return (0, min(reached))
+        finals = [self.runs[(i, s)][1][-1] for s in settings]
+        return (1, min((f for f in finals if np.isfinite(f)), default=np.inf))
+
+    def rows(self, i, method, settings, labels):
+        """``best_rows`` of seed ``i`` over ``settings`` (the seed's curve: its best run's errors)."""
+        one = copy.copy(self.ctx)
+        one.seeds = [self.ctx.seeds[i]]
+        errs = [self.runs[(i, s)][1] for s in settings]
+        padded = np.full((len(errs), max(len(e) for e in errs)), np.nan)
+        for k, e in enumerate(errs):
+            padded[k, : len(e)] = e
+        res = SimpleNamespace(
+            errors=padded, first=np.stack([self.runs[(i, s)][0] for s in settings]), budget=self.budget
+        )
+        rows, pick = best_rows(one, method, res, labels, len(settings))
+        return rows, errs[pick[0]]
+
+
+def tune_per_seed(runs: Runs, grid, settings_of, max_extensions):
+    """Each seed's lr chosen on ``grid`` (``settings_of(lr)``: the settings that share an lr), extended past an edge
+    choice (``training.lr_select.extend_grid``); returns per seed index (the lrs run, the edge status)."""
+    out = []
+    for i in range(len(runs.ctx.seeds)):
+
+        def train(lrs, i=i):
+            runs.train([(i, s) for lr in lrs for s in settings_of(lr)])
+
+        def chosen(lrs, i=i):
+            best = min(sorted(lrs), key=lambda lr: runs.score(i, settings_of(lr)))  # ties -> the smaller lr
+            return None if runs.score(i, settings_of(best))[1] == np.inf else best
+
+        out.append(extend_grid(grid, train, chosen, max_extensions))
+    return out
+
+
 def adam_sweep(ctx, build, inst, budget):
-    """Adam over the lr x decay grid (spec §4.4), all seeds in one batch; best per seed.
+    """Adam over the lr x decay grid (spec §4.4), all seeds in one batch; best per seed. A seed whose best lr lies at
+    an edge of the lr grid runs one more lr past it, with every decay, up to ``ctx.max_extensions`` times (the one lr
+    protocol, ``training.lr_select``); the rows' ``lr_grid`` and ``lr_edge`` say which lrs ran and whether the
+    choice is interior.
 
     ``build(instances) -> (problem, params0)`` stacks the (repeated) instances."""
-    grid = adam_grid(ctx.P)
     A = ctx.P["adam"]
-    ng = len(grid)
-    prob, p0 = build([x for x in inst for _ in grid])
-    lr = np.tile([g[0] for g in grid], len(ctx.seeds))
-    qa = np.tile([g[1] for g in grid], len(ctx.seeds))
-    opt = Adam(lr, qa, A["beta1"], A["beta2"], A["eps"])
-    res = run(prob, opt, p0, budget, ctx.eps, stop=True, groups=np.repeat(np.arange(len(ctx.seeds)), ng))
-    rows, pick = best_rows(ctx, "adam", res, [f"lr0={a:g},q_a={b:g}" for a, b in grid], ng)
-    curves = {("adam", seed): curve(ctx, res.errors[pick[s_i]]) for s_i, seed in enumerate(ctx.seeds)}
+
+    def make_batch(pairs):
+        prob, p0 = build([inst[i] for i, _ in pairs])
+        lr, qa = (np.array([s[k] for _, s in pairs], dtype=np.float64) for k in (0, 1))
+        return prob, Adam(lr, qa, A["beta1"], A["beta2"], A["eps"]), p0
+
+    runs = Runs(ctx, make_batch, budget)
+    runs.train([(i, g) for i in range(len(ctx.seeds)) for g in adam_grid(ctx.P)])  # every seed in one batch
+
+    def settings_of(lr):
+        return [(lr, qa) for qa in A["decay_grid"]]
+
+    rows, curves = [], {}
+    for i, (lrs, edge) in enumerate(tune_per_seed(runs, A["lr_grid"], settings_of, ctx.max_extensions)):
+        settings = [s for lr in lrs for s in settings_of(lr)]
+        r, errors = runs.rows(i, "adam", settings, [f"lr0={a:g},q_a={b:g}" for a, b in settings])
+        grid_text = "; ".join(f"{lr:g}" for lr in lrs)
+        rows += [{**x, "lr_grid": grid_text, "lr_edge": edge} for x in r]
+        curves[("adam", ctx.seeds[i])] = curve(ctx, errors)
     return rows, curves

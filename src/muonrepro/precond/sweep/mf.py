@@ -13,7 +13,7 @@ from muonrepro.precond.problems import mf as mf_mod
 from muonrepro.precond.runner import run
 from muonrepro.precond.scalar import gd_step, mf_recursion, t_muon_mf
 from muonrepro.precond.steps import StepRule, geometric_etas
-from muonrepro.precond.sweep.common import adam_sweep, best_rows, curve, modes
+from muonrepro.precond.sweep.common import Runs, adam_sweep, best_rows, curve, modes, tune_per_seed
 
 
 def _labels(c, q, eta0, slack):
@@ -24,6 +24,29 @@ def _labels(c, q, eta0, slack):
 
 def _sigma(p):
     return {"sigma": np.linalg.svd(p[0], compute_uv=False)}
+
+
+def _gd_tuned(ctx, inst, lam, budget_its):
+    """GD's best constant step c / lam_1 per seed over ``gd_steps``, extended past an edge choice like every tuned
+    lr (``common.tune_per_seed``); the rows' ``lr_grid`` (the c's run) and ``lr_edge`` say so."""
+
+    def step(x):  # lam_1 = 1 and lam_r = 1/kappa for every seed (the jitter keeps the extremes)
+        return gd_step(x, lam[0, 0], 1.0 / (lam[0, 0] + lam[0, -1]))
+
+    def make_batch(pairs):
+        prob, p0 = mf_mod.stack_symmetric([inst[i] for i, _ in pairs])
+        red, rp0, _ = prob.reduce(p0)
+        return red, GD(np.array([step(x) for _, x in pairs])), rp0
+
+    runs = Runs(ctx, make_batch, budget_its)
+    grid = [float(x) for x in ctx.cfg["gd_steps"]]
+    runs.train([(i, x) for i in range(len(ctx.seeds)) for x in grid])  # every seed in one batch
+    rows, curves = [], {}
+    for i, (cs, edge) in enumerate(tune_per_seed(runs, grid, lambda x: [x], ctx.max_extensions)):
+        r, errors = runs.rows(i, "gd", cs, [f"eta={step(x):.6g}" for x in cs])
+        rows += [{**x, "lr_grid": "; ".join(f"{v:g}" for v in cs), "lr_edge": edge} for x in r]
+        curves[("gd", ctx.seeds[i])] = curve(ctx, errors)
+    return rows, curves
 
 
 def symmetric_sweep(ctx):
@@ -61,6 +84,10 @@ def symmetric_sweep(ctx):
                     extra.update(modes(sig, "sigma_"))  # A8-R3 judges these against the recursion per mode
                     extra.update(modes(a, "a_"))
                 curves[(method, seed)] = curve(ctx, res.errors[s_i], keep_all=True, extra=extra)
+        elif method == "gd" and not aligned and len(c["gd_steps"]) > 1:
+            rows_, curves_ = _gd_tuned(ctx, inst, lam, its["gd"])
+            rows += rows_
+            curves.update(curves_)
         elif method == "gd":
             # lam_1 = 1 and lam_r = 1/kappa for every seed (the jitter keeps the extremes): one step grid
             steps = [gd_step(x, lam[0, 0], 1.0 / (lam[0, 0] + lam[0, -1])) for x in c["gd_steps"]]
