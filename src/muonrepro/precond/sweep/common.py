@@ -1,10 +1,10 @@
-"""What every precond sweep shares: the per-(problem, kappa) context, the best-of-grid rows, curve
-tables, the info rows, and the Adam grid (spec §4.4) run on any stacked problem."""
+"""What every precond sweep shares: the per-(problem, kappa) context, the best-of-grid rows (a tuned lr per
+seed, its grid extended past an edge choice), curve tables, the info rows, and the Adam grid (spec §4.4) on any
+stacked problem."""
 
 from __future__ import annotations
 
 import copy
-import itertools
 from types import SimpleNamespace
 
 import numpy as np
@@ -13,7 +13,7 @@ import pandas as pd
 from muonrepro.precond import budget
 from muonrepro.precond.optimizers import Adam
 from muonrepro.precond.runner import dense_then_strided, run
-from muonrepro.training.lr_select import extend_grid
+from muonrepro.training.lr_select import edge_status, past_edge
 
 
 class Ctx:
@@ -108,11 +108,6 @@ def modes(values: np.ndarray, prefix="mode_") -> dict:
     return {f"{prefix}{i + 1}": values[:, i] for i in range(values.shape[1])}
 
 
-def adam_grid(P):
-    A = P["adam"]
-    return list(itertools.product(A["lr_grid"], A["decay_grid"]))
-
-
 class Runs:
     """The runs of one best-of-grid method per seed, gathered over batches: ``(seed index, setting) -> (first
     (n_eps,), errors (iterations run + 1,))``; a batch stops once each of its seeds has a run at the smallest target
@@ -158,20 +153,27 @@ class Runs:
 
 
 def tune_per_seed(runs: Runs, grid, settings_of, max_extensions):
-    """Each seed's lr chosen on ``grid`` (``settings_of(lr)``: the settings that share an lr), extended past an edge
-    choice (``training.lr_select.extend_grid``); returns per seed index (the lrs run, the edge status)."""
-    out = []
-    for i in range(len(runs.ctx.seeds)):
+    """Each seed's lr chosen on ``grid`` (``settings_of(lr)``: the settings that share an lr; the best of a seed's
+    settings by ``Runs.score``, ties to the smaller lr), extended past an edge choice by the one lr protocol
+    (``training.lr_select``: one geometric step past that edge, up to ``max_extensions`` times), the seeds that
+    need a step run in one batch per round; returns per seed index (the lrs run, the edge status)."""
+    n = len(runs.ctx.seeds)
+    grids = {i: sorted(float(g) for g in grid) for i in range(n)}
 
-        def train(lrs, i=i):
-            runs.train([(i, s) for lr in lrs for s in settings_of(lr)])
+    def chosen(i):
+        best = min(grids[i], key=lambda lr: runs.score(i, settings_of(lr)))  # sorted: ties -> the smaller lr
+        return None if runs.score(i, settings_of(best))[1] == np.inf else best
 
-        def chosen(lrs, i=i):
-            best = min(sorted(lrs), key=lambda lr: runs.score(i, settings_of(lr)))  # ties -> the smaller lr
-            return None if runs.score(i, settings_of(best))[1] == np.inf else best
-
-        out.append(extend_grid(grid, train, chosen, max_extensions))
-    return out
+    runs.train([(i, s) for i in range(n) for lr in grids[i] for s in settings_of(lr)])
+    for _ in range(max_extensions):
+        step = {i: past_edge(grids[i], chosen(i)) for i in range(n)}
+        step = {i: lr for i, lr in step.items() if lr is not None}
+        if not step:
+            break
+        runs.train([(i, s) for i, lr in step.items() for s in settings_of(lr)])
+        for i, lr in step.items():
+            grids[i] = sorted(grids[i] + [lr])
+    return [(grids[i], edge_status(grids[i], chosen(i), max_extensions)) for i in range(n)]
 
 
 def adam_sweep(ctx, build, inst, budget):
@@ -189,7 +191,6 @@ def adam_sweep(ctx, build, inst, budget):
         return prob, Adam(lr, qa, A["beta1"], A["beta2"], A["eps"]), p0
 
     runs = Runs(ctx, make_batch, budget)
-    runs.train([(i, g) for i in range(len(ctx.seeds)) for g in adam_grid(ctx.P)])  # every seed in one batch
 
     def settings_of(lr):
         return [(lr, qa) for qa in A["decay_grid"]]

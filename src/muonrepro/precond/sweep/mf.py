@@ -40,7 +40,6 @@ def _gd_tuned(ctx, inst, lam, budget_its):
 
     runs = Runs(ctx, make_batch, budget_its)
     grid = [float(x) for x in ctx.cfg["gd_steps"]]
-    runs.train([(i, x) for i in range(len(ctx.seeds)) for x in grid])  # every seed in one batch
     rows, curves = [], {}
     for i, (cs, edge) in enumerate(tune_per_seed(runs, grid, lambda x: [x], ctx.max_extensions)):
         r, errors = runs.rows(i, "gd", cs, [f"eta={step(x):.6g}" for x in cs])
