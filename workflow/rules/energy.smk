@@ -2,8 +2,8 @@
 # per-optimizer lr selection on a validation split -> monitored MNIST-MLP runs (log-spaced weight
 # snapshots with the update after each, resumable checkpoints) -> per-run extraction (one pass: the
 # primary reading and the sensitivity grid) -> tidy tables -> theory checks, claims rows and figures. The training-settings
-# robustness runs (target `energy_robustness`, outside rule all) are the energy_robust_* rules at the end of this file.
-from muonrepro.energy import claims as energy_claims
+# robustness runs (target `energy_robustness_figures`, outside rule all) are the energy_robust_* rules at the end of this file.
+from muonrepro.energy import claims_job as energy_claims
 from muonrepro.pipeline import energy as pipeline_energy
 
 E = config["energy"]
@@ -336,7 +336,8 @@ rule energy_sensitivity_figures:
 # energy.robustness changed on its own (lr x factor per optimizer, Muon's auxiliary AdamW betas, probe
 # size, width), same seeds and statistics as the default run. Runs a change touches are retrained /
 # re-extracted under results/<scale>/energy/robustness/<variant>/, the others are the default run's.
-# Target: `snakemake --cores all energy_robustness` (not part of rule all) -> results/<scale>/energy/robustness.csv.
+# Target: `snakemake --cores all energy_robustness_figures` (not part of rule all) -> results/<scale>/energy/robustness.csv
+# and figures/energy/training_robustness.png.
 
 
 rule energy_robust_train:
@@ -420,7 +421,7 @@ rule energy_robust_verdicts:
         "../scripts/energy/robust_verdicts.py"
 
 
-rule energy_robustness_table:
+rule energy_robustness:
     input:
         verdicts=expand(result("energy/robustness/{variant}/verdicts.csv"), variant=ROBUST),
         code=script_sources("energy/robustness"),
@@ -434,25 +435,23 @@ rule energy_robustness_table:
         "../scripts/energy/robustness.py"
 
 
-rule energy_robustness_figure:
+rule energy_robustness_figures:  # the target: `snakemake --cores all energy_robustness_figures`
     input:
-        code=notebook_sources("energy_sensitivity_figures"),
-        notebook=notebook("energy_sensitivity_figures"),
+        code=notebook_sources("energy_robustness_figures"),
+        notebook=notebook("energy_robustness_figures"),
         robustness=result("energy/robustness.csv"),
     output:
-        executed=result("energy/training_robustness_figures.ipynb"),
-        training_robustness=result("figures/energy/training_robustness.png"),
+        executed=result("energy/robustness_figures.ipynb"),
+        training_robustness=report(
+            result("figures/energy/training_robustness.png"),
+            caption="../report/energy_training_robustness.rst",
+            category="Energy paper",
+        ),
     log:
-        logfile("energy/training_robustness_figures.log"),
+        logfile("energy/robustness_figures.log"),
     conda:
         ENV
     params:
         nb={"scale": SCALE, "dpi": FIGURES["dpi"]},
     script:
         "../scripts/run_notebook.py"
-
-
-rule energy_robustness:  # the target: `snakemake --cores all energy_robustness`
-    input:
-        result("energy/robustness.csv"),
-        result("figures/energy/training_robustness.png"),

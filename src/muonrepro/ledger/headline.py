@@ -1,8 +1,8 @@
-"""The README's headline table, generated from a published ledger (``published/<scale>-<date>/claims.csv``).
+"""The README's headline table, generated from a published ledger (``published/<scale>-<date>/claims.csv``), and
+its training-robustness table, generated from the same folder's ``energy/robustness.csv``.
 
-The README holds the table between two marker lines; ``python -m muonrepro.ledger.headline`` rewrites it from
-the published ledger, and a test fails when the two disagree, so the numbers a reader sees on the first
-screen are the ledger's.
+The README holds each table between two marker lines; ``python -m muonrepro.ledger.headline`` rewrites them from
+the published folder, and a test fails when they disagree, so the numbers a reader sees are the ledger's.
 """
 
 from __future__ import annotations
@@ -31,54 +31,116 @@ def _tally(rows: pd.DataFrame) -> str:
     return ", ".join(f"{_n(rows, v)} {v.replace('_', ' ')}" for v in order if _n(rows, v))
 
 
-def table(claims: pd.DataFrame) -> str:
-    """One line per paper: theorem checks passed / failed, empirical claims by verdict, instrument checks,
-    extensions and sanity rows."""
-    lines = [
-        "| paper | theorem checks (float64) passed / failed | empirical claims: supported / not supported / "
-        "inconclusive / not run | instrument checks | extensions and sanity rows |",
-        "|---|---|---|---|---|",
+def _counts(g: pd.DataFrame) -> list[str]:
+    th, em = g[g["kind"] == "theorem"], g[g["kind"] == "empirical"]
+    em_counts = " / ".join(str(_n(em, v)) for v in ("supported", "not_supported", "inconclusive", "not_run"))
+    return [
+        f"{_n(th, 'supported')} / {len(th) - _n(th, 'supported')}",
+        em_counts,
+        _tally(g[g["kind"] == "instrument"]),
+        _tally(g[g["kind"].isin(["extension", "sanity"])]),
     ]
-    for paper in [p for p in PAPERS if p in set(claims["paper"])]:
-        g = claims[claims["paper"] == paper]
-        th, em = g[g["kind"] == "theorem"], g[g["kind"] == "empirical"]
-        em_counts = " / ".join(str(_n(em, v)) for v in ("supported", "not_supported", "inconclusive", "not_run"))
-        lines.append(
-            f"| {paper} | {_n(th, 'supported')} / {len(th) - _n(th, 'supported')} | {em_counts} | "
-            f"{_tally(g[g['kind'] == 'instrument'])} | {_tally(g[g['kind'].isin(['extension', 'sanity'])])} |"
-        )
+
+
+def table(claims) -> str:
+    """One line per paper (per paper and scale when ``claims`` is ``{scale: ledger}`` with several scales): theorem
+    checks passed / failed, empirical claims by verdict, instrument checks, extensions and sanity rows."""
+    ledgers = claims if isinstance(claims, dict) else {"": claims}
+    side = len(ledgers) > 1
+    head = "| paper | scale " if side else "| paper "
+    lines = [
+        head + "| theorem checks (float64) passed / failed | empirical claims: supported / not supported / "
+        "inconclusive / not run | instrument checks | extensions and sanity rows |",
+        "|---|---|---|---|---|" + ("---|" if side else ""),
+    ]
+    present = set().union(*(set(c["paper"]) for c in ledgers.values()))
+    for paper in [p for p in PAPERS if p in present]:
+        for scale, c in ledgers.items():
+            g = c[c["paper"] == paper]
+            cells = _counts(g) if len(g) else ["not run at this scale yet", "", "", ""]
+            lines.append(f"| {paper} | " + (f"{scale} | " if side else "") + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
-def block(ledger: str | Path, shown: str | None = None) -> str:
-    """The README block of ``ledger``; its header names the ledger as ``shown`` (default: the path given)."""
-    name = shown if shown is not None else Path(ledger).as_posix()
-    return "\n".join([BEGIN.format(ledger=name), table(read_claims(ledger)), END])
+def scale_changes(ledgers: dict) -> str:
+    """The rows whose verdict differs between the first scale and each other one, in words (papers run at both)."""
+    (first, base), *others = ledgers.items()
+    out = []
+    for scale, c in others:
+        both = base.merge(c, on=["paper", "claim_id"], suffixes=("_a", "_b"))
+        diff = both[both["verdict_a"] != both["verdict_b"]]
+        text = "; ".join(
+            f"{r.paper} {r.claim_id} {r.verdict_a.replace('_', ' ')} -> {r.verdict_b.replace('_', ' ')}"
+            for r in diff.itertuples()
+        )
+        out.append(f"Verdicts that differ from {first} to {scale} scale (papers run at both): {text or 'none'}.")
+    return "\n".join(out)
 
 
-def current_block(readme_text: str) -> str:
+def block(ledgers, shown=None) -> str:
+    """The README block of one published ledger or a list of them (one per scale, side by side); its header names
+    them as ``shown`` (default: the paths given)."""
+    paths = [ledgers] if isinstance(ledgers, (str, Path)) else list(ledgers)
+    names = shown if shown is not None else [Path(p).as_posix() for p in paths]
+    names = [names] if isinstance(names, str) else names
+    claims = {read_claims(p)["scale"].iloc[0]: read_claims(p) for p in paths}
+    body = [table(claims if len(claims) > 1 else next(iter(claims.values())))]
+    if len(claims) > 1:
+        body += ["", scale_changes(claims)]
+    return "\n".join([BEGIN.format(ledger=", ".join(names)), *body, END])
+
+
+def current_block(readme_text: str, begin: str = "<!-- headline table:", end: str = END) -> str:
     """The README's generated block (markers included); a clear error when the markers are missing."""
-    start = readme_text.find("<!-- headline table:")
-    end = readme_text.find(END)
-    if start < 0 or end < start:
-        raise ValueError(f"README has no headline block (a line starting '<!-- headline table:' ... {END!r})")
-    return readme_text[start : end + len(END)]
+    start = readme_text.find(begin)
+    stop = readme_text.find(end)
+    if start < 0 or stop < start:
+        raise ValueError(f"README has no generated block (a line starting {begin!r} ... {end!r})")
+    return readme_text[start : stop + len(end)]
 
 
-def rewrite(readme: str | Path, ledger: str | Path) -> bool:
-    """Replace the README's block with the one generated from ``ledger``; True when it changed."""
+R_BEGIN = "<!-- training robustness: generated by `python -m muonrepro.ledger.headline` from {table}; do not edit -->"
+R_END = "<!-- end of training robustness -->"
+
+
+def robustness_table(rob: pd.DataFrame) -> str:
+    """One line per training change (one setting at a time): the verdicts it changes, default -> changed."""
+    lines = ["| training change (one at a time) | verdicts it changes (default -> changed) |", "|---|---|"]
+    changed = rob[rob["setting"] != "default"]
+    for (setting, value), g in changed.groupby(["setting", "value"], sort=False):
+        flips = g[g["flips"].astype(str) == "True"]
+        text = "; ".join(
+            f"{r.claim}: {r.default_verdict.replace('_', ' ')} -> {r.verdict.replace('_', ' ')}"
+            for r in flips.itertuples()
+        )
+        lines.append(f"| {setting} {value} | {text or 'none'} |")
+    return "\n".join(lines)
+
+
+def robustness_block(table: str | Path, shown: str | None = None) -> str:
+    name = shown if shown is not None else Path(table).as_posix()
+    rob = pd.read_csv(table, keep_default_na=False)
+    return "\n".join([R_BEGIN.format(table=name), robustness_table(rob), R_END])
+
+
+def rewrite(readme: str | Path, *ledgers: str | Path) -> bool:
+    """Replace the README's blocks with the ones generated from ``ledgers`` (one per scale) and, when the README
+    has a robustness block, from ``energy/robustness.csv`` beside the first; True when the README changed."""
     text = Path(readme).read_text()
-    new = text.replace(current_block(text), block(ledger))
+    new = text.replace(current_block(text), block(list(ledgers)))
+    rob = Path(ledgers[0]).parent / "energy" / "robustness.csv"
+    if "<!-- training robustness:" in new:
+        new = new.replace(current_block(new, "<!-- training robustness:", R_END), robustness_block(rob))
     Path(readme).write_text(new)
     return new != text
 
 
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("ledger", help="a published claims.csv, e.g. published/small-2026-12-07/claims.csv")
+    ap.add_argument("ledgers", nargs="+", help="published claims.csv files, one per scale, the small scale first")
     ap.add_argument("--readme", default="README.md")
     a = ap.parse_args(argv)
-    print("README.md rewritten" if rewrite(a.readme, a.ledger) else "README.md already matches")
+    print("README.md rewritten" if rewrite(a.readme, *a.ledgers) else "README.md already matches")
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from muonrepro.energy.claims import TABLE_FILES
+from muonrepro.energy.claims_job import TABLE_FILES
 from muonrepro.precond.claims import CURVE_PROBLEMS
 
 # claims-rule input name -> file under the scale's output root; a list: every file matching the glob, sorted
@@ -59,7 +59,7 @@ PAPER_INPUTS = {
     },
 }
 REPORT = ["claims.csv", "REPRODUCTION.md", "report/index.html"]
-OPTIONAL = ["energy/robustness.csv"]  # made by the `energy_robustness` target, outside rule all
+OPTIONAL = ["energy/robustness.csv"]  # made by the `energy_robustness_figures` target, outside rule all
 PRECOND_CURVE_METHODS = ("muon_s1",)  # the only curves precond's checks read: the rest stay out (megabytes)
 VERSIONED = ("torch", "torchvision", "numpy", "scipy", "pandas", "snakemake", "muonrepro")
 
@@ -91,10 +91,12 @@ def _copy(src: Path, dest: Path) -> None:
 
 
 def job_minutes(bench: Path) -> dict[str, float]:
-    """Benchmarked job time per paper (``benchmarks/<scale>/<paper>/...tsv``, column ``s``) and in all, minutes."""
+    """Benchmarked job time per paper (``benchmarks/<scale>/<paper>/...tsv``, column ``s``; the energy training-settings
+    robustness apart, as ``energy_robustness``: it is outside rule all) and in all, minutes."""
     per: dict[str, float] = {}
     for tsv in sorted(bench.rglob("*.tsv")):
-        paper = tsv.relative_to(bench).parts[0]
+        parts = tsv.relative_to(bench).parts
+        paper = parts[0] + ("_robustness" if parts[1:2] == ("robustness",) else "")
         per[paper] = per.get(paper, 0.0) + float(pd.read_csv(tsv, sep="\t")["s"].sum()) / 60
     return {"all": round(sum(per.values()), 1), **{k: round(v, 1) for k, v in sorted(per.items())}}
 
@@ -157,7 +159,7 @@ def publish(root: Path, dest: Path, *, checkout: Path, wall_minutes: float, comm
 def rederive(folder: Path, config: dict) -> dict[str, pd.DataFrame]:
     """Every paper's rows rebuilt from the published inputs under ``folder`` with the current claims code and
     ``config`` (at the published scale), as the ledger writes them: paper -> rows (strings, as in the CSV)."""
-    from muonrepro.energy.claims import ledger_rows, rule_params
+    from muonrepro.energy.claims_job import ledger_rows, rule_params
     from muonrepro.imbalanced.stages import claims_job as imbalanced_job
     from muonrepro.imbalanced.stages import claims_params as imbalanced_params
     from muonrepro.ledger import write_claims

@@ -2,7 +2,7 @@
 
 import sys
 
-from muonrepro.energy.claims import ledger_rows
+from muonrepro.energy.claims_job import ledger_rows
 from muonrepro.ledger import write_claims
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "w")

@@ -1,4 +1,4 @@
-"""Rule energy_robustness_table: which training setting flips which claim (results/<scale>/energy/robustness.csv)."""
+"""Rule energy_robustness: which training setting flips which claim (results/<scale>/energy/robustness.csv)."""
 
 import sys
 

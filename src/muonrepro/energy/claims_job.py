@@ -1,0 +1,62 @@
+"""The ``energy_claims`` rule's job: its params from config and the paper's rows from its input files, one function
+each, so that the rule and a published ledger's re-derivation (``ledger.publish``) run the same code."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from muonrepro.energy.claims import (
+    PAPER,
+    Criteria,
+    accuracy_claim,
+    instrument_claim,
+    instrument_gate,
+    primary_claims,
+    sensitivity_claims,
+    theory_claims,
+)
+from muonrepro.energy.theory.checks import theory_claim_summary
+from muonrepro.ledger import Claim
+from muonrepro.pipeline.energy import criteria
+from muonrepro.training.lr_select import edge_claim
+
+TABLE_FILES = {
+    "gini": "gini.csv",
+    "energy": "energy.csv",
+    "bins": "curvature_bins.csv",
+    "offdiag": "offdiag.csv",
+    "accuracy": "accuracy.csv",
+}
+
+
+def rule_params(config: dict, scale: str) -> dict:
+    """The ``energy_claims`` rule's params (config slices), also used to re-derive a published ledger."""
+    E = config["energy"]
+    return {
+        "scale": scale,
+        "min_acc": E["claims"]["min_test_acc"][scale],
+        "criteria": criteria(config),
+        "estimator": E["estimator"],
+        "max_factor": E["instrument"]["max_factor"],
+        "max_extensions": config["lr_selection"]["max_extensions"],
+    }
+
+
+def ledger_rows(inputs, p: dict) -> list[Claim]:
+    """The paper's rows from the claims rule's input files (``inputs``: the tables of ``TABLE_FILES`` by name,
+    ``theory``, ``robustness``, ``instrument``, ``lr_choices``) and ``rule_params``."""
+    theory = pd.read_csv(inputs["theory"]).to_dict("records")
+    tables = {t: pd.read_csv(inputs[t]) for t in TABLE_FILES}
+    rows = theory_claims(theory_claim_summary(theory), p["scale"], {r["check"]: r for r in theory})
+    instrument = instrument_claim(pd.read_csv(inputs["instrument"]), tables["energy"], p["scale"], p["max_factor"])
+    rows.append(instrument)
+    rows += primary_claims(tables, Criteria(**p["criteria"]), scale=p["scale"], estimator=p["estimator"])
+    rows.append(accuracy_claim(tables["accuracy"], p["scale"], p["min_acc"]))
+    choices = {Path(f).stem.replace("_", "/"): json.loads(Path(f).read_text()) for f in inputs["lr_choices"]}
+    rows.append(edge_claim(PAPER, p["scale"], choices, p["max_extensions"], "energy/lr/<arch>_<optimizer>.json"))
+    robustness = pd.read_csv(inputs["robustness"], keep_default_na=False)
+    rows += sensitivity_claims(robustness, p["scale"], p["criteria"]["min_seeds"])
+    return instrument_gate(rows, instrument)  # C6a, C6c rest on the checked estimator
