@@ -92,9 +92,7 @@ def select_linear_ce(df: pd.DataFrame, max_extensions: int = 0) -> tuple[pd.Data
                     c["test"],
                     "(lr, stopping step) at the peak of the seed-mean validation curve",
                     _grid_text(grid),
-                    edge_status(grid, None if np.isnan(c["lr"]) else c["lr"], max_extensions)
-                    if len(grid) > 1
-                    else "not tuned",
+                    edge_status(grid, None if np.isnan(c["lr"]) else c["lr"], max_extensions),
                 )
             )
             groups = [group] + (["majority_class", "minority_class"] if group == "balanced" else [])
@@ -135,7 +133,7 @@ def select_cmnist(
                 np.nan,
                 f"seed-mean val minority-group accuracy, mean over the first {early_fraction:g} of steps",
                 _grid_text(grid),
-                edge_status(grid, lr, max_extensions) if len(grid) > 1 else "not tuned",
+                edge_status(grid, lr, max_extensions),
             )
         )
         parts.append(df[(df["experiment"] == exp) & (df["optimizer"] == opt) & (df["lr"] == lr)])

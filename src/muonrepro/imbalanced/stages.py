@@ -76,7 +76,7 @@ def linear_ce_stage(cfg: dict, sizes: dict, seeds: list[int], out: dict, max_ext
                 lr = linear_ce_choice(df[df["lr"].isin(lrs)], rule, group)["lr"]
                 return None if np.isnan(lr) else lr
 
-            grid, _ = extend_grid(grid, train, chosen, max_extensions if len(grid) > 1 else 0)
+            grid, _ = extend_grid(grid, train, chosen, max_extensions)  # one lr: nothing to extend
     for seed, curves, meta in zip(seeds, out["curves"], out["meta"], strict=True):
         atomic_write_parquet(pd.concat(frames[seed], ignore_index=True), curves)
         config = {"linear_ce": cfg, "sizes": sizes, "lrs_trained": {r: sorted(v) for r, v in trained.items()}}
@@ -151,7 +151,7 @@ def cmnist_train_stage(
         df = pd.concat([f for fs in frames.values() for f in fs], ignore_index=True)
         return cmnist_choice(df[df["lr"].isin(lrs)], early_fraction)[0]
 
-    lrs, _ = extend_grid(grid, train, chosen, max_extensions if len(grid) > 1 else 0)
+    lrs, _ = extend_grid(grid, train, chosen, max_extensions)  # one lr: nothing to extend
     for seed, curves, meta in zip(seeds, out["curves"], out["meta"], strict=True):
         atomic_write_parquet(pd.concat(frames[seed], ignore_index=True), curves)
         config = {"cmnist": cfg, "sizes": sizes, "layers": layers, "optimizer": optimizer, "lrs": lrs}

@@ -83,7 +83,8 @@ def block(ledgers, shown=None) -> str:
     paths = [ledgers] if isinstance(ledgers, (str, Path)) else list(ledgers)
     names = shown if shown is not None else [Path(p).as_posix() for p in paths]
     names = [names] if isinstance(names, str) else names
-    claims = {read_claims(p)["scale"].iloc[0]: read_claims(p) for p in paths}
+    ledgers = [read_claims(p) for p in paths]
+    claims = {c["scale"].iloc[0]: c for c in ledgers}
     body = [table(claims if len(claims) > 1 else next(iter(claims.values())))]
     if len(claims) > 1:
         body += ["", scale_changes(claims)]

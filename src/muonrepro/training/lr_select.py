@@ -67,7 +67,10 @@ def extend_grid(
 
 
 def edge_status(grid: list[float], lr, max_extensions: int) -> str:
-    """``interior``, ``no usable lr``, or which edge the choice is on after ``max_extensions`` extensions."""
+    """``not tuned`` (fewer than two lrs), ``interior``, ``no usable lr``, or which edge the choice is on after
+    ``max_extensions`` extensions."""
+    if len(grid) < 2:
+        return "not tuned"
     if lr is None:
         return "no usable lr"
     if past_edge(grid, lr) is None:
