@@ -262,3 +262,18 @@ def test_sensitivity_row_without_usable_seeds_is_never_supported():
     assert row.reason.startswith("C6a's primary reading has 1 usable seed(s), fewer than the 3")
     (row,) = sensitivity_claims(_robust(set(), n_seeds=0, primary="inconclusive"), "small", 3)
     assert row.verdict == "inconclusive"
+
+
+def test_a_probe_subsample_of_some_readings_is_said_in_the_sensitivity_evidence():
+    from pathlib import Path
+
+    import yaml
+
+    from muonrepro.energy.claims_job import rule_params
+
+    config = yaml.safe_load((Path(__file__).parents[2] / "config.yaml").read_text())
+    assert rule_params(config, "small")["probe_note"] == ""  # no subsample at the small scale
+    note = rule_params(config, "paper")["probe_note"]
+    assert note.startswith("Sigma_delta readings sampled10, exact_ggn on the first 1000 of the 10000 probe images")
+    (row,) = sensitivity_claims(_robust(set()), "paper", 3, note)
+    assert row.evidence.endswith(note)

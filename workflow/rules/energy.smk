@@ -130,6 +130,7 @@ rule energy_extract:
         estimator=E["estimator"],
         grid=pipeline_energy.sensitivity_grid(E),
         probe_size=ES["probe_size"],
+        multi_label_probe=ES.get("multi_label_probe"),
         device=config["device"],
     script:
         "../scripts/energy/extract.py"

@@ -18,6 +18,7 @@ from muonrepro.energy.claims import (
     sensitivity_claims,
     theory_claims,
 )
+from muonrepro.energy.estimator.factors import multi_label_variants
 from muonrepro.energy.theory.checks import theory_claim_summary
 from muonrepro.ledger import Claim
 from muonrepro.pipeline.energy import criteria
@@ -34,7 +35,9 @@ TABLE_FILES = {
 
 def rule_params(config: dict, scale: str) -> dict:
     """The ``energy_claims`` rule's params (config slices), also used to re-derive a published ledger."""
-    E = config["energy"]
+    E, ES = config["energy"], config["scales"][scale]["energy"]
+    n, multi = ES.get("multi_label_probe"), multi_label_variants(E["sensitivity"]["sigma_delta"])
+    subsample = n is not None and n < ES["probe_size"] and multi
     return {
         "scale": scale,
         "min_acc": E["claims"]["min_test_acc"][scale],
@@ -42,6 +45,12 @@ def rule_params(config: dict, scale: str) -> dict:
         "estimator": E["estimator"],
         "max_factor": E["instrument"]["max_factor"],
         "max_extensions": config["lr_selection"]["max_extensions"],
+        "probe_note": (
+            f"Sigma_delta readings {', '.join(multi)} on the first {n} of the {ES['probe_size']} probe images "
+            f"(scales.{scale}.energy.multi_label_probe; every other reading on all of them)"
+            if subsample
+            else ""
+        ),
     }
 
 
@@ -58,5 +67,5 @@ def ledger_rows(inputs, p: dict) -> list[Claim]:
     choices = {Path(f).stem.replace("_", "/"): json.loads(Path(f).read_text()) for f in inputs["lr_choices"]}
     rows.append(edge_claim(PAPER, p["scale"], choices, p["max_extensions"], "energy/lr/<arch>_<optimizer>.json"))
     robustness = pd.read_csv(inputs["robustness"], keep_default_na=False)
-    rows += sensitivity_claims(robustness, p["scale"], p["criteria"]["min_seeds"])
+    rows += sensitivity_claims(robustness, p["scale"], p["criteria"]["min_seeds"], p["probe_note"])
     return instrument_gate(rows, instrument)  # C6a, C6c rest on the checked estimator

@@ -75,6 +75,7 @@ def run_extraction(
     device="auto",
     sensitivity=None,
     out_npz=None,
+    multi_label_probe=None,
 ):
     """The primary reading's (summary, per-mode table, per-log table, seconds) of one run. With ``sensitivity``
     (``pipeline.energy.sensitivity_grid``), the same pass covers every reading of that grid and writes its
@@ -86,7 +87,7 @@ def run_extraction(
     if sensitivity is None:
         summary, per_mode, logs, seconds = extract_run(model, snaps, x, y, **kw)
     else:
-        grid = extraction_grid(estimator, sensitivity, estimator["n_deciles"])
+        grid = extraction_grid(estimator, sensitivity, estimator["n_deciles"], multi_label_probe)
         summary, per_mode, logs, (arrays, direct), seconds = extract_with_grid(model, snaps, x, y, **kw, grid=grid)
         save_arrays(out_npz, arrays, direct)
     # wall-clock times stay out of the summary (the rule's benchmark file has them), so that the summary,
@@ -98,6 +99,7 @@ def run_extraction(
         "n_logs": len(snaps),
         "total_steps": total_steps,
         "probe_size": probe_size,
+        "multi_label_probe": multi_label_probe if sensitivity is not None else None,
         "estimator": estimator,
     }
     return summary, per_mode, logs, seconds
@@ -119,6 +121,7 @@ def extract_job(smk) -> None:
         device=p.device,
         sensitivity=grid,
         out_npz=smk.output.arrays if grid is not None else None,
+        multi_label_probe=getattr(p, "multi_label_probe", None),
     )
     what = "every reading of the sensitivity grid" if grid is not None else "the primary reading"
     print(f"extraction ({what}): {seconds:.2f} s for {summary['n_logs']} logged steps")

@@ -173,3 +173,41 @@ def test_direct_energies_match_per_sample_autograd():
     assert out["direct_logits"] == pytest.approx(float(torch.stack(d_logits).mean()), rel=1e-10)
     for li in range(2):
         assert layers[li]["direct"] == pytest.approx(float(torch.stack(d_pre[li]).mean()), rel=1e-10)
+
+
+def test_multi_label_probe_estimates_only_the_multi_label_variants_on_the_subsample():
+    """``multi_label_probe`` = n: exact_ggn and sampled4 equal their per-sample autograd value on the first n
+    images (sampled4's labels drawn after sampled1's); sampled1, empirical, Sx, G and the direct energies
+    are those of the whole probe, the same as without the subsample."""
+    torch.manual_seed(0)
+    model = MLP(2, 5, in_dim=4, n_classes=3)
+    x, y = torch.randn(12, 4), torch.randint(0, 3, (12,))
+    variants = ("sampled1", "empirical", "sampled4", "exact_ggn")
+    sub, out = probe_factors(model, x, y, variants, torch.Generator().manual_seed(3), multi_label_probe=5)
+    whole, out_whole = probe_factors(model, x, y, ("sampled1", "empirical"), torch.Generator().manual_seed(3))
+    assert out == out_whole
+    g = torch.Generator().manual_seed(3)
+    sample_labels(torch.softmax(model(x), 1).detach(), 1, g)  # sampled1's draw on the whole probe comes first
+    draw4 = sample_labels(torch.softmax(model(x[:5]), 1).detach(), 4, g)
+    probs = torch.softmax(model(x[:5]), 1).detach()
+    for li in range(2):
+        for key in ("Sx", "G", "direct"):
+            torch.testing.assert_close(sub[li][key], whole[li][key], rtol=0, atol=0)
+        for v in ("sampled1", "empirical"):
+            torch.testing.assert_close(sub[li]["Sd"][v], whole[li]["Sd"][v], rtol=0, atol=0)
+        gs = torch.cat([_per_sample_grads(model, x[:5], draw4[:, r], li) for r in range(4)])
+        torch.testing.assert_close(sub[li]["Sd"]["sampled4"], gs.T @ gs / 20)
+        per_class = [
+            _per_sample_grads(model, x[:5], torch.full((5,), c), li) * probs[:, c : c + 1].sqrt() for c in range(3)
+        ]
+        torch.testing.assert_close(sub[li]["Sd"]["exact_ggn"], sum(p.T @ p for p in per_class) / 5)
+
+
+def test_multi_label_probe_at_or_above_the_probe_size_changes_nothing():
+    torch.manual_seed(0)
+    model = MLP(1, 5, in_dim=4, n_classes=3)
+    x, y = torch.randn(8, 4), torch.randint(0, 3, (8,))
+    a, _ = probe_factors(model, x, y, ("sampled1", "exact_ggn"), torch.Generator().manual_seed(1), multi_label_probe=8)
+    b, _ = probe_factors(model, x, y, ("sampled1", "exact_ggn"), torch.Generator().manual_seed(1))
+    for v in ("sampled1", "exact_ggn"):
+        torch.testing.assert_close(a[0]["Sd"][v], b[0]["Sd"][v], rtol=0, atol=0)
