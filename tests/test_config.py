@@ -347,6 +347,10 @@ CROSS_FIELD = {
         _upd(("scales", "small", "imbalanced", "cmnist", "lr_grid"), shampoo=[0.001]),
         ["scales.small.imbalanced.cmnist.lr_grid", "imbalanced.cmnist.optimizers"],
     ),
+    "cmnist_tuning_window_not_whole_epochs": (
+        _upd(("scales", "paper", "imbalanced", "cmnist"), epochs=21),
+        ["scales.paper.imbalanced.cmnist.tune_seeds", "early_fraction x epochs = 5.25"],
+    ),
     "linear_ce_unknown_rule": (
         _upd(("imbalanced", "linear_ce", "lr_grid"), adam=[0.001]),
         ["imbalanced.linear_ce.lr_grid", "'adam'"],

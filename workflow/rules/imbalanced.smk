@@ -120,9 +120,9 @@ rule imbalanced_cmnist_train:
     resources:
         **pipeline_resources.cpu_training(
             SCALE,
-            lambda wildcards: IS["cmnist"]["epochs"]
-            * len(IS["cmnist"]["seeds"])
-            * len(IS["cmnist"]["lr_grid"].get(wildcards.imb_opt, [None])),
+            lambda wildcards: imbalanced_stages.cmnist_job_epochs(
+                IS["cmnist"], IS["cmnist"]["lr_grid"].get(wildcards.imb_opt, [None]), I["claims"]["early_fraction"]
+            ),
         ),
     params:
         cfg={k: v for k, v in I["cmnist"].items() if k != "palette"},

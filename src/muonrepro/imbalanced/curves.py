@@ -102,7 +102,11 @@ def select_linear_ce(df: pd.DataFrame, max_extensions: int = 0) -> tuple[pd.Data
 
 def cmnist_choice(df: pd.DataFrame, early_fraction: float) -> tuple[float | None, dict]:
     """(chosen lr or None, lr -> score) of one (depth, optimizer)'s Colored-MNIST runs: the largest seed-mean
-    early-window area under the validation minority-group accuracy."""
+    early-window area under the validation minority-group accuracy. Runs marked ``tuning`` (the first seed's runs
+    under ``tune_seeds: first``, ``stages.cmnist_tuning``) last the early window: where there are any, the choice is
+    theirs, over their whole length."""
+    if "tuning" in df and df["tuning"].any():
+        df, early_fraction = df[df["tuning"]], 1.0
     val = df[(df["metric"] == "val_acc") & (df["group"] == "minority")]
     mean = val.groupby(["lr", "step"])["value"].mean().reset_index()
     scores = {
@@ -122,6 +126,8 @@ def select_cmnist(
         if lr is None:
             continue
         grid = sorted(scores)
+        tuned_on = sorted(g.loc[g["tuning"], "seed"].unique()) if "tuning" in g else []
+        seeds = f"seed {tuned_on[0]}'s (its runs stopped at the window's end)" if tuned_on else "seed-mean"
         sel_rows.append(
             (
                 exp,
@@ -131,12 +137,13 @@ def select_cmnist(
                 np.nan,
                 scores[lr],
                 np.nan,
-                f"seed-mean val minority-group accuracy, mean over the first {early_fraction:g} of steps",
+                f"{seeds} val minority-group accuracy, mean over the first {early_fraction:g} of steps",
                 _grid_text(grid),
                 edge_status(grid, lr, max_extensions),
             )
         )
-        parts.append(df[(df["experiment"] == exp) & (df["optimizer"] == opt) & (df["lr"] == lr)])
+        whole = ~g["tuning"] if "tuning" in g else True
+        parts.append(g[(g["lr"] == lr) & whole])
     return pd.concat(parts, ignore_index=True), pd.DataFrame(sel_rows, columns=SELECTION_COLUMNS)
 
 

@@ -112,9 +112,11 @@ def cmnist_train_stage(
     max_extensions: int = 0,
 ) -> None:
     """out: curves, meta (one path per seed). The lr grid is ``sizes.lr_grid[optimizer]`` or the optimizer's
-    configured lr; a choice at the grid's edge (``curves.cmnist_choice``) gets one more lr past it, for every seed
-    (``training.lr_select.extend_grid``). ``checkpoint``: path prefix of the runs' resumable checkpoints (removed
-    once the outputs are written)."""
+    configured lr; a choice at the grid's edge (``curves.cmnist_choice``) gets one more lr past it
+    (``training.lr_select.extend_grid``). ``sizes.tune_seeds``: ``all`` (every seed trains every lr for the whole
+    run), or ``first`` (``cmnist_tuning``: the first seed trains every lr for the early window only, rows marked
+    ``tuning``; then every seed trains the chosen lr). ``checkpoint``: path prefix of the runs' resumable
+    checkpoints (removed once the outputs are written)."""
     dev = resolve_device(device)
     data = load_tensors(data_path, map_location="cpu")
     opt_cfg = cfg["optimizers"][optimizer]
@@ -124,40 +126,71 @@ def cmnist_train_stage(
     def ckpt(seed):
         return f"{checkpoint}_seed{seed}" if checkpoint else None
 
+    tune_epochs = cmnist_tuning(sizes, grid, early_fraction)
+
+    def run(seed, lrs, epochs):
+        df = run_cmnist(
+            data,
+            layers,
+            sizes["width"],
+            optimizer,
+            opt_cfg,
+            lrs,
+            epochs,
+            cfg["batch_size"],
+            seed,
+            sizes["eval_every"],
+            dev,
+            cfg["bias"],
+            sizes.get("log_evals", 0),
+            checkpoint=ckpt(seed) + ("_tuning" if epochs != sizes["epochs"] else "") if checkpoint else None,
+            code=code,
+            data_files=[data_path],
+        )
+        df["tuning"] = epochs != sizes["epochs"]
+        frames[seed].append(df)
+
     def train(lrs):
-        for seed in seeds:
-            frames[seed].append(
-                run_cmnist(
-                    data,
-                    layers,
-                    sizes["width"],
-                    optimizer,
-                    opt_cfg,
-                    lrs,
-                    sizes["epochs"],
-                    cfg["batch_size"],
-                    seed,
-                    sizes["eval_every"],
-                    dev,
-                    cfg["bias"],
-                    sizes.get("log_evals", 0),
-                    checkpoint=ckpt(seed),
-                    code=code,
-                    data_files=[data_path],
-                )
-            )
+        for seed in seeds[:1] if tune_epochs else seeds:
+            run(seed, lrs, tune_epochs or sizes["epochs"])
 
     def chosen(lrs):
         df = pd.concat([f for fs in frames.values() for f in fs], ignore_index=True)
         return cmnist_choice(df[df["lr"].isin(lrs)], early_fraction)[0]
 
     lrs, _ = extend_grid(grid, train, chosen, max_extensions)  # one lr: nothing to extend
+    if tune_epochs and (lr := chosen(lrs)) is not None:
+        for seed in seeds:
+            run(seed, [lr], sizes["epochs"])
     for seed, curves, meta in zip(seeds, out["curves"], out["meta"], strict=True):
         atomic_write_parquet(pd.concat(frames[seed], ignore_index=True), curves)
         config = {"cmnist": cfg, "sizes": sizes, "layers": layers, "optimizer": optimizer, "lrs": lrs}
         atomic_write_json(run_metadata(config, seed, str(dev)), meta)
         for lr in lrs if checkpoint else []:
             discard_checkpoint(f"{ckpt(seed)}_lr{lr:g}.pt")
+            discard_checkpoint(f"{ckpt(seed)}_tuning_lr{lr:g}.pt")
+
+
+def cmnist_tuning(sizes: dict, grid: list[float], early_fraction: float) -> int:
+    """Epochs of the first seed's tuning runs under ``sizes.tune_seeds: first`` (0: every seed trains every lr for the
+    whole run, as under ``all`` or with one lr). They last the early window the choice scores (the first
+    ``early_fraction`` of the whole run's steps), so their score is the whole run's; the window must be whole epochs."""
+    if sizes.get("tune_seeds", "all") == "all" or len(grid) < 2:
+        return 0
+    epochs = early_fraction * sizes["epochs"]
+    if abs(epochs - round(epochs)) > 1e-9 or round(epochs) < 1:
+        raise ValueError(
+            f"tune_seeds: first needs the early window (imbalanced.claims.early_fraction {early_fraction:g} x "
+            f"epochs {sizes['epochs']}) to be a whole number of epochs, got {epochs:g}"
+        )
+    return round(epochs)
+
+
+def cmnist_job_epochs(sizes: dict, grid: list[float], early_fraction: float) -> int:
+    """Epochs one (depth, optimizer) job trains before any grid extension (its runtime estimate)."""
+    tune = cmnist_tuning(sizes, grid, early_fraction)
+    seeds = len(sizes["seeds"])
+    return tune * len(grid) + sizes["epochs"] * seeds if tune else sizes["epochs"] * seeds * len(grid)
 
 
 def curves_stage(

@@ -249,6 +249,12 @@ def imbalanced_cmnist(config: dict) -> list[str]:
                 f"scales.{s}.imbalanced.cmnist.lr_grid names {unknown}, not among imbalanced.cmnist.optimizers "
                 f"{opts}: its grid would be silently unused; rename or remove it"
             )
+        window = imb["claims"]["early_fraction"] * c["epochs"]
+        if c.get("tune_seeds", "all") == "first" and (abs(window - round(window)) > 1e-9 or round(window) < 1):
+            out.append(
+                f"scales.{s}.imbalanced.cmnist.tune_seeds = first tunes over the early window, "
+                f"imbalanced.claims.early_fraction x epochs = {window:g} epochs: make it a whole number >= 1"
+            )
     return out
 
 
