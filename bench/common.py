@@ -225,14 +225,17 @@ def job_minutes(res: dict) -> dict[str, float]:
 SEEDS_RATIO_GOAL = 2.2  # three seeds / one seed, default pipeline
 DEFAULT_RUN_GOAL_S = 600  # the whole default pipeline, wall seconds on the bench machine
 PAPER_SCALE_GOAL_MIN = 90  # the CPU papers at paper scale, wall minutes on 2 cores
-SNAPSHOT_DISK_GOAL_GB = 1.0  # the energy snapshots at paper scale
+SNAPSHOT_DISK_GOAL_GB = 2.0  # the energy snapshots at paper scale (issue 26)
+CMNIST_GOAL_JOB_MIN = 180  # Colored-MNIST at paper scale, job minutes (issue 26)
 LOOP_GOAL = 0.9  # our training loop / a bare loop, throughput (issue 9 item 1; issue 16 goal 3: stays met)
 BATCHING_PAYS_BELOW = 0.9  # batched / separate seeds per step below which batching is worth building
 
 
 def cpu_papers_met(paper_scale: dict) -> bool:
-    """Goal 4's time, from ``paper_scale.json``: the CPU papers within the goal, and no total only a lower bound."""
-    return paper_scale["cpu_papers_wall_min"] <= PAPER_SCALE_GOAL_MIN and not paper_scale["cpu_papers_lower_bound"]
+    """Goal 4's time, from ``paper_scale.json``: the CPU papers within the goal (the wall time of whole runs, else job
+    time / cores), and no total only a lower bound."""
+    wall = paper_scale.get("runs_wall_min") or paper_scale["cpu_papers_wall_min"]  # measured wall time where there is one
+    return wall <= PAPER_SCALE_GOAL_MIN and not paper_scale["cpu_papers_lower_bound"]
 
 
 def met(ok: bool) -> str:
