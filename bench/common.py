@@ -234,7 +234,9 @@ BATCHING_PAYS_BELOW = 0.9  # batched / separate seeds per step below which batch
 def cpu_papers_met(paper_scale: dict) -> bool:
     """Goal 4's time, from ``paper_scale.json``: the CPU papers within the goal (the wall time of whole runs, else job
     time / cores), and no total only a lower bound."""
-    wall = paper_scale.get("runs_wall_min") or paper_scale["cpu_papers_wall_min"]  # measured wall time where there is one
+    wall = (
+        paper_scale.get("runs_wall_min") or paper_scale["cpu_papers_wall_min"]
+    )  # measured wall time where there is one
     return wall <= PAPER_SCALE_GOAL_MIN and not paper_scale["cpu_papers_lower_bound"]
 
 

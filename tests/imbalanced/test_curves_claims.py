@@ -156,6 +156,13 @@ def test_claims_without_experiment_curves_are_not_run():
     assert all(rows[c].evidence and rows[c].reason for c in ("C11", "C12", "C17", "C17-levels"))
 
 
+def test_pending_cmnist_rows_say_pending():
+    rows = claims_of(cfg={**CFG, "pending": ["cmnist"]})
+    for c in ("C12", "C17", "C17-levels"):
+        assert rows[c].verdict == "not_run" and rows[c].reason.startswith("pending: Colored-MNIST was left out")
+    assert not rows["C11"].reason.startswith("pending")  # only the pending experiment's rows
+
+
 def lin_seed_rows(test):
     """Per rule: per-seed test accuracy at the validation peak (step 25); ``test[rule] = (balanced, worst)``
     lists over seeds (balanced and majority/minority rows use the balanced value)."""

@@ -166,7 +166,9 @@ def test_ledger_rows(results):
     assert rows.loc["sanity-lr", "verdict"] == ("supported" if not edges.any() else "not_supported")
 
 
-def test_figure_notebook_runs(results, tmp_path):
+@pytest.mark.parametrize("pending", [[], ["cmnist"]])
+def test_figure_notebook_runs(results, tmp_path, pending):
+    """Every figure is drawn, also when Colored-MNIST was left out of the run (config pending: no cmnist curves)."""
     papermill = pytest.importorskip("papermill")
     import jupytext
 
@@ -183,6 +185,10 @@ def test_figure_notebook_runs(results, tmp_path):
             ("selection", "lr_selection.csv"),
         )
     }
+    if pending:
+        curves = pd.read_parquet(inputs["curves"])
+        inputs["curves"] = str(tmp_path / "curves.parquet")
+        curves[~curves["experiment"].str.startswith("cmnist")].to_parquet(inputs["curves"])
     outputs = {n: str(tmp_path / f"{n}.png") for n in FIGURES}
     params = {
         "inputs": inputs,
@@ -193,6 +199,7 @@ def test_figure_notebook_runs(results, tmp_path):
         "cmnist": {k: I["cmnist"][k] for k in ("correlation", "depths", "batch_size")},
         "cmnist_sizes": SIZES["cmnist"],
         "claims": I["claims"],
+        "pending": pending,
     }
     papermill.execute_notebook(
         nb, str(tmp_path / "out.ipynb"), parameters=params, kernel_name="python3", progress_bar=False

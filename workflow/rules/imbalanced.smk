@@ -20,11 +20,15 @@ IMBALANCED_FIGURES = [
 
 
 IMB_LINEAR_RUNS = expand(result("imbalanced/linear_ce/seed{seed}.parquet"), seed=IS["linear_ce"]["seeds"])
-IMB_CMNIST_RUNS = expand(
-    result("imbalanced/cmnist/L{layers}_{imb_opt}_seed{seed}.parquet"),
-    layers=IMB_LAYERS,
-    imb_opt=IMB_OPTS,
-    seed=IS["cmnist"]["seeds"],
+IMB_CMNIST_RUNS = (
+    []  # left out of this run: its ledger rows say pending
+    if "cmnist" in config["pending"]
+    else expand(
+        result("imbalanced/cmnist/L{layers}_{imb_opt}_seed{seed}.parquet"),
+        layers=IMB_LAYERS,
+        imb_opt=IMB_OPTS,
+        seed=IS["cmnist"]["seeds"],
+    )
 )
 
 
@@ -209,6 +213,7 @@ rule imbalanced_figures:
             "cmnist": {k: I["cmnist"][k] for k in ("correlation", "depths", "batch_size")},
             "cmnist_sizes": {k: v for k, v in IS["cmnist"].items() if k != "lr_grid"},
             "claims": I["claims"],
+            "pending": config["pending"],
             "dpi": FIGURES["dpi"],
         },
     script:

@@ -367,4 +367,19 @@ def build_claims(checks: pd.DataFrame, curves: pd.DataFrame, cfg: dict, scale: s
     rows.append(_cmnist_claim12(curves, cfg["claim_depth"], cfg["early_fraction"], rules["C12"], stats, scale, lr_grid))
     rows.append(_cmnist_claim17(curves, cfg["depths"], cfg, rules["C17"], stats, scale))
     rows.append(_cmnist_claim17_levels(curves, cfg["depths"], cfg, rules["C17"], stats, scale))
+    if "cmnist" in cfg.get("pending", ()):
+        rows = [pending(r, PENDING_CMNIST, scale) if r.claim_id in CMNIST_ROWS else r for r in rows]
     return rows
+
+
+CMNIST_ROWS = ("C12", "C17", "C17-levels")
+PENDING_CMNIST = "Colored-MNIST"
+
+
+def pending(row: Claim, what: str, scale: str) -> Claim:
+    """A ``not_run`` row whose runs were left out of this run on purpose (config ``pending``)."""
+    why = (
+        f"pending: {what} was left out of this {scale}-scale run (config pending); "
+        "a later run without it adds this row, resuming from its checkpoints"
+    )
+    return replace(row, verdict="not_run", reason=why, evidence=why)

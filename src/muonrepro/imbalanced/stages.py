@@ -220,7 +220,12 @@ def claims_params(config: dict, scale: str) -> dict:
     imb, IG = config["imbalanced"], config["imbalanced_gpu"]
     IS, IGS = config["scales"][scale]["imbalanced"], config["scales"][scale]["imbalanced_gpu"]
     return {
-        "cfg": {**imb["claims"], "depths": imb["cmnist"]["depths"], "lr_grid": IS["cmnist"].get("lr_grid", {})},
+        "cfg": {
+            **imb["claims"],
+            "depths": imb["cmnist"]["depths"],
+            "lr_grid": IS["cmnist"].get("lr_grid", {}),
+            "pending": config.get("pending", []),
+        },
         "gpu_cfg": IG["claims"],
         "model_notes": {e: model_note(e, IG, IGS) for e in ("multinli", "tinystories")},
         "scale": scale,

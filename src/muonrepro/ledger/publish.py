@@ -120,9 +120,12 @@ def _versions() -> dict:
     return {**out, "python": platform.python_version()}
 
 
-def publish(root: Path, dest: Path, *, checkout: Path, wall_minutes: float, command: str, levers: str) -> list[Path]:
+def publish(
+    root: Path, dest: Path, *, checkout: Path, wall_minutes: float, command: str, levers: str, pending=()
+) -> list[Path]:
     """Copy the run under ``root`` (``results/<scale>``) to ``dest`` and write ``metadata.json``; returns the
-    files written. ``checkout``: the clone that ran it (its commit and ``benchmarks/<scale>/``)."""
+    files written. ``checkout``: the clone that ran it (its commit and ``benchmarks/<scale>/``); ``pending``: the
+    run's config ``pending`` (experiments left out; their rows say so, and ``rederive`` uses it too)."""
     root, dest = Path(root), Path(dest)
     papers = papers_in(root)
     figures = [p.relative_to(root) for p in sorted((root / "figures").rglob("*.png"))]
@@ -149,6 +152,7 @@ def publish(root: Path, dest: Path, *, checkout: Path, wall_minutes: float, comm
         "papers": papers,
         "versions": _versions(),
         "levers": levers,
+        "pending": list(pending),
         "files": "claims.csv (the ledger), REPRODUCTION.md and report/index.html (the report), figures/, and the "
         "input files of every paper's claims rule, from which tests/ledger/test_published.py re-derives the ledger",
     }
@@ -167,7 +171,8 @@ def rederive(folder: Path, config: dict) -> dict[str, pd.DataFrame]:
     from muonrepro.precond.claims import rule_params as precond_params
 
     folder = Path(folder)
-    scale = json.loads((folder / "metadata.json").read_text())["scale"]
+    meta = json.loads((folder / "metadata.json").read_text())
+    scale, config = meta["scale"], {**config, "pending": meta.get("pending", [])}
     out = {}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -192,9 +197,18 @@ def main(argv=None) -> None:
     ap.add_argument("--wall-minutes", type=float, required=True)
     ap.add_argument("--command", required=True, help="the command that made the run")
     ap.add_argument("--levers", required=True, help="what was changed from the committed config, in words")
+    ap.add_argument("--pending", nargs="*", default=[], help="the run's config pending (experiments left out)")
     a = ap.parse_args(argv)
     checkout = a.checkout or a.root.resolve().parents[1]
-    files = publish(a.root, a.dest, checkout=checkout, wall_minutes=a.wall_minutes, command=a.command, levers=a.levers)
+    files = publish(
+        a.root,
+        a.dest,
+        checkout=checkout,
+        wall_minutes=a.wall_minutes,
+        command=a.command,
+        levers=a.levers,
+        pending=a.pending,
+    )
     size = sum(f.stat().st_size for f in files) / 2**20
     print(f"published {len(files)} files, {size:.1f} MiB, to {a.dest}")
 
