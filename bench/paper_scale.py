@@ -1,7 +1,12 @@
-"""Paper scale measured, not estimated (issue 16, goal 4).
+"""Paper scale measured, not estimated (issues 16 and 26).
 
     python bench/paper_scale.py --dir /tmp/fresh-clone        # about 30 min on 2 cores; writes bench/paper_scale.{md,json}
     python bench/paper_scale.py --dir /tmp/fresh-clone --only 2,5   # re-run probes 2 and 5, keep the others' jobs
+    python bench/paper_scale.py --dir CLONE --runs .snakemake/log/A.log .snakemake/log/B.log --only 5,6
+        # whole runs made in CLONE with the README's command, measured job by job, plus the Colored-MNIST probes
+
+0. ``--runs``: every job of those whole runs is measured from its ``benchmark:`` file; their wall times (first job
+   start to last job end in each log) are summed, and that sum is what the wall-time goal is judged on.
 
 1. Runs one job of every kind at ``scale: paper`` in the checkout ``--dir`` (the README's command,
    ``snakemake --cores N --config scale=paper <targets>``), a few probes in turn, each with a wall-time
@@ -75,6 +80,11 @@ PROBES = [
         "imbalanced: Colored-MNIST data and one (depth, optimizer) job (4 layers, Muon)",
         [f"{PAPER}/imbalanced/cmnist/L4_muon_seed0.json"],
         6,
+    ),
+    (
+        "imbalanced: one Colored-MNIST job of an optimizer without Newton-Schulz (2 layers, Adam)",
+        [f"{PAPER}/imbalanced/cmnist/L2_adam_seed0.json"],
+        4,
     ),
 ]
 STAMP_TIME = re.compile(r"^\[(\w{3} \w{3} +\d+ [\d:]+ \d{4})\]$", re.M)
