@@ -264,7 +264,7 @@ def test_sensitivity_row_without_usable_seeds_is_never_supported():
     assert row.verdict == "inconclusive"
 
 
-def test_a_probe_subsample_of_some_readings_is_said_in_the_sensitivity_evidence():
+def test_a_thinned_grid_is_said_in_the_sensitivity_evidence():
     from pathlib import Path
 
     import yaml
@@ -272,8 +272,8 @@ def test_a_probe_subsample_of_some_readings_is_said_in_the_sensitivity_evidence(
     from muonrepro.energy.claims_job import rule_params
 
     config = yaml.safe_load((Path(__file__).parents[2] / "config.yaml").read_text())
-    assert rule_params(config, "small")["probe_note"] == ""  # no subsample at the small scale
-    note = rule_params(config, "paper")["probe_note"]
-    assert note.startswith("Sigma_delta readings sampled10, exact_ggn on the first 1000 of the 10000 probe images")
+    assert rule_params(config, "small")["grid_note"] == ""  # every snapshot at the small scale
+    note = rule_params(config, "paper")["grid_note"]
+    assert note.startswith("the grid's readings, its own primary cell included, on every 4th of the 120 snapshots")
     (row,) = sensitivity_claims(_robust(set()), "paper", 3, note)
     assert row.evidence.endswith(note)

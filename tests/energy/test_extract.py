@@ -73,3 +73,35 @@ def test_primary_tables_of_the_one_pass_match_the_primary_reading_alone():
 def test_a_grid_without_the_primary_reading_is_refused(field, value):
     with pytest.raises(ValueError, match="lacks the primary reading"):
         extraction_grid(ESTIMATOR, {**SENSITIVITY, field: value}, 4)
+
+
+def test_a_grid_stride_reads_the_grid_on_every_kth_snapshot_and_the_primary_on_all(tmp_path):
+    """``grid_snapshot_stride`` = 2 (``probe.run_extraction``): the grid's arrays are the one pass over snapshots 0, 2, 4
+    (steps 0, 3, 15), its primary cell included; the primary tables are the primary reading alone over all five."""
+    from muonrepro.energy.estimator.store import load_arrays
+    from muonrepro.energy.probe import load_run, run_extraction
+
+    model, snaps, _, _ = _run()
+    g = torch.Generator().manual_seed(0)
+    mnist = {"train_x": torch.randint(0, 256, (80, 784), generator=g, dtype=torch.uint8)}
+    torch.save({**mnist, "train_y": torch.randint(0, 10, (80,), generator=g)}, tmp_path / "mnist.pt")
+    blob = {"model": {"depth": 2, "width": 12, "bias": True}, "snapshots": snaps, "total_steps": 15}
+    torch.save(blob, tmp_path / "snapshots.pt")
+    meta = {"diverged": False, "config": {"lr": 0.1}}
+    kw = dict(estimator=ESTIMATOR, probe_size=60, sensitivity=SENSITIVITY, device="cpu")
+    summary, per_mode, logs, _ = run_extraction(
+        tmp_path / "mnist.pt", tmp_path / "snapshots.pt", meta, **kw, out_npz=tmp_path / "a.npz", grid_stride=2
+    )
+    model, snaps, x, y, _ = load_run(tmp_path / "mnist.pt", tmp_path / "snapshots.pt", 60, ESTIMATOR["probe_seed"], "cpu")
+    pkw = dict(estimator=ESTIMATOR, probe_seed=ESTIMATOR["probe_seed"])
+    s1, pm1, logs1, _ = extract_run(model, snaps, x, y, **pkw)
+    pd.testing.assert_frame_equal(per_mode, pm1)
+    pd.testing.assert_frame_equal(logs, logs1)
+    assert summary["log_steps"] == [0, 1, 3, 7, 15]
+    grid = extraction_grid(ESTIMATOR, SENSITIVITY, ESTIMATOR["n_deciles"])
+    *_, (want, direct), _ = extract_with_grid(model, snaps[::2], x, y, **pkw, grid=grid)
+    arrays, stored = load_arrays(tmp_path / "a.npz")
+    assert stored["steps"] == [0, 3, 15] == direct["steps"]
+    ret = retention_name("thr", ESTIMATOR["rel_threshold"])
+    for key, a in want.items():
+        np.testing.assert_array_equal(arrays[key]["retentions"][ret]["cumulative"], a["retentions"][ret]["cumulative"])

@@ -129,8 +129,8 @@ rule energy_extract:
     params:
         estimator=E["estimator"],
         grid=pipeline_energy.sensitivity_grid(E),
+        grid_stride=ES["grid_snapshot_stride"],
         probe_size=ES["probe_size"],
-        multi_label_probe=ES.get("multi_label_probe"),
         device=config["device"],
     script:
         "../scripts/energy/extract.py"

@@ -311,12 +311,12 @@ def primary_claims(tables: dict, crit: Criteria, *, scale: str, estimator: dict)
     ]
 
 
-def sensitivity_claims(robust: pd.DataFrame, scale: str, min_seeds: int, probe_note: str = "") -> list[Claim]:
+def sensitivity_claims(robust: pd.DataFrame, scale: str, min_seeds: int, grid_note: str = "") -> list[Claim]:
     """One row per empirical claim: which single changes of the estimator's reading flip its verdict.
     ``robust``: ``robustness.one_at_a_time``'s table (rows ``dimension == "primary"`` hold the primary verdict
     and its number of usable seeds). A claim whose primary reading has fewer than ``min_seeds`` usable seeds
-    measured nothing a change could flip: its row is inconclusive, never supported. ``probe_note``: where some
-    readings use a probe subsample (``claims_job.rule_params``), said in the evidence."""
+    measured nothing a change could flip: its row is inconclusive, never supported. ``grid_note``: where the grid
+    was read on fewer snapshots than the primary rows (``claims_job.rule_params``), said in the evidence."""
     texts = {
         "C6a": "smallest Gini on every monitored matrix",
         "C6b": "smallest cumulative energy on two of three",
@@ -344,7 +344,7 @@ def sensitivity_claims(robust: pd.DataFrame, scale: str, min_seeds: int, probe_n
         ev = (
             f"flipped by: {flipped}; primary verdict: {primary['verdict'].iloc[0] if len(primary) else 'n/a'} "
             f"({n_primary} usable seeds); energy/reading_robustness.csv (one change at a time); the full grid: "
-            "energy/sensitivity_readings.csv" + (f"; {probe_note}" if probe_note else "")
+            "energy/sensitivity_readings.csv" + (f"; {grid_note}" if grid_note else "")
         )
         if n_primary < min_seeds:
             why = (

@@ -18,7 +18,6 @@ from muonrepro.energy.claims import (
     sensitivity_claims,
     theory_claims,
 )
-from muonrepro.energy.estimator.factors import multi_label_variants
 from muonrepro.energy.theory.checks import theory_claim_summary
 from muonrepro.ledger import Claim
 from muonrepro.pipeline.energy import criteria
@@ -36,8 +35,7 @@ TABLE_FILES = {
 def rule_params(config: dict, scale: str) -> dict:
     """The ``energy_claims`` rule's params (config slices), also used to re-derive a published ledger."""
     E, ES = config["energy"], config["scales"][scale]["energy"]
-    n, multi = ES.get("multi_label_probe"), multi_label_variants(E["sensitivity"]["sigma_delta"])
-    subsample = n is not None and n < ES["probe_size"] and multi
+    stride = ES.get("grid_snapshot_stride", 1)
     return {
         "scale": scale,
         "min_acc": E["claims"]["min_test_acc"][scale],
@@ -45,10 +43,10 @@ def rule_params(config: dict, scale: str) -> dict:
         "estimator": E["estimator"],
         "max_factor": E["instrument"]["max_factor"],
         "max_extensions": config["lr_selection"]["max_extensions"],
-        "probe_note": (
-            f"Sigma_delta readings {', '.join(multi)} on the first {n} of the {ES['probe_size']} probe images "
-            f"(scales.{scale}.energy.multi_label_probe; every other reading on all of them)"
-            if subsample
+        "grid_note": (
+            f"the grid's readings, its own primary cell included, on every {stride}th of the {ES['n_snapshots']} "
+            f"snapshots (scales.{scale}.energy.grid_snapshot_stride; the primary rows above on all of them)"
+            if stride > 1
             else ""
         ),
     }
@@ -67,5 +65,5 @@ def ledger_rows(inputs, p: dict) -> list[Claim]:
     choices = {Path(f).stem.replace("_", "/"): json.loads(Path(f).read_text()) for f in inputs["lr_choices"]}
     rows.append(edge_claim(PAPER, p["scale"], choices, p["max_extensions"], "energy/lr/<arch>_<optimizer>.json"))
     robustness = pd.read_csv(inputs["robustness"], keep_default_na=False)
-    rows += sensitivity_claims(robustness, p["scale"], p["criteria"]["min_seeds"], p["probe_note"])
+    rows += sensitivity_claims(robustness, p["scale"], p["criteria"]["min_seeds"], p["grid_note"])
     return instrument_gate(rows, instrument)  # C6a, C6c rest on the checked estimator

@@ -24,18 +24,16 @@ def primary_grid(estimator: dict) -> Grid:
     )
 
 
-def extraction_grid(estimator: dict, sensitivity: dict, n_bins: int, multi_label_probe: int | None = None) -> Grid:
+def extraction_grid(estimator: dict, sensitivity: dict, n_bins: int) -> Grid:
     """The grid of rule energy_extract's one pass: the per-run part of config ``energy.sensitivity``
     (``pipeline.energy.sensitivity_grid``), which holds the primary reading (``energy.estimator``; the
-    config check ``energy_primary_in_sensitivity`` says so at parse time, and this refuses a grid without it).
-    ``multi_label_probe``: config ``scales.<scale>.energy.multi_label_probe`` (``factors.probe_factors``)."""
+    config check ``energy_primary_in_sensitivity`` says so at parse time, and this refuses a grid without it)."""
     grid = Grid(
         sigma_delta=tuple(sensitivity["sigma_delta"]),
         thresholds=tuple(sensitivity["thresholds"]),
         damping=tuple(sensitivity["damping"]),
         mode_identity=tuple(sensitivity["mode_identity"]),
         n_bins=n_bins,
-        multi_label_probe=multi_label_probe,
     )
     primary = primary_grid(estimator)
     missing = [

@@ -56,3 +56,14 @@ def test_exponential_decay_converges_to_its_integral():
 def test_time_average():
     assert time_average([1.0, 3.0], [0, 10]) == pytest.approx(2.0)
     assert time_average([4.0], [7]) == 4.0
+
+
+def test_every_kth_keeps_the_first_and_the_last():
+    from muonrepro.energy.estimator.quadrature import every_kth
+
+    assert every_kth(list(range(9)), 4) == [0, 4, 8]
+    assert every_kth(list(range(10)), 4) == [0, 4, 8, 9]
+    assert every_kth([5, 6], 3) == [5, 6]
+    assert every_kth([1, 2, 3], 1) == [1, 2, 3]
+    with pytest.raises(ValueError):
+        every_kth([1, 2], 0)

@@ -79,44 +79,16 @@ def output_direct_energy(logits: torch.Tensor, y: torch.Tensor) -> float:
     return float(delta.square().sum() / len(y))
 
 
-def multi_label_variants(variants) -> list[str]:
-    """The Sigma_delta variants that use more than one label per image (``exact_ggn``: every class;
-    ``sampled<k>`` with k > 1): the ones ``probe_factors`` may estimate on a subsample of the probe."""
-    return [v for v in variants if v == "exact_ggn" or _check_variant(v) > 1]
-
-
-def probe_factors(
-    model, x, y, variants=("sampled1",), generator: torch.Generator | None = None, multi_label_probe=None
-):
+def probe_factors(model, x, y, variants=("sampled1",), generator: torch.Generator | None = None):
     """(layers, output): ``layers`` a list over monitored layers of dicts with float64 ``Sx``, ``G``,
     ``direct`` and ``Sd[variant]``; ``output`` = {"direct_logits": the direct energy at the logits}.
-
-    ``multi_label_probe`` = n (None: the whole probe): the variants of ``multi_label_variants`` estimate
-    Sigma_delta on the first n probe images only, from their own pass (labels drawn after the other
-    variants', so those are the same numbers as without it); ``Sx``, ``G``, the direct energies and the
-    other variants always use the whole probe. With n = probe size / k, sampled<k> averages as many
-    gradient vectors as sampled1 on the whole probe.
-    """
-    ks = {v: _check_variant(v) for v in variants}
-    multi = multi_label_variants(variants)
-    if multi_label_probe is None or multi_label_probe >= len(x) or not multi:
-        return _factors(model, x, y, ks, generator, whole=True)
-    out, output = _factors(model, x, y, {v: k for v, k in ks.items() if v not in multi}, generator, whole=True)
-    n = multi_label_probe
-    sub, _ = _factors(model, x[:n], y[:n], {v: ks[v] for v in multi}, generator, whole=False)
-    for f, s in zip(out, sub):
-        f["Sd"].update(s["Sd"])
-    return out, output
-
-
-def _factors(model, x, y, ks: dict, generator, whole: bool):
-    """``probe_factors`` on one probe set; ``whole=False``: Sigma_delta only (no Sx, G, direct energies).
 
     With ``exact_ggn`` among the variants, or when more label sets are needed than there are
     classes, the backward pass takes one cotangent per class (``class_vjps``). Otherwise it takes
     one cotangent p - e_label per label set actually needed (the real labels, then each sampled
     draw): for the primary reading (``sampled1``) 2 instead of 10, the same numbers up to round-off.
     """
+    ks = {v: _check_variant(v) for v in variants}
     n = len(x)
     idx = torch.arange(n, device=x.device)
     with torch.enable_grad():
@@ -137,10 +109,8 @@ def _factors(model, x, y, ks: dict, generator, whole: bool):
         else:  # jte[c] = J^T e_c
             jp = torch.einsum("nc,cnm->nm", probs.double(), jte)  # J^T p
             delta = jp - jte[y, idx]  # real-label per-sample gradient
-        f = {"Sd": {}}
-        if whole:
-            sx = _input_gram(x) if li == 0 and inputs[0] is x else xin.T @ xin / n
-            f.update(Sx=sx, G=delta.T @ xin / n, direct=float((delta * delta).sum() / n))
+        sx = _input_gram(x) if li == 0 and inputs[0] is x else xin.T @ xin / n
+        f = {"Sx": sx, "G": delta.T @ xin / n, "direct": float((delta * delta).sum() / n), "Sd": {}}
         for v, k in ks.items():
             if v == "empirical":
                 g = delta
@@ -155,4 +125,4 @@ def _factors(model, x, y, ks: dict, generator, whole: bool):
                 g = (jp.unsqueeze(1) - jte[s, idx.unsqueeze(1)]).reshape(-1, jp.shape[-1]) / k**0.5
             f["Sd"][v] = g.T @ g / n
         out.append(f)
-    return out, ({"direct_logits": output_direct_energy(logits.detach(), y)} if whole else {})
+    return out, {"direct_logits": output_direct_energy(logits.detach(), y)}

@@ -49,7 +49,6 @@ class Grid:
     damping: tuple[float, ...] = ()
     mode_identity: tuple[str, ...] = ("rank",)
     n_bins: int = 10
-    multi_label_probe: int | None = None  # factors.probe_factors: the multi-label variants' probe subsample
 
     @property
     def retentions(self) -> list[tuple[str, str, float]]:
@@ -193,7 +192,7 @@ def accumulate(model, snapshots: list[dict], x, y, grid: Grid, probe_seed: int, 
         if k == 1 or k == n_snaps or k % max(1, n_snaps // 10) == 0:  # progress for the job's log (and the bench)
             print(f"snapshot {k}/{n_snaps} (step {step}), {time.perf_counter() - t0:.1f} s", flush=True)
         gen = torch.Generator().manual_seed(probe_seed + step)
-        factors, output = probe_factors(model, x, y, grid.sigma_delta, gen, grid.multi_label_probe)
+        factors, output = probe_factors(model, x, y, grid.sigma_delta, gen)
         direct["logits"] += output["direct_logits"] * w
         update = snap.get("update") or {}
         for li, (name, f) in enumerate(zip(names, factors)):
