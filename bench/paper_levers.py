@@ -20,8 +20,7 @@ from pathlib import Path
 import yaml
 
 from muonrepro.energy.estimator.gini import gini
-from muonrepro.energy.estimator.quadrature import every_kth
-from muonrepro.energy.extract import extract_run
+from muonrepro.energy.extract import every_kth, extract_run
 from muonrepro.energy.probe import load_run
 from muonrepro.util.threads import one_thread
 

@@ -92,7 +92,9 @@ def test_a_grid_stride_reads_the_grid_on_every_kth_snapshot_and_the_primary_on_a
     summary, per_mode, logs, _ = run_extraction(
         tmp_path / "mnist.pt", tmp_path / "snapshots.pt", meta, **kw, out_npz=tmp_path / "a.npz", grid_stride=2
     )
-    model, snaps, x, y, _ = load_run(tmp_path / "mnist.pt", tmp_path / "snapshots.pt", 60, ESTIMATOR["probe_seed"], "cpu")
+    model, snaps, x, y, _ = load_run(
+        tmp_path / "mnist.pt", tmp_path / "snapshots.pt", 60, ESTIMATOR["probe_seed"], "cpu"
+    )
     pkw = dict(estimator=ESTIMATOR, probe_seed=ESTIMATOR["probe_seed"])
     s1, pm1, logs1, _ = extract_run(model, snaps, x, y, **pkw)
     pd.testing.assert_frame_equal(per_mode, pm1)

@@ -15,6 +15,14 @@ import pandas as pd
 from muonrepro.energy.estimator.readings import Grid, accumulate, retention_name
 
 
+def every_kth(items: list, k: int) -> list:
+    """Every ``k``-th of ``items`` from the first, and the last one always (a thinned snapshot list keeps the run's whole time span)."""
+    if k < 1:
+        raise ValueError(f"k must be >= 1, got {k}")
+    kept = items[::k]
+    return kept if (len(items) - 1) % k == 0 else [*kept, items[-1]]
+
+
 def primary_grid(estimator: dict) -> Grid:
     return Grid(
         sigma_delta=(estimator["sigma_delta"],),

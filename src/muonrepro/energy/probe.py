@@ -10,9 +10,8 @@ from pathlib import Path
 import torch
 
 from muonrepro.data.mnist import to_device_float
-from muonrepro.energy.estimator.quadrature import every_kth
 from muonrepro.energy.estimator.store import save_arrays
-from muonrepro.energy.extract import extract_run, extract_with_grid, extraction_grid
+from muonrepro.energy.extract import every_kth, extract_run, extract_with_grid, extraction_grid
 from muonrepro.models import MLP
 from muonrepro.util.device import resolve_device
 from muonrepro.util.io import atomic_write_json, atomic_write_parquet, load_tensors

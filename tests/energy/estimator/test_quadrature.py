@@ -59,7 +59,7 @@ def test_time_average():
 
 
 def test_every_kth_keeps_the_first_and_the_last():
-    from muonrepro.energy.estimator.quadrature import every_kth
+    from muonrepro.energy.extract import every_kth
 
     assert every_kth(list(range(9)), 4) == [0, 4, 8]
     assert every_kth(list(range(10)), 4) == [0, 4, 8, 9]

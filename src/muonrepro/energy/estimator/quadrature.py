@@ -16,14 +16,6 @@ from __future__ import annotations
 import numpy as np
 
 
-def every_kth(items: list, k: int) -> list:
-    """Every ``k``-th of ``items`` from the first, and the last one always (the sum keeps its whole time span)."""
-    if k < 1:
-        raise ValueError(f"k must be >= 1, got {k}")
-    kept = items[::k]
-    return kept if (len(items) - 1) % k == 0 else [*kept, items[-1]]
-
-
 def log_spaced_steps(total_steps: int, n_snapshots: int) -> list[int]:
     """``n_snapshots`` distinct integer steps in [0, total_steps]: step 0, then log-spaced steps from 1 to
     ``total_steps`` (both included). Every step when ``n_snapshots > total_steps``."""
