@@ -2,7 +2,7 @@
 
     python bench/paper_scale.py --dir /tmp/fresh-clone        # about 30 min on 2 cores; writes bench/paper_scale.{md,json}
     python bench/paper_scale.py --dir /tmp/fresh-clone --only 2,5   # re-run probes 2 and 5, keep the others' jobs
-    python bench/paper_scale.py --dir CLONE --runs .snakemake/log/A.log .snakemake/log/B.log --only 5,6
+    python bench/paper_scale.py --dir CLONE --runs .snakemake/log/A.log .snakemake/log/B.log --only 5
         # whole runs made in CLONE with the README's command, measured job by job, plus the Colored-MNIST probes
 
 0. ``--runs``: every job of those whole runs is measured from its ``benchmark:`` file; their wall times (first job
@@ -77,14 +77,9 @@ PROBES = [
         6,
     ),
     (
-        "imbalanced: Colored-MNIST data and one (depth, optimizer) job (4 layers, Muon)",
-        [f"{PAPER}/imbalanced/cmnist/L4_muon_seed0.json"],
-        6,
-    ),
-    (
-        "imbalanced: one Colored-MNIST job of an optimizer without Newton-Schulz (2 layers, Adam)",
-        [f"{PAPER}/imbalanced/cmnist/L2_adam_seed0.json"],
-        4,
+        "imbalanced: Colored-MNIST data and two (depth, optimizer) jobs side by side (4 layers Muon; 2 layers Adam)",
+        [f"{PAPER}/imbalanced/cmnist/L4_muon_seed0.json", f"{PAPER}/imbalanced/cmnist/L2_adam_seed0.json"],
+        8,
     ),
 ]
 STAMP_TIME = re.compile(r"^\[(\w{3} \w{3} +\d+ [\d:]+ \d{4})\]$", re.M)
