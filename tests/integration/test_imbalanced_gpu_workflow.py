@@ -255,3 +255,45 @@ def test_paper_scale_plan(tmp_path):
     jobs = dict(line.split()[:2] for line in res.stdout.splitlines() if line.startswith("imbalanced_gpu_"))
     n_opts = len(yaml.safe_load((ROOT / "config.yaml").read_text())["imbalanced_gpu"]["tinystories"]["optimizers"])
     assert jobs["imbalanced_gpu_select_lr"] == str(n_opts) and jobs["imbalanced_gpu_train"] == str(3 * n_opts)
+
+
+def test_a_tuned_lr_at_the_grid_edge_is_extended_through_checkpoints(tmp_path):
+    """The grid-edge rule at GPU scale: lr 1e4 diverges, so 1e-4 is chosen at the grid's lower edge and the
+    imbalanced_gpu_lr_round checkpoints tune lrs past it. The choice record equals the package's rule
+    (``training.lr_select.select_lr``) replayed on the tuned scores, with every extension lr tuned by a job."""
+    from muonrepro.training.lr_select import select_lr
+
+    fakes.make_cifar10(tmp_path / "cifar", per_class_train=40, per_class_test=10)
+    small = {
+        "seeds": [0],
+        "width": 4,
+        "evals_per_epoch": 2,
+        "tune_epochs": 1,
+        "lr_grid": {"cifar10": {"sgd": [1.0e-4, 1.0e4]}},
+        "cifar10": {"epochs": 1, "n_max": 40, "n_val_per_class": 4},
+    }
+    ov = overlay(tmp_path, small)
+    ov["imbalanced_gpu"]["experiments"] = ["cifar10"]
+    ov["imbalanced_gpu"]["cifar10"] = {"optimizers": ["sgd"], "model": {"depth": 18, "stem": "cifar"}, "batch_size": 32}
+    cfg = tmp_path / "overlay.yaml"
+    cfg.write_text(yaml.safe_dump(ov))
+    target = "results/small/imbalanced/gpu/cifar10/lr/sgd.json"
+    res = subprocess.run(
+        SNAKEMAKE + ["--directory", str(tmp_path), "--configfile", str(ROOT / "config.yaml"), str(cfg), "--", target],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert res.returncode == 0, f"snakemake failed:\n{res.stdout[-3000:]}\n{res.stderr[-5000:]}"
+    choice = json.loads((tmp_path / target).read_text())
+    tuned = {
+        t["lr"]: t["score"]
+        for t in (
+            json.loads(f.read_text()) for f in (tmp_path / "results/small/imbalanced/gpu/cifar10/tune").glob("*.json")
+        )
+    }
+    assert tuned[1.0e4] is None and len(tuned) >= 3  # the diverged edge lr, and at least one extension tuned
+    max_ext = yaml.safe_load((ROOT / "config.yaml").read_text())["lr_selection"]["max_extensions"]
+    replay = select_lr([1.0e-4, 1.0e4], 0.1, lambda lr: tuned[lr], "max", max_ext)
+    assert choice["grid"] == replay["grid"] == sorted(tuned) and choice["lr"] == replay["lr"]
+    assert choice["edge"] == replay["edge"] and choice["configured_grid"] == [1.0e-4, 1.0e4]

@@ -126,10 +126,24 @@ def test_build_memory_follows_the_dataset():
 
 def test_one_tuning_job_per_lr_of_a_grid():
     out = "results/small/"
-    files = ig.tune_files("cifar10", "sgd", IGS, out)
+    files = ig.tune_files("cifar10", "sgd", ig.lr_grid("cifar10", "sgd", IGS), out)
     assert files == [f"results/small/imbalanced/gpu/cifar10/tune/sgd_lr{lr!r}.json" for lr in (0.05, 0.1, 0.2)]
-    assert ig.tune_files("cifar10", "muon", IGS, out) == []  # no grid: the configured lr, nothing to tune
-    assert ig.tune_files("cifar10", "sgd", {"lr_grid": {"cifar10": {"sgd": [9e-05, 1.2345678e-3]}}}, out) == [
+    assert ig.tune_files("cifar10", "muon", ig.lr_grid("cifar10", "muon", IGS), out) == []  # the configured lr
+    assert ig.tune_files("cifar10", "sgd", [9e-05, 1.2345678e-3], out) == [
         "results/small/imbalanced/gpu/cifar10/tune/sgd_lr9e-05.json",
         "results/small/imbalanced/gpu/cifar10/tune/sgd_lr0.0012345678.json",
     ]
+
+
+def test_extended_grid_adds_each_rounds_lr_until_one_is_interior():
+    asked = []
+
+    def next_lr(r):
+        asked.append(r)
+        return {0: 0.025, 1: 0.0125, 2: None}[r]
+
+    assert ig.extended_grid([0.1, 0.05, 0.2], 3, next_lr) == [0.0125, 0.025, 0.05, 0.1, 0.2]
+    assert asked == [0, 1, 2]  # round 2 said interior: no round 3
+    assert ig.extended_grid([0.05, 0.1], 1, next_lr) == [0.025, 0.05, 0.1]  # max_extensions rounds at most
+    assert ig.extended_grid([0.1], 3, next_lr) == [0.1] and ig.extended_grid([], 3, next_lr) == []  # not tuned
+    assert ig.extended_grid([0.05, 0.1], 0, next_lr) == [0.05, 0.1]

@@ -4,6 +4,9 @@
 # validation split -> train each (optimizer, seed) -> metrics -> claims and figures. Which datasets exist is
 # decided at parse time, so the DAG never needs an absent file: experiments without data get no jobs, and the
 # claims rule writes `not_run` rows that say what is missing (config key, expected path, download command).
+import json
+from pathlib import Path
+
 from muonrepro.imbalanced.gpu import settings as ig_settings
 from muonrepro.imbalanced.gpu.status import data_status
 from muonrepro.pipeline import imbalanced_gpu as pipeline_ig
@@ -93,9 +96,42 @@ rule imbalanced_gpu_tune:
         "../scripts/imbalanced_gpu/tune.py"
 
 
+def ig_grid(wildcards, rounds: int) -> list[float]:
+    """The lr grid of one (experiment, optimizer) after ``rounds`` rounds of the grid-edge rule, each read from its
+    checkpoint's output (Snakemake runs a round once the lrs before it are tuned)."""
+
+    def next_lr(r):
+        out = checkpoints.imbalanced_gpu_lr_round.get(exp=wildcards.exp, ig_opt=wildcards.ig_opt, round=r).output[0]
+        return json.loads(Path(out).read_text())["next"]
+
+    return pipeline_ig.extended_grid(pipeline_ig.lr_grid(wildcards.exp, wildcards.ig_opt, IGS), rounds, next_lr)
+
+
+checkpoint imbalanced_gpu_lr_round:
+    input:
+        tuned=lambda wildcards: pipeline_ig.tune_files(
+            wildcards.exp, wildcards.ig_opt, ig_grid(wildcards, int(wildcards.round)), OUT
+        ),
+        code=script_sources("imbalanced_gpu/lr_round"),
+    output:
+        result("imbalanced/gpu/{exp}/lr/{ig_opt}_round{round}.json"),
+    log:
+        logfile("imbalanced/gpu/{exp}/select_lr/{ig_opt}_round{round}.log"),
+    wildcard_constraints:
+        round="[0-9]+",
+    conda:
+        ENV
+    params:
+        mode=lambda wildcards: IG[wildcards.exp]["select_by"]["mode"],
+    script:
+        "../scripts/imbalanced_gpu/lr_round.py"
+
+
 rule imbalanced_gpu_select_lr:
     input:
-        tuned=lambda wildcards: pipeline_ig.tune_files(wildcards.exp, wildcards.ig_opt, IGS, OUT),
+        tuned=lambda wildcards: pipeline_ig.tune_files(
+            wildcards.exp, wildcards.ig_opt, ig_grid(wildcards, config["lr_selection"]["max_extensions"]), OUT
+        ),
         code=script_sources("imbalanced_gpu/select_lr"),
     output:
         result("imbalanced/gpu/{exp}/lr/{ig_opt}.json"),
@@ -108,6 +144,7 @@ rule imbalanced_gpu_select_lr:
         grid=lambda wildcards: pipeline_ig.lr_grid(wildcards.exp, wildcards.ig_opt, IGS),
         select_by=lambda wildcards: IG[wildcards.exp]["select_by"],
         epochs=IGS["tune_epochs"],
+        max_extensions=config["lr_selection"]["max_extensions"],
     script:
         "../scripts/imbalanced_gpu/select_lr.py"
 

@@ -53,11 +53,23 @@ def lr_grid(exp: str, opt: str, IGS: dict) -> list[float]:
     return list(IGS.get("lr_grid", {}).get(exp, {}).get(opt, []))
 
 
-def tune_files(exp: str, opt: str, IGS: dict, out: str) -> list[str]:
+def tune_files(exp: str, opt: str, grid: list[float], out: str) -> list[str]:
     """The lr-tuning jobs' outputs of one (experiment, optimizer) under the output root ``out``: one job per lr
-    of a grid of >= 2 lrs."""
-    grid = lr_grid(exp, opt, IGS)
+    of ``grid`` when it has >= 2 lrs (``lr_grid``, or ``extended_grid``)."""
     return [f"{out}imbalanced/gpu/{exp}/tune/{opt}_lr{float(lr)!r}.json" for lr in grid] if len(grid) > 1 else []
+
+
+def extended_grid(grid: list[float], rounds: int, next_lr) -> list[float]:
+    """``grid`` after ``rounds`` rounds of the grid-edge rule (``training.lr_select``): ``next_lr(r)`` is round r's
+    lr past the edge (None: its choice is interior, and later rounds are never asked for). On Snakemake, round r is
+    a checkpoint job (``imbalanced_gpu_lr_round``) that chooses among the lrs tuned so far."""
+    grid = sorted(float(g) for g in grid)
+    for r in range(rounds if len(grid) > 1 else 0):
+        nxt = next_lr(r)
+        if nxt is None:
+            break
+        grid = sorted([*grid, float(nxt)])
+    return grid
 
 
 def tune_resources(scale: str, IGS: dict) -> dict:
