@@ -125,3 +125,18 @@ def test_two_scales_side_by_side_with_the_verdicts_that_change(tmp_path):
     assert lines[-2] == (
         "Verdicts that differ from small to paper scale (papers run at both): precond A1 supported -> not supported."
     )
+
+
+def test_pending_rows_are_named_apart_not_as_changes(tmp_path):
+    small = pd.read_csv(_ledger(tmp_path), keep_default_na=False).assign(scale="small")
+    pending = {**_row("energy", "C6b", "empirical", "not_run"), "reason": "pending: left out", "scale": "paper"}
+    changed = {**_row("energy", "C6a", "empirical", "supported"), "scale": "paper"}
+    paper = pd.DataFrame([pending, changed], columns=COLUMNS)
+    for name, df in (("s", small), ("p", paper)):
+        (tmp_path / name).mkdir()
+        df.to_csv(tmp_path / name / "claims.csv", index=False)
+    lines = block([tmp_path / "s" / "claims.csv", tmp_path / "p" / "claims.csv"]).splitlines()
+    assert lines[-3] == (
+        "Verdicts that differ from small to paper scale (papers run at both): energy C6a inconclusive -> supported."
+    )
+    assert lines[-2] == "Pending at paper scale (left out of that run, to be added by a later one): energy C6b."

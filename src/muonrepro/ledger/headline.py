@@ -63,17 +63,22 @@ def table(claims) -> str:
 
 
 def scale_changes(ledgers: dict) -> str:
-    """The rows whose verdict differs between the first scale and each other one, in words (papers run at both)."""
+    """The rows whose verdict differs between the first scale and each other one, in words (papers run at both);
+    rows left out of a run on purpose (config ``pending``, reason ``pending: ...``) are named apart, not as changes."""
     (first, base), *others = ledgers.items()
     out = []
     for scale, c in others:
         both = base.merge(c, on=["paper", "claim_id"], suffixes=("_a", "_b"))
-        diff = both[both["verdict_a"] != both["verdict_b"]]
+        pending = both["reason_b"].str.startswith("pending:")
+        diff = both[(both["verdict_a"] != both["verdict_b"]) & ~pending]
         text = "; ".join(
             f"{r.paper} {r.claim_id} {r.verdict_a.replace('_', ' ')} -> {r.verdict_b.replace('_', ' ')}"
             for r in diff.itertuples()
         )
         out.append(f"Verdicts that differ from {first} to {scale} scale (papers run at both): {text or 'none'}.")
+        if pending.any():
+            rows = ", ".join(f"{r.paper} {r.claim_id}" for r in both[pending].itertuples())
+            out.append(f"Pending at {scale} scale (left out of that run, to be added by a later one): {rows}.")
     return "\n".join(out)
 
 
