@@ -180,3 +180,15 @@ def test_over_seeds_rows_carry_the_statistic():
     few = s.over_seeds("x", summarize({0: 0.01, 1: float("nan")}), "every_seed", 3, "e")
     assert few.verdict == "inconclusive" and few.n_seeds == 1 and "unusable seeds" in few.evidence
     assert _c().n_seeds == "" and _c().ci_low == ""  # a theorem row has no seeds
+
+
+def test_judge_effects_summarizes_then_judges_with_the_callers_causes_and_reason():
+    s = _spec("C6a", kind="empirical")
+    effects = {0: 0.01, 1: 0.012, 2: 0.014}
+    row = s.judge_effects(effects, "interval", 0.95, 3, "gini.csv")
+    assert row == s.over_seeds(row.value, summarize(effects), "interval", 3, "gini.csv")
+    assert row.value == pytest.approx(0.012)
+    none = s.judge_effects({0: float("nan"), 1: float("nan")}, "every_seed", 0.95, 3, "e", causes={1: "diverged: sgd"})
+    assert none.value == "no usable seed" and none.verdict == "inconclusive" and "diverged: sgd" in none.evidence
+    mixed = s.judge_effects({0: -0.01, 1: -0.02, 2: -0.03}, "every_seed", 0.95, 3, "e", reason=lambda m: f"{m.n} seeds")
+    assert mixed.verdict == "not_supported" and mixed.reason == "3 seeds"

@@ -43,8 +43,8 @@ class Criteria:
             raise KeyError(f"config energy.claims.rules has no rule for {claim_id} (interval or every_seed)")
         return self.rules[claim_id]
 
-    def summarize(self, effects: dict, causes: dict | None = None):
-        return summarize(effects, self.level, causes)
+    def summarize(self, effects: dict):
+        return summarize(effects, self.level)
 
     def criterion(self, claim_id: str, what: str) -> str:
         return criterion_text(self.rule(claim_id), self.min_seeds, what, self.level) + " (rule: ours)"
@@ -75,9 +75,8 @@ def _causes(df: pd.DataFrame) -> dict:
 def _judge(spec: ClaimSpec, crit: Criteria, effects: dict, evidence: str, table: pd.DataFrame | None = None) -> Claim:
     """The row of ``effects`` judged under the claim's rule; ``table``: the runs they come from (for the cause of
     an unusable seed)."""
-    s = crit.summarize(effects, _causes(table) if table is not None else None)
-    value = s.mean if math.isfinite(s.mean) else "no usable seed"  # every seed diverged or missing
-    return spec.over_seeds(value, s, crit.rule(spec.claim_id), crit.min_seeds, evidence)
+    causes = _causes(table) if table is not None else None
+    return spec.judge_effects(effects, crit.rule(spec.claim_id), crit.level, crit.min_seeds, evidence, causes)
 
 
 def _units_text(margins: pd.Series, fmt: str = "+.3f") -> str:

@@ -23,7 +23,7 @@ import numpy as np
 
 from muonrepro.data.colored_mnist import N_CLASSES
 from muonrepro.ledger import Claim, ClaimSpec
-from muonrepro.stats.verdict import criterion_text, summarize
+from muonrepro.stats.verdict import criterion_text
 
 CHANCE = 1.0 / N_CLASSES  # Colored-MNIST: 10 classes, chance accuracy 0.1
 
@@ -39,9 +39,7 @@ def seed_row(
     """The row of ``spec`` from its per-seed ``effects`` (seed -> effect, NaN = unusable seed): value = the
     mean effect over the usable seeds (the text 'no usable seed' when there is none). ``reason``: the
     sentence of a row that is not supported (None: the statistic's own, e.g. 'the seeds disagree')."""
-    s = summarize(effects, stats["level"])
-    value = s.mean if math.isfinite(s.mean) else "no usable seed"
-    return spec.over_seeds(value, s, rule, stats["min_seeds"], evidence, reason=reason)
+    return spec.judge_effects(effects, rule, stats["level"], stats["min_seeds"], evidence, reason=reason)
 
 
 def learning_time(steps, values, level: float) -> tuple[float, bool]:

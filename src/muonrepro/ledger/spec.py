@@ -1,7 +1,8 @@
 """The one way to build a ledger row: a :class:`ClaimSpec` fixes what a claim is and how it is judged
 (text, metric, criterion, kind, figures) before any number is measured; the measured value then turns
-it into a :class:`~muonrepro.ledger.rows.Claim` through :meth:`ClaimSpec.over_seeds` (an empirical
-claim: per-seed effects judged by ``stats.verdict``), :meth:`ClaimSpec.judged` (a theorem check, an
+it into a :class:`~muonrepro.ledger.rows.Claim` through :meth:`ClaimSpec.judge_effects` (an empirical
+claim: per-seed effects summarized and judged by ``stats.verdict``, the one way every paper judges over seeds;
+:meth:`ClaimSpec.over_seeds` when the effects are already summarized), :meth:`ClaimSpec.judged` (a theorem check, an
 instrument check or a sanity row: one pass/fail), :meth:`ClaimSpec.inconclusive` (nothing the row can
 judge: an instrument it rests on failed, or no usable seed) or, when the inputs are absent,
 :meth:`ClaimSpec.not_run`. Every row that is not supported carries a one-sentence ``reason``.
@@ -10,12 +11,13 @@ judge: an instrument it rests on failed, or no usable seed) or, when the inputs 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from muonrepro.ledger.rows import FIGURE_SEP, KINDS, Claim
-from muonrepro.stats.verdict import SeedEffects, verdict
+from muonrepro.stats.verdict import SeedEffects, summarize, verdict
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,25 @@ class ClaimSpec:
         gets ``reason`` if given (a more specific sentence from the caller), else the statistic's."""
         v, why = verdict(seeds, rule, min_seeds)
         return self._row(value, v, f"{v}: {why}; {seeds.describe()}; {evidence}", seeds, reason=reason or why)
+
+    def judge_effects(
+        self,
+        effects: Mapping,
+        rule: str,
+        level: float,
+        min_seeds: int,
+        evidence: str,
+        causes: Mapping | None = None,
+        reason: str | Callable[[SeedEffects], str] | None = None,
+    ) -> Claim:
+        """The row of an empirical claim from its per-seed ``effects`` (seed -> effect, > 0: the claim holds in that
+        seed; NaN: the seed is unusable, ``causes`` seed -> why): summarized (``stats.verdict.summarize`` at
+        ``level``) and judged under ``rule`` with ``min_seeds``; the value is the mean effect over the usable seeds,
+        or the words 'no usable seed'. ``reason``: the sentence of a row that is not supported (a callable gets the
+        summary); None: the statistic's own."""
+        s = summarize(effects, level, causes)
+        value = s.mean if math.isfinite(s.mean) else "no usable seed"
+        return self.over_seeds(value, s, rule, min_seeds, evidence, reason=reason(s) if callable(reason) else reason)
 
     def inconclusive(self, value, reason: str, evidence: str, seeds: SeedEffects | None = None) -> Claim:
         """A row that cannot be judged, whatever its measured ``value`` says: an instrument it rests on failed

@@ -19,7 +19,7 @@ import pandas as pd
 
 from muonrepro.ledger import Claim, ClaimSpec
 from muonrepro.precond.budget import condition_values
-from muonrepro.stats.verdict import LEVEL, criterion_text, summarize, verdict
+from muonrepro.stats.verdict import LEVEL, criterion_text, verdict
 
 PAPER = "precond"
 OURS = "Settings are ours (spec INFERRED reconstruction; the paper's own settings are unknown): see config precond."
@@ -75,11 +75,12 @@ def over_seeds(
     by ``stats.verdict`` under ``config precond.claims.<key>.rule``; the value is the mean effect.
     ``notes``: ``{seed: why}`` for seeds that fail or are unusable; a row that is not supported gets
     ``reason`` if given, else one built from the statistic's reason and these notes (``seeds_reason``)."""
-    summary = summarize(effects, s.level)
-    value = summary.mean if summary.n else "no usable seed"
     if reason is None:
-        reason = seeds_reason(summary, verdict(summary, s.rule(key), s.min_seeds)[1], notes or {})
-    return row.over_seeds(value, summary, s.rule(key), s.min_seeds, f"{evidence} {OURS}", reason=reason)
+
+        def reason(summary):
+            return seeds_reason(summary, verdict(summary, s.rule(key), s.min_seeds)[1], notes or {})
+
+    return row.judge_effects(effects, s.rule(key), s.level, s.min_seeds, f"{evidence} {OURS}", reason=reason)
 
 
 def seeds_reason(summary, why: str, notes: dict) -> str:
