@@ -100,13 +100,16 @@ def section(bench: Path = BENCH) -> str:
             ]
         )
     if paper:
-        wall, gb, cores = paper["cpu_papers_wall_min"], paper["snapshot_bytes"] / 1e9, paper["cores"]
+        gb, cores = paper["snapshot_bytes"] / 1e9, paper["cores"]
+        measured = paper.get("runs_wall_min")
+        wall = measured or paper["cpu_papers_wall_min"]
+        how = "measured wall time of whole runs" if measured else f"job time / {cores}"
         rows.append(
             [
-                f"4. CPU papers at paper scale, wall on {cores} cores (job time / {cores})",
+                f"4. CPU papers at paper scale, wall on {cores} cores ({how})",
                 f"<= {PAPER_SCALE_GOAL_MIN} min",
                 f"{'>= ' if paper['cpu_papers_lower_bound'] else ''}{wall:.0f} min "
-                f"(energy {paper['totals']['energy']['job_minutes'] / cores:.0f})",
+                f"(energy's job time / {cores}: {paper['totals']['energy']['job_minutes'] / cores:.0f})",
                 met(cpu_papers_met(paper)),
                 "`paper_scale.md`",
             ]
