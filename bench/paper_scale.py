@@ -79,7 +79,7 @@ PROBES = [
     (
         "imbalanced: Colored-MNIST data and two (depth, optimizer) jobs side by side (4 layers Muon; 2 layers Adam)",
         [f"{PAPER}/imbalanced/cmnist/L4_muon_seed0.json", f"{PAPER}/imbalanced/cmnist/L2_adam_seed0.json"],
-        8,
+        6,
     ),
 ]
 STAMP_TIME = re.compile(r"^\[(\w{3} \w{3} +\d+ [\d:]+ \d{4})\]$", re.M)
