@@ -179,7 +179,7 @@ def measure(checkout: Path, probe: dict, config: dict) -> list[dict]:
         if bench is not None and bench.exists() and bench.stat().st_mtime >= j["start"] - 1:
             b = pd.read_csv(bench, sep="\t").iloc[-1]
             rows.append({**j, "seconds": float(b["s"]), "max_rss_mb": float(b["max_rss"]), "how": "measured"})
-        elif not probe["finished"]:
+        elif not probe["finished"] and probe["limit_min"] is not None:  # a whole run's interrupted job reruns later
             elapsed = probe["stopped"] - j["start"]
             log = checkout / j["log"] if j["log"] else None
             text = log.read_text() if log is not None and log.exists() else ""
@@ -297,6 +297,8 @@ def render(res: dict) -> str:
         done = (
             "yes" if pr["finished"] and pr["rc"] == 0 else ("**failed**" if pr["finished"] else "stopped at the limit")
         )
+        if pr["limit_min"] is None and not pr["finished"]:
+            done = "interrupted (the next run resumed it)"
         at = f"{pr.get('date', res['date'])}, {pr.get('commit', res['commit'])[:7]}"
         limit = "" if pr["limit_min"] is None else f"{pr['limit_min']:.0f}"
         lines.append(f"| {i} | {pr['name']} | {limit} | {done} | {pr['wall_s'] / 60:.1f} | {at} |")
