@@ -205,7 +205,9 @@ def test_nlp_tiny_run_end_to_end(tmp_path):
     assert {"bucket0", "bucket4", "average"} <= set(loss["group"]) and (loss["value"] > 0).all()
     for exp, opt in (("multinli", "adam"), ("tinystories", "muon")):
         choice = json.loads((r / exp / "lr" / f"{opt}.json").read_text())
-        assert len(choice["scores"]) == 2 and choice["lr"] in {float(k) for k in choice["scores"]}
+        # the configured two lrs, and any tuned past an edge choice by the grid-edge rule (its own test below)
+        assert set(choice["configured_grid"]) <= set(choice["grid"]) == {float(k) for k in choice["scores"]}
+        assert choice["lr"] in choice["grid"] and len(choice["grid"]) >= 2
         run_meta = json.loads((r / exp / "runs" / f"{opt}_seed0.json").read_text())
         assert run_meta["config"]["opt_cfg"]["lr"] == choice["lr"]  # the training used the selected lr
     rows = gpu_rows(tmp_path)
