@@ -81,7 +81,7 @@ def run_extraction(
     (``pipeline.energy.sensitivity_grid``), the same pass covers every reading of that grid and writes its
     per-mode arrays to ``out_npz`` (``store.save_arrays``). ``grid_stride`` = k > 1 (config
     ``scales.<scale>.energy.grid_snapshot_stride``): the grid's pass takes every k-th snapshot only
-    (``quadrature.every_kth``), its own primary cell included, and the primary tables come from a second pass
+    (``extract.every_kth``), its own primary cell included, and the primary tables come from a second pass
     over every snapshot."""
     dev = resolve_device(device)
     model, snaps, x, y, total_steps = load_run(mnist_pt, snapshots_pt, probe_size, estimator["probe_seed"], dev)
