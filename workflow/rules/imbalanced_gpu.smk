@@ -4,9 +4,6 @@
 # validation split -> train each (optimizer, seed) -> metrics -> claims and figures. Which datasets exist is
 # decided at parse time, so the DAG never needs an absent file: experiments without data get no jobs, and the
 # claims rule writes `not_run` rows that say what is missing (config key, expected path, download command).
-import json
-from pathlib import Path
-
 from muonrepro.imbalanced.gpu import settings as ig_settings
 from muonrepro.imbalanced.gpu.status import data_status
 from muonrepro.pipeline import imbalanced_gpu as pipeline_ig
@@ -21,6 +18,15 @@ IG_FIGURES = ["e2_cifar_step", "e3_dominoes", "e4_multinli", "e5_celeba", "e6_ti
 IG_TARGETS = expand(result("figures/imbalanced/{name}.png"), name=IG_FIGURES)
 # printed once when a run starts (never by a dry run, --lint or --report): the onstart handler in the Snakefile
 IG_NOTICES = [f"imbalanced_gpu: {st['message']}" for st in IG_STATUS.values() if not st["present"]]
+# the lr grid of one (experiment, optimizer) after `rounds` rounds of the grid-edge rule, each round's next lr read
+# from its checkpoint's output (Snakemake runs a round once the lrs before it are tuned)
+ig_grid = lambda wildcards, rounds: pipeline_ig.extended_grid(
+    pipeline_ig.lr_grid(wildcards.exp, wildcards.ig_opt, IGS),
+    rounds,
+    lambda r: pipeline_ig.round_next(
+        checkpoints.imbalanced_gpu_lr_round.get(exp=wildcards.exp, ig_opt=wildcards.ig_opt, round=r).output[0]
+    ),
+)
 
 
 wildcard_constraints:
@@ -94,17 +100,6 @@ rule imbalanced_gpu_tune:
         device=config["device"],
     script:
         "../scripts/imbalanced_gpu/tune.py"
-
-
-def ig_grid(wildcards, rounds: int) -> list[float]:
-    """The lr grid of one (experiment, optimizer) after ``rounds`` rounds of the grid-edge rule, each read from its
-    checkpoint's output (Snakemake runs a round once the lrs before it are tuned)."""
-
-    def next_lr(r):
-        out = checkpoints.imbalanced_gpu_lr_round.get(exp=wildcards.exp, ig_opt=wildcards.ig_opt, round=r).output[0]
-        return json.loads(Path(out).read_text())["next"]
-
-    return pipeline_ig.extended_grid(pipeline_ig.lr_grid(wildcards.exp, wildcards.ig_opt, IGS), rounds, next_lr)
 
 
 checkpoint imbalanced_gpu_lr_round:

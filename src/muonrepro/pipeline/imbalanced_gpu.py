@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from muonrepro.imbalanced.gpu.status import raw_files as _raw_files
 from muonrepro.pipeline import resources
 
@@ -57,6 +60,11 @@ def tune_files(exp: str, opt: str, grid: list[float], out: str) -> list[str]:
     """The lr-tuning jobs' outputs of one (experiment, optimizer) under the output root ``out``: one job per lr
     of ``grid`` when it has >= 2 lrs (``lr_grid``, or ``extended_grid``)."""
     return [f"{out}imbalanced/gpu/{exp}/tune/{opt}_lr{float(lr)!r}.json" for lr in grid] if len(grid) > 1 else []
+
+
+def round_next(path) -> float | None:
+    """The next lr a round of the grid-edge rule names in its output (``imbalanced_gpu_lr_round``), None if interior."""
+    return json.loads(Path(path).read_text())["next"]
 
 
 def extended_grid(grid: list[float], rounds: int, next_lr) -> list[float]:
