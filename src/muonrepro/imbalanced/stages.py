@@ -129,6 +129,7 @@ def cmnist_train_stage(
     tune_epochs = cmnist_tuning(sizes, grid, early_fraction)
 
     def run(seed, lrs, epochs):
+        tuning = epochs != sizes["epochs"]
         df = run_cmnist(
             data,
             layers,
@@ -143,11 +144,11 @@ def cmnist_train_stage(
             dev,
             cfg["bias"],
             sizes.get("log_evals", 0),
-            checkpoint=ckpt(seed) + ("_tuning" if epochs != sizes["epochs"] else "") if checkpoint else None,
+            checkpoint=ckpt(seed) + ("_tuning" if tuning else "") if checkpoint else None,
             code=code,
             data_files=[data_path],
         )
-        df["tuning"] = epochs != sizes["epochs"]
+        df["tuning"] = tuning
         frames[seed].append(df)
 
     def train(lrs):
