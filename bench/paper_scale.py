@@ -2,8 +2,9 @@
 
     python bench/paper_scale.py --dir /tmp/fresh-clone        # about 30 min on 2 cores; writes bench/paper_scale.{md,json}
     python bench/paper_scale.py --dir /tmp/fresh-clone --only 2,5   # re-run probes 2 and 5, keep the others' jobs
-    python bench/paper_scale.py --dir CLONE --runs .snakemake/log/A.log .snakemake/log/B.log --only 5
-        # whole runs made in CLONE with the README's command, measured job by job, plus the Colored-MNIST probes
+    python bench/paper_scale.py --dir CLONE --runs .snakemake/log/A.log /OTHER/.snakemake/log/B.log --only 5
+        # whole runs made with the README's command (in CLONE or other clones), measured job by job,
+        # plus the Colored-MNIST probe
 
 0. ``--runs``: every job of those whole runs is measured from its ``benchmark:`` file; their wall times (first job
    start to last job end in each log) are summed, and that sum is what the wall-time goal is judged on.
@@ -368,8 +369,9 @@ def main(argv=None) -> None:
         nargs="*",
         type=Path,
         default=[],
-        help="Snakemake logs (under the checkout's .snakemake/log/) of whole paper-scale runs made in --dir with the "
-        "README's command: every job they ran is measured from its benchmark file, and their wall times are summed",
+        help="Snakemake logs (CLONE/.snakemake/log/*.log) of whole paper-scale runs made with the README's command, in "
+        "--dir or other clones (one paper each, say): every job they ran is measured from its benchmark file in its "
+        "clone, and their wall times are summed",
     )
     a = ap.parse_args(argv)
     out_json = BENCH / "paper_scale.json"
@@ -389,9 +391,12 @@ def main(argv=None) -> None:
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     probes = []
     for log in a.runs:
-        pr = {"name": f"whole run, log {log.name}", "targets": [], "limit_min": None, "commit": commit}
-        pr = {**pr, "date": now_utc(), **completed_run(checkout / log)}
-        pr["measured"] = measure(checkout, pr, config)
+        log = (log if log.is_absolute() else checkout / log).resolve()
+        clone = log.parents[2]  # CLONE/.snakemake/log/X.log
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=clone, capture_output=True, text=True).stdout.strip()
+        pr = {"name": f"whole run, {clone.name}/.snakemake/log/{log.name}", "targets": [], "limit_min": None}
+        pr = {**pr, "commit": head, "date": now_utc(), **completed_run(log)}
+        pr["measured"] = measure(clone, pr, config)
         probes.append(pr)
     for i, (name, targets, limit) in enumerate(PROBES, start=1):
         if only and i not in only:
