@@ -12,6 +12,7 @@ from muonrepro.optim.registry import build_optimizer
 from muonrepro.training import loop
 from muonrepro.training.checkpoint import Checkpoint, fingerprint
 from muonrepro.training.loop import FitSpec, epoch_ends, every_and_log_spaced, fit, per_epoch
+from muonrepro.training.run import train_run
 
 
 class Task:
@@ -241,3 +242,47 @@ def test_epoch_lines_in_the_log():
     fit(task, _opt(task), FitSpec(epochs=2, batch_size=100, seed=0), log=logs.append)
     assert [m.split(" (")[0] for m in logs] == ["[train] epoch 1/2", "[train] epoch 2/2"]
     assert all("train_loss" in m for m in logs)
+
+
+# training.run.train_run, the one run setup: the same run as building the optimizer, the checkpoint and fit by hand
+OPT_CFG = {"aux_adamw": {"lr": 1e-3}}
+
+
+def _spec():
+    return FitSpec(epochs=2, batch_size=32, seed=4, schedule=per_epoch(3), name="t")
+
+
+def test_train_run_equals_the_hand_made_setup(tmp_path):
+    code = tmp_path / "code.py"
+    code.write_text("x = 1\n")
+    settings = {"a": 1}
+    by_hand = Task()
+    ck = Checkpoint(tmp_path / "hand.pt", fingerprint(settings, [code], []))
+    want = fit(by_hand, _opt(by_hand), _spec(), hooks=[StepLog()], checkpoint=ck)
+    task, hook = Task(), StepLog()
+    got = train_run(
+        task,
+        "muon",
+        OPT_CFG,
+        0.02,
+        _spec(),
+        checkpoint=tmp_path / "run.pt",
+        settings=settings,
+        code=[code],
+        hooks=[hook],
+    )
+    assert got.rows == want.rows and hook.steps == list(range(got.steps + 1))
+    for a, b in zip(by_hand.model.parameters(), task.model.parameters()):
+        torch.testing.assert_close(a, b, rtol=0, atol=0)
+
+
+def test_a_checkpoint_of_other_settings_is_not_resumed(tmp_path):
+    path = tmp_path / "ckpt.pt"
+    Checkpoint(path, fingerprint({"lr": 0.5})).save({"step": 3})
+    res = train_run(Task(), "muon", OPT_CFG, 0.02, _spec(), checkpoint=path, settings={"lr": 0.02})
+    assert res.resumed_at is None and res.steps == 14
+
+
+def test_a_checkpointed_run_needs_its_settings(tmp_path):
+    with pytest.raises(ValueError, match="settings"):
+        train_run(Task(), "muon", OPT_CFG, 0.02, _spec(), checkpoint=tmp_path / "c.pt")

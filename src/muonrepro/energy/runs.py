@@ -19,10 +19,10 @@ import torch.nn.functional as F
 from muonrepro.data.mnist import to_device_float
 from muonrepro.energy.estimator.quadrature import log_spaced_steps
 from muonrepro.models import MLP
-from muonrepro.optim.registry import build_optimizer
-from muonrepro.training.checkpoint import Checkpoint, discard_checkpoint, fingerprint
-from muonrepro.training.loop import FitSpec, epoch_ends, fit
+from muonrepro.training.checkpoint import discard_checkpoint
+from muonrepro.training.loop import FitSpec, epoch_ends
 from muonrepro.training.lr_select import select_lr as select_on_validation
+from muonrepro.training.run import train_run
 from muonrepro.util.device import resolve_device
 from muonrepro.util.io import atomic_torch_save, atomic_write_csv, atomic_write_json, load_tensors
 from muonrepro.util.meta import run_metadata
@@ -156,9 +156,11 @@ def select_lr(
     def train(lr):
         model = build_model(depth, width, bias, seed, dev)
         task = MnistMLPTask(model, x, y, xv, yv, "val_acc")
-        res = fit(
+        res = train_run(
             task,
-            build_optimizer(model, opt, opt_cfg, lr),
+            opt,
+            opt_cfg,
+            lr,
             FitSpec(epochs=epochs, batch_size=batch_size, seed=seed, name=f"tune {opt} lr={lr:g}"),
         )
         return None if res.diverged else res.rows[-1][4]
@@ -202,7 +204,6 @@ def energy_run(
     dev = resolve_device(device)
     x, y, xt, yt = load_split(mnist_pt, n_train, 0, dev)
     model = build_model(depth, width, bias, seed, dev)
-    optimizer = build_optimizer(model, opt, opt_cfg, lr)
     spec = FitSpec(
         epochs=epochs, batch_size=batch_size, seed=seed, schedule=epoch_ends, name=f"mlp{depth} {opt} s{seed}"
     )
@@ -220,11 +221,22 @@ def energy_run(
         "n_snapshots": n_snapshots,
         "device": str(dev),
     }
-    ckpt = Checkpoint(checkpoint, fingerprint(settings, code, [mnist_pt])) if checkpoint else None
     per_epoch = math.ceil(len(x) / batch_size)
     log_steps = log_spaced_steps(per_epoch * epochs, n_snapshots)
     snaps = Snapshots(at_steps(log_steps))
-    res = fit(MnistMLPTask(model, x, y, xt, yt, "test_acc"), optimizer, spec, hooks=[snaps], checkpoint=ckpt)
+    task = MnistMLPTask(model, x, y, xt, yt, "test_acc")
+    res = train_run(
+        task,
+        opt,
+        opt_cfg,
+        lr,
+        spec,
+        checkpoint=checkpoint,
+        settings=settings,
+        code=code,
+        data_files=[mnist_pt],
+        hooks=[snaps],
+    )
     by_step = {}
     for _, step, metric, _, value in res.rows:
         by_step.setdefault(step, {})[metric] = value

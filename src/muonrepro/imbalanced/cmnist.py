@@ -17,9 +17,8 @@ import torch.nn.functional as F
 
 from muonrepro.data.colored_mnist import N_CLASSES, colorize
 from muonrepro.models import MLP
-from muonrepro.optim.registry import build_optimizer
-from muonrepro.training.checkpoint import Checkpoint, fingerprint
-from muonrepro.training.loop import FitSpec, every_and_log_spaced, fit
+from muonrepro.training.loop import FitSpec, every_and_log_spaced
+from muonrepro.training.run import train_run
 
 CHECKPOINT_SECONDS = 60.0  # ours: at most one checkpoint a minute (evaluations are frequent)
 METRIC_GROUPS = ("minority", "majority", "worst_group", "average")
@@ -111,24 +110,23 @@ def train_one(
         checkpoint_seconds=CHECKPOINT_SECONDS,
         name=f"cmnist L{layers} {optimizer} lr={lr:g} s{seed}",
     )
-    ckpt = None
-    if checkpoint:
-        settings = {
-            "layers": layers,
-            "width": width,
-            "optimizer": optimizer,
-            "opt_cfg": opt_cfg,
-            "lr": lr,
-            "epochs": epochs,
-            "batch_size": batch_size,
-            "seed": seed,
-            "eval_every": eval_every,
-            "bias": bias,
-            "log_evals": log_evals,
-            "device": str(device),
-        }
-        ckpt = Checkpoint(checkpoint, fingerprint(settings, code, data_files))
-    res = fit(task, build_optimizer(task.model, optimizer, opt_cfg, lr), spec, checkpoint=ckpt)
+    settings = {
+        "layers": layers,
+        "width": width,
+        "optimizer": optimizer,
+        "opt_cfg": opt_cfg,
+        "lr": lr,
+        "epochs": epochs,
+        "batch_size": batch_size,
+        "seed": seed,
+        "eval_every": eval_every,
+        "bias": bias,
+        "log_evals": log_evals,
+        "device": str(device),
+    }
+    res = train_run(
+        task, optimizer, opt_cfg, lr, spec, checkpoint=checkpoint, settings=settings, code=code, data_files=data_files
+    )
     return pd.DataFrame([r[1:] for r in res.rows], columns=["step", "metric", "group", "value"])
 
 

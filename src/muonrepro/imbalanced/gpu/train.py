@@ -14,9 +14,8 @@ from pathlib import Path
 import pandas as pd
 import torch
 
-from muonrepro.optim.registry import build_optimizer
-from muonrepro.training.checkpoint import Checkpoint, fingerprint
-from muonrepro.training.loop import FitSpec, fit, per_epoch
+from muonrepro.training.loop import FitSpec, per_epoch
+from muonrepro.training.run import train_run
 
 COLUMNS = ["optimizer", "seed", "epoch", "step", "metric", "group", "value"]
 
@@ -109,6 +108,15 @@ def fit_task(
         "seed": seed,
         "n_train": task.n_train,
     }
-    ckpt = Checkpoint(checkpoint, fingerprint(settings, code, data_files)) if checkpoint else None
-    res = fit(task, build_optimizer(task.model, optimizer, opt_cfg, opt_cfg["lr"]), spec, checkpoint=ckpt)
+    res = train_run(
+        task,
+        optimizer,
+        opt_cfg,
+        opt_cfg["lr"],
+        spec,
+        checkpoint=checkpoint,
+        settings=settings,
+        code=code,
+        data_files=data_files,
+    )
     return pd.DataFrame([(optimizer, seed, *r) for r in res.rows], columns=COLUMNS)
