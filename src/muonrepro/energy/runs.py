@@ -21,7 +21,7 @@ from muonrepro.energy.estimator.quadrature import log_spaced_steps
 from muonrepro.models import MLP
 from muonrepro.training.checkpoint import discard_checkpoint
 from muonrepro.training.loop import FitSpec, epoch_ends
-from muonrepro.training.lr_select import select_lr as select_on_validation
+from muonrepro.training.lr_select import select_lr
 from muonrepro.training.run import train_run
 from muonrepro.util.device import resolve_device
 from muonrepro.util.io import atomic_torch_save, atomic_write_csv, atomic_write_json, load_tensors
@@ -128,7 +128,7 @@ def at_steps(steps) -> object:
     return wanted.__contains__
 
 
-def select_lr(
+def select_mlp_lr(
     mnist_pt,
     *,
     depth,
@@ -145,11 +145,12 @@ def select_lr(
     max_extensions=0,
     device="auto",
 ):
-    """Pick the lr of ``grid`` with the best validation accuracy after ``epochs`` (``training.lr_select``:
+    """The lr of one MLP (depth x optimizer) on MNIST: the lr of ``grid`` with the best validation accuracy after
+    ``epochs``, by the one lr selection (``training.lr_select.select_lr``:
     ties -> the smaller lr, diverged runs excluded, a choice at an edge extends the grid up to ``max_extensions``
     times). The validation split is carved from the training images."""
     if len(grid) <= 1 or epochs == 0:
-        return select_on_validation(sorted(grid)[:1], opt_cfg["lr"], lambda lr: None)
+        return select_lr(sorted(grid)[:1], opt_cfg["lr"], lambda lr: None)
     dev = resolve_device(device)
     x, y, xv, yv = load_split(mnist_pt, n_train, val_size, dev)
 
@@ -165,7 +166,7 @@ def select_lr(
         )
         return None if res.diverged else res.rows[-1][4]
 
-    return select_on_validation(grid, opt_cfg["lr"], train, mode="max", max_extensions=max_extensions)
+    return select_lr(grid, opt_cfg["lr"], train, mode="max", max_extensions=max_extensions)
 
 
 @dataclass

@@ -16,6 +16,15 @@ lrs on that side, ``past_edge``) and choose again, at most ``max_extensions`` ti
 edge after that is recorded as such (``edge`` in the choice record), never passed off as interior.
 ``extend_grid`` is that loop for any experiment: ``train(lrs)`` trains lrs, ``choose_lr(grid)`` chooses
 among those trained.
+
+Its variants, each named by what it selects, all through ``choose`` (and ``extend_grid`` where lrs are trained):
+``energy.runs.select_mlp_lr`` (the lr of one MNIST MLP, validation accuracy after the tuning epochs);
+``imbalanced.curves.linear_ce_choice`` (a rule's (lr, stopping step) at the peak of the seed-mean validation curve;
+the claim rows read the step back with the same function) and ``imbalanced.curves.cmnist_choice`` (a Colored-MNIST
+lr, early-window validation minority accuracy); ``select_lr`` itself over the validation scores of ``imbalanced.gpu.select.score``
+(a GPU-scale task's lr, its configured validation metric). The precond sweeps are not a selection on data: the paper's baselines are tuned as the best of
+their grid on the optimization objective itself (fewest iterations to the target, ``precond.sweep.common.best_rows``,
+spec §4.4), with the same grid-edge rule (``past_edge``).
 """
 
 from __future__ import annotations

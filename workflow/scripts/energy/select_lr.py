@@ -4,13 +4,13 @@ import sys
 
 import torch
 
-from muonrepro.energy.runs import select_lr
+from muonrepro.energy.runs import select_mlp_lr
 from muonrepro.util.io import atomic_write_json
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "w")
 torch.set_num_threads(snakemake.threads)
 p = snakemake.params
-choice = select_lr(
+choice = select_mlp_lr(
     snakemake.input.mnist,
     **p.model,
     opt=snakemake.wildcards.opt,
