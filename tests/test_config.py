@@ -197,7 +197,7 @@ NON_FINITE = [
     (("energy", "estimator", "rel_threshold"), ".nan"),
     (("scales", "paper", "energy", "lr_grid", "sgd", 1), ".nan"),
     (("precond", "adam", "lr_grid", 0), ".inf"),
-    (("precond", "claims", "a4", "min_slope"), "-.inf"),
+    (("precond", "claims", "A4", "min_slope"), "-.inf"),
     (("imbalanced", "theory", "mu"), ".nan"),
     (("imbalanced_gpu", "decode", "l2"), "1.0e+999"),
 ]
@@ -320,8 +320,8 @@ CROSS_FIELD = {
         ["precond.ablation.kappa_plot", "scales.paper.precond.ablation_kappas"],
     ),
     "a6_kappa_not_swept": (
-        _upd(("precond", "claims", "a6"), kappa=500),
-        ["precond.claims.a6.kappa", "scales.small.precond.kappas"],
+        _upd(("precond", "claims", "A6"), kappa=500),
+        ["precond.claims.A6.kappa", "scales.small.precond.kappas"],
     ),
     "mf_rank_above_dimension": (
         _upd(("scales", "small", "precond", "mf"), r=200),
@@ -332,8 +332,8 @@ CROSS_FIELD = {
         ["scales.small.precond.mf_asym.r", "d1"],
     ),
     "a1_range_reversed": (
-        _upd(("precond", "claims", "a1"), err_lo=1.0),
-        ["precond.claims.a1.err_lo", "precond.claims.a1.err_hi"],
+        _upd(("precond", "claims", "A1"), err_lo=1.0),
+        ["precond.claims.A1.err_lo", "precond.claims.A1.err_hi"],
     ),
     "claim_depth_not_trained": (
         _upd(("imbalanced", "claims"), claim_depth=3),

@@ -80,8 +80,10 @@ def test_certain_keeps_only_bounds_that_decide_the_sign():
 
 
 def test_every_precond_row_is_judged_seed_by_seed(S):
-    rules = {k: v["rule"] for k, v in S.P["claims"].items() if isinstance(v, dict) and "rule" in v}
+    rules = S.P["claims"]["rules"]
     assert rules and set(rules.values()) == {"every_seed"}, rules
+    ids = {check.__name__.upper().replace("_", "-") for check in checks.CHECKS}  # the ledger ids: a8_r3 -> A8-R3
+    assert set(rules) <= ids, set(rules) - ids
 
 
 def test_too_few_seeds_are_inconclusive(S):
@@ -117,7 +119,7 @@ def _a1_tab(rates, noise=0.0):
 
 
 def _a1_effects(tab, S):
-    c, q = S.P["claims"]["a1"], S.P["problems"]["mf"]["muon"]["q"]
+    c, q = S.P["claims"]["A1"], S.P["problems"]["mf"]["muon"]["q"]
     out = []
     for seed in SEEDS:
         fits = []
@@ -142,21 +144,21 @@ def test_a1_passes_at_rate_q_and_fails_at_another_rate(S):
 # A2, A3, E1, E2: kappa-free Muon counts
 
 
-KAPPA_FREE = [("a2", "mf", 1e-6), ("a3", "icl", 1e-10), ("e1", "mf_asym", 1e-6), ("e2", "icl_2f", 1e-8)]
+KAPPA_FREE = [("A2", "mf", 1e-6), ("A3", "icl", 1e-10), ("E1", "mf_asym", 1e-6), ("E2", "icl_2f", 1e-8)]
 
 
 def _max_ratio(S, key):
-    return S.P["claims"]["a2" if key in ("a2", "e1") else "a3"]["max_ratio"]
+    return S.P["claims"]["A2" if key in ("A2", "E1") else "A3"]["max_ratio"]
 
 
 @pytest.mark.parametrize("key,problem,eps", KAPPA_FREE)
 def test_kappa_free_rows_pass_flat_counts_and_fail_growing_ones(S, key, problem, eps):
-    check = getattr(checks, key)
+    check = getattr(checks, key.lower())
     flat = [{10: 50, 100: 52, 1000: 51}, {10: 55, 100: 54, 1000: 56}, {10: 48, 100: 50, 1000: 49}]
     m = _max_ratio(S, key)
     eff = [m - max(c.values()) / min(c.values()) for c in flat]
-    if key == "a2":  # also the slope margin
-        sl = S.P["claims"]["a2"]["max_abs_slope"]
+    if key == "A2":  # also the slope margin
+        sl = S.P["claims"]["A2"]["max_abs_slope"]
         eff = [min(e, sl - abs(np.polyfit([1, 2, 3], np.log10(list(c.values())), 1)[0])) for e, c in zip(eff, flat)]
     assert_row(check({"iterations": its(problem, "muon_s1", flat, eps)}, S), eff, "supported")
     growing = [{10: 50, 100: 100, 1000: 200}, {10: 55, 100: 120, 1000: 230}, {10: 45, 100: 90, 1000: 210}]
@@ -190,7 +192,7 @@ def test_e1_with_every_seed_out_of_budget_is_inconclusive_and_says_why(S):
 
 
 def test_a4_passes_linear_growth_and_fails_slow_growth(S):
-    ms = S.P["claims"]["a4"]["min_slope"]
+    ms = S.P["claims"]["A4"]["min_slope"]
     lin = [{10: 180, 100: 1500, 1000: 13000}, {10: 150, 100: 1200, 1000: 9800}, {10: 160, 100: 1300, 1000: 11000}]
     eff = [np.polyfit([1, 2, 3], np.log10(list(c.values())), 1)[0] - ms for c in lin]
     assert_row(checks.a4({"iterations": its("mf", "gd", lin)}, S), eff, "supported")
@@ -213,7 +215,7 @@ def _a5_tab(T, K):
 
 
 def test_a5_passes_t_proportional_to_k_and_fails_outside_the_band_or_slow(S):
-    c = S.P["claims"]["a5"]
+    c = S.P["claims"]["A5"]
     K = [[100.0, 1e4, 1e6], [120.0, 1.1e4, 1.2e6], [90.0, 0.9e4, 0.95e6]]
     T = [[3 * k for k in ks] for ks in K]
     eff = [
@@ -253,7 +255,7 @@ def _a6_tab(mf_gd, icl_gd, muon=(50, 52, 48)):
 
 
 def test_a6_passes_large_ratios_and_fails_a_small_mf_ratio(S):
-    c = S.P["claims"]["a6"]
+    c = S.P["claims"]["A6"]
     mf_gd, icl_gd, mu = (13000, 9800, 11000), (9.3e7, 9.0e7, 9.5e7), (50, 52, 48)
     eff = [
         min(math.log10(g / m / c["min_ratio_mf"]), math.log10(i / m / c["min_ratio_icl"]))
@@ -284,7 +286,7 @@ def _a7_tab(mf_adam, icl_adam_reached, icl_muon, icl_adam_counts=None):
 
 
 def test_a7_passes_when_adam_lags_and_fails_when_it_keeps_up(S):
-    c = S.P["claims"]["a7"]
+    c = S.P["claims"]["A7"]
     mf_adam = [{1000: 1030, 10000: 7700}, {1000: 1500, 10000: 8500}, {1000: 1700, 10000: 9900}]
     icl_muon = [{1000: 54, 10000: 52}, {1000: 50, 10000: 55}, {1000: 53, 10000: 53}]
     eff = [
@@ -321,7 +323,7 @@ def _steps(ratios):
 
 
 def test_a13_passes_an_o_eta_floor_and_fails_a_decaying_error(S):
-    m = S.P["claims"]["a13"]["min_ratio"]
+    m = S.P["claims"]["A13"]["min_ratio"]
     ratios = (0.5, 0.6, 0.55)
     assert_row(checks.a13({"steps": _steps(ratios)}, S), [math.log10(r / m) for r in ratios], "supported")
     assert checks.a13({"steps": _steps((1e-3, 2e-3, 5e-4))}, S).verdict == "not_supported"
@@ -337,7 +339,7 @@ def _ns5(ns5_final, svd_best):
 
 
 def test_a15_passes_when_ns5_stalls_and_fails_when_it_converges(S):
-    c = S.P["claims"]["a15"]
+    c = S.P["claims"]["A15"]
     ns, sv = (0.05, 0.006, 0.055), (1e-15, 2e-15, 1e-15)  # 6e-3: below the old absolute 1e-2 cut, still a miss
     eff = [math.log10(n / max(c["target"], v)) - c["k_decades"] for n, v in zip(ns, sv)]
     assert_row(checks.a15({"ns5": _ns5(ns, sv)}, S), eff, "supported")

@@ -273,7 +273,7 @@ def test_decoupling_tolerance_allows_one_flip_at_an_unresolved_sign_and_not_at_a
 def test_a8_rows_judge_the_tolerance_ratio(S):
     """Within the tolerance: supported; above it, with a float32 replay whose gap does not scale with the
     precision: not supported (the precision test itself: tests/precond/test_precision.py)."""
-    k = S.P["claims"]["a8"]["precision_decades"]
+    k = S.P["claims"]["A8"]["precision_decades"]
     base = dict(kappa=10, seed=0, q=0.6, eta0=0.44, d=30, r=4, iterations=80, max_diff=1e-12, final_eta=1e-18)
     base["precision_decades"] = k
     t, eta, g = np.arange(81), geometric_etas(0.44, 0.6, 81), np.full(81, 1e-12)
@@ -335,7 +335,7 @@ def test_icl_early_tolerances_by_hand():
 
 
 def _a9_tab(S, off_factor=0.5, diag_factor=0.5, late=1e-9):
-    c = S.P["claims"]["a9"]
+    c = S.P["claims"]["A9"]
     q, d = S.P["problems"]["icl"]["muon"]["q"], S.PS["icl"]["d"]
     eta0, T = 8.0, S.PS["iters"]["decouple"]
     cond = np.full(T + 1, 1e8)

@@ -160,7 +160,7 @@ def test_a8_decoupling_table_has_the_precision_columns(config):
     PS["iters"] = dict(PS["iters"], decouple=12)
     df = theory.decoupling_mf(P, PS)
     cols = {"roundoff_ok", "deviation", "first_excess", "g32_at_first_excess", "first_sat32", "max_g32"}
-    assert cols <= set(df.columns) and (df.precision_decades == P["claims"]["a8"]["precision_decades"]).all()
+    assert cols <= set(df.columns) and (df.precision_decades == P["claims"]["A8"]["precision_decades"]).all()
     assert df.max_diff.iloc[0] == df.max_g64.iloc[0]
     assert df.max_g32.iloc[0] > 0  # the float32 replay ran (its start alone is off by float32 round-off)
 
@@ -184,7 +184,7 @@ def _dec_row(g32_factor, **base):
 
 
 def test_a8_row_passes_round_off_and_fails_a_gap_that_does_not_scale(S):
-    assert S.P["claims"]["a8"]["precision_decades"] == K
+    assert S.P["claims"]["A8"]["precision_decades"] == K
     ok = pd.DataFrame([_dec_row(1e8), _dec_row(1e8, seed=1)])
     row = checks.a8({"decoupling": ok}, S)
     assert (

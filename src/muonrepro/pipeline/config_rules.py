@@ -172,7 +172,7 @@ def precond_kappas(config: dict) -> list[str]:
     P, out = config.get("precond"), []
     if P is None:
         return out
-    plot, a6 = P["ablation"]["kappa_plot"], P["claims"]["a6"]["kappa"]
+    plot, a6 = P["ablation"]["kappa_plot"], P["claims"]["A6"]["kappa"]
     for s, PS in _per_scale(config, "precond"):
         if plot not in PS["ablation_kappas"]:
             out.append(
@@ -181,7 +181,7 @@ def precond_kappas(config: dict) -> list[str]:
             )
         if a6 not in PS["kappas"]:
             out.append(
-                f"precond.claims.a6.kappa = {_v(a6)} is not in scales.{s}.precond.kappas = {PS['kappas']}: "
+                f"precond.claims.A6.kappa = {_v(a6)} is not in scales.{s}.precond.kappas = {PS['kappas']}: "
                 f"claim A6 would never be judged (not_run); pick one of the swept kappas"
             )
     return out
@@ -209,7 +209,7 @@ def precond_ranges(config: dict) -> list[str]:
     P, out = config.get("precond"), []
     if P is None:
         return out
-    for claim, lo, hi in (("a1", "err_lo", "err_hi"), ("a5", "ratio_lo", "ratio_hi")):
+    for claim, lo, hi in (("A1", "err_lo", "err_hi"), ("A5", "ratio_lo", "ratio_hi")):
         c = P["claims"][claim]
         if not c[lo] < c[hi]:
             out.append(

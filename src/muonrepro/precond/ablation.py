@@ -97,9 +97,9 @@ def orthogonalizer_ablation(P: dict, PS: dict) -> tuple[pd.DataFrame, pd.DataFra
             opt = SimplifiedMuon(
                 rule, orth=orth, rel_cutoff=P["msgn_rel_cutoff"], momentum=mom, nesterov=N5["nesterov"]
             )
-            res = run(prob, opt, p0, PS["iters"]["ns5"], [P["claims"]["a15"]["target"]])
+            res = run(prob, opt, p0, PS["iters"]["ns5"], [P["claims"]["A15"]["target"]])
             labels = [dict(orthogonalizer=name, kappa=kappa, seed=s) for s in PS["seeds"]]
-            c_, s_ = _tidy(res, labels, P["claims"]["a15"]["target"], {})
+            c_, s_ = _tidy(res, labels, P["claims"]["A15"]["target"], {})
             curves += c_
             summary += s_
     return pd.concat(curves, ignore_index=True), pd.DataFrame(summary)

@@ -184,7 +184,7 @@ def precision_scaling(g64, g32, ratio, eta, k: float) -> dict:
     ``g64``, ``g32`` (T+1,): the gap ``max_i |sigma_(i)(U_t) - |a_t|_(i)|`` of the float64 run and of its float32
     replay (same instance and schedule; the recursion ``a_t`` in float64 for both); ``ratio`` (T+1,): the float64
     gap over its tolerance (``decoupling_ratio``; a step is an *excess* step unless ``ratio <= 1``); ``eta``
-    (T+1,): ``eta_t``; ``k``: decades (``claims.a8.precision_decades``).
+    (T+1,): ``eta_t``; ``k``: decades (``claims.A8.precision_decades``).
 
     The excess is round-off iff every excess step t passes: if ``g64(t) < eta_t``, ``g32(t) >= 10^k g64(t)`` or
     ``g32(t) >= eta_t`` (float32 saturated at the step size); if ``g64(t) >= eta_t`` (float64 saturated), t comes

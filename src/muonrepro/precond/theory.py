@@ -142,7 +142,7 @@ def lemma_matrix_sweep(P: dict, PS: dict) -> pd.DataFrame:
     """Aligned MF (I-a), exact-msgn Muon, ``eta_0 = matrix_budget (1 - q)``: per-mode ratio
     ``|sigma_i(U_t) - sqrt(lam_i)| / eta_t`` for every t with ``eta_t >= a10.eta_floor``."""
     L = P["lemma"]
-    floor, tol = P["claims"]["a10"]["eta_floor"], P["claims"]["a10"]["tol"]
+    floor, tol = P["claims"]["A10"]["eta_floor"], P["claims"]["A10"]["tol"]
     d, r = PS["mf"]["d"], PS["mf"]["r"]
     rows = []
     for q in L["q_bounded"]:
@@ -208,13 +208,13 @@ def decoupling_mf(P: dict, PS: dict) -> pd.DataFrame:
     ``q = decoupling.q`` and ``eta_0 = decoupling.budget (1 - q)``; the largest gap between the sorted
     singular values of ``U_t`` and the scalar recursion ``a <- a - eta_t sign((a^2 - lam) a)`` over
     ``t <= iters.decouple``, for every kappa and seed, and its largest ratio to the float64 tolerance of
-    ``scalar.decoupling_tolerance`` (``claims.a8.c_round``) with the first step whose sign float64 cannot
+    ``scalar.decoupling_tolerance`` (``claims.A8.c_round``) with the first step whose sign float64 cannot
     resolve. Each run is also replayed in float32 (same instance cast, same schedule; the recursion stays
-    float64) and ``scalar.precision_scaling`` (``claims.a8.precision_decades``) says whether the float64 gap's
+    float64) and ``scalar.precision_scaling`` (``claims.A8.precision_decades``) says whether the float64 gap's
     excess over its tolerance is round-off (columns ``deviation``, ``roundoff_ok``, ``first_excess``,
     ``g32_at_first_excess``, ...)."""
     D = P["decoupling"]
-    c = P["claims"]["a8"]
+    c = P["claims"]["A8"]
     d, r = PS["decouple_mf"]["d"], PS["decouple_mf"]["r"]
     q, T = D["q"], PS["iters"]["decouple"]
     eta0 = D["budget"] * (1.0 - q)

@@ -75,8 +75,8 @@ CASES = {
         "precond.ablation.kappa_plot = 10000 is not in scales.small.precond.ablation_kappas",
     ),
     "a6_kappa_not_swept": (
-        "precond:\n  claims:\n    a6: {kappa: 500}\n",
-        "precond.claims.a6.kappa = 500 is not in scales",
+        "precond:\n  claims:\n    A6: {kappa: 500}\n",
+        "precond.claims.A6.kappa = 500 is not in scales",
     ),
     "mf_rank_above_dimension": (
         "scales:\n  small:\n    precond:\n      mf: {d: 100, r: 200}\n",

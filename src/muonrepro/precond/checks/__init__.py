@@ -6,7 +6,7 @@ when the inputs needed are absent, e.g. a kappa that the scale preset does not i
 
 - empirical rows (A1-A7, A13, A15) and the extensions (E1, E2): the criterion applied to each seed's
   runs gives one signed *effect* per seed (> 0: it holds in that seed); ``stats.verdict`` judges the
-  effects under the row's rule (``config precond.claims.<row>.rule``, ``every_seed``) and ``config
+  effects under the row's rule (``config precond.claims.rules.<row>``, ``every_seed``) and ``config
   stats``; the value is the mean effect, the evidence lists the per-seed numbers, and a row that is not
   supported names the failing and unusable seeds in its ``reason``. Count effects use only runs that
   reached their target inside Lemma L1's budget condition (``lookup.usable``, ``muonrepro.precond.budget``);

@@ -24,7 +24,7 @@ def s0_floor_effect(min_errors, etas, min_ratio) -> float:
 
 
 def a13(tab, s):
-    c = s.P["claims"]["a13"]
+    c = s.P["claims"]["A13"]
     row = spec(
         "A13",
         "empirical",
@@ -32,7 +32,7 @@ def a13(tab, s):
         "Constant-step Muon (S0) does not converge linearly: the error floors at O(eta)",
         "mean over seeds of the per-seed effect (S0 runs, MF, small random init)",
         s.criterion(
-            "a13", f"min over eta x kappa of log10((min relative error over the run / eta) / {c['min_ratio']})"
+            "A13", f"min over eta x kappa of log10((min relative error over the run / eta) / {c['min_ratio']})"
         ),
         s.scale,
     )
@@ -51,7 +51,7 @@ def a13(tab, s):
     return over_seeds(
         row,
         s,
-        "a13",
+        "A13",
         effects,
         f"eta in {[float(x) for x in sorted(st.eta0.unique())]}, kappa in {[int(x) for x in sorted(st.kappa.unique())]}, "
         f"{st.iterations.max()} iterations; min_error/eta from {fmt(r.min())} to {fmt(r.max())}; smallest per seed {per}.",
@@ -68,7 +68,7 @@ def ns5_effect(ns5_best, svd_best, target, k_decades) -> float:
 
 
 def a15(tab, s):
-    c = s.P["claims"]["a15"]
+    c = s.P["claims"]["A15"]
     T = s.PS["iters"]["ns5"]
     row = spec(
         "A15",
@@ -77,7 +77,7 @@ def a15(tab, s):
         "An exact polar factor is needed: NS5 in place of msgn loses the kappa-free convergence (caution)",
         f"mean over seeds of the per-seed effect (NS5 and SVD runs of {T} iterations, MF)",
         s.criterion(
-            "a15",
+            "A15",
             f"min over kappa of log10(NS5's best error in {T} iterations / max({c['target']:g}, SVD's best error on "
             f"the same instance)) - {c['k_decades']:g}",
         ),
@@ -108,4 +108,4 @@ def a15(tab, s):
         f"{c['target']:g}: {len(svd_miss)}/{len(sv)}); smallest NS5 margin over max(target, SVD): "
         f"{fmt(min(effects.values()) + c['k_decades']) if effects else 'none'} decades."
     )
-    return over_seeds(row, s, "a15", effects, ev, notes)
+    return over_seeds(row, s, "A15", effects, ev, notes)

@@ -41,7 +41,7 @@ def gd_slope_effect(kappas, counts, reached, min_slope) -> float:
 
 
 def a4(tab, s):
-    c = s.P["claims"]["a4"]
+    c = s.P["claims"]["A4"]
     row = spec(
         "A4",
         "empirical",
@@ -49,7 +49,7 @@ def a4(tab, s):
         "GD's iteration count grows with kappa on matrix factorization (best constant step)",
         "mean over seeds of the per-seed effect (GD iterations to epsilon, MF)",
         s.criterion(
-            "a4",
+            "A4",
             f"log-log slope of GD iterations vs kappa over {s.P['claims']['kappa_min']} <= kappa <= {c['kappa_max']}"
             f" - {c['min_slope']}; only GD runs that reached epsilon (a seed with another run is unusable)",
         ),
@@ -72,7 +72,7 @@ def a4(tab, s):
         f"s{seed}: {fmt(loglog_slope(g.kappa, g.iterations))}" for seed, g in df.groupby("seed") if g.reached.all()
     )
     return over_seeds(
-        row, s, "a4", effects, f"epsilon={eps:g}; counts {counts_text(df)}; slopes {slopes or 'none'}.", notes
+        row, s, "A4", effects, f"epsilon={eps:g}; counts {counts_text(df)}; slopes {slopes or 'none'}.", notes
     )
 
 
@@ -89,7 +89,7 @@ def gd_icl_effect(kappas, counts, K, reached, ratio_lo, ratio_hi, min_slope) -> 
 
 
 def a5(tab, s):
-    c = s.P["claims"]["a5"]
+    c = s.P["claims"]["A5"]
     row = spec(
         "A5",
         "empirical",
@@ -97,7 +97,7 @@ def a5(tab, s):
         "GD's iteration count grows with kappa on ICL (closed form, best step of the grid)",
         "mean over seeds of the per-seed effect (GD iterations to the normalized-gap target, ICL, closed form)",
         s.criterion(
-            "a5",
+            "A5",
             f"min(log10 margin of T_GD / K inside [{c['ratio_lo']}, {c['ratio_hi']}], smallest per-decade log-log "
             f"slope - {c['min_slope']}) over kappa >= {s.P['claims']['kappa_min']}",
         ),
@@ -128,7 +128,7 @@ def a5(tab, s):
         if effects[seed] <= 0:
             notes[seed] = f"T_GD/K from {fmt(ratios.min())} to {fmt(ratios.max())}, smallest slope {fmt(slopes.min())}"
     return over_seeds(
-        row, s, "a5", effects, f"epsilon={df.epsilon.iloc[0]:g}; {'; '.join(ev)}; counts {counts_text(df)}.", notes
+        row, s, "A5", effects, f"epsilon={df.epsilon.iloc[0]:g}; {'; '.join(ev)}; counts {counts_text(df)}.", notes
     )
 
 
@@ -143,7 +143,7 @@ def ratio_effect(slow, fast, slow_reached, fast_reached, threshold) -> float:
 
 
 def a6(tab, s):
-    c = s.P["claims"]["a6"]
+    c = s.P["claims"]["A6"]
     k = c["kappa"]
     row = spec(
         "A6",
@@ -152,7 +152,7 @@ def a6(tab, s):
         "Muon beats GD (C3): far fewer iterations at large kappa",
         f"mean over seeds of the per-seed effect (iterations to epsilon at kappa = {k}, MF and ICL)",
         s.criterion(
-            "a6",
+            "A6",
             f"min over MF, ICL of log10(GD / Muon-S1 iterations) - log10(threshold), thresholds "
             f"{c['min_ratio_mf']:g} (MF) and {c['min_ratio_icl']:g} (ICL); Muon's runs must reach epsilon inside "
             "Lemma L1's budget condition (else the seed is unusable); a GD run out of budget counts as a lower "
@@ -183,7 +183,7 @@ def a6(tab, s):
             f"{prob} (epsilon={g.epsilon.iloc[0]:g}): GD {counts_text(g)} vs Muon {counts_text(m)}, ratios {ratios}"
         )
     effects = {seed: min_certain(v) if len(v) == 2 else math.nan for seed, v in per_seed.items()}
-    return over_seeds(row, s, "a6", effects, "; ".join(ev) + ".", {k_: "; ".join(v) for k_, v in notes.items()})
+    return over_seeds(row, s, "A6", effects, "; ".join(ev) + ".", {k_: "; ".join(v) for k_, v in notes.items()})
 
 
 def icl_adam_effect(muon_counts, muon_reached, adam_counts, adam_reached, adam_budget, muon_max) -> float:
@@ -201,7 +201,7 @@ def icl_adam_effect(muon_counts, muon_reached, adam_counts, adam_reached, adam_b
 
 
 def a7(tab, s):
-    c = s.P["claims"]["a7"]
+    c = s.P["claims"]["A7"]
     B = s.PS["iters"]["adam_icl"]
     B_mf = s.PS["iters"]["adam"]
     row = spec(
@@ -211,7 +211,7 @@ def a7(tab, s):
         "Muon beats Adam (C3) in a rotated spectral basis",
         f"mean over seeds of the per-seed effect (kappa >= {c['kappa_min']}, MF and ICL)",
         s.criterion(
-            "a7",
+            "A7",
             f"min(MF: min over kappa of log10(Adam / Muon-S1 iterations) - log10({c['min_ratio_mf']}); ICL: "
             f"(max over kappa of Muon iterations to the target, <= {c['icl_muon_max_iters']}) as the margin "
             f"({c['icl_muon_max_iters']} - it) / {c['icl_muon_max_iters']}, failing by (budget - T) / budget if any "
@@ -278,7 +278,7 @@ def a7(tab, s):
     return over_seeds(
         row,
         s,
-        "a7",
+        "A7",
         effects,
         f"{'; '.join(ev)}. MF Adam (budget {B_mf}; {'every run reached epsilon' if len(reached) == len(a) else f'{len(a) - len(reached)}/{len(a)} runs did not reach epsilon within it: shown not to, a lower bound of the ratio'}) "
         f"{counts_text(a)} vs Muon {counts_text(m)}; ICL Adam at {c['icl_adam_eps']:g} (budget {B}) {counts_text(ai)}; "

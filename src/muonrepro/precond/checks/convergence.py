@@ -69,7 +69,7 @@ def a1_effect(fits, q, tol, min_r2) -> float:
 
 
 def a1(tab, s):
-    c = s.P["claims"]["a1"]
+    c = s.P["claims"]["A1"]
     q = s.P["problems"]["mf"]["muon"]["q"]
     row = spec(
         "A1",
@@ -78,7 +78,7 @@ def a1(tab, s):
         "Simplified Muon (exact msgn, geometric step S1) converges linearly on matrix factorization (C2)",
         "mean over seeds of the per-seed effect (MF, small random init, every kappa of the sweep)",
         s.criterion(
-            "a1",
+            "A1",
             f"min over kappa of min({c['slope_rel_tol']} - |fitted slope / ln q - 1|, R^2 - {c['min_r2']}), slope of "
             f"ln(error) vs t over {c['err_hi']:g} >= error >= {c['err_lo']:g}",
         ),
@@ -112,7 +112,7 @@ def a1(tab, s):
     return over_seeds(
         row,
         s,
-        "a1",
+        "A1",
         effects,
         f"{len(keys)} runs; ln q = {fmt(np.log(q))}; {ev}; outcomes {outcome_text(runs)}.",
         notes,
@@ -180,7 +180,7 @@ def kappa_free(row, tab, s, key, problem, max_ratio, max_abs_slope=None):
 
 
 def a2(tab, s):
-    c = s.P["claims"]["a2"]
+    c = s.P["claims"]["A2"]
     row = spec(
         "A2",
         "empirical",
@@ -188,14 +188,14 @@ def a2(tab, s):
         "Muon's iteration count to epsilon is independent of kappa on matrix factorization (C2)",
         "mean over seeds of the per-seed effect (Muon-S1 iterations to epsilon, MF)",
         s.criterion(
-            "a2",
+            "A2",
             f"min({c['max_ratio']} - max/min iterations across kappa >= {s.P['claims']['kappa_min']}, "
             f"{c['max_abs_slope']} - |log-log slope|); only runs that reached epsilon inside Lemma L1's budget "
             "condition (a seed with another run is unusable)",
         ),
         s.scale,
     )
-    return kappa_free(row, tab, s, "a2", "mf", c["max_ratio"], c["max_abs_slope"])
+    return kappa_free(row, tab, s, "A2", "mf", c["max_ratio"], c["max_abs_slope"])
 
 
 def _ratio_row(cid, kind, figures, claim, what, s, key, max_ratio):
@@ -215,7 +215,7 @@ def _ratio_row(cid, kind, figures, claim, what, s, key, max_ratio):
 
 
 def a3(tab, s):
-    m = s.P["claims"]["a3"]["max_ratio"]
+    m = s.P["claims"]["A3"]["max_ratio"]
     row = _ratio_row(
         "A3",
         "empirical",
@@ -223,14 +223,14 @@ def a3(tab, s):
         "Muon's iteration count to epsilon is independent of kappa on in-context linear regression (C2)",
         "ICL, normalized-gap target",
         s,
-        "a3",
+        "A3",
         m,
     )
-    return kappa_free(row, tab, s, "a3", "icl", m)
+    return kappa_free(row, tab, s, "A3", "icl", m)
 
 
 def e1(tab, s):
-    m = s.P["claims"]["a2"]["max_ratio"]
+    m = s.P["claims"]["A2"]["max_ratio"]
     row = _ratio_row(
         "E1",
         "extension",
@@ -238,14 +238,14 @@ def e1(tab, s):
         "(extension, ours) Simplified Muon is kappa-free on asymmetric MF from a small random init (§3.1, §8)",
         "asymmetric MF",
         s,
-        "e1",
+        "E1",
         m,
     )
-    return kappa_free(row, tab, s, "e1", "mf_asym", m)
+    return kappa_free(row, tab, s, "E1", "mf_asym", m)
 
 
 def e2(tab, s):
-    m = s.P["claims"]["a3"]["max_ratio"]
+    m = s.P["claims"]["A3"]["max_ratio"]
     row = _ratio_row(
         "E2",
         "extension",
@@ -254,10 +254,10 @@ def e2(tab, s):
         "(u, U) ICL model (spec §5.5 expects this to be fragile)",
         "two-factor ICL",
         s,
-        "e2",
+        "E2",
         m,
     )
-    return kappa_free(row, tab, s, "e2", "icl_2f", m)
+    return kappa_free(row, tab, s, "E2", "icl_2f", m)
 
 
 def e3(tab, s):

@@ -41,8 +41,8 @@ class Setup:
         return cls(P, PS, scale, float(stats["level"]), int(stats["min_seeds"]))
 
     def rule(self, key: str) -> str:
-        """The verdict rule of ``config precond.claims.<key>``."""
-        return self.P["claims"][key]["rule"]
+        """The verdict rule of the row ``key`` (its ledger id): ``config precond.claims.rules.<key>``."""
+        return self.P["claims"]["rules"][key]
 
     def criterion(self, key: str, effect: str) -> str:
         """The criterion text of an empirical row: what its per-seed effect is, and the rule."""
@@ -72,7 +72,7 @@ def over_seeds(
     reason: str | None = None,
 ) -> Claim:
     """The row of an empirical claim from its effects ``{seed: effect}`` (NaN: an unusable seed), judged
-    by ``stats.verdict`` under ``config precond.claims.<key>.rule``; the value is the mean effect.
+    by ``stats.verdict`` under ``config precond.claims.rules.<key>``; the value is the mean effect.
     ``notes``: ``{seed: why}`` for seeds that fail or are unusable; a row that is not supported gets
     ``reason`` if given, else one built from the statistic's reason and these notes (``seeds_reason``)."""
     if reason is None:

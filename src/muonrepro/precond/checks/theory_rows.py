@@ -28,7 +28,7 @@ A8_TOLERANCE = (
 
 
 def a8_criterion(k: float) -> str:
-    """A8 / A8-R3's criterion text with ``k = claims.a8.precision_decades``."""
+    """A8 / A8-R3's criterion text with ``k = claims.A8.precision_decades``."""
     return (
         f"per run, g64(t) = max_i |sigma_i(U_t) - |a_t,i|| (float64) against {A8_TOLERANCE}; a run whose gap exceeds "
         "it passes iff the excess is round-off, judged by a float32 replay of the same run (same instance cast, same "
@@ -112,7 +112,7 @@ def a8(tab, s):
     P, PS, scale = s.P, s.PS, s.scale
     T = PS["iters"]["decouple"]
     D = P["decoupling"]
-    k = P["claims"]["a8"]["precision_decades"]
+    k = P["claims"]["A8"]["precision_decades"]
     row = _a8_spec(
         "A8",
         "Scalar decoupling on MF (C4): aligned Muon iterates follow the per-mode scalar recursion",
@@ -164,7 +164,7 @@ def r3_runs(tab, P, PS):
         inf = info[(info.kappa == k[2]) & (info.seed == k[3])].iloc[0]
         lam = np.array([inf[f"lam_{i + 1}"] for i in range(a.shape[1])])
         ratio, first = decoupling_ratio(
-            sig, a, lam, float(inf.eta0), q, PS["mf"]["d"], P["msgn_rel_cutoff"], P["claims"]["a8"]["c_round"]
+            sig, a, lam, float(inf.eta0), q, PS["mf"]["d"], P["msgn_rel_cutoff"], P["claims"]["A8"]["c_round"]
         )
         out[(k[2], k[3])] = (ratio, first, decoupling_gap(sig, a), float(inf.eta0), lam, a)
     return out
@@ -186,7 +186,7 @@ def a8_r3(tab, s):
     P, PS, scale = s.P, s.PS, s.scale
     T = PS["iters"]["decouple"]
     q = P["problems"]["mf_aligned"]["muon"]["q"]
-    k = P["claims"]["a8"]["precision_decades"]
+    k = P["claims"]["A8"]["precision_decades"]
     row = _a8_spec(
         "A8-R3",
         "Scalar decoupling on MF (C4), on the R3 runs: aligned Muon iterates follow the per-mode scalar recursion",
@@ -236,7 +236,7 @@ def a8_r3(tab, s):
 
 def a9(tab, s):
     P, PS, scale = s.P, s.PS, s.scale
-    c, T = P["claims"]["a9"], PS["iters"]["decouple"]
+    c, T = P["claims"]["A9"], PS["iters"]["decouple"]
     q = P["problems"]["icl"]["muon"]["q"]
     d = PS["icl"]["d"]
     row = spec(
@@ -302,7 +302,7 @@ def a9(tab, s):
 
 def a10(tab, s):
     P, scale = s.P, s.scale
-    c = P["claims"]["a10"]
+    c = P["claims"]["A10"]
     row = spec(
         "A10",
         "theorem",
@@ -330,7 +330,7 @@ def a10(tab, s):
 
 def a11(tab, s):
     P, scale = s.P, s.scale
-    c = P["claims"]["a11"]
+    c = P["claims"]["A11"]
     row = spec(
         "A11",
         "theorem",
@@ -411,7 +411,7 @@ def a12(tab, s):
 
 def a14(tab, s):
     P, scale = s.P, s.scale
-    c = P["claims"]["a14"]
+    c = P["claims"]["A14"]
     row = spec(
         "A14",
         "theorem",
