@@ -4,7 +4,7 @@
 # primary reading and the sensitivity grid) -> tidy tables -> theory checks, claims rows and figures. The training-settings
 # robustness runs (target `energy_robustness_figures`, outside rule all) are the energy_robust_* rules at the end of this file.
 from muonrepro.energy import claims_job as energy_claims
-from muonrepro.pipeline import energy as pipeline_energy
+from muonrepro.energy import rules as energy_rules
 
 E = config["energy"]
 ES = config["scales"][SCALE]["energy"]
@@ -24,7 +24,7 @@ ENERGY_RUNS = expand("{arch}_{opt}_s{seed}", arch=ARCHS, opt=OPTS, seed=ES["seed
 ENERGY_GROUPS = expand("{arch}_s{seed}", arch=ARCHS, seed=ES["seeds"])
 ENERGY_TABLES = ["gini", "energy", "bins", "offdiag", "logs", "accuracy"]
 ENERGY_TABLE_FILES = {t: "curvature_bins.csv" if t == "bins" else f"{t}.csv" for t in ENERGY_TABLES}
-ROBUST = pipeline_energy.robustness_variants(E)  # training-settings variants (rule energy_robustness)
+ROBUST = energy_rules.robustness_variants(E)  # training-settings variants (rule energy_robustness)
 ROBUST_RUNS = [(a, o, s) for a in ARCHS for o in OPTS for s in ES["seeds"]]
 ENERGY_TARGETS = [
     result("energy/claims.csv"),
@@ -33,7 +33,7 @@ ENERGY_TARGETS = [
 
 
 wildcard_constraints:
-    variant=pipeline_energy.variant_pattern(ROBUST),
+    variant=energy_rules.variant_pattern(ROBUST),
     arch="mlp[0-9]+",
     opt="|".join(OPTS),
     seed="[0-9]+",
@@ -56,13 +56,13 @@ rule energy_select_lr:
         **pipeline_resources.cpu_training(
             SCALE,
             lambda wildcards: pipeline_resources.tuning_epochs(
-                ES.get("tune_epochs", 0), len(pipeline_energy.lr_grid(E, ES, wildcards.opt))
+                ES.get("tune_epochs", 0), len(energy_rules.lr_grid(E, ES, wildcards.opt))
             ),
         ),
     params:
-        model=lambda wildcards: pipeline_energy.model(E, wildcards.arch),
+        model=lambda wildcards: energy_rules.model(E, wildcards.arch),
         opt_cfg=lambda wildcards: E["optimizers"][wildcards.opt],
-        grid=lambda wildcards: pipeline_energy.lr_grid(E, ES, wildcards.opt),
+        grid=lambda wildcards: energy_rules.lr_grid(E, ES, wildcards.opt),
         n_train=ES["n_train"],
         val_size=ES["val_size"],
         epochs=ES["tune_epochs"],
@@ -93,7 +93,7 @@ rule energy_train:
     resources:
         **pipeline_resources.cpu_training(SCALE, ES["epochs"]),
     params:
-        model=lambda wildcards: pipeline_energy.model(E, wildcards.arch),
+        model=lambda wildcards: energy_rules.model(E, wildcards.arch),
         opt_cfg=lambda wildcards: E["optimizers"][wildcards.opt],
         n_train=ES["n_train"],
         epochs=ES["epochs"],
@@ -128,7 +128,7 @@ rule energy_extract:
         **pipeline_resources.extraction(SCALE),
     params:
         estimator=E["estimator"],
-        grid=pipeline_energy.sensitivity_grid(E),
+        grid=energy_rules.sensitivity_grid(E),
         grid_stride=ES["grid_snapshot_stride"],
         probe_size=ES["probe_size"],
         device=config["device"],
@@ -201,8 +201,8 @@ rule energy_sensitivity:
         ENV
     params:
         grid=E["sensitivity"],
-        primary=pipeline_energy.primary_readings(E),
-        criteria=pipeline_energy.criteria(config),
+        primary=energy_rules.primary_readings(E),
+        criteria=energy_rules.criteria(config),
     script:
         "../scripts/energy/sensitivity.py"
 
@@ -361,7 +361,7 @@ rule energy_robust_train:
     resources:
         **pipeline_resources.training(SCALE, ES["epochs"]),
     params:
-        model=lambda wildcards: pipeline_energy.model(E, wildcards.arch, ROBUST[wildcards.variant]["width"]),
+        model=lambda wildcards: energy_rules.model(E, wildcards.arch, ROBUST[wildcards.variant]["width"]),
         opt_cfg=lambda wildcards: ROBUST[wildcards.variant]["opt_cfg"].get(
             wildcards.opt, E["optimizers"][wildcards.opt]
         ),
@@ -379,8 +379,8 @@ rule energy_robust_train:
 rule energy_robust_extract:
     input:
         mnist=MNIST_PT,
-        snapshots=lambda wildcards: pipeline_energy.variant_file(ROBUST, wildcards, "train", "snapshots.pt", OUT),
-        meta=lambda wildcards: pipeline_energy.variant_file(ROBUST, wildcards, "train", "meta.json", OUT),
+        snapshots=lambda wildcards: energy_rules.variant_file(ROBUST, wildcards, "train", "snapshots.pt", OUT),
+        meta=lambda wildcards: energy_rules.variant_file(ROBUST, wildcards, "train", "meta.json", OUT),
         code=script_sources("energy/robust_extract"),
     output:
         per_mode=result("energy/robustness/{variant}/per_mode/{arch}_{opt}_s{seed}.parquet"),
@@ -405,7 +405,7 @@ rule energy_robust_extract:
 
 rule energy_robust_verdicts:
     input:
-        unpack(lambda wildcards: pipeline_energy.variant_inputs(ROBUST, wildcards.variant, ROBUST_RUNS, OUT)),
+        unpack(lambda wildcards: energy_rules.variant_inputs(ROBUST, wildcards.variant, ROBUST_RUNS, OUT)),
         code=script_sources("energy/robust_verdicts"),
     output:
         result("energy/robustness/{variant}/verdicts.csv"),
@@ -416,7 +416,7 @@ rule energy_robust_verdicts:
     params:
         setting=lambda wildcards: ROBUST[wildcards.variant]["setting"],
         value=lambda wildcards: ROBUST[wildcards.variant]["value"],
-        criteria=pipeline_energy.criteria(config),
+        criteria=energy_rules.criteria(config),
         estimator=E["estimator"],
     script:
         "../scripts/energy/robust_verdicts.py"

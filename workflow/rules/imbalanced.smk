@@ -2,7 +2,7 @@
 # theory checks (float64, CPU), the Fig. 4 linear cross-entropy model, Colored-MNIST MLPs, then the
 # tidy curves, the claims ledger rows (§5 items 1-17, with the GPU-scale experiments of
 # imbalanced_gpu.smk) and the figures.
-from muonrepro.imbalanced import stages as imbalanced_stages
+from muonrepro.imbalanced import rules as imbalanced_rules
 
 I = config["imbalanced"]
 IS = config["scales"][SCALE]["imbalanced"]
@@ -57,8 +57,7 @@ rule imbalanced_theory:
         ENV
     threads: 1
     params:
-        cfg=I["theory"],
-        sizes=IS["theory"],
+        **imbalanced_rules.theory_params(config, SCALE),
     script:
         "../scripts/imbalanced/theory.py"
 
@@ -77,10 +76,7 @@ rule imbalanced_linear_ce:
         ENV
     threads: 1
     params:
-        cfg=I["linear_ce"],
-        sizes={k: v for k, v in IS["linear_ce"].items() if k != "seeds"},
-        seeds=IS["linear_ce"]["seeds"],
-        max_extensions=config["lr_selection"]["max_extensions"],
+        **imbalanced_rules.linear_ce_params(config, SCALE),
     script:
         "../scripts/imbalanced/linear_ce.py"
 
@@ -96,8 +92,7 @@ rule imbalanced_cmnist_data:
     conda:
         ENV
     params:
-        cfg={k: I["cmnist"][k] for k in ("correlation", "data_seed", "palette")},
-        sizes={k: IS["cmnist"][k] for k in ("n_train", "n_val", "n_test")},
+        **imbalanced_rules.cmnist_data_params(config, SCALE),
     script:
         "../scripts/imbalanced/cmnist_data.py"
 
@@ -123,19 +118,11 @@ rule imbalanced_cmnist_train:
     threads: 1
     resources:
         **pipeline_resources.cpu_training(
-            SCALE,
-            lambda wildcards: imbalanced_stages.cmnist_job_epochs(
-                IS["cmnist"], IS["cmnist"]["lr_grid"].get(wildcards.imb_opt, [None]), I["claims"]["early_fraction"]
-            ),
+            SCALE, lambda wildcards: imbalanced_rules.cmnist_epochs(config, SCALE, wildcards.imb_opt)
         ),
     params:
-        cfg={k: v for k, v in I["cmnist"].items() if k != "palette"},
-        sizes={k: v for k, v in IS["cmnist"].items() if k != "seeds"},
-        device=config["device"],
-        seeds=IS["cmnist"]["seeds"],
+        **imbalanced_rules.cmnist_train_params(config, SCALE),
         checkpoint=result("imbalanced/checkpoints/cmnist_L{layers}_{imb_opt}"),
-        early_fraction=I["claims"]["early_fraction"],
-        max_extensions=config["lr_selection"]["max_extensions"],
     script:
         "../scripts/imbalanced/cmnist_train.py"
 
@@ -154,8 +141,7 @@ rule imbalanced_curves:
     conda:
         ENV
     params:
-        early_fraction=I["claims"]["early_fraction"],
-        max_extensions=config["lr_selection"]["max_extensions"],
+        **imbalanced_rules.curves_params(config),
     script:
         "../scripts/imbalanced/curves.py"
 
@@ -176,7 +162,7 @@ rule imbalanced_claims:
     conda:
         ENV
     params:
-        **imbalanced_stages.claims_params(config, SCALE),
+        **imbalanced_rules.claims_params(config, SCALE),
     script:
         "../scripts/imbalanced/claims.py"
 
@@ -206,15 +192,6 @@ rule imbalanced_figures:
     conda:
         ENV
     params:
-        nb={
-            "scale": SCALE,
-            "theory": I["theory"],
-            "linear_ce": {k: v for k, v in I["linear_ce"].items() if k != "lr_grid"},
-            "cmnist": {k: I["cmnist"][k] for k in ("correlation", "depths", "batch_size")},
-            "cmnist_sizes": {k: v for k, v in IS["cmnist"].items() if k != "lr_grid"},
-            "claims": I["claims"],
-            "pending": config["pending"],
-            "dpi": FIGURES["dpi"],
-        },
+        nb=imbalanced_rules.figures_params(config, SCALE),
     script:
         "../scripts/run_notebook.py"

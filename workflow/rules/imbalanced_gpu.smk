@@ -6,7 +6,7 @@
 # claims rule writes `not_run` rows that say what is missing (config key, expected path, download command).
 from muonrepro.imbalanced.gpu import settings as ig_settings
 from muonrepro.imbalanced.gpu.status import data_status
-from muonrepro.pipeline import imbalanced_gpu as pipeline_ig
+from muonrepro.imbalanced.gpu import rules as ig_rules
 
 IG = config["imbalanced_gpu"]
 IGS = config["scales"][SCALE]["imbalanced_gpu"]
@@ -20,10 +20,10 @@ IG_TARGETS = expand(result("figures/imbalanced/{name}.png"), name=IG_FIGURES)
 IG_NOTICES = [f"imbalanced_gpu: {st['message']}" for st in IG_STATUS.values() if not st["present"]]
 # the lr grid of one (experiment, optimizer) after `rounds` rounds of the grid-edge rule, each round's next lr read
 # from its checkpoint's output (Snakemake runs a round once the lrs before it are tuned)
-ig_grid = lambda wildcards, rounds: pipeline_ig.extended_grid(
-    pipeline_ig.lr_grid(wildcards.exp, wildcards.ig_opt, IGS),
+ig_grid = lambda wildcards, rounds: ig_rules.extended_grid(
+    ig_rules.lr_grid(wildcards.exp, wildcards.ig_opt, IGS),
     rounds,
-    lambda r: pipeline_ig.round_next(
+    lambda r: ig_rules.round_next(
         checkpoints.imbalanced_gpu_lr_round.get(exp=wildcards.exp, ig_opt=wildcards.ig_opt, round=r).output[0]
     ),
 )
@@ -52,7 +52,7 @@ rule imbalanced_gpu_data_status:
 
 rule imbalanced_gpu_build:
     input:
-        unpack(lambda wildcards: pipeline_ig.build_inputs(wildcards.exp, IG, IG_PRETRAINED_BERT, MNIST_PT)),
+        unpack(lambda wildcards: ig_rules.build_inputs(wildcards.exp, IG, IG_PRETRAINED_BERT, MNIST_PT)),
         code=script_sources("imbalanced_gpu/build"),
     output:
         result("imbalanced/gpu/{exp}/data.pt"),
@@ -63,11 +63,11 @@ rule imbalanced_gpu_build:
     conda:
         ENV
     resources:
-        **pipeline_ig.build_resources(SCALE, IGS),
+        **ig_rules.build_resources(SCALE, IGS),
     params:
         data=IG["data"],
-        cfg=lambda wildcards: pipeline_ig.build_config(wildcards.exp, IG, IGS)[0],
-        sizes=lambda wildcards: pipeline_ig.build_config(wildcards.exp, IG, IGS)[1],
+        cfg=lambda wildcards: ig_rules.build_config(wildcards.exp, IG, IGS)[0],
+        sizes=lambda wildcards: ig_rules.build_config(wildcards.exp, IG, IGS)[1],
         seed=IG["data_seed"],
     script:
         "../scripts/imbalanced_gpu/build.py"
@@ -87,7 +87,7 @@ rule imbalanced_gpu_tune:
         ENV
     threads: 1
     resources:
-        **pipeline_ig.tune_resources(SCALE, IGS),
+        **ig_rules.tune_resources(SCALE, IGS),
     params:
         model=lambda wildcards: ig_settings.model_config(wildcards.exp, IG, IGS),
         opt_cfg=lambda wildcards: ig_settings.optimizer_config(wildcards.exp, wildcards.ig_opt, IG),
@@ -104,7 +104,7 @@ rule imbalanced_gpu_tune:
 
 checkpoint imbalanced_gpu_lr_round:
     input:
-        tuned=lambda wildcards: pipeline_ig.tune_files(
+        tuned=lambda wildcards: ig_rules.tune_files(
             wildcards.exp, wildcards.ig_opt, ig_grid(wildcards, int(wildcards.round)), OUT
         ),
         code=script_sources("imbalanced_gpu/lr_round"),
@@ -124,7 +124,7 @@ checkpoint imbalanced_gpu_lr_round:
 
 rule imbalanced_gpu_select_lr:
     input:
-        tuned=lambda wildcards: pipeline_ig.tune_files(
+        tuned=lambda wildcards: ig_rules.tune_files(
             wildcards.exp, wildcards.ig_opt, ig_grid(wildcards, config["lr_selection"]["max_extensions"]), OUT
         ),
         code=script_sources("imbalanced_gpu/select_lr"),
@@ -136,7 +136,7 @@ rule imbalanced_gpu_select_lr:
         ENV
     params:
         lr=lambda wildcards: ig_settings.optimizer_config(wildcards.exp, wildcards.ig_opt, IG)["lr"],
-        grid=lambda wildcards: pipeline_ig.lr_grid(wildcards.exp, wildcards.ig_opt, IGS),
+        grid=lambda wildcards: ig_rules.lr_grid(wildcards.exp, wildcards.ig_opt, IGS),
         select_by=lambda wildcards: IG[wildcards.exp]["select_by"],
         epochs=IGS["tune_epochs"],
         max_extensions=config["lr_selection"]["max_extensions"],
@@ -160,11 +160,11 @@ rule imbalanced_gpu_train:
         ENV
     threads: 1
     resources:
-        **pipeline_ig.train_resources(SCALE, IGS),
+        **ig_rules.train_resources(SCALE, IGS),
     params:
         model=lambda wildcards: ig_settings.model_config(wildcards.exp, IG, IGS),
         opt_cfg=lambda wildcards: ig_settings.optimizer_config(wildcards.exp, wildcards.ig_opt, IG),
-        sizes=lambda wildcards: pipeline_ig.sizes(wildcards.exp, IGS),
+        sizes=lambda wildcards: ig_rules.sizes(wildcards.exp, IGS),
         batch_size=lambda wildcards: IG[wildcards.exp]["batch_size"],
         decode=IG["decode"],
         amp=IG["amp"],
@@ -177,8 +177,8 @@ rule imbalanced_gpu_train:
 
 rule imbalanced_gpu_metrics:
     input:
-        runs=lambda wildcards: pipeline_ig.run_files(wildcards.exp, IG, IGS, "parquet", OUT),
-        metas=lambda wildcards: pipeline_ig.run_files(wildcards.exp, IG, IGS, "json", OUT),
+        runs=lambda wildcards: ig_rules.run_files(wildcards.exp, IG, IGS, "parquet", OUT),
+        metas=lambda wildcards: ig_rules.run_files(wildcards.exp, IG, IGS, "json", OUT),
         code=script_sources("imbalanced_gpu/metrics"),
     output:
         metrics=result("imbalanced/gpu/{exp}/metrics.parquet"),

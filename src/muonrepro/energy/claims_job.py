@@ -18,9 +18,9 @@ from muonrepro.energy.claims import (
     sensitivity_claims,
     theory_claims,
 )
+from muonrepro.energy.rules import criteria
 from muonrepro.energy.theory.checks import theory_claim_summary
 from muonrepro.ledger import Claim
-from muonrepro.pipeline.energy import criteria
 from muonrepro.training.lr_select import edge_claim
 
 TABLE_FILES = {

@@ -34,7 +34,7 @@ def primary_grid(estimator: dict) -> Grid:
 
 def extraction_grid(estimator: dict, sensitivity: dict, n_bins: int) -> Grid:
     """The grid of rule energy_extract's one pass: the per-run part of config ``energy.sensitivity``
-    (``pipeline.energy.sensitivity_grid``), which holds the primary reading (``energy.estimator``; the
+    (``energy.rules.sensitivity_grid``), which holds the primary reading (``energy.estimator``; the
     config check ``energy_primary_in_sensitivity`` says so at parse time, and this refuses a grid without it)."""
     grid = Grid(
         sigma_delta=tuple(sensitivity["sigma_delta"]),

@@ -78,7 +78,7 @@ def run_extraction(
     grid_stride: int = 1,
 ):
     """The primary reading's (summary, per-mode table, per-log table, seconds) of one run. With ``sensitivity``
-    (``pipeline.energy.sensitivity_grid``), the same pass covers every reading of that grid and writes its
+    (``energy.rules.sensitivity_grid``), the same pass covers every reading of that grid and writes its
     per-mode arrays to ``out_npz`` (``store.save_arrays``). ``grid_stride`` = k > 1 (config
     ``scales.<scale>.energy.grid_snapshot_stride``): the grid's pass takes every k-th snapshot only
     (``extract.every_kth``), its own primary cell included, and the primary tables come from a second pass

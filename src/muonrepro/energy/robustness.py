@@ -5,7 +5,7 @@
   dimension with every other dimension at its primary value (or ``n/a`` where it does not apply);
   a row ``flips`` when its verdict differs from the primary one.
 - Training settings (``training_table``): the primary reading's verdicts of runs trained (or probed)
-  with one setting changed (``pipeline.energy.robustness_variants``), against the default runs'.
+  with one setting changed (``energy.rules.robustness_variants``), against the default runs'.
 """
 
 from __future__ import annotations

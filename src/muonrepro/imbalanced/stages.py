@@ -214,30 +214,9 @@ def curves_stage(
     atomic_write_csv(selection, out["selection"])
 
 
-def claims_params(config: dict, scale: str) -> dict:
-    """The ``imbalanced_claims`` rule's params (config slices), also used to re-derive a published ledger."""
-    from muonrepro.imbalanced.gpu.settings import model_note
-
-    imb, IG = config["imbalanced"], config["imbalanced_gpu"]
-    IS, IGS = config["scales"][scale]["imbalanced"], config["scales"][scale]["imbalanced_gpu"]
-    return {
-        "cfg": {
-            **imb["claims"],
-            "depths": imb["cmnist"]["depths"],
-            "lr_grid": IS["cmnist"].get("lr_grid", {}),
-            "pending": config.get("pending", []),
-        },
-        "gpu_cfg": IG["claims"],
-        "model_notes": {e: model_note(e, IG, IGS) for e in ("multinli", "tinystories")},
-        "scale": scale,
-        "stats": config["stats"],
-        "max_extensions": config["lr_selection"]["max_extensions"],
-    }
-
-
 def claims_job(inputs, p: dict, out: str | Path) -> pd.DataFrame:
     """The rule's job from its input files (``checks``, ``curves``, ``selection``, ``gpu_status``, ``gpu_metrics``,
-    ``gpu_skipped``) and ``claims_params``."""
+    ``gpu_skipped``) and ``rules.claims_params``."""
     gpu = {
         "status": inputs["gpu_status"],
         "metrics": inputs["gpu_metrics"],

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 
 LINEAR_CE_RULES = ("gd", "ngd", "signgd", "specgd")  # imbalanced.theory.dynamics.nsd_direction
 MNIST_TRAIN = 60000  # images in the MNIST training set (Colored-MNIST carves train and val from it)
-PRIMARY_FIXED = {  # the parts of the primary reading (pipeline.energy.primary_reading) not set in energy.estimator
+PRIMARY_FIXED = {  # the parts of the primary reading (energy.rules.primary_reading) not set in energy.estimator
     "mode_identity": "rank",
     "energy": "cumulative",
     "tail_binning": "time_avg",

@@ -134,7 +134,7 @@ def test_extraction_of_the_same_run_gives_identical_files(jobs, fake_mnist, conf
     primary reading's three and the sensitivity grid's arrays)."""
     from types import SimpleNamespace
 
-    from muonrepro.pipeline.energy import sensitivity_grid
+    from muonrepro.energy.rules import sensitivity_grid
 
     cfg = config_defaults["energy"]["optimizers"]["muon"]
     train = jobs.train_job(

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from muonrepro.pipeline.energy import sensitivity_grid
+from muonrepro.energy.rules import sensitivity_grid
 
 
 def _extract_jobs(train, fake_mnist, config_defaults, d: Path) -> dict[str, SimpleNamespace]:

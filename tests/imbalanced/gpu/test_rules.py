@@ -5,7 +5,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from muonrepro.pipeline import imbalanced_gpu as ig
+from muonrepro.imbalanced.gpu import rules as ig
 from muonrepro.pipeline import resources
 
 IG = {

@@ -4,7 +4,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from muonrepro.pipeline import energy
+from muonrepro.energy import rules as energy
 
 E = {
     "width": 64,
