@@ -45,11 +45,6 @@ def parse_args(argv=None):
         default=None,
         help="prepared MNIST tensors (default: results/data/mnist.pt, else prepared from data.mnist_root)",
     )
-    ap.add_argument(
-        "--before",
-        default=str(REPO / "bench" / "before_fix.json"),
-        help="results.json measured before the extraction fix (rendered as before/after)",
-    )
     ap.add_argument("--out", default=str(REPO / "bench" / "results.md"))
     ap.add_argument(
         "--render",
@@ -82,7 +77,7 @@ def verdict(ok: bool | None) -> str:
     return "n/a" if ok is None else ("**met**" if ok else "**missed**")
 
 
-def render(res: dict, args, before: dict | None) -> str:
+def render(res: dict, args) -> str:
     m, cfg = res["machine"], res["config"]
     out = [
         "# Benchmarks (issue 9)",
@@ -372,7 +367,6 @@ def render(res: dict, args, before: dict | None) -> str:
                 "float32 gram / fewer eigh calls, which would change the results beyond round-off.",
                 "",
             ]
-        out += _before_after(res, before)
     # 3 ----------------------------------------------------------------------
     if "muon" in res:
         out += [
@@ -530,65 +524,6 @@ def _gpu_cell(gpu_rows, row, field, key=None):
     return "-"
 
 
-def _before_after(res, before):
-    """The extraction fix, measured side by side by a one-off run (bench/before_fix.json): the code
-    before the fix no longer exists in the package, so this bench cannot re-measure it."""
-    if not before or "rows" not in before:
-        return []
-
-    def prof(p):
-        return table(
-            ["part", "seconds", "share"],  # noqa: E731
-            [[k, f"{v['s']:.3f}", f"{100 * v['share']:.0f}%"] for k, v in p["buckets"].items()],
-        )
-
-    out = [
-        "### Before / after the extraction fix",
-        "",
-        f"Measured side by side on {before['date']} (`bench/before_fix.json`; {before['repeats']} repeats, "
-        "order rotating, same snapshots and probe set, 1 thread): `extract_run` time per logged step of an sgd "
-        "run at the default scale. " + before.get("note", ""),
-        "",
-        table(
-            [
-                "arch",
-                "logs",
-                "head ms/log",
-                "rewrite ms/log (before)",
-                "fixed ms/log (after)",
-                "speed-up vs rewrite",
-                "vs head",
-            ],
-            [
-                [
-                    r["arch"],
-                    r["n_logs"],
-                    f"{r['head_ms_median']:.0f}",
-                    f"{r['rewrite_ms_median']:.0f}",
-                    f"{r['fixed_ms_median']:.0f}",
-                    f"{r['speedup_vs_rewrite']:.2f}x",
-                    f"{r['speedup_vs_head']:.2f}x",
-                ]
-                for r in before["rows"]
-            ],
-        ),
-        "",
-    ]
-    if "profile_before" in before:
-        out += [
-            f"Where the time went before (rewrite, {before['profile_before']['arch']}, "
-            f"{before['profile_before']['seconds']:.2f} s):",
-            "",
-            prof(before["profile_before"]),
-            "",
-            f"and after ({before['profile_after']['seconds']:.2f} s, same one-off run):",
-            "",
-            prof(before["profile_after"]),
-            "",
-        ]
-    return out
-
-
 def _e2e_section(e):
     out = ["## 6. End to end", ""]
     out += [
@@ -671,11 +606,10 @@ def main(argv=None):
     cfg = load_config()
     scale = cfg["scale"]
     out_json = Path(args.out).with_suffix(".json")
-    before = json.loads(Path(args.before).read_text()) if args.before and Path(args.before).exists() else None
     if args.render:
         res = json.loads(out_json.read_text())
         res["machine"].setdefault("bf16_hardware", bf16_hardware())
-        Path(args.out).write_text(render({**res, "config": cfg}, args, before))
+        Path(args.out).write_text(render({**res, "config": cfg}, args))
         print(f"re-rendered {args.out} from {out_json}")
         return
     res = json.loads(out_json.read_text()) if args.merge and out_json.exists() else {}
@@ -703,7 +637,7 @@ def main(argv=None):
             res["item_dates"][item] = now_utc()
         res["bench_seconds"] = time.perf_counter() - t_start
         out_json.write_text(json.dumps(res, indent=1, default=str))
-        Path(args.out).write_text(render({**res, "config": cfg}, args, before))
+        Path(args.out).write_text(render({**res, "config": cfg}, args))
 
     gpu = torch.cuda.is_available()
     cpu = torch.device("cpu")
