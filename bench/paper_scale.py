@@ -39,7 +39,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-import issue16
+import goals
 import pandas as pd
 import yaml
 from common import (
@@ -355,7 +355,7 @@ def render(res: dict) -> str:
 
 
 def main(argv=None) -> None:
-    ap = bench_parser("paper_scale", __doc__, copies=False)
+    ap = bench_parser("paper_scale", __doc__)
     ap.add_argument("--dir", type=Path, help="a checkout with ../shared beside it (a fresh clone)")
     ap.add_argument("--cores", type=int, default=2)
     ap.add_argument(
@@ -377,7 +377,7 @@ def main(argv=None) -> None:
     out_json = BENCH / "paper_scale.json"
     if a.render:
         write_report("paper_scale", render)
-        issue16.update()
+        goals.update()
         return
     if a.dir is None:
         sys.exit("--dir: the checkout to run the paper-scale jobs in")
@@ -453,7 +453,7 @@ def main(argv=None) -> None:
         "snapshot_exact": exact,
     }
     md = write_report("paper_scale", render, res)
-    issue16.update()
+    goals.update()
     print(md)
 
 

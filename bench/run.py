@@ -19,8 +19,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import goals  # noqa: E402
 import torch  # noqa: E402
-from common import LOOP_GOAL, REPO, bf16_hardware, load_config, machine_facts, mnist_pt, now_utc  # noqa: E402
+from common import (  # noqa: E402
+    LOOP_GOAL,
+    REPO,
+    bf16_hardware,
+    keep_blocks,
+    load_config,
+    machine_facts,
+    mnist_pt,
+    now_utc,
+)
 
 ITEMS = ("train", "energy", "muon", "polar", "pipeline")
 NO_GPU = "not measured: no GPU in this environment"
@@ -595,6 +605,13 @@ def _e2e_section(e):
 # ------------------------------------------------------------------------------------------ main
 
 
+def write_md(out: str, text: str) -> None:
+    """The report, keeping the blocks other benches wrote into it; results.md's goals table re-read."""
+    keep_blocks(Path(out), text)
+    if Path(out) == REPO / "bench" / "results.md":
+        goals.update()
+
+
 def main(argv=None):
     args = parse_args(argv)
     repeats = args.repeats or (1 if args.quick else 3)
@@ -609,7 +626,7 @@ def main(argv=None):
     if args.render:
         res = json.loads(out_json.read_text())
         res["machine"].setdefault("bf16_hardware", bf16_hardware())
-        Path(args.out).write_text(render({**res, "config": cfg}, args))
+        write_md(args.out, render({**res, "config": cfg}, args))
         print(f"re-rendered {args.out} from {out_json}")
         return
     res = json.loads(out_json.read_text()) if args.merge and out_json.exists() else {}
@@ -637,7 +654,7 @@ def main(argv=None):
             res["item_dates"][item] = now_utc()
         res["bench_seconds"] = time.perf_counter() - t_start
         out_json.write_text(json.dumps(res, indent=1, default=str))
-        Path(args.out).write_text(render({**res, "config": cfg}, args))
+        write_md(args.out, render({**res, "config": cfg}, args))
 
     gpu = torch.cuda.is_available()
     cpu = torch.device("cpu")
