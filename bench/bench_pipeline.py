@@ -89,18 +89,7 @@ def log_job_times(log: Path) -> list[dict]:
     return out
 
 
-_EXCLUDE_TOP = {
-    "results",
-    ".snakemake",
-    "logs",
-    "benchmarks",
-    ".pytest_cache",
-    ".hypothesis",
-    "resources",
-    ".git",
-    ".venv",
-    "venv",
-}
+_EXCLUDE_TOP = set("results .snakemake logs benchmarks .pytest_cache .hypothesis resources .git .venv venv".split())
 
 
 def _copy_checkout(dest: Path) -> None:

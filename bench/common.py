@@ -94,39 +94,31 @@ def ratio(num: Timing, den: Timing) -> dict:
 # ------------------------------------------------------------------------------------------ facts
 
 
-def cpu_model() -> str:
+def _proc(path: str, key: str) -> str | None:
+    """The value of the first ``key`` line of a /proc file (None where there is none)."""
     try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
+        lines = Path(path).read_text().splitlines()
     except OSError:
-        pass
-    return platform.processor() or "unknown"
+        return None
+    return next((line.split(":", 1)[1].strip() for line in lines if line.startswith(key)), None)
+
+
+def cpu_model() -> str:
+    return _proc("/proc/cpuinfo", "model name") or platform.processor() or "unknown"
 
 
 def bf16_hardware() -> str:
     """CPU features that make bfloat16 matmuls fast (they decide item 3 on CPU)."""
-    try:
-        flags = next(
-            line for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("flags")
-        ).split()
-    except (OSError, StopIteration):
+    flags = _proc("/proc/cpuinfo", "flags")
+    if flags is None:
         return "unknown"
-    have = [f for f in ("avx512_bf16", "amx_bf16", "amx_tile") if f in flags]
+    have = [f for f in ("avx512_bf16", "amx_bf16", "amx_tile") if f in flags.split()]
     return ", ".join(have) if have else "none (no AVX512-BF16 / AMX)"
 
 
 def machine_facts(threads: int) -> dict:
-    mem = "unknown"
-    try:
-        kb = int(
-            next(
-                line for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")
-            ).split()[1]
-        )
-        mem = f"{kb / 2**20:.1f} GiB"
-    except (OSError, StopIteration, ValueError):
-        pass
+    kb = _proc("/proc/meminfo", "MemTotal")  # "24641304 kB"
+    mem = f"{int(kb.split()[0]) / 2**20:.1f} GiB" if kb else "unknown"
     gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "none (no CUDA device visible to torch)"
     try:
         load = " ".join(f"{v:.2f}" for v in os.getloadavg())

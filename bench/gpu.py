@@ -35,21 +35,10 @@ def energy_run_paper(cfg: dict, mnist_root: Path, tmp: Path, device: str, smoke:
     mnist_pt = tmp / "mnist.pt"
     atomic_torch_save(prepare_mnist(mnist_root, tmp / "stage"), mnist_pt)
     t0 = time.perf_counter()
-    res, _ = energy_run(
-        mnist_pt,
-        depth=3,
-        width=E["width"],
-        bias=E["bias"],
-        opt="muon",
-        opt_cfg=E["optimizers"]["muon"],
-        lr=E["optimizers"]["muon"]["lr"],
-        n_train=ES["n_train"],
-        epochs=ES["epochs"],
-        batch_size=E["batch_size"],
-        seed=0,
-        n_snapshots=ES["n_snapshots"],
-        device=device,
-    )
+    muon = E["optimizers"]["muon"]
+    kw = dict(width=E["width"], bias=E["bias"], opt_cfg=muon, lr=muon["lr"], batch_size=E["batch_size"], seed=0)
+    kw |= dict(n_train=ES["n_train"], epochs=ES["epochs"], n_snapshots=ES["n_snapshots"], device=device)
+    res, _ = energy_run(mnist_pt, depth=3, opt="muon", **kw)
     if device == "cuda":
         torch.cuda.synchronize()
     return {

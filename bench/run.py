@@ -85,6 +85,19 @@ def table(headers: list[str], rows: list[list]) -> str:
     return "\n".join(lines)
 
 
+def columns(rows: list[dict], cols: dict) -> str:
+    """A table of ``rows``, one column per ``{header: cell(row)}``."""
+    return table(list(cols), [[cell(r) for cell in cols.values()] for r in rows])
+
+
+def _gpu_col(gpu_rows, field: str, keys=("arch", "optimizer"), head="GPU") -> dict:
+    """The GPU column of a detail table: present only where the item ran on a GPU."""
+    if not gpu_rows:
+        return {}
+    match = lambda r: next((f"{g[field]:.2f}" for g in gpu_rows if all(g[k] == r[k] for k in keys)), "-")  # noqa: E731
+    return {head: match}
+
+
 def section(title: str, caption: str, *tables: str) -> list[str]:
     """A report section: heading, a one-line caption, its tables (bench/README.md says what each measures)."""
     return [f"## {title}", "", caption, ""] + [x for t in tables if t for x in (t, "")]
@@ -92,13 +105,6 @@ def section(title: str, caption: str, *tables: str) -> list[str]:
 
 def verdict(ok: bool | None) -> str:
     return "n/a" if ok is None else ("**met**" if ok else "**missed**")
-
-
-def _gpu_cell(gpu_rows, row, field, keys=("arch", "optimizer")) -> list[str]:
-    """The GPU column of a detail table: present only where the item ran on a GPU."""
-    if not gpu_rows:
-        return []
-    return [next((f"{g[field]:.2f}" for g in gpu_rows if all(g[k] == row[k] for k in keys)), "-")]
 
 
 def _cpu_wall(r: dict, cpu: str, wall: str) -> str:
@@ -127,97 +133,68 @@ def _headlines(res: dict) -> None:
 
 
 def _summary(res: dict) -> list[list]:
+    """One row per item: what it is, its goal, what was measured, met?, the GPU's number."""
     rows = []
     if "train" in res:
-        worst = min(res["train"], key=lambda r: r["headline"])
+        t = res["train"]
+        w, med = min(t, key=lambda r: r["headline"]), statistics.median(r["headline"] for r in t)
+        got = f"worst {w['headline']:.3f} ({w['arch']} {w['optimizer']}), median {med:.3f} (CPU time); wall: worst "
+        got += f"{min(r['ratio_of_min'] for r in t):.3f}"
+        gpu = "see §1" if res.get("train_gpu") else NO_GPU
         rows.append(
             [
                 "1. training loop throughput, ours / bare loop",
                 f">= {LOOP_GOAL}",
-                f"worst {worst['headline']:.3f} ({worst['arch']} {worst['optimizer']}), median "
-                f"{statistics.median(r['headline'] for r in res['train']):.3f} (CPU time); wall: worst "
-                f"{min(r['ratio_of_min'] for r in res['train']):.3f}",
-                verdict(worst["headline"] >= LOOP_GOAL),
-                "see §1" if res.get("train_gpu") else NO_GPU,
+                got,
+                verdict(w["headline"] >= LOOP_GOAL),
+                gpu,
             ]
         )
     if "energy" in res:
-        worst = max(res["energy"], key=lambda r: r["headline"])
-        logs = min(r["n_logs"] for r in res["energy"])
-        rows.append(
-            [
-                f"2a. energy extraction / training time, all {len(res['energy'])} runs ({logs} logs each)",
-                "<= 0.5 (CPU)",
-                f"{res['energy_total']:.3f} ({res['energy_how']}; wall {res['energy_total_wall']:.3f})",
-                verdict(res["energy_total"] <= 0.5),
-                "-",
-            ]
-        )
-        rows.append(
-            [
-                "2b. the same, worst single run",
-                "(report)",
-                f"{worst['headline']:.3f} ({worst['arch']} {worst['optimizer']}; wall {worst['fraction_of_min']:.3f});"
-                f" {min(r['per_log_ms_min'] for r in res['energy']):.0f}-"
-                f"{max(r['per_log_ms_min'] for r in res['energy']):.0f} ms per log",
-                "n/a",
-                "-",
-            ]
-        )
+        en = res["energy"]
+        w, logs = max(en, key=lambda r: r["headline"]), min(r["n_logs"] for r in en)
+        got = f"{res['energy_total']:.3f} ({res['energy_how']}; wall {res['energy_total_wall']:.3f})"
+        item = f"2a. energy extraction / training time, all {len(en)} runs ({logs} logs each)"
+        rows.append([item, "<= 0.5 (CPU)", got, verdict(res["energy_total"] <= 0.5), "-"])
+        got = f"{w['headline']:.3f} ({w['arch']} {w['optimizer']}; wall {w['fraction_of_min']:.3f}); "
+        got += f"{min(r['per_log_ms_min'] for r in en):.0f}-{max(r['per_log_ms_min'] for r in en):.0f} ms per log"
+        rows.append(["2b. the same, worst single run", "(report)", got, "n/a", "-"])
     nob = (res.get("muon_no_bf16") or {}).get("rows")
     if nob:
         w = min(nob, key=lambda r: r["headline"])
-        rows.append(
-            [
-                "3. Muon step, torch.optim.Muon time / ours, no bfloat16 matmul units (oneDNN capped at AVX2)",
-                ">= 10 (CPU)",
-                f"worst {w['headline']:.1f}x ({w['params']}; ours {w['ours_cpu_ms_min']:.1f} ms, torch "
-                f"{w['torch_cpu_ms_min']:.0f} ms, CPU time)",
-                verdict(w["headline"] >= 10),
-                "-",
-            ]
-        )
+        got = f"worst {w['headline']:.1f}x ({w['params']}; ours {w['ours_cpu_ms_min']:.1f} ms, torch "
+        got += f"{w['torch_cpu_ms_min']:.0f} ms, CPU time)"
+        item = "3. Muon step, torch.optim.Muon time / ours, no bfloat16 matmul units (oneDNN capped at AVX2)"
+        rows.append([item, ">= 10 (CPU)", got, verdict(w["headline"] >= 10), "-"])
     if "muon" in res:
         w, gpu = min(res["muon"], key=lambda r: r["headline"]), res.get("muon_gpu")
-        rows.append(
-            [
-                "3. the same on this CPU as it is" if nob else "3. Muon step, torch.optim.Muon time / ours",
-                ">= 10 (CPU); GPU: ours <= 1.1x torch",
-                f"worst {w['headline']:.2f}x ({w['params']}; CPU time; wall {w['speedup_of_min']:.2f}x)",
-                verdict(w["headline"] >= 10) + (" (float32 NS kept on purpose: bench/README.md)" if nob else ""),
-                f"worst {min(r['speedup_of_min'] for r in gpu):.2f}x" if gpu else NO_GPU,
-            ]
-        )
+        item = "3. the same on this CPU as it is" if nob else "3. Muon step, torch.optim.Muon time / ours"
+        got = f"worst {w['headline']:.2f}x ({w['params']}; CPU time; wall {w['speedup_of_min']:.2f}x)"
+        ok = verdict(w["headline"] >= 10) + (" (float32 NS kept on purpose: bench/README.md)" if nob else "")
+        gpu = f"worst {min(r['speedup_of_min'] for r in gpu):.2f}x" if gpu else NO_GPU
+        rows.append([item, ">= 10 (CPU); GPU: ours <= 1.1x torch", got, ok, gpu])
     if "polar" in res:
         ratios = [r["svd_over_ns5_f32"] for r in res["polar"]]
-        rows.append(["4. exact polar (SVD, f64) / NS5 (f32)", "(report)", f"{min(ratios):.2f}x to {max(ratios):.2f}x"])
-        rows[-1] += ["n/a", "-"]
+        got = f"{min(ratios):.2f}x to {max(ratios):.2f}x"
+        rows.append(["4. exact polar (SVD, f64) / NS5 (f32)", "(report)", got, "n/a", "-"])
     if "theory_rules" in res:
         th = res["theory_rules"]
-        cell = ", ".join(f"{r['rule']} {r['total_s']:.1f} s" for r in th["rules"]) or th.get("note", "not measured")
-        rows.append(["5. theory-sweep rules, wall time", "(report)", cell, "n/a", "-"])
-    goal = f"<= {DEFAULT_RUN_GOAL_S / 60:.0f} min"
-    e = res.get("e2e")
+        got = ", ".join(f"{r['rule']} {r['total_s']:.1f} s" for r in th["rules"]) or th.get("note", "not measured")
+        rows.append(["5. theory-sweep rules, wall time", "(report)", got, "n/a", "-"])
+    goal, e = f"<= {DEFAULT_RUN_GOAL_S / 60:.0f} min", res.get("e2e")
     if e and e.get("total_s") is not None:
-        some = "" if set(e["papers"]) == set(e["requested"]) else " (not all papers: see §6)"
-        rows.append(
-            [
-                f"6. end to end `snakemake --cores all` (papers: {','.join(e['papers'])})",
-                goal,
-                f"{e['total_s'] / 60:.1f} min, {e.get('jobs')} jobs, rc {e['rc']}",
-                verdict(e["rc"] == 0 and e["total_s"] <= DEFAULT_RUN_GOAL_S) + some,
-                "-",
-            ]
-        )
+        item = f"6. end to end `snakemake --cores all` (papers: {','.join(e['papers'])})"
+        ok = verdict(e["rc"] == 0 and e["total_s"] <= DEFAULT_RUN_GOAL_S)
+        ok += "" if set(e["papers"]) == set(e["requested"]) else " (not all papers: see §6)"
+        rows.append([item, goal, f"{e['total_s'] / 60:.1f} min, {e.get('jobs')} jobs, rc {e['rc']}", ok, "-"])
         rer = e.get("rerun_s")
         if rer:
-            ok = max(e["rerun_planned"]) == 0 and statistics.median(rer) <= 5
-            cell = f"{min(rer):.1f} s min / {statistics.median(rer):.1f} s median, planned {e['rerun_planned']}"
-            rows.append(["6. no-change rerun", "0 jobs in <= 5 s", cell, verdict(ok), "-"])
-    elif e:
-        rows.append(["6. end to end", goal, e.get("error", "failed"), "**not measured**", "-"])
+            ok = verdict(max(e["rerun_planned"]) == 0 and statistics.median(rer) <= 5)
+            got = f"{min(rer):.1f} s min / {statistics.median(rer):.1f} s median, planned {e['rerun_planned']}"
+            rows.append(["6. no-change rerun", "0 jobs in <= 5 s", got, ok, "-"])
     else:
-        rows.append(["6. end to end", goal, "not run (pass `--e2e`)", "n/a", "-"])
+        got, ok = (e.get("error", "failed"), "**not measured**") if e else ("not run (pass `--e2e`)", "n/a")
+        rows.append(["6. end to end", goal, got, ok, "-"])
     return rows
 
 
@@ -251,54 +228,35 @@ def render(res: dict) -> str:
         table(["item", "goal", "measured (CPU)", "met?", "GPU"], _summary(res)),
     )
     if "train" in res:
-        r0 = res["train"][0]
-        rows = [
-            [
-                r["arch"],
-                r["optimizer"],
-                f"{r['n_train'] / min(r['bare_s']):.0f}",
-                f"{r['n_train'] / min(r['ours_s']):.0f}",
-                f"{r.get('ratio_cpu_of_min') or float('nan'):.3f}",
-                f"{r['ratio_of_min']:.3f}",
-                f"{r['ratio_median']:.3f}",
-            ]
-            + _gpu_cell(res.get("train_gpu"), r, "ratio_of_min")
-            for r in res["train"]
-        ]
-        head = [
-            "arch",
-            "optimizer",
-            "bare samples/s",
-            "ours samples/s",
-            "ratio, CPU",
-            "ratio, wall",
-            "wall, paired median",
-        ]
+        r0, n = res["train"][0], lambda r: r["n_train"]
+        cols = {
+            "arch": lambda r: r["arch"],
+            "optimizer": lambda r: r["optimizer"],
+            "bare samples/s": lambda r: f"{n(r) / min(r['bare_s']):.0f}",
+            "ours samples/s": lambda r: f"{n(r) / min(r['ours_s']):.0f}",
+            "ratio, CPU": lambda r: f"{r.get('ratio_cpu_of_min') or float('nan'):.3f}",
+            "ratio, wall": lambda r: f"{r['ratio_of_min']:.3f}",
+            "wall, paired median": lambda r: f"{r['ratio_median']:.3f}",
+        }
         out += section(
             "1. Training loop throughput",
             f"One epoch of {r0['n_train']} images, batch {r0['batch_size']}, width {cfg['energy']['width']}, "
             f"snapshots off, {m['torch_threads']} thread(s); ratio = ours / bare throughput, fastest repeats.",
-            table(head + ["GPU"] * bool(res.get("train_gpu")), rows),
+            columns(res["train"], cols | _gpu_col(res.get("train_gpu"), "ratio_of_min")),
         )
     if "energy" in res:
-        ES, sz = cfg["scales"][res["scale"]]["energy"], res.get("energy_sizes") or {}
-        rows = [
-            [
-                r["arch"],
-                r["optimizer"],
-                r["n_logs"],
-                f"{r['per_log_ms_min']:.0f} / {r['per_log_ms_median']:.0f}",
-                _cpu_wall(r, "train_cpu_s", "train_s"),
-                _cpu_wall(r, "extract_cpu_s", "extract_wall_s"),
-                f"{r['headline']:.3f}",
-                f"{r['fraction_of_min']:.3f}",
-                f"{r['fraction_median']:.3f}",
-            ]
-            for r in res["energy"]
-        ]
-        head = ["arch", "optimizer", "logs", "ms/log (wall min / median)", "train s (CPU; wall)"]
-        head += ["extract s (CPU; wall)", "extract/train, CPU", "wall", "wall, paired median"]
-        p = res.get("energy_profile")
+        ES, sz, p = cfg["scales"][res["scale"]]["energy"], res.get("energy_sizes") or {}, res.get("energy_profile")
+        cols = {
+            "arch": lambda r: r["arch"],
+            "optimizer": lambda r: r["optimizer"],
+            "logs": lambda r: r["n_logs"],
+            "ms/log (wall min / median)": lambda r: f"{r['per_log_ms_min']:.0f} / {r['per_log_ms_median']:.0f}",
+            "train s (CPU; wall)": lambda r: _cpu_wall(r, "train_cpu_s", "train_s"),
+            "extract s (CPU; wall)": lambda r: _cpu_wall(r, "extract_cpu_s", "extract_wall_s"),
+            "extract/train, CPU": lambda r: f"{r['headline']:.3f}",
+            "wall": lambda r: f"{r['fraction_of_min']:.3f}",
+            "wall, paired median": lambda r: f"{r['fraction_median']:.3f}",
+        }
         prof = p and table(
             ["part", "seconds", "share"],
             [[k, f"{v['s']:.3f}", f"{100 * v['share']:.0f}%"] for k, v in p["buckets"].items()],
@@ -308,32 +266,24 @@ def render(res: dict) -> str:
             f"Scale `{res['scale']}`: {sz.get('n_train') or ES['n_train']} images, {sz.get('epochs') or ES['epochs']} "
             f"epochs, probe set {ES['probe_size']}, float64, {m['torch_threads']} thread(s); fastest repeats."
             + (f" Profile: `extract_run` of {p['arch']} {p['optimizer']}, {p['seconds']:.2f} s." if p else ""),
-            table(head, rows),
+            columns(res["energy"], cols),
             prof,
         )
     if "muon" in res:
-        head = [
-            "parameters",
-            "ours ms (CPU; wall)",
-            "torch ms (CPU; wall)",
-            "speed-up, CPU",
-            "wall",
-            "wall, paired median",
-        ]
 
-        def muon_rows(rs, gpu=None, fmt=".2f"):  # gpu: the same item's rows on a GPU
-            return [
-                [
-                    r["params"],
-                    f"{r.get('ours_cpu_ms_min', float('nan')):.2f}; {r['ours_ms_min']:.2f}",
-                    f"{r.get('torch_cpu_ms_min', float('nan')):.2f}; {r['torch_ms_min']:.2f}",
-                    f"{r['headline']:{fmt}}x",
-                    f"{r['speedup_of_min']:{fmt}}x",
-                    f"{r['speedup_median']:{fmt}}x",
-                ]
-                + _gpu_cell(gpu, r, "speedup_median", keys=("params",))
-                for r in rs
-            ]
+        def cols(fmt=".2f"):
+            return {
+                "parameters": lambda r: r["params"],
+                "ours ms (CPU; wall)": lambda r: (
+                    f"{r.get('ours_cpu_ms_min', float('nan')):.2f}; {r['ours_ms_min']:.2f}"
+                ),
+                "torch ms (CPU; wall)": lambda r: (
+                    f"{r.get('torch_cpu_ms_min', float('nan')):.2f}; {r['torch_ms_min']:.2f}"
+                ),
+                "speed-up, CPU": lambda r: f"{r['headline']:{fmt}}x",
+                "wall": lambda r: f"{r['speedup_of_min']:{fmt}}x",
+                "wall, paired median": lambda r: f"{r['speedup_median']:{fmt}}x",
+            }
 
         md, nob = res.get("matmul_dtypes"), res.get("muon_no_bf16")
         mm = (
@@ -344,7 +294,7 @@ def render(res: dict) -> str:
         out += section(
             "3. Muon step: ours vs torch.optim.Muon",
             f"Speed-up = torch time / ours per `step()`, same shapes and gradient; ours NS in float32 on CPU.{mm}",
-            table(head + ["GPU speed-up"] * bool(res.get("muon_gpu")), muon_rows(res["muon"], res.get("muon_gpu"))),
+            columns(res["muon"], cols() | _gpu_col(res.get("muon_gpu"), "speedup_median", ("params",), "GPU speed-up")),
         )
         if nob:
             env, mdn = " ".join(f"{k}={v}" for k, v in nob["env"].items()), nob["matmul_dtypes"]
@@ -352,7 +302,7 @@ def render(res: dict) -> str:
                 "3'. The same with oneDNN capped at AVX2 (no bfloat16 matmul units)",
                 f"A child process with `{env}`; its matmul: float32 {mdn['f32_ms']:.3f} ms, bfloat16 "
                 f"{mdn['bf16_ms']:.3f} ms.",
-                table(head, muon_rows(nob["rows"], fmt=".1f")),
+                columns(nob["rows"], cols(".1f")),
             )
     if "polar" in res:
         rows = [
