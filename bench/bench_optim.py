@@ -184,8 +184,8 @@ NO_BF16_ENV = {"ONEDNN_MAX_CPU_ISA": "AVX2"}
 def bench_muon_no_bf16_units(*, repeats: int, threads: int, quick: bool) -> dict:
     """Item 3 again in a child process whose oneDNN may use no ISA above AVX2 (no AVX512-BF16, no AMX).
 
-    That is the premise of issue 9's goal (a CPU without bfloat16 matmul units, where torch's
-    bfloat16 Newton-Schulz is emulated and slow; the issue measured ~413 ms vs ~15 ms): oneDNN
+    That is the premise of item 3's goal (a CPU without bfloat16 matmul units, where torch's
+    bfloat16 Newton-Schulz is emulated and slow: ~413 ms vs our ~15 ms were measured on one): oneDNN
     honours ``ONEDNN_MAX_CPU_ISA`` for its bfloat16 kernels, while float32 matmuls (MKL) keep this
     CPU's AVX-512, so our side is, if anything, faster than on a real AVX2-only CPU.
     """
