@@ -83,7 +83,7 @@ def bench_energy(
                     res, t_train, c_train = _train_run(cfg, scale, data, depth, opt, device, seed, n_train, epochs)
                     snap_pt = _save_snapshots(res, depth, E, Path(tmp))
                     meta = {
-                        "train_seconds": res.train_seconds,
+                        "train_seconds": res.seconds,
                         "diverged": res.diverged,
                         "config": {"lr": E["optimizers"][opt]["lr"]},
                     }

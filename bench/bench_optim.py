@@ -105,54 +105,31 @@ def matmul_dtypes(*, repeats: int, device, inner: int = 50) -> dict:
 
 
 def polar_shapes(cfg: dict) -> list[tuple[str, tuple[int, int]]]:
-    """(where it is used, shape) for the papers' matrices, read from config.yaml where present."""
-    w = cfg["energy"]["width"]
+    """(where it is used, shape) for the papers' matrices, read from config.yaml; each shape once."""
+    w, imb, scale = cfg["energy"]["width"], cfg["imbalanced"], cfg["scales"][cfg["scale"]]
+    cw = scale["imbalanced"]["cmnist"].get("width", w)
     out = [
         ("energy: W1 of the MNIST MLPs", (w, 784)),
         ("energy: W2, W3", (w, w)),
         ("energy: 10-way head (not on Muon; SpecGD-sized)", (10, w)),
+        ("imbalanced: linear CE model W (k x d), SpecGD", (imb["linear_ce"]["k"], imb["linear_ce"]["d"])),
+        ("imbalanced: Colored-MNIST W1 (3x784 inputs)", (cw, 3 * 784)),
+        ("imbalanced: Colored-MNIST hidden", (cw, cw)),
+        ("imbalanced: theory (k x d)", (len(imb["theory"]["priors"]), imb["theory"]["d"])),
     ]
-    imb = cfg.get("imbalanced") or {}
-    if "linear_ce" in imb:
-        lc = imb["linear_ce"]
-        out.append(("imbalanced: linear CE model W (k x d), SpecGD", (lc["k"], lc["d"])))
-    if "cmnist" in imb:
-        cw = cfg["scales"][cfg.get("scale", "small")]["imbalanced"].get("cmnist", {}).get("width", w)
-        out.append(("imbalanced: Colored-MNIST W1 (3x784 inputs)", (cw, 3 * 784)))
-        out.append(("imbalanced: Colored-MNIST hidden", (cw, cw)))
-    if "theory" in imb:
-        out.append(("imbalanced: theory (k x d)", (len(imb["theory"]["priors"]), imb["theory"]["d"])))
-    # precond: the factor matrices of matrix factorisation (d x r) and the d x d in-context regression
-    # weights, sizes from scales.<scale>.precond; the brief's sizes if the section has none
-    pc = cfg["scales"][cfg.get("scale", "small")].get("precond") or {}
-    found = False
-    for name, sub in pc.items() if isinstance(pc, dict) else []:
-        if not isinstance(sub, dict):
-            continue
-        if isinstance(sub.get("d"), int) and isinstance(sub.get("r"), int):
+    # precond: the factor matrices of matrix factorisation (d x r) and the d x d in-context regression weights
+    for name, sub in scale["precond"].items():
+        if isinstance(sub, dict) and isinstance(sub.get("r"), int) and isinstance(sub.get("d"), int):
             out.append((f"precond {name}: factor d x r", (sub["d"], sub["r"])))
-            found = True
-        elif isinstance(sub.get("d1"), int) and isinstance(sub.get("r"), int):
-            out += [
-                (f"precond {name}: factors d1 x r, d2 x r", (sub["d1"], sub["r"])),
-                (f"precond {name}: d2 x r", (sub["d2"], sub["r"])),
-            ]
-            found = True
-        elif name == "icl" and isinstance(sub.get("d"), int):
+        elif isinstance(sub, dict) and isinstance(sub.get("r"), int) and isinstance(sub.get("d1"), int):
+            out += [(f"precond {name}: factors d1 x r, d2 x r", (sub["d1"], sub["r"]))]
+            out += [(f"precond {name}: d2 x r", (sub["d2"], sub["r"]))]
+        elif name == "icl" and isinstance(sub, dict) and isinstance(sub.get("d"), int):
             out.append((f"precond {name}: d x d weights", (sub["d"], sub["d"])))
-            found = True
-    if not found:
-        out += [
-            ("precond (no sizes in config.yaml): 50x50", (50, 50)),
-            ("precond: 100x100", (100, 100)),
-            ("precond: 200x20", (200, 20)),
-        ]
-    seen, uniq = set(), []
-    for label, s in out:
-        if s not in seen:
-            seen.add(s)
-            uniq.append((label, s))
-    return uniq
+    first = {}
+    for label, shape in out:
+        first.setdefault(shape, label)
+    return [(label, shape) for shape, label in first.items()]
 
 
 def bench_polar(cfg: dict, *, repeats: int, device, inner: int = 5) -> list[dict]:
@@ -207,8 +184,8 @@ NO_BF16_ENV = {"ONEDNN_MAX_CPU_ISA": "AVX2"}
 def bench_muon_no_bf16_units(*, repeats: int, threads: int, quick: bool) -> dict:
     """Item 3 again in a child process whose oneDNN may use no ISA above AVX2 (no AVX512-BF16, no AMX).
 
-    That is the premise of issue 9's goal (a CPU without bfloat16 matmul units, where torch's
-    bfloat16 Newton-Schulz is emulated and slow; the issue measured ~413 ms vs ~15 ms): oneDNN
+    That is the premise of item 3's goal (a CPU without bfloat16 matmul units, where torch's
+    bfloat16 Newton-Schulz is emulated and slow: ~413 ms vs our ~15 ms were measured on one): oneDNN
     honours ``ONEDNN_MAX_CPU_ISA`` for its bfloat16 kernels, while float32 matmuls (MKL) keep this
     CPU's AVX-512, so our side is, if anything, faster than on a real AVX2-only CPU.
     """

@@ -89,18 +89,7 @@ def log_job_times(log: Path) -> list[dict]:
     return out
 
 
-_EXCLUDE_TOP = {
-    "results",
-    ".snakemake",
-    "logs",
-    "benchmarks",
-    ".pytest_cache",
-    ".hypothesis",
-    "resources",
-    ".git",
-    ".venv",
-    "venv",
-}
+_EXCLUDE_TOP = set("results .snakemake logs benchmarks .pytest_cache .hypothesis resources .git .venv venv".split())
 
 
 def _copy_checkout(dest: Path) -> None:
@@ -154,9 +143,8 @@ def usable_papers(workdir: Path, papers: list[str], outdir: Path) -> tuple[list[
     return ok, why
 
 
-def run_e2e(workdir: Path, papers: list[str], scale: str, reruns: int = 3, overlay: dict | None = None) -> dict:
-    """The pipeline at ``scale`` (config.yaml's ``scale:``, which the run uses) in a copy of the checkout;
-    ``overlay``: config values written to ``overlay.yaml`` in the copy and passed as ``--configfile``."""
+def run_e2e(workdir: Path, papers: list[str], scale: str, reruns: int = 3) -> dict:
+    """The pipeline at ``scale`` (config.yaml's ``scale:``, which the run uses) in a copy of the checkout."""
     outdir = workdir.parent / "e2e_logs"
     outdir.mkdir(parents=True, exist_ok=True)
     print(f"  e2e: copying the checkout to {workdir}", flush=True)
@@ -168,11 +156,6 @@ def run_e2e(workdir: Path, papers: list[str], scale: str, reruns: int = 3, overl
         res["error"] = "no paper's DAG builds"
         return res
     cfg = ["--config", f"papers=[{','.join(usable)}]"]
-    if overlay:
-        import yaml
-
-        (workdir / "overlay.yaml").write_text(yaml.safe_dump(overlay))
-        cfg = ["--configfile", "overlay.yaml", *cfg]
     print("  e2e: snakemake --cores all ... (minutes)", flush=True)
     load0 = os.getloadavg()
     c0 = os.times()

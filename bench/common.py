@@ -13,10 +13,10 @@ import argparse
 import json
 import os
 import platform
+import re
 import statistics
 import tempfile
 import time
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -94,39 +94,31 @@ def ratio(num: Timing, den: Timing) -> dict:
 # ------------------------------------------------------------------------------------------ facts
 
 
-def cpu_model() -> str:
+def _proc(path: str, key: str) -> str | None:
+    """The value of the first ``key`` line of a /proc file (None where there is none)."""
     try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
+        lines = Path(path).read_text().splitlines()
     except OSError:
-        pass
-    return platform.processor() or "unknown"
+        return None
+    return next((line.split(":", 1)[1].strip() for line in lines if line.startswith(key)), None)
+
+
+def cpu_model() -> str:
+    return _proc("/proc/cpuinfo", "model name") or platform.processor() or "unknown"
 
 
 def bf16_hardware() -> str:
     """CPU features that make bfloat16 matmuls fast (they decide item 3 on CPU)."""
-    try:
-        flags = next(
-            line for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("flags")
-        ).split()
-    except (OSError, StopIteration):
+    flags = _proc("/proc/cpuinfo", "flags")
+    if flags is None:
         return "unknown"
-    have = [f for f in ("avx512_bf16", "amx_bf16", "amx_tile") if f in flags]
+    have = [f for f in ("avx512_bf16", "amx_bf16", "amx_tile") if f in flags.split()]
     return ", ".join(have) if have else "none (no AVX512-BF16 / AMX)"
 
 
 def machine_facts(threads: int) -> dict:
-    mem = "unknown"
-    try:
-        kb = int(
-            next(
-                line for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")
-            ).split()[1]
-        )
-        mem = f"{kb / 2**20:.1f} GiB"
-    except (OSError, StopIteration, ValueError):
-        pass
+    kb = _proc("/proc/meminfo", "MemTotal")  # "24641304 kB"
+    mem = f"{int(kb.split()[0]) / 2**20:.1f} GiB" if kb else "unknown"
     gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "none (no CUDA device visible to torch)"
     try:
         load = " ".join(f"{v:.2f}" for v in os.getloadavg())
@@ -190,13 +182,18 @@ def replace_block(md: Path, name: str, block: str) -> None:
     md.write_text(text)
 
 
-def bench_parser(name: str, doc: str, copies: bool = True) -> argparse.ArgumentParser:
-    """The command line of a bench that writes ``bench/<name>.md`` from ``bench/<name>.json``: ``--render``
-    (re-write the md from the json, measuring nothing) and, for a bench that measures in fresh copies of the
-    checkout (``copies``), ``--workdir`` (the copies go under it, wiped). The bench adds its own options."""
+def keep_blocks(md: Path, text: str) -> None:
+    """Write ``text`` to ``md`` followed by the ``<!-- name -->`` blocks the old ``md`` had: how a bench re-renders its
+    report without dropping the blocks other benches wrote into it (``replace_block``)."""
+    old = md.read_text() if md.exists() else ""
+    blocks = [m[0] for m in re.finditer(r"<!-- ([\w-]+) -->\n.*?<!-- /\1 -->\n", old, re.S)]
+    md.write_text(text.rstrip("\n") + "\n" + "".join("\n" + b for b in blocks))
+
+
+def bench_parser(name: str, doc: str) -> argparse.ArgumentParser:
+    """The command line of a bench that writes ``bench/<name>.md`` from ``bench/<name>.json``: ``--render`` (re-write
+    the md from the json, measuring nothing); the bench adds its own options."""
     ap = argparse.ArgumentParser(description=doc.splitlines()[0])
-    if copies:
-        ap.add_argument("--workdir", type=Path, default=Path("/tmp/bench") / name, help="the copies go under it")
     ap.add_argument("--render", action="store_true", help=f"re-write {name}.md from {name}.json")
     return ap
 
@@ -212,31 +209,19 @@ def write_report(name: str, render, res: dict | None = None) -> str:
     return md
 
 
-def job_minutes(res: dict) -> dict[str, float]:
-    """Minutes of job time per rule of an e2e run (``bench_pipeline.run_e2e``), from its benchmark files."""
-    out = defaultdict(float)
-    for j in res.get("benchmarks", []):
-        out[j["rule"]] += j["s"] / 60
-    return dict(out)
-
-
-# ------------------------------------------------------------------------------------------ issue 16's goals
-# (one place: the bench that measures a goal and the issue-16 table judge it by the same numbers)
-SEEDS_RATIO_GOAL = 2.2  # three seeds / one seed, default pipeline
-DEFAULT_RUN_GOAL_S = 600  # the whole default pipeline, wall seconds on the bench machine
+# ------------------------------------------------------------------------------------------ goals
+# (one place: the bench that measures a goal and the goals table, bench/goals.py, judge it by the same numbers)
+DEFAULT_RUN_GOAL_S = 600  # the whole default pipeline in a fresh copy, wall seconds on the bench machine
 PAPER_SCALE_GOAL_MIN = 90  # the CPU papers at paper scale, wall minutes on 2 cores
-SNAPSHOT_DISK_GOAL_GB = 2.0  # the energy snapshots at paper scale (issue 26)
-CMNIST_GOAL_JOB_MIN = 180  # Colored-MNIST at paper scale, job minutes (issue 26)
-LOOP_GOAL = 0.9  # our training loop / a bare loop, throughput (issue 9 item 1; issue 16 goal 3: stays met)
-BATCHING_PAYS_BELOW = 0.9  # batched / separate seeds per step below which batching is worth building
+SNAPSHOT_DISK_GOAL_GB = 2.0  # the energy snapshots at paper scale
+CMNIST_GOAL_JOB_MIN = 180  # Colored-MNIST at paper scale, job minutes
+LOOP_GOAL = 0.9  # our training loop / a bare loop, throughput
 
 
 def cpu_papers_met(paper_scale: dict) -> bool:
-    """Goal 4's time, from ``paper_scale.json``: the CPU papers within the goal (the wall time of whole runs, else job
-    time / cores), and no total only a lower bound."""
-    wall = (
-        paper_scale.get("runs_wall_min") or paper_scale["cpu_papers_wall_min"]
-    )  # measured wall time where there is one
+    """The paper-scale goal, from ``paper_scale.json``: the CPU papers within it (the measured wall time of whole runs,
+    else job time / cores), and no total only a lower bound."""
+    wall = paper_scale.get("runs_wall_min") or paper_scale["cpu_papers_wall_min"]
     return wall <= PAPER_SCALE_GOAL_MIN and not paper_scale["cpu_papers_lower_bound"]
 
 

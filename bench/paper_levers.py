@@ -1,4 +1,4 @@
-"""What the energy paper's paper-scale levers do to its numbers (issue 26), on runs made at ``scale: paper``.
+"""What the energy paper's paper-scale levers do to its numbers, on runs made at ``scale: paper``.
 
     python bench/paper_levers.py RUN_DIR... --mnist results/data/mnist.pt --probe-size 10000
 

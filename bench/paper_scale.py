@@ -1,4 +1,4 @@
-"""Paper scale measured, not estimated (issues 16 and 26).
+"""Paper scale measured, not estimated: the CPU papers' wall time, Colored-MNIST's job time, the snapshots' disk.
 
     python bench/paper_scale.py --dir /tmp/fresh-clone        # about 30 min on 2 cores; writes bench/paper_scale.{md,json}
     python bench/paper_scale.py --dir /tmp/fresh-clone --only 2,5   # re-run probes 2 and 5, keep the others' jobs
@@ -14,8 +14,10 @@
    limit. Snakemake's ``benchmark:`` file of every finished job gives its wall time and peak memory
    (max RSS). A job still running when its probe's limit is reached is stopped; its whole time is then
    extrapolated from the progress lines of its log (energy extractions: one line per tenth of the
-   snapshots with the seconds so far; Colored-MNIST: one line per finished epoch), or else counted as
-   a lower bound (the time since Snakemake started it).
+   snapshots with the seconds so far; Colored-MNIST: one line per finished epoch), linearly in the units done, or
+   else counted as a lower bound (the time since Snakemake started it). Colored-MNIST's first epochs carry most of
+   its log-spaced evaluations, and a job of another optimizer or depth gets the time of the measured (Muon,
+   4-layer) job: its total is an upper bound. The energy extraction's snapshots cost the same each.
 2. Dry-runs the whole paper-scale DAG (``--forceall``) for its job counts and gives each job the time of
    a measured job of the same rule, preferring the one that shares most wildcard values (the same
    optimizer, the same depth; ties: the longer); the table names the wildcards where they differ.
@@ -39,7 +41,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-import issue16
+import goals
 import pandas as pd
 import yaml
 from common import (
@@ -55,7 +57,7 @@ from common import (
 )
 
 from muonrepro.imbalanced.stages import cmnist_job_epochs
-from muonrepro.pipeline.plan import parse_jobs
+from muonrepro.pipeline.plan import JOB, dry_run, parse_jobs
 
 OPTS = ("sgd", "adamw", "muon")
 PAPER = "results/paper"
@@ -83,8 +85,7 @@ PROBES = [
         6,
     ),
 ]
-STAMP_TIME = re.compile(r"^\[(\w{3} \w{3} +\d+ [\d:]+ \d{4})\]$", re.M)
-STAMP = re.compile(r"^\[(\w{3} \w{3} +\d+ [\d:]+ \d{4})\]\n(?:local)?rule (\w+):\n((?:[ \t]+\S.*\n)*)", re.M)
+STAMP = re.compile(r"^\[(\w{3} \w{3} +\d+ [\d:]+ \d{4})\]$", re.M)
 SNAPSHOT = re.compile(r"^snapshot (\d+)/(\d+) \(step \d+\), ([\d.]+) s$", re.M)  # energy.estimator.readings
 EPOCH = re.compile(r"^\[cmnist .*\] epoch \d+/\d+", re.M)  # imbalanced.cmnist: one line per finished epoch
 
@@ -127,29 +128,27 @@ def run_probe(checkout: Path, cores: int, targets: list[str], limit_min: float) 
     }
 
 
+def _time(stamp: str) -> float:
+    return datetime.strptime(stamp, "%a %b %d %H:%M:%S %Y").timestamp()
+
+
 def completed_run(log: Path) -> dict:
     """A whole run already made (``--runs``): its jobs and wall time (first job start to last job end) from its
     Snakemake log."""
     text = log.read_text()
-    stamps = [datetime.strptime(s, "%a %b %d %H:%M:%S %Y").timestamp() for s in STAMP_TIME.findall(text)]
+    stamps = [_time(s) for s in STAMP.findall(text)]
     done = "steps (100%) done" in text
     return {"rc": 0 if done else None, "finished": done, "wall_s": stamps[-1] - stamps[0], "jobs": jobs_of(text)}
 
 
 def jobs_of(text: str) -> list[dict]:
-    """The jobs Snakemake started, from its log: rule, wildcards, benchmark and log files, start time."""
+    """The jobs Snakemake started, from its log (a job block, ``plan.parse_jobs``, right after a time stamp): rule,
+    wildcards, benchmark and log files, start time."""
     jobs = []
     for m in STAMP.finditer(text):
-        block = parse_jobs(f"rule {m[2]}:\n{m[3]}").iloc[0]
-        jobs.append(
-            {
-                "rule": m[2],
-                "wildcards": block.wildcards,
-                "benchmark": block.benchmark,
-                "log": block.log,
-                "start": datetime.strptime(m[1], "%a %b %d %H:%M:%S %Y").timestamp(),
-            }
-        )
+        block = JOB.match(text, m.end() + 1)  # the line after the stamp
+        for _, job in parse_jobs(block[0] if block else "").iterrows():  # none for rule all
+            jobs.append({**job[["rule", "wildcards", "benchmark", "log"]].to_dict(), "start": _time(m[1])})
     return jobs
 
 
@@ -277,17 +276,10 @@ def snapshot_bytes(checkout: Path, dag: pd.DataFrame) -> tuple[float, int, bool]
 def render(res: dict) -> str:
     t = pd.DataFrame.from_dict(res["per_rule"], orient="index")
     lines = [
-        "# Paper scale, measured (issue 16, goal 4)",
+        "# Paper scale, measured",
         "",
-        f"Written by `python bench/paper_scale.py` on {res['date']} in a checkout at commit {res['commit']}, "
-        f"{res['cores']} cores ({res['cpu']}), load average at start {res['load']}. How each number is "
-        "obtained: the docstring of `bench/paper_scale.py`. Job time = the wall seconds in Snakemake's "
-        "`benchmark:` file of each job; a job stopped at its probe's limit is extrapolated from its log's "
-        "progress (said so in the table), or counted with the time it had run (a lower bound, marked >=).",
-        "Extrapolations are linear in the units done. Colored-MNIST's first epochs carry most of its "
-        "log-spaced evaluations, and a job of another optimizer or depth is given the time of the measured "
-        "(Muon, 4-layer) job: its total is an upper bound. The energy extraction's snapshots cost the same "
-        "each (same probe set, same matrices).",
+        f"Written by `python bench/paper_scale.py` on {res['date']} at commit {res['commit']}, {res['cores']} cores "
+        f"({res['cpu']}), load average {res['load']}; job time from the `benchmark:` files (method: the docstring).",
         "",
         "## Probes (one job of every kind, run at `scale: paper`)",
         "",
@@ -329,7 +321,7 @@ def render(res: dict) -> str:
         lines.append(
             f"| {paper} | {r['jobs']} | {ge}{r['job_minutes']:.0f} | {ge}{r['job_minutes'] / res['cores']:.0f} |"
         )
-    gb = res["snapshot_bytes"] / 1e9
+    gb, cm = res["snapshot_bytes"] / 1e9, res.get("cmnist_job_min", float("nan"))  # cm: NaN if not measured
     ge = ">= " if res["cpu_papers_lower_bound"] else ""
     ok = cpu_papers_met(res)
     lines += [
@@ -343,8 +335,7 @@ def render(res: dict) -> str:
         )
         + ").",
         f"- Goal: Colored-MNIST <= {CMNIST_GOAL_JOB_MIN} job minutes: "
-        f"{met(res.get('cmnist_job_min', float('inf')) <= CMNIST_GOAL_JOB_MIN)} "
-        f"({res.get('cmnist_job_min', float('nan')):.0f} job minutes).",
+        + (f"{met(cm <= CMNIST_GOAL_JOB_MIN)} ({cm:.0f} job minutes)." if cm == cm else "not measured."),
         f"- Disk for the energy snapshots ({res['snapshot_runs']} runs, "
         + ("every file measured" if res.get("snapshot_exact") else "each counted at the largest file on disk")
         + f"): {'' if res.get('snapshot_exact') else '<= '}{gb:.2f} GB; goal <= {SNAPSHOT_DISK_GOAL_GB:g} GB: "
@@ -355,7 +346,7 @@ def render(res: dict) -> str:
 
 
 def main(argv=None) -> None:
-    ap = bench_parser("paper_scale", __doc__, copies=False)
+    ap = bench_parser("paper_scale", __doc__)
     ap.add_argument("--dir", type=Path, help="a checkout with ../shared beside it (a fresh clone)")
     ap.add_argument("--cores", type=int, default=2)
     ap.add_argument(
@@ -377,7 +368,7 @@ def main(argv=None) -> None:
     out_json = BENCH / "paper_scale.json"
     if a.render:
         write_report("paper_scale", render)
-        issue16.update()
+        goals.update()
         return
     if a.dir is None:
         sys.exit("--dir: the checkout to run the paper-scale jobs in")
@@ -415,14 +406,7 @@ def main(argv=None) -> None:
             f"  {'finished' if pr['finished'] else 'stopped'} after {pr['wall_s'] / 60:.1f} min, rc {pr['rc']}",
             flush=True,
         )
-    dry = subprocess.run(
-        [sys.executable, "-m", "snakemake", "-n", "--forceall", "--config", "scale=paper"],
-        cwd=checkout,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    dag = parse_jobs(dry.stdout + dry.stderr)
+    dag = dry_run(["--forceall", "--config", "scale=paper"], cwd=checkout)
     measured = pd.DataFrame([m for pr in probes for m in pr["measured"]])
     est = estimate(dag, measured, small_scale_seconds(checkout, dag))
     totals = {
@@ -453,7 +437,7 @@ def main(argv=None) -> None:
         "snapshot_exact": exact,
     }
     md = write_report("paper_scale", render, res)
-    issue16.update()
+    goals.update()
     print(md)
 
 

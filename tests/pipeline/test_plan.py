@@ -68,3 +68,16 @@ def test_placeholder_data_makes_every_experiment_runnable(tmp_path):
     plan.placeholder_data(tmp_path, data)
     absolute = {k: str(tmp_path / v) for k, v in data.items()}
     assert all(data_status(e, absolute, pretrained=True)["runnable"] for e in EXPERIMENTS)
+
+
+def test_dry_run_reads_the_job_blocks_snakemake_prints(tmp_path):
+    (tmp_path / "Snakefile").write_text(
+        'rule all:\n    input: expand("out/{x}.txt", x=["a", "b"])\n\n'
+        'rule make:\n    output: "out/{x}.txt"\n    benchmark: "bench/{x}.tsv"\n    resources: runtime=5\n'
+        '    shell: "touch {output}"\n'
+    )
+    jobs = plan.dry_run(["--cores", "1"], cwd=tmp_path)
+    assert sorted(w["x"] for w in jobs["wildcards"]) == ["a", "b"] and set(jobs["rule"]) == {"make"}
+    assert set(jobs["benchmark"]) == {"bench/a.tsv", "bench/b.tsv"} and set(jobs["runtime"]) == {5}
+    with pytest.raises(RuntimeError, match="the dry run failed"):
+        plan.dry_run(["--cores", "1", "no_such_target"], cwd=tmp_path)

@@ -64,6 +64,14 @@ def parse_jobs(dry_run: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["rule", "gpu", "cpus", "runtime", "mem_mb", "wildcards", "benchmark", "log"])
 
 
+def dry_run(args: list[str], cwd: str | Path) -> pd.DataFrame:
+    """The jobs (``parse_jobs``) of ``snakemake -n <args>`` run in ``cwd``; a failed dry run raises with its output."""
+    res = subprocess.run([sys.executable, "-m", "snakemake", "-n", *args], capture_output=True, text=True, cwd=cwd)
+    if res.returncode != 0:
+        raise RuntimeError(f"the dry run failed:\n{res.stdout[-3000:]}\n{res.stderr[-3000:]}")
+    return parse_jobs(res.stdout)  # a dry run logs to stdout
+
+
 def summarize(jobs: pd.DataFrame) -> pd.DataFrame:
     """Per rule and in total: jobs, requested GPU-hours and CPU-hours, the largest memory request (GB)."""
     j = jobs.assign(gpu_hours=jobs.gpu * jobs.runtime / 60, cpu_hours=jobs.cpus * jobs.runtime / 60)
@@ -122,25 +130,12 @@ def main(argv=None) -> None:
     repo = Path(__file__).resolve().parents[3]
     workdir = Path(a.directory or tempfile.mkdtemp(prefix="muonrepro-plan-"))
     placeholder_data(workdir, yaml.safe_load((repo / "config.yaml").read_text())["imbalanced_gpu"]["data"])
-    cmd = [
-        sys.executable,
-        "-m",
-        "snakemake",
-        "-s",
-        str(repo / "Snakefile"),
-        "-n",
-        "--profile",
-        a.profile,
-        "--directory",
-        str(workdir),
-        "--config",
-        f"scale={a.scale}",
-        *a.extra,
-    ]
-    res = subprocess.run(cmd, capture_output=True, text=True, cwd=repo)
-    if res.returncode != 0:
-        sys.exit(f"the dry run failed:\n{res.stdout[-3000:]}\n{res.stderr[-3000:]}")
-    print(to_markdown(summarize(parse_jobs(res.stdout))))
+    args = ["-s", str(repo / "Snakefile"), "--profile", a.profile, "--directory", str(workdir)]
+    try:
+        jobs = dry_run([*args, "--config", f"scale={a.scale}", *a.extra], cwd=repo)
+    except RuntimeError as e:
+        sys.exit(str(e))
+    print(to_markdown(summarize(jobs)))
 
 
 if __name__ == "__main__":
