@@ -3,6 +3,7 @@
 # table T1 and figures R1-R8. Everything is float64 on CPU and seeded. Config slices come from
 # muonrepro.precond.layout.
 from muonrepro.precond import claims as precond_claims
+from muonrepro.precond import layout as precond_layout
 from muonrepro.precond.layout import config_slice
 
 P = config["precond"]
@@ -47,19 +48,7 @@ rule precond_sweep:
         ENV
     threads: 1
     params:
-        precond=lambda wildcards: {
-            **config_slice(
-                P,
-                "spectrum",
-                "spectrum_jitter",
-                "msgn_rel_cutoff",
-                "curves",
-                "adam",
-                "l1_budget",
-                problems=[wildcards.problem],
-            ),
-            "lr_selection": config["lr_selection"],
-        },
+        precond=lambda wildcards: precond_layout.sweep_params(config, wildcards.problem),
         preset=PS,
     script:
         "../scripts/precond/sweep.py"
@@ -204,19 +193,6 @@ rule precond_figures:
     conda:
         ENV
     params:
-        nb={
-            "scale": SCALE,
-            "kappa_panels": [k for k in PS["kappas"] if k in (10, 100, 1000)] or PS["kappas"][:3],
-            "kappa_modes": 1000 if 1000 in PS["kappas"] else PS["kappas"][-1],
-            "kappa_min": P["claims"]["kappa_min"],
-            "kappa_ablation": P["ablation"]["kappa_plot"],
-            "mf_eps": P["problems"]["mf"]["epsilon"][0],
-            "icl_eps": P["problems"]["icl"]["epsilon"],
-            "muon": {p: P["problems"][p]["muon"] for p in PRECOND_PROBLEMS},
-            "mf_init": P["problems"]["mf"]["init"],
-            "sizes": {k: PS[k] for k in ("mf", "mf_asym", "icl", "ns5")},
-            "ns5": P["ablation"]["ns5"],
-            "dpi": FIGURES["dpi"],
-        },
+        nb=precond_layout.figures_params(config, SCALE),
     script:
         "../scripts/run_notebook.py"

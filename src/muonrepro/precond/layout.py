@@ -38,3 +38,29 @@ def config_slice(P: dict, *keys: str, problems=()) -> dict:
     if problems:
         out["problems"] = {p: P["problems"][p] for p in problems}
     return out
+
+
+def sweep_params(config: dict, problem: str) -> dict:
+    """``precond_sweep``'s ``precond`` param for one problem: the method settings it reads, and the lr rule."""
+    P = config["precond"]
+    keys = ("spectrum", "spectrum_jitter", "msgn_rel_cutoff", "curves", "adam", "l1_budget")
+    return {**config_slice(P, *keys, problems=[problem]), "lr_selection": config["lr_selection"]}
+
+
+def figures_params(config: dict, scale: str) -> dict:
+    """The figure notebook's parameters: which kappas its panels show, targets, sizes."""
+    P, PS = config["precond"], config["scales"][scale]["precond"]
+    return {
+        "scale": scale,
+        "kappa_panels": [k for k in PS["kappas"] if k in (10, 100, 1000)] or PS["kappas"][:3],
+        "kappa_modes": 1000 if 1000 in PS["kappas"] else PS["kappas"][-1],
+        "kappa_min": P["claims"]["kappa_min"],
+        "kappa_ablation": P["ablation"]["kappa_plot"],
+        "mf_eps": P["problems"]["mf"]["epsilon"][0],
+        "icl_eps": P["problems"]["icl"]["epsilon"],
+        "muon": {p: P["problems"][p]["muon"] for p in P["problems"]},
+        "mf_init": P["problems"]["mf"]["init"],
+        "sizes": {k: PS[k] for k in ("mf", "mf_asym", "icl", "ns5")},
+        "ns5": P["ablation"]["ns5"],
+        "dpi": config["figures"]["dpi"],
+    }
