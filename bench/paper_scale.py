@@ -259,14 +259,16 @@ def per_rule(est: pd.DataFrame) -> pd.DataFrame:
     return t.sort_values("job_minutes", ascending=False)
 
 
-def snapshot_bytes(checkout: Path, dag: pd.DataFrame) -> tuple[float, int, bool]:
+def snapshot_bytes(checkouts: list[Path], dag: pd.DataFrame) -> tuple[float, int, bool]:
     """Bytes of all energy snapshot files at paper scale, how many runs that is, and whether it is exact (every run's
-    file on disk) or an upper bound (the largest file on disk times the runs)."""
+    file on disk, in the first of ``checkouts`` that has it) or an upper bound (the largest file on disk times the
+    runs)."""
     runs = dag[dag["rule"] == "energy_train"]
-    files = [
-        checkout / PAPER / "energy" / "runs" / f"{w['arch']}_{w['opt']}_s{w['seed']}" / "snapshots.pt"
+    names = [
+        Path(PAPER) / "energy" / "runs" / f"{w['arch']}_{w['opt']}_s{w['seed']}" / "snapshots.pt"
         for w in runs["wildcards"]
     ]
+    files = [next((c / n for c in checkouts if (c / n).exists()), checkouts[0] / n) for n in names]
     sizes = [f.stat().st_size for f in files if f.exists()]
     if sizes and len(sizes) == len(files):
         return float(sum(sizes)), len(files), True
@@ -380,10 +382,11 @@ def main(argv=None) -> None:
     old = {p["name"]: {"date": saved["date"], "commit": saved["commit"], **p} for p in saved.get("probes", [])}
     commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=checkout, capture_output=True, text=True).stdout.strip()
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
-    probes = []
+    probes, clones = [], []
     for log in a.runs:
         log = (log if log.is_absolute() else checkout / log).resolve()
         clone = log.parents[2]  # CLONE/.snakemake/log/X.log
+        clones.append(clone)
         head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=clone, capture_output=True, text=True).stdout.strip()
         pr = {"name": f"whole run, {clone.name}/.snakemake/log/{log.name}", "targets": [], "limit_min": None}
         pr = {**pr, "commit": head, "date": now_utc(), **completed_run(log)}
@@ -417,7 +420,7 @@ def main(argv=None) -> None:
         }
         for paper, grp in est.groupby("paper")
     }
-    disk, n_runs, exact = snapshot_bytes(checkout, dag)
+    disk, n_runs, exact = snapshot_bytes([checkout, *clones], dag)
     res = {
         "date": now_utc(),
         "commit": commit,
