@@ -171,14 +171,16 @@ def extrapolate(rule: str, wildcards: dict, log_text: str, elapsed: float, confi
 
 
 def measure(checkout: Path, probe: dict, config: dict) -> list[dict]:
-    """One row per job the probe started: seconds and max RSS from its benchmark file, or (stopped)
-    the extrapolated whole time, or a lower bound."""
+    """One row per timed job the probe started: seconds and max RSS from its benchmark file, or (stopped) the
+    extrapolated whole time, or a lower bound. Rules without a ``benchmark:`` file are left out (not timed)."""
     rows = []
     for j in probe["jobs"]:
         bench = checkout / j["benchmark"] if j["benchmark"] else None
         if bench is not None and bench.exists() and bench.stat().st_mtime >= j["start"] - 1:
             b = pd.read_csv(bench, sep="\t").iloc[-1]
             rows.append({**j, "seconds": float(b["s"]), "max_rss_mb": float(b["max_rss"]), "how": "measured"})
+        elif bench is None:  # a light rule without a benchmark: file (not timed; it may well have finished)
+            continue
         elif not probe["finished"] and probe["limit_min"] is not None:  # a whole run's interrupted job reruns later
             elapsed = probe["stopped"] - j["start"]
             log = checkout / j["log"] if j["log"] else None
