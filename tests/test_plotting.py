@@ -233,3 +233,19 @@ def test_panel_grid_wraps_panels_into_rows_and_drops_the_unused_cells():
     fig, axes = plotting.panel_grid(2, ncols=3)
     assert len(axes) == 2 and fig.get_size_inches()[0] < 4.2 * 3
     plt.close(fig)
+
+
+def test_seed_spread_curves_interpolates_each_seed_inside_its_own_range_only():
+    import numpy as np
+    import pandas as pd
+
+    # seed 0 recorded at 0, 2, 4; seed 1 at 0, 1 (it stopped at its target): on the union 0, 1, 2, 4
+    curves = {0: pd.Series([1.0, 1e-2, 1e-4], index=[0, 2, 4]), 1: pd.Series([1.0, 1e-3], index=[0, 1])}
+    x, mean, lo, hi = plotting.seed_spread_curves(curves)
+    assert list(x) == [0, 1, 2, 4]
+    # seed 0 at x=1: geometric midpoint of 1 and 1e-2 (log-space interpolation); seed 1 absent past x=1
+    np.testing.assert_allclose(lo, [1.0, 1e-3, 1e-2, 1e-4])
+    np.testing.assert_allclose(hi, [1.0, 1e-1, 1e-2, 1e-4])
+    np.testing.assert_allclose(mean, [1.0, (1e-1 + 1e-3) / 2, 1e-2, 1e-4])
+    _, mean, _, _ = plotting.seed_spread_curves(curves, log=False)  # linear interpolation: seed 0 at x=1 is 0.505
+    np.testing.assert_allclose(mean[1], (0.505 + 1e-3) / 2)
