@@ -193,10 +193,12 @@ def test_save_rejects_an_unknown_format(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-# A notebook takes its whole style from muonrepro.plotting: no theme, palette, colour literal or save of its own.
+# A notebook takes its whole style from muonrepro.plotting and its preamble and save from muonrepro.notebook: no
+# backend, theme, palette, colour literal or save of its own.
 FORBIDDEN = {
-    "its own theme": re.compile(r"\bset_(theme|style|palette|context)\(|rcParams"),
-    "its own save": re.compile(r"\bsavefig\("),
+    "its own backend": re.compile(r"matplotlib\.use\("),
+    "its own theme": re.compile(r"\bset_(theme|style|palette|context)\(|rcParams|use_theme\("),
+    "its own save": re.compile(r"\bsavefig\(|plotting\.save\(|^def save\(", re.M),
     "its own palette": re.compile(r"color_palette\(|\bcmap\s*=\s*['\"]"),
     "a colour literal": re.compile(
         r"['\"](#[0-9a-fA-F]{3,8}|tab:\w+|C\d|red|blue|green|orange|purple|brown|pink|olive|cyan|magenta|yellow)['\"]"
@@ -205,12 +207,12 @@ FORBIDDEN = {
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.name)
-def test_notebook_takes_its_style_from_plotting(notebook):
+def test_notebook_takes_its_style_from_plotting_and_its_preamble_from_notebook(notebook):
     text = notebook.read_text()
     found = {what: pattern.findall(text) for what, pattern in FORBIDDEN.items()}
     assert not any(found.values()), f"{notebook.name}: {found}"
-    assert "from muonrepro import plotting" in text and "plotting.use_theme()" in text
-    assert "plotting.save(" in text
+    assert re.search(r"^from muonrepro import (\w+, )?notebook\b", text, re.M)
+    assert "nb = notebook.preamble(" in text and "nb.save(" in text
 
 
 def test_notebooks_are_found():
