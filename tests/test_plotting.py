@@ -193,10 +193,12 @@ def test_save_rejects_an_unknown_format(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-# A notebook takes its whole style from muonrepro.plotting: no theme, palette, colour literal or save of its own.
+# A notebook takes its whole style from muonrepro.plotting and its preamble and save from muonrepro.notebook: no
+# backend, theme, palette, colour literal or save of its own.
 FORBIDDEN = {
-    "its own theme": re.compile(r"\bset_(theme|style|palette|context)\(|rcParams"),
-    "its own save": re.compile(r"\bsavefig\("),
+    "its own backend": re.compile(r"matplotlib\.use\("),
+    "its own theme": re.compile(r"\bset_(theme|style|palette|context)\(|rcParams|use_theme\("),
+    "its own save": re.compile(r"\bsavefig\(|plotting\.save\(|^def save\(", re.M),
     "its own palette": re.compile(r"color_palette\(|\bcmap\s*=\s*['\"]"),
     "a colour literal": re.compile(
         r"['\"](#[0-9a-fA-F]{3,8}|tab:\w+|C\d|red|blue|green|orange|purple|brown|pink|olive|cyan|magenta|yellow)['\"]"
@@ -205,12 +207,12 @@ FORBIDDEN = {
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.name)
-def test_notebook_takes_its_style_from_plotting(notebook):
+def test_notebook_takes_its_style_from_plotting_and_its_preamble_from_notebook(notebook):
     text = notebook.read_text()
     found = {what: pattern.findall(text) for what, pattern in FORBIDDEN.items()}
     assert not any(found.values()), f"{notebook.name}: {found}"
-    assert "from muonrepro import plotting" in text and "plotting.use_theme()" in text
-    assert "plotting.save(" in text
+    assert re.search(r"^from muonrepro import (\w+, )?notebook\b", text, re.M)
+    assert "nb = notebook.preamble(" in text and "nb.save(" in text
 
 
 def test_notebooks_are_found():
@@ -233,3 +235,19 @@ def test_panel_grid_wraps_panels_into_rows_and_drops_the_unused_cells():
     fig, axes = plotting.panel_grid(2, ncols=3)
     assert len(axes) == 2 and fig.get_size_inches()[0] < 4.2 * 3
     plt.close(fig)
+
+
+def test_seed_spread_curves_interpolates_each_seed_inside_its_own_range_only():
+    import numpy as np
+    import pandas as pd
+
+    # seed 0 recorded at 0, 2, 4; seed 1 at 0, 1 (it stopped at its target): on the union 0, 1, 2, 4
+    curves = {0: pd.Series([1.0, 1e-2, 1e-4], index=[0, 2, 4]), 1: pd.Series([1.0, 1e-3], index=[0, 1])}
+    x, mean, lo, hi = plotting.seed_spread_curves(curves)
+    assert list(x) == [0, 1, 2, 4]
+    # seed 0 at x=1: geometric midpoint of 1 and 1e-2 (log-space interpolation); seed 1 absent past x=1
+    np.testing.assert_allclose(lo, [1.0, 1e-3, 1e-2, 1e-4])
+    np.testing.assert_allclose(hi, [1.0, 1e-1, 1e-2, 1e-4])
+    np.testing.assert_allclose(mean, [1.0, (1e-1 + 1e-3) / 2, 1e-2, 1e-4])
+    _, mean, _, _ = plotting.seed_spread_curves(curves, log=False)  # linear interpolation: seed 0 at x=1 is 0.505
+    np.testing.assert_allclose(mean[1], (0.505 + 1e-3) / 2)

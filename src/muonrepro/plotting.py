@@ -278,6 +278,23 @@ def seed_spread_wide(wide):
     )
 
 
+def seed_spread_curves(curves, log: bool = True):
+    """Mean and min-max over seeds of curves recorded at different x (``curves``: ``{seed: Series}``, x the
+    index): ``(x, mean, lo, hi)`` on the union of the seeds' x, as :func:`seed_spread_wide`. Each seed's curve is
+    interpolated between its own recorded x (linearly in log space when ``log``, values floored at 1e-300), never
+    extended past its first or last one: there only the seeds present count."""
+    import numpy as np
+    import pandas as pd
+
+    wide = pd.concat([c.rename(seed) for seed, c in curves.items()], axis=1).sort_index()
+    if log:
+        logw = np.log(wide.clip(lower=1e-300)).interpolate(method="index", limit_area="inside")
+        wide = np.exp(logw).where(logw.notna())
+    else:
+        wide = wide.interpolate(method="index", limit_area="inside")
+    return seed_spread_wide(wide)
+
+
 def _positive(ax, *arrays):
     """On a log y axis, raise every value to a positive floor (a non-positive edge would fill the axis)."""
     import numpy as np

@@ -24,31 +24,25 @@ tail_bins = 3
 dpi = 130
 
 # %%
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from muonrepro import plotting
+from muonrepro import notebook, plotting
+from muonrepro.energy import figure_data as fd
 
-plotting.use_theme()
 ORDER = ["sgd", "adamw", "muon"]
-PALETTE = plotting.palette(ORDER)
-LINES = plotting.line_style(ORDER)  # colour, marker, solid line per optimizer
-OURS = plotting.ours_footer(
+nb = notebook.preamble(
+    outputs,
+    dpi,
     scale,
-    f"width {width}, Sigma_delta={estimator.get('sigma_delta')}, threshold {estimator.get('rel_threshold')}, "
+    ours=f"width {width}, Sigma_delta={estimator.get('sigma_delta')}, threshold {estimator.get('rel_threshold')}, "
     f"mode set {estimator.get('mode_set')}, modes indexed by eigenvalue rank, trapezoid rule over log-spaced logs",
+    order=ORDER,
 )
-
-
-def save(fig, name):
-    plotting.save(fig, outputs[name], dpi, footer=OURS)
-
-
+PALETTE = nb.palette
+LINES = nb.lines  # colour, marker, solid line per optimizer
 MODE_SET = estimator.get("mode_set", "common")
 gini_all = pd.read_csv(inputs["gini"])
 gini = gini_all[gini_all["mode_set"] == MODE_SET].copy()
@@ -89,21 +83,12 @@ def seed_dots(ax, data, x, y, hue="optimizer"):
 # ## Theory checks (claims C3-C5): relative error of each float64 identity, and inequality margins
 
 # %%
-from muonrepro.energy.theory.checks import COUNTEREXAMPLE_CHECK, INEQUALITY_CHECKS
-
-th = pd.read_csv(inputs["theory"])
-th = th[th["check"] != COUNTEREXAMPLE_CHECK]  # an observation, not an identity (see the report caption)
-th["status"] = np.where(th["passed"], "passed", "failed")
-scale_ = th["reference"].abs().clip(lower=1.0)
-th["rel_error"] = ((th["value"] - th["reference"]).abs() / scale_).clip(lower=1e-17)
-sense = th["check"].map(INEQUALITY_CHECKS)
-th["check"] = th["check"].map(plotting.label)  # snake_case check ids -> words
-th["margin"] = np.where(sense.isin([">", ">="]), 1, -1) * (th["value"] - th["reference"]) / scale_
-eq, ineq = th[sense.isna()], th[sense.notna()]
+eq, ineq = fd.theory_points(pd.read_csv(inputs["theory"]))  # the counterexample is no check: see the caption
+eq, ineq = (d.assign(check=d["check"].map(plotting.label)) for d in (eq, ineq))  # snake_case check ids -> words
 fig, axes = plt.subplots(
     2,
     1,
-    figsize=(9, 0.17 * len(th) + 2.5),
+    figsize=(9, 0.17 * (len(eq) + len(ineq)) + 2.5),
     gridspec_kw={"height_ratios": [len(eq), max(1, len(ineq))]},
     layout="constrained",
 )
@@ -126,7 +111,7 @@ fig.suptitle(
     "Quadratic-model theory checks in float64 (claims C3-C5; section 5 of papers/energy.md,\n"
     "the reproduction spec: our written reading of the paper)"
 )
-save(fig, "theory_checks")
+nb.save(fig, "theory_checks")
 
 # %% [markdown]
 # ## Gini of per-mode cumulative energy, per monitored matrix (primary mode set; mean, sd and seeds)
@@ -141,7 +126,7 @@ ax.set_ylim(0, 1)
 ax.set_title(f"Gini per monitored matrix, mode set '{MODE_SET}'\n({SEEDS})", fontsize=10)
 sns.move_legend(ax, "upper left", bbox_to_anchor=(1.01, 1.0))  # outside: no bar hidden
 plotting.relabel_legend(ax.get_legend())
-save(fig, "gini")
+nb.save(fig, "gini")
 
 # %% [markdown]
 # ## Cumulative energy per architecture: the abstract's E at two places y, and the per-mode sum (log scale)
@@ -184,22 +169,13 @@ for ax, (col, ylabel, title) in zip(axes, panels):
 handles, names = axes[-1].get_legend_handles_labels()
 fig.legend(handles, names, loc="outside right upper")
 fig.suptitle(f"Cumulative energy per architecture ({POINTS}, dots: the seeds; log axis)")
-save(fig, "cumulative_energy")
+nb.save(fig, "cumulative_energy")
 
 # %% [markdown]
 # ## The integrand: direct energy at each logged step (log-spaced logs; trapezoid rule between them)
 
 # %%
-per_log = logs.groupby(["arch", "optimizer", "seed", "step"], as_index=False).agg(
-    direct_preact=("direct_energy", "sum"), direct_logits=("direct_logits", "first")
-)
-per_log["step_plus_1"] = per_log["step"] + 1
-long = per_log.melt(
-    id_vars=["arch", "optimizer", "seed", "step_plus_1"],
-    value_vars=["direct_preact", "direct_logits"],
-    var_name="y",
-    value_name="energy",
-)
+long = fd.per_log_energy(logs)
 long["y"] = long["y"].map(plotting.label)
 long["energy"] = long["energy"].clip(lower=plotting.POSITIVE_FLOOR)  # log axis: no non-positive band edge
 g = sns.relplot(
@@ -222,7 +198,7 @@ g.set_axis_labels(
 )
 plotting.relabel_legend(g.legend)
 g.figure.suptitle(f"Per-step energy at the logged steps ({BANDS})", y=1.02)
-save(g.figure, "energy_trajectory")
+nb.save(g.figure, "energy_trajectory")
 
 # %% [markdown]
 # ## Per-mode energy heat maps by eigenvalue rank (deepest architecture, mean over seeds of log10)
@@ -230,35 +206,9 @@ save(g.figure, "energy_trajectory")
 # can be compared directly; each panel's title gives the spread over seeds.
 
 # %%
-frames = {}
-for path in inputs["per_mode"]:
-    arch_, opt_, seed_ = path.split("/")[-1].removesuffix(".parquet").split("_")
-    frames.setdefault(opt_, []).append(pd.read_parquet(path))
-heat_arch = inputs["per_mode"][0].split("/")[-1].split("_")[0]
+heat_arch, frames = fd.per_mode_runs(inputs["per_mode"])
 mats = sorted(next(iter(frames.values()))[0]["matrix"].unique())
-
-
-def block_log_energy(df, mat):
-    df = df[df["matrix"] == mat].sort_values(["j", "i"])
-    m, n = df["j"].max() + 1, df["i"].max() + 1
-    E = np.where(df["retained"].to_numpy(), df["energy"].to_numpy(), np.nan).reshape(m, n)
-    bj, bi = max(1, m // 64), max(1, n // 64)  # sum energy over rank blocks so a 256x784 matrix is visible
-    blocks = E[: m // bj * bj, : n // bi * bi].reshape(m // bj, bj, n // bi, bi)
-    Eb = np.nansum(blocks, axis=(1, 3))
-    Eb[np.isnan(blocks).all(axis=(1, 3))] = np.nan  # blocks with no retained mode stay blank
-    return np.log10(Eb + 1e-30), (bj, bi)
-
-
-mean_log, spread, blocks_of = {}, {}, {}
-for mat in mats:
-    for opt in ORDER:
-        stack = []
-        for df in frames[opt]:
-            le, blocks_of[mat] = block_log_energy(df, mat)
-            stack.append(le)
-        stack = np.array(stack)
-        mean_log[(mat, opt)] = np.nanmean(stack, axis=0) if len(stack) else stack
-        spread[(mat, opt)] = np.nanmax(stack, axis=0) - np.nanmin(stack, axis=0) if len(stack) > 1 else None
+mean_log, spread, blocks_of = fd.heatmap_blocks(frames, mats, ORDER)  # log10 energy per block of ranks
 vmax = max(np.nanmax(v) for v in mean_log.values())
 vmin = vmax - 8
 fig, axes = plt.subplots(
@@ -280,7 +230,7 @@ fig.colorbar(im, ax=axes, label="log10 cumulative energy of the block (mean over
 fig.suptitle(
     f"log10 cumulative per-mode energy, {heat_arch}, mean over {len(inputs['per_mode']) // len(ORDER)} seed(s)"
 )
-save(fig, "per_mode_heatmap")
+nb.save(fig, "per_mode_heatmap")
 
 # %% [markdown]
 # ## Energy per curvature bin (bin 0 = lowest lambda_i mu_j): sum and mean over the bin's modes
@@ -321,7 +271,7 @@ plotting.relabel_legend(g.legend)
 g.figure.suptitle(
     f"Energy per curvature bin, mode set '{MODE_SET}'\n(shaded: low-curvature tail, {tail_bins} bins; {BANDS})", y=1.04
 )
-save(g.figure, "curvature_deciles")
+nb.save(g.figure, "curvature_deciles")
 
 # %% [markdown]
 # ## C5 on the runs: off-diagonal fraction of each logged update in the Kronecker eigenbasis
@@ -351,7 +301,7 @@ g.set_titles("{col_name}")
 g.set_axis_labels("training step + 1", "off-diagonal fraction of $R^T dW_t Q$")
 plotting.relabel_legend(g.legend)
 g.figure.suptitle(f"Updates in the Kronecker eigenbasis (dashed: i.i.d. baseline 1 - 1/max(m, n); {BANDS})", y=1.02)
-save(g.figure, "offdiag")
+nb.save(g.figure, "offdiag")
 
 # %% [markdown]
 # ## Training curves: test accuracy per epoch
@@ -373,4 +323,4 @@ g.set_titles("{col_name}")
 g.set_axis_labels("epoch", "test accuracy")
 plotting.relabel_legend(g.legend)
 g.figure.suptitle(f"MNIST test accuracy (lr per optimizer: see {out}energy/lr/; {BANDS})", y=1.03)
-save(g.figure, "training_curves")
+nb.save(g.figure, "training_curves")

@@ -21,19 +21,11 @@ scale = "small"
 dpi = 130
 
 # %%
-import matplotlib
-
-matplotlib.use("Agg")
 import pandas as pd
 
-from muonrepro import plotting
+from muonrepro import notebook
 from muonrepro.energy import one_change_figure
 
-plotting.use_theme()
+nb = notebook.preamble(outputs, dpi, scale, ours="every training setting (the paper does not state them)")
 table = pd.read_csv(inputs["robustness"], keep_default_na=False)  # "n/a" and "" are values, not missing
-plotting.save(
-    one_change_figure.draw(table, "training", scale),
-    outputs["training_robustness"],
-    dpi,
-    footer=plotting.ours_footer(scale, "every training setting (the paper does not state them)"),
-)
+nb.save(one_change_figure.draw(table, "training", scale), "training_robustness")

@@ -20,19 +20,11 @@ scale = "small"
 dpi = 130
 
 # %%
-import matplotlib
-
-matplotlib.use("Agg")
 import pandas as pd
 
-from muonrepro import plotting
+from muonrepro import notebook
 from muonrepro.energy import one_change_figure
 
-plotting.use_theme()
+nb = notebook.preamble(outputs, dpi, scale, ours="every reading of the estimator (the paper does not state it)")
 table = pd.read_csv(inputs["robustness"], keep_default_na=False)  # "n/a" and "" are values, not missing
-plotting.save(
-    one_change_figure.draw(table, "reading", scale),
-    outputs["reading_robustness"],
-    dpi,
-    footer=plotting.ours_footer(scale, "every reading of the estimator (the paper does not state it)"),
-)
+nb.save(one_change_figure.draw(table, "reading", scale), "reading_robustness")

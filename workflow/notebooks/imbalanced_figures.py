@@ -30,27 +30,19 @@ dpi = 130
 # %%
 import textwrap
 
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib.lines import Line2D
 
-from muonrepro import plotting
-from muonrepro.imbalanced.effects import group_time
+from muonrepro import notebook, plotting
+from muonrepro.imbalanced import figure_data as fd
 
-plotting.use_theme()
+nb = notebook.preamble(outputs, dpi, scale)  # each figure says which of its settings are ours
 RULES = ["gd", "ngd", "signgd", "specgd", "muon"]
 OPTS = ["muon", "nmd", "signum", "sgd", "adam"]
 BAND = plotting.SEED_ERRORBAR  # the one convention: mean over seeds, min-max band
-
-
-def save(fig, name, ours):
-    """Write the figure; ``ours`` (the settings that are ours) goes in the footer under the lowest label."""
-    plotting.save(fig, outputs[name], dpi, footer=plotting.ours_footer(scale, ours))
 
 
 def key_handles(title, entries):
@@ -72,7 +64,7 @@ print(f"{(~checks['passed']).sum()} of {len(checks)} theory checks failed")
 # %%
 p = np.asarray(theory["priors"])
 mu, sig = theory["mu"], theory["sigma_x"]
-r = mu * p / (mu**2 * p + sig**2)
+r = fd.class_r(mu, p, sig)
 class_colors = plotting.ordered_colors(len(p))
 fig, axes = plotting.panel_grid(len(RULES), ncols=3, panel=(4.2, 3.4), sharey=True, layout="constrained")
 traj = curves[curves["experiment"] == "fig2"]
@@ -89,7 +81,7 @@ for ax in axes[::3]:
     ax.set_ylabel(r"$\bar W_t[c,c]$")
 axes[0].legend(loc="lower right")
 fig.suptitle("Fig. 2 reproduction: population square loss, random orthonormal means (dotted: r_c)")
-save(fig, "fig2_trajectories", f"mu={mu}, sigma_x={sig}, step sizes")
+nb.save(fig, "fig2_trajectories", ours=f"mu={mu}, sigma_x={sig}, step sizes")
 
 # %% [markdown]
 # ## Theorems 1 and 2: loss gaps against the bounds
@@ -119,12 +111,7 @@ key_ax.legend(
     + key_handles("group (line)", [(m, {"color": "0.3", "ls": ls}) for m, ls in metric_style.items()]),
     loc="center",
 )
-s = sweep.melt(
-    id_vars=["inside"],
-    value_vars=["thm1_minority", "thm1_balanced", "thm2_minority"],
-    var_name="bound",
-    value_name="min ratio",
-).dropna()
+s = fd.sweep_ratios(sweep)
 s["cases"] = np.where(s["inside"], "inside conditions", "outside")
 s["bound"] = s["bound"].map(plotting.label)
 sweep_colors = dict(zip(["inside conditions", "outside"], plotting.ordered_colors(2)))
@@ -134,7 +121,7 @@ for x, b in enumerate((0.25, 0.5, 0.5)):
 axes[2].set(title="random sweep: min over t of gap/(mu t) (black: bound)", xlabel="", ylabel="min ratio")
 sns.move_legend(axes[2], "lower right")
 fig.suptitle("Theorems 1-2 (constants from a secondary source)")
-save(fig, "loss_gaps", "sweep ranges, outside-case sampling")
+nb.save(fig, "loss_gaps", ours="sweep ranges, outside-case sampling")
 
 # %% [markdown]
 # ## Depth: per-layer SpecGD and Delta T
@@ -155,7 +142,7 @@ axes[0].set(
 axes[0].legend()
 deep = paths[(paths["experiment"] == "deep_linear")]
 snr0 = theory["depth"]["snr"][0]
-r0 = mu * p / (mu**2 * p + mu**2 / snr0)  # r_c at this SNR (sigma_x = mu / sqrt(SNR))
+r0 = fd.class_r(mu, p, mu / np.sqrt(snr0))  # r_c at this SNR (sigma_x = mu / sqrt(SNR))
 depth_colors = plotting.ordered_colors(len(theory["depth"]["depths"]))
 class_style = ["-", "--", ":"]
 for L, col in zip(theory["depth"]["depths"], depth_colors):
@@ -178,7 +165,9 @@ axes[1].legend(
     bbox_to_anchor=(1.01, 1.0),
 )
 fig.suptitle("Deep linear SpecGD, aligned init")
-save(fig, "depth", f"eps={theory['depth']['eps']}, hidden width {theory['depth']['hidden']}, eta={theory['eta']}")
+nb.save(
+    fig, "depth", ours=f"eps={theory['depth']['eps']}, hidden width {theory['depth']['hidden']}, eta={theory['eta']}"
+)
 
 # %% [markdown]
 # ## Claim 8: balanced and worst-class accuracy along SpecGF and GF (population, k = 20)
@@ -208,7 +197,7 @@ for ax, metric in zip(axes, ("balanced", "worst_class")):
 sns.move_legend(axes[1], "upper left", bbox_to_anchor=(1.01, 1.0))
 plotting.relabel_legend(axes[1].get_legend())
 fig.suptitle(f"SpecGF vs GF, k={theory['accuracy']['k']}, p_c ~ 1/c")
-save(fig, "dm_accuracy", f"mu={theory['accuracy']['mu']}, sigma_x values")
+nb.save(fig, "dm_accuracy", ours=f"mu={theory['accuracy']['mu']}, sigma_x values")
 
 # %% [markdown]
 # ## Fig. 4: linear model with cross-entropy
@@ -230,10 +219,8 @@ for ax, group in zip(axes, ("balanced", "worst_class")):
             ax=ax,
         )
         sel = selection[(selection["experiment"] == "linear_ce") & (selection["group"] == group)]
-        for opt, step in zip(sel["optimizer"], sel["step"]):  # claim 11: each seed's test accuracy at the chosen step
-            at = d[(d["optimizer"] == opt) & (d["step"] == step)]["value"]
-            if len(at):
-                plotting.seed_errorbar(ax, [step], [at.mean()], [at.min()], [at.max()], plotting.color(opt), capsize=4)
+        for pt in fd.stopping_points(d, sel).itertuples():  # claim 11: the seeds' test accuracy at the chosen step
+            plotting.seed_errorbar(ax, [pt.step], [pt.mean], [pt.lo], [pt.hi], plotting.color(pt.optimizer), capsize=4)
         handles, labels = ax.get_legend_handles_labels()
         lrs = dict(zip(sel["optimizer"], sel["lr"]))
         names = [f"{plotting.label(name)} (lr {lrs.get(name, float('nan')):g})" for name in labels]
@@ -245,7 +232,7 @@ fig.suptitle(
     f"Fig. 4 reproduction: W x, cross-entropy, d={linear_ce.get('d')}, k={linear_ce.get('k')}, p_c ~ 1/c, "
     f"{plotting.seed_note(n_seeds)}; points: the validation-chosen stopping step, error bars: min-max"
 )
-save(fig, "fig4_linear_ce", f"mu={linear_ce.get('mu')}, sigma_x={linear_ce.get('sigma_x')}, n, lr grids")
+nb.save(fig, "fig4_linear_ce", ours=f"mu={linear_ce.get('mu')}, sigma_x={linear_ce.get('sigma_x')}, n, lr grids")
 
 # %% [markdown]
 # ## Colored-MNIST: minority- and majority-group test accuracy
@@ -285,10 +272,10 @@ fig.suptitle(
     PENDING
     or f"Colored-MNIST ({cmnist.get('correlation')} colour-class correlation in training), {plotting.seed_note(n_seeds)}"
 )
-save(
+nb.save(
     fig,
     "cmnist_groups",
-    f"width {cmnist_sizes.get('width')}, {cmnist_sizes.get('epochs')} epochs, batch {cmnist.get('batch_size')}, "
+    ours=f"width {cmnist_sizes.get('width')}, {cmnist_sizes.get('epochs')} epochs, batch {cmnist.get('batch_size')}, "
     "optimizer settings, colours",
 )
 
@@ -297,12 +284,7 @@ save(
 
 # %%
 depth_names = [f"{L}-layer" for L in depths]
-c17 = curves[
-    curves["experiment"].isin([f"cmnist_L{L}" for L in depths])
-    & (curves["optimizer"] == "muon")
-    & (curves["metric"] == "test_acc")
-    & curves["group"].isin(["minority", "majority"])
-]
+times = fd.learning_times(curves, depths, claims["learn_fraction"])
 depth_palette = dict(zip(depth_names, plotting.ordered_colors(len(depth_names))))
 fig, axes = plotting.panel_grid(len(OPTS), ncols=3, sharey=True, layout="constrained")
 for i, (ax, opt) in enumerate(zip(axes, OPTS)):
@@ -323,20 +305,17 @@ for i, (ax, opt) in enumerate(zip(axes, OPTS)):
             legend=(i == len(OPTS) - 1),
         )
     if opt == "muon":  # claim 17: each group's learning time in each run, at its own level (x: T, y: the level)
-        for (exp, _seed, group), h in c17.groupby(["experiment", "seed", "group"]):
-            g = group_time(h["step"].to_numpy(), h["value"].to_numpy(), claims["learn_fraction"])
-            if g.reached and g.t > 0:
-                name = exp.removeprefix("cmnist_L") + "-layer"
-                ax.plot(
-                    g.t,
-                    g.level,
-                    marker="o" if group == "minority" else "s",
-                    ms=6,
-                    mfc="none",
-                    ls="",
-                    color=depth_palette.get(name, "k"),
-                    zorder=5,
-                )
+        for g in times.itertuples():
+            ax.plot(
+                g.t,
+                g.level,
+                marker="o" if g.group == "minority" else "s",
+                ms=6,
+                mfc="none",
+                ls="",
+                color=depth_palette.get(g.depth, "k"),
+                zorder=5,
+            )
     ax.set(xscale="log", xlabel="step", ylabel="test group accuracy")
     ax.set_title(plotting.label(opt), color=plotting.color(opt))
 if axes[-1].get_legend():
@@ -352,9 +331,9 @@ fig.suptitle(
         110,
     )
 )
-save(
+nb.save(
     fig,
     "fig6_depth",
-    f"learning level = chance + {claims['learn_fraction']:g} x (the group's final accuracy - chance), width "
+    ours=f"learning level = chance + {claims['learn_fraction']:g} x (the group's final accuracy - chance), width "
     f"{cmnist_sizes.get('width')}",
 )

@@ -27,25 +27,19 @@ import json
 import textwrap
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from muonrepro import plotting
+from muonrepro import notebook, plotting
 
-plotting.use_theme()
+nb = notebook.preamble(
+    outputs, dpi, scale, ours="optimizer settings, epochs, widths, lr selection (config imbalanced_gpu)"
+)
 status = json.loads(Path(inputs["status"]).read_text())
 metrics = inputs.get("metrics", [])
 metrics = [metrics] if isinstance(metrics, str) else metrics
 data = {Path(f).parent.name: pd.read_parquet(f) for f in metrics}
 OPTS = ["muon", "shampoo", "adam", "sgd", "nmd", "signum"]
-OURS = plotting.ours_footer(scale, "optimizer settings, epochs, widths, lr selection (config imbalanced_gpu)")
-
-
-def save(fig, name):
-    plotting.save(fig, outputs[name], dpi, footer=OURS)
 
 
 def placeholder(name, exps, title):
@@ -57,7 +51,7 @@ def placeholder(name, exps, title):
     ax.axis("off")
     ax.text(0, 1, text, fontsize=7, va="top", family="monospace")
     ax.set_title(title)
-    save(fig, name)
+    nb.save(fig, name)
 
 
 def curves(name, panels, title):
@@ -78,7 +72,7 @@ def curves(name, panels, title):
     fig.legend(handles.values(), handles.keys(), loc="outside right upper")
     n_seeds = max(data[e]["seed"].nunique() if "seed" in data[e] else 1 for e in {p[0] for p in have})
     fig.suptitle(f"{title} ({plotting.seed_note(n_seeds)})")
-    save(fig, name)
+    nb.save(fig, name)
 
 
 # %%

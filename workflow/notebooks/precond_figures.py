@@ -39,68 +39,39 @@ dpi = 130
 
 # %%
 import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from muonrepro import plotting
+from muonrepro import notebook, plotting
+from muonrepro.precond import figure_data as fd
 from muonrepro.precond.layout import split_curves
 
-plotting.use_theme()
+nb = notebook.preamble(
+    outputs,
+    dpi,
+    scale,
+    ours="every setting (the paper's are unknown): inferred in the reproduction spec papers/preconditioning.md "
+    "or chosen here, see config precond",
+)
 METHODS = ("muon_s1", "gd", "adam")
 TUNING = {"muon_s1": ", S1 step", "gd": ", best step", "adam": ", best of grid"}
 LABEL = {m: plotting.label(m) + TUNING[m] for m in METHODS}
-OURS = plotting.ours_footer(
-    scale,
-    "every setting (the paper's are unknown): inferred in the reproduction spec papers/preconditioning.md "
-    "or chosen here, see config precond",
-)
 
 its = pd.read_csv(inputs["iterations"])
 info = pd.read_csv(inputs["info"])
 paths = split_curves(pd.read_parquet(p) for p in inputs["curves"])  # (problem, method, kappa, seed) -> curve
 
 
-def curve(problem, method, kappa, seed):
-    return paths[(problem, method, int(kappa), int(seed))]
-
-
-def seeds_of(problem, method, kappa):
-    return sorted(s for (p, m, k, s) in paths if p == problem and m == method and k == kappa)
-
-
-def band(problem, method, kappa, column="error"):
-    """Mean and min-max over seeds on the union of the seeds' iterations (a seed's curve is
-    interpolated in log space between its own recorded iterations, never extended past its last one)."""
-    frames = [
-        curve(problem, method, kappa, s).set_index("iteration")[column].rename(s)
-        for s in seeds_of(problem, method, kappa)
-    ]
-    wide = pd.concat(frames, axis=1).sort_index()
-    logw = np.log(wide.clip(lower=1e-300)).interpolate(method="index", limit_area="inside")
-    wide = np.exp(logw).where(logw.notna())
-    return plotting.seed_spread_wide(wide)
-
-
-def draw_band(ax, x, med, lo, hi, color, label, alpha=0.2, lw=1.6, **kw):
-    """Mean over seeds and min-max band; log y axis (every figure here): edges floored at a positive value."""
-    plotting.seed_band(ax, x, med, lo, hi, color, label, alpha=alpha, lw=lw, log=True, **kw)
-
-
-def save(fig, name, caption):
-    """Write the figure with its caption and the "ours" note as a footer under the lowest label."""
-    plotting.save(fig, outputs[name], dpi, footer=caption + " " + OURS)
+def draw_band(ax, band, color, label, shift=0, **kw):
+    """A band of figure_data (mean over seeds, min-max band) on a log y axis (every figure here)."""
+    x, mean, lo, hi = band
+    plotting.seed_band(ax, x + shift, mean, lo, hi, color, label, log=True, **kw)
 
 
 def legend_outside(fig, ax):
     """One legend for the figure, right of the panels, so it hides no curve."""
     fig.legend(*ax.get_legend_handles_labels(), loc="outside right upper")
-
-
-def floor_positive(y):
-    return np.clip(y, 1e-17, None)
 
 
 # %% [markdown]
@@ -112,30 +83,21 @@ fig, axes = plt.subplots(
 )
 for ax, k in zip(np.atleast_1d(axes), kappa_panels):
     for m in METHODS:
-        if seeds_of("mf", m, k):
-            x, med, lo, hi = band("mf", m, k)
-            keep = x <= 2000
-            draw_band(
-                ax,
-                x[keep],
-                floor_positive(med[keep]),
-                floor_positive(lo[keep]),
-                floor_positive(hi[keep]),
-                plotting.color(m),
-                LABEL[m],
-            )
+        if fd.seeds_of(paths, "mf", m, k):
+            band = fd.curve_band(paths, "mf", m, k)
+            draw_band(ax, [v[band[0] <= 2000] for v in band], plotting.color(m), LABEL[m])
     ax.axhline(mf_eps, color="grey", ls=":", lw=1)
     ax.set(yscale="log", xlim=(0, 2000), title=f"kappa = {k}", xlabel="iteration t")
 np.atleast_1d(axes)[0].set_ylabel(r"relative error $\|UU^T - M^*\|_F / \|M^*\|_F$")
 legend_outside(fig, np.atleast_1d(axes)[0])
 m = muon.get("mf", {})
 fig.suptitle(
-    f"R1. Symmetric matrix factorization: relative error per iteration ({plotting.seed_note(len(seeds_of('mf', 'muon_s1', kappa_panels[0])))})"
+    f"R1. Symmetric matrix factorization: relative error per iteration ({plotting.seed_note(len(fd.seeds_of(paths, 'mf', 'muon_s1', kappa_panels[0])))})"
 )
-save(
+nb.save(
     fig,
     "R1_mf_convergence",
-    f"R1. Symmetric MF (d={sizes['mf']['d']}, r={sizes['mf']['r']}, {mf_init} init, rotated V*), "
+    caption=f"R1. Symmetric MF (d={sizes['mf']['d']}, r={sizes['mf']['r']}, {mf_init} init, rotated V*), "
     f"Muon S1 with q={m.get('q')}, eta0={m.get('eta0')}; mean over seeds, band: min-max. GD and Adam runs stop "
     f"once they reach epsilon={mf_eps:g} (dotted); Muon runs a fixed budget down to the float64 floor.",
 )
@@ -147,11 +109,9 @@ save(
 
 # %%
 def iterations_plot(ax, problem, method, eps, label=None, color=None, marker=None, ls="-"):
-    df = its[(its.problem == problem) & (its.method == method) & np.isclose(its.epsilon, eps)]
-    if df.empty:
+    st = fd.iterations_by_kappa(its, problem, method, eps)
+    if st.empty:
         return
-    g = df.groupby("kappa")
-    st, allr = plotting.seed_spread(df, "kappa", "iterations"), g.reached.all()
     med, lo, hi = st["mean"], st["lo"], st["hi"]
     k = med.index.to_numpy(float)
     color = color or plotting.color(method)
@@ -159,7 +119,7 @@ def iterations_plot(ax, problem, method, eps, label=None, color=None, marker=Non
     plotting.seed_errorbar(
         ax, k, med, lo, hi, color, label or f"{LABEL.get(method, method)}, eps={eps:g}", marker=marker, ls=ls
     )
-    miss = ~allr.to_numpy()
+    miss = ~st["all_reached"].to_numpy()
     if miss.any():
         ax.scatter(k[miss], med.to_numpy()[miss], s=110, facecolors="none", edgecolors=color, lw=1.5, zorder=5)
         for kk, mm in zip(k[miss], med.to_numpy()[miss]):
@@ -180,10 +140,10 @@ ax.set(
     title=f"R2. Matrix factorization: iterations to epsilon\n({plotting.seed_note(its[its.problem == 'mf'].seed.nunique(), 'error bars')})",
 )
 ax.legend()
-save(
+nb.save(
     fig,
     "R2_mf_iterations",
-    "R2. Mean over seeds, error bars: min-max; a hollow circle marks a kappa where some seed hit the "
+    caption="R2. Mean over seeds, error bars: min-max; a hollow circle marks a kappa where some seed hit the "
     "iteration budget (that seed counts as the budget). GD uses the best constant step of its grid per seed.",
 )
 
@@ -195,11 +155,11 @@ for e in icl_eps[1:]:
 iterations_plot(ax, "icl", "gd", primary, label=f"GD closed form (best step), eps={primary:g}")
 for e in icl_eps[1:]:
     iterations_plot(ax, "icl", "adam", e)
-b = info[(info.problem == "icl") & np.isclose(info.epsilon, primary)].groupby("kappa").muon_bound.max()
+b = fd.icl_bound(info, primary)
 ax.plot(
     b.index, b.values, color=plotting.color("muon_s1"), ls=":", label=f"predicted $T_{{Muon}}^{{ICL}}$, eps={primary:g}"
 )
-K = info[info.problem == "icl"].groupby("kappa").K.mean()
+K = fd.icl_K(info)
 ax.plot(K.index, K.values, color="grey", ls=":", label=r"$K = h_{max} / h_{min}$")
 ax.set(
     xscale="log",
@@ -209,10 +169,10 @@ ax.set(
     title=f"R5. In-context linear regression: iterations to epsilon\n({plotting.seed_note(its[its.problem == 'icl'].seed.nunique(), 'error bars')})",
 )
 ax.legend(fontsize=7)
-save(
+nb.save(
     fig,
     "R5_icl_iterations",
-    f"R5. Reduced ICL model (d={sizes['icl']['d']}, N={sizes['icl']['N']}, B0=0, rotated $\\Lambda$). Mean over "
+    caption=f"R5. Reduced ICL model (d={sizes['icl']['d']}, N={sizes['icl']['N']}, B0=0, rotated $\\Lambda$). Mean over "
     "seeds, error bars: min-max; the predicted Muon count is the largest over seeds, K the mean. GD "
     "counts are exact closed forms (no run); Adam is tuned over lr x decay and counted at the looser target.",
 )
@@ -224,25 +184,21 @@ save(
 # %%
 def mode_bands(ax, problem, method, modes, colors, shift=0, alpha=0.15, labels=None):
     for i, (c, col) in enumerate(zip(modes, colors)):
-        x, med, lo, hi = band(problem, method, kappa_modes, c)
-        lab = labels[i] if labels else None
-        draw_band(ax, x + shift, floor_positive(med), floor_positive(lo), floor_positive(hi), col, lab, alpha, 1.2)
+        band = fd.curve_band(paths, problem, method, kappa_modes, c)
+        draw_band(ax, band, col, labels[i] if labels else None, shift, alpha=alpha, lw=1.2)
 
 
-n_seeds = len(seeds_of("mf_aligned", "muon_s1", kappa_modes))
+n_seeds = len(fd.seeds_of(paths, "mf_aligned", "muon_s1", kappa_modes))
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), sharey=True, layout="constrained")
-cur = curve("mf_aligned", "muon_s1", kappa_modes, seeds_of("mf_aligned", "muon_s1", kappa_modes)[0])
-modes = [c for c in cur.columns if c.startswith("mode_")]
+modes = fd.mode_columns(paths, "mf_aligned", "muon_s1", kappa_modes)
 colors = plotting.ordered_colors(len(modes))
 mu = muon["mf_aligned"]
-lam_i = info[(info.problem == "mf_aligned") & (info.kappa == kappa_modes)].drop_duplicates("seed")
 labels = []
-for c in modes:
-    v = lam_i[f"lam_{c[5:]}"]
-    rng = f"{v.mean():.2g}" if v.min() == v.max() else f"{v.mean():.2g} [{v.min():.2g}-{v.max():.2g}]"
+for c, v in fd.mode_eigenvalues(info, "mf_aligned", kappa_modes, modes).iterrows():
+    rng = f"{v['mean']:.2g}" if v["min"] == v["max"] else f"{v['mean']:.2g} [{v['min']:.2g}-{v['max']:.2g}]"
     labels.append(f"{c.replace('mode_', 'i=')} ($\\lambda_i$ {rng})")
 mode_bands(axes[0], "mf_aligned", "muon_s1", modes, colors, labels=labels)
-t = cur.iteration.to_numpy()
+t = fd.first_run(paths, "mf_aligned", "muon_s1", kappa_modes).iteration.to_numpy()
 axes[0].plot(t, mu["eta0"] * mu["q"] ** t / (1 - mu["q"]), color="k", ls="--", label=r"$\eta_0 q^t/(1-q)$ (Lemma L1)")
 axes[0].set(
     yscale="log",
@@ -257,10 +213,10 @@ axes[1].set(
     xscale="log", yscale="log", xlabel="iteration t + 1", title=f"{plotting.label('gd')} ($\\eta = 0.95 / \\lambda_1$)"
 )
 fig.suptitle(f"R3. Matrix factorization, per-mode error at kappa = {kappa_modes} ({plotting.seed_note(n_seeds)})")
-save(
+nb.save(
     fig,
     "R3_mf_modes",
-    f"R3. Aligned init U0 = V* diag(a0) R (a0 about 1e-3, drawn per seed), kappa = {kappa_modes}, {n_seeds} seeds "
+    caption=f"R3. Aligned init U0 = V* diag(a0) R (a0 about 1e-3, drawn per seed), kappa = {kappa_modes}, {n_seeds} seeds "
     "(mean, min-max band; the legend gives each mode's eigenvalue, mean [range] over seeds). Muon's modes all "
     "stay under the common envelope; GD's small modes lag like $1/\\lambda_i$ (the GD run stops once the relative error "
     f"reaches {mf_eps:g}).",
@@ -268,8 +224,7 @@ save(
 
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), sharey=True, layout="constrained")
 for ax, m, logx in ((axes[0], "muon_s1", False), (axes[1], "gd", True)):
-    cur = curve("icl", m, kappa_modes, seeds_of("icl", m, kappa_modes)[0])
-    modes = [c for c in cur.columns if c.startswith("mode_")]
+    modes = fd.mode_columns(paths, "icl", m, kappa_modes)
     colors = plotting.ordered_colors(len(modes))
     mode_bands(ax, "icl", m, modes, colors, shift=1 if logx else 0, alpha=0.1)
     ax.set(
@@ -287,12 +242,12 @@ fig.colorbar(
     sm, ax=axes, label=r"mode $i$ ($\lambda_i$ decreasing)", ticks=range(1, len(modes) + 1, max(1, len(modes) // 10))
 )
 fig.suptitle(
-    f"R6. In-context linear regression, per-mode error at kappa = {kappa_modes} ({plotting.seed_note(len(seeds_of('icl', 'muon_s1', kappa_modes)))})"
+    f"R6. In-context linear regression, per-mode error at kappa = {kappa_modes} ({plotting.seed_note(len(fd.seeds_of(paths, 'icl', 'muon_s1', kappa_modes)))})"
 )
-save(
+nb.save(
     fig,
     "R6_icl_modes",
-    f"R6. ICL eigenmodes at kappa = {kappa_modes}, {len(seeds_of('icl', 'muon_s1', kappa_modes))} seeds (mean, "
+    caption=f"R6. ICL eigenmodes at kappa = {kappa_modes}, {len(fd.seeds_of(paths, 'icl', 'muon_s1', kappa_modes))} seeds (mean, "
     "band: min-max): Muon's modes converge together, GD's small modes need about K iterations.",
 )
 
@@ -305,23 +260,20 @@ fig, axes = plt.subplots(
 )
 for ax, k in zip(np.atleast_1d(axes), kappa_panels):
     for m in METHODS:
-        if seeds_of("icl", m, k):
-            x, med, lo, hi = band("icl", m, k)
-            draw_band(
-                ax, x + 1, floor_positive(med), floor_positive(lo), floor_positive(hi), plotting.color(m), LABEL[m]
-            )
+        if fd.seeds_of(paths, "icl", m, k):
+            draw_band(ax, fd.curve_band(paths, "icl", m, k), plotting.color(m), LABEL[m], shift=1)
     for e in icl_eps:
         ax.axhline(e, color="grey", ls=":", lw=1)
     ax.set(xscale="log", yscale="log", title=f"kappa = {k}", xlabel="iteration t + 1")
 np.atleast_1d(axes)[0].set_ylabel("normalized loss gap (L - L*) / (L(0) - L*)")
 legend_outside(fig, np.atleast_1d(axes)[0])
 fig.suptitle(
-    f"R4. In-context linear regression: normalized loss gap per iteration ({plotting.seed_note(len(seeds_of('icl', 'muon_s1', kappa_panels[0])))})"
+    f"R4. In-context linear regression: normalized loss gap per iteration ({plotting.seed_note(len(fd.seeds_of(paths, 'icl', 'muon_s1', kappa_panels[0])))})"
 )
-save(
+nb.save(
     fig,
     "R4_icl_convergence",
-    "R4. Reduced ICL model; mean over seeds, band: min-max. GD curves are the exact closed form of the best "
+    caption="R4. Reduced ICL model; mean over seeds, band: min-max. GD curves are the exact closed form of the best "
     "step, Adam runs the full budget (best grid point shown).",
 )
 
@@ -331,69 +283,35 @@ save(
 # %%
 steps = pd.read_csv(inputs["steps"])
 sc = pd.read_parquet(inputs["steps_curves"])
-ka = kappa_ablation if kappa_ablation in set(sc.kappa) else sc.kappa.max()
+ka = fd.ablation_kappa(sc.kappa, kappa_ablation)
 sc, st = sc[sc.kappa == ka], steps[steps.kappa == ka]
-
-
-def setting_band(rule, setting):
-    w = sc[(sc.rule == rule) & (sc.setting == setting)].pivot(index="iteration", columns="seed", values="error")
-    return plotting.seed_spread_wide(w)
-
-
-def best_setting(rule):
-    g = st[st.rule == rule].groupby("setting").agg(it=("iterations", "mean"), fin=("final_error", "mean"))
-    return g.sort_values(["it", "fin"]).index[0]
-
-
 fig, axes = plt.subplots(1, 2, figsize=(12, 3.8), layout="constrained")
 s0 = sorted(st[st.rule == "S0"].setting.unique())
 for s, col in zip(s0, plotting.shades("S0", len(s0) + 1)[1:]):
-    x, med, lo, hi = setting_band("S0", s)
-    draw_band(axes[0], x + 1, med, lo, hi, col, f"{plotting.label('S0')} {s}")
+    draw_band(axes[0], fd.setting_band(sc, "S0", s), col, f"{plotting.label('S0')} {s}", shift=1)
     axes[0].axhline(float(s.split("=")[1]), color=col, ls=":", lw=1)
-x, med, lo, hi = setting_band("S1", "q=0.8") if "q=0.8" in set(st.setting) else setting_band("S1", best_setting("S1"))
-draw_band(
-    axes[0],
-    x + 1,
-    floor_positive(med),
-    floor_positive(lo),
-    floor_positive(hi),
-    plotting.color("S1"),
-    plotting.label("S1"),
-)
+s1_band = fd.setting_band(sc, "S1", fd.shown_setting(st, "S1", "q=0.8"))
+draw_band(axes[0], s1_band, plotting.color("S1"), plotting.label("S1"), shift=1)
 axes[0].set(
     xscale="log", yscale="log", xlabel="iteration t + 1", ylabel="relative error", title="constant vs geometric step"
 )
 axes[0].legend(fontsize=7, loc="lower left")
 s1 = sorted(st[st.rule == "S1"].setting.unique())
 for s, col in zip(s1, plotting.shades("S1", len(s1))):
-    x, med, lo, hi = setting_band("S1", s)
-    draw_band(
-        axes[1], x, floor_positive(med), floor_positive(lo), floor_positive(hi), col, f"S1 {s}, eta0 = budget (1-q)"
-    )
+    draw_band(axes[1], fd.setting_band(sc, "S1", s), col, f"S1 {s}, eta0 = budget (1-q)")
 for r in ("S2", "S3"):
     if (st.rule == r).any():
-        s = best_setting(r)
-        x, med, lo, hi = setting_band(r, s)
-        draw_band(
-            axes[1],
-            x,
-            floor_positive(med),
-            floor_positive(lo),
-            floor_positive(hi),
-            plotting.color(r),
-            f"{plotting.label(r)}, best {s}",
-            ls="--",
-        )
+        s = fd.best_setting(st, r)
+        draw_band(axes[1], fd.setting_band(sc, r, s), plotting.color(r), f"{plotting.label(r)}, best {s}", ls="--")
 axes[1].set(yscale="log", xlabel="iteration t", title="step rules S1-S3")
 axes[1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
 fig.suptitle(
     f"R7. Step-size rules of simplified Muon, matrix factorization at kappa = {ka} ({plotting.seed_note(sc.seed.nunique())})"
 )
-save(
+nb.save(
     fig,
     "R7_step_rules",
-    f"R7. Symmetric MF at kappa = {ka} ({mf_init} init). S0 floors at O(eta) (dotted lines = eta); S1's "
+    caption=f"R7. Symmetric MF at kappa = {ka} ({mf_init} init). S0 floors at O(eta) (dotted lines = eta); S1's "
     "slope is ln q; S2 (eta ||grad||_op) and S3 (eta ||grad||_*) show the best eta of our grid. Mean over seeds, "
     "band: min-max.",
 )
@@ -411,27 +329,17 @@ olab = {o: plotting.label(o) for o in ("svd", "ns5")} | {
 ostyle = {"svd": "-", "ns5": "-", "ns5_momentum": "--"}
 for ax, k in zip(np.atleast_1d(axes), ks):
     for o in ("svd", "ns5", "ns5_momentum"):
-        w = nc[(nc.kappa == k) & (nc.orthogonalizer == o)].pivot(index="iteration", columns="seed", values="error")
-        draw_band(
-            ax,
-            w.index,
-            floor_positive(w.mean(axis=1)),
-            floor_positive(w.min(axis=1)),
-            floor_positive(w.max(axis=1)),
-            plotting.color(o),
-            olab[o],
-            ls=ostyle[o],
-        )
+        draw_band(ax, fd.orthogonalizer_band(nc, k, o), plotting.color(o), olab[o], ls=ostyle[o])
     ax.set(yscale="log", xlabel="iteration t", title=f"kappa = {k}")
 np.atleast_1d(axes)[0].set_ylabel("relative error")
 legend_outside(fig, np.atleast_1d(axes)[0])
 fig.suptitle(
     f"R8. Exact polar factor (msgn via SVD) vs Newton-Schulz, matrix factorization ({plotting.seed_note(nc.seed.nunique())})"
 )
-save(
+nb.save(
     fig,
     "R8_orthogonalizer",
-    f"R8. Symmetric MF (d={sizes['ns5']['d']}, r={sizes['ns5']['r']}), S1 with q={ns5.get('q')}, "
+    caption=f"R8. Symmetric MF (d={sizes['ns5']['d']}, r={sizes['ns5']['r']}), S1 with q={ns5.get('q')}, "
     f"eta0={ns5.get('eta0')}: the same schedule with the exact polar factor and with 5 Newton-Schulz steps. "
     "Mean over seeds, band: min-max.",
 )
@@ -459,10 +367,10 @@ ax.set(
     title=f"R8b. Adam in a rotated vs an axis-aligned basis (ICL)\n({plotting.seed_note(its[its.problem == 'icl'].seed.nunique(), 'error bars')})",
 )
 ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0))
-save(
+nb.save(
     fig,
     "R8b_adam_rotation",
-    r"R8b. ICL with $\Lambda = Q\,\mathrm{diag}(\lambda)\,Q^T$ for a random Q (rotated) or Q = I (axis-aligned). Muon's polar factor is "
+    caption=r"R8b. ICL with $\Lambda = Q\,\mathrm{diag}(\lambda)\,Q^T$ for a random Q (rotated) or Q = I (axis-aligned). Muon's polar factor is "
     "rotation-equivariant (its two curves coincide); Adam's coordinate-wise normalization is not. Mean over "
     "seeds, error bars: min-max.",
 )
@@ -473,20 +381,19 @@ save(
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(10.5, 3.6), layout="constrained")
 for ax, prob, title in ((axes[0], "mf_asym", "asymmetric MF (X, Y)"), (axes[1], "icl_2f", "two-factor ICL (u, U)")):
-    kk = sorted({k for (p, m, k, s) in paths if p == prob})
+    kk = fd.kappas_of(paths, prob)
     for k, col in zip(kk, plotting.ordered_colors(len(kk))):
-        x, med, lo, hi = band(prob, "muon_s1", k)
-        draw_band(ax, x, floor_positive(med), floor_positive(lo), floor_positive(hi), col, f"kappa = {k}")
+        draw_band(ax, fd.curve_band(paths, prob, "muon_s1", k), col, f"kappa = {k}")
     ax.set(yscale="log", xlabel="iteration t", title=f"{plotting.label('muon_s1')} S1, {title}")
     ax.legend(fontsize=7)
 axes[0].set_ylabel("relative error / normalized gap")
 fig.suptitle(
-    f"X1 (extension). Simplified Muon beyond the paper's two problems ({plotting.seed_note(len(seeds_of('mf_asym', 'muon_s1', kk[-1])))})"
+    f"X1 (extension). Simplified Muon beyond the paper's two problems ({plotting.seed_note(len(fd.seeds_of(paths, 'mf_asym', 'muon_s1', kk[-1])))})"
 )
-save(
+nb.save(
     fig,
     "X1_extensions",
-    f"X1 (extension). Asymmetric MF (d1={sizes['mf_asym']['d1']}, d2={sizes['mf_asym']['d2']}, "
+    caption=f"X1 (extension). Asymmetric MF (d1={sizes['mf_asym']['d1']}, d2={sizes['mf_asym']['d2']}, "
     f"r={sizes['mf_asym']['r']}), Muon on both factors with q={muon['mf_asym']['q']}, eta0="
     f"{muon['mf_asym']['eta0']}; two-factor ICL with one shared schedule q={muon['icl_2f']['q']} (the reproduction spec, §5.5, "
     "expects it to be fragile). Mean over seeds, band: min-max.",

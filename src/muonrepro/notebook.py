@@ -1,0 +1,62 @@
+"""What every figure notebook (``workflow/notebooks/*.py``) shares: its preamble and its one ``save``.
+
+A notebook draws; the package computes (each paper's ``figure_data`` module, the seed spread in
+:mod:`muonrepro.plotting`). Its first code cell is::
+
+    nb = notebook.preamble(outputs, dpi, scale, ours="settings that are ours", order=["sgd", "adamw", "muon"])
+
+which draws on the Agg backend in the one theme (:func:`muonrepro.plotting.use_theme`), and ``nb.palette`` /
+``nb.lines`` give the optimizers of ``order`` their fixed colours (seaborn ``palette=``) and colour, marker and
+solid line (``**nb.lines``). Each figure is written by ``nb.save(fig, name, caption=...)``: to ``outputs[name]``
+at ``dpi``, atomically and byte-reproducibly (:func:`muonrepro.plotting.save`), with a footer under the lowest
+label: the figure's caption (if any), then the "ours" note (:func:`muonrepro.plotting.ours_footer`) of the
+notebook's ``ours`` or of the figure's own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from muonrepro import plotting
+
+
+@dataclass(frozen=True)
+class Notebook:
+    """One figure notebook's outputs (``{figure name: path}``), dpi, scale, the settings that are ours in all
+    of its figures (``ours``; a figure may give its own) and the optimizers it draws side by side (``order``)."""
+
+    outputs: dict
+    dpi: int
+    scale: str
+    ours: str | None = None
+    order: tuple = ()
+
+    @property
+    def palette(self) -> dict[str, str]:
+        """``{optimizer: colour}`` of ``order``: a seaborn ``palette=``."""
+        return plotting.palette(self.order)
+
+    @property
+    def lines(self) -> dict:
+        """Seaborn keyword arguments that draw each optimizer of ``order`` in its colour and marker, solid lines."""
+        return plotting.line_style(self.order)
+
+    def footer(self, caption: str | None = None, ours: str | None = None) -> str | None:
+        """The footer of a figure: its caption, then the "ours" note (of ``ours``, else the notebook's)."""
+        ours = ours if ours is not None else self.ours
+        parts = [caption, plotting.ours_footer(self.scale, ours) if ours is not None else None]
+        return " ".join(p for p in parts if p) or None
+
+    def save(self, fig, name: str, caption: str | None = None, ours: str | None = None) -> None:
+        """Write ``fig`` to ``outputs[name]`` with :meth:`footer` under its lowest label; the figure is closed."""
+        plotting.save(fig, self.outputs[name], self.dpi, footer=self.footer(caption, ours))
+
+
+def preamble(outputs: dict, dpi: int, scale: str, ours: str | None = None, order=()) -> Notebook:
+    """The first cell of a figure notebook: drawing on the Agg backend (no display; call it before the first
+    figure), the one theme, and the notebook's :class:`Notebook` (its ``save``, palette and line styles)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    plotting.use_theme()
+    return Notebook(dict(outputs), int(dpi), str(scale), ours, tuple(order))
