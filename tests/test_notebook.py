@@ -53,3 +53,19 @@ def test_save_writes_the_named_output_with_its_footer_and_closes_the_figure(nb, 
     with pytest.raises(KeyError):
         nb.save(fig, "not_an_output")
     plt.close(fig)
+
+
+def test_a_jittered_strip_plot_is_the_same_bytes_at_every_render(tmp_path):
+    import matplotlib.pyplot as plt
+    import pandas as pd
+    import seaborn as sns
+
+    df = pd.DataFrame({"optimizer": ["sgd", "muon"] * 6, "gini": [0.1 * i for i in range(12)]})
+    shots = []
+    for k in range(2):
+        nb = notebook.preamble({"f": str(tmp_path / f"f{k}.png")}, 40, "small", order=["sgd", "muon"])
+        fig, ax = plt.subplots()
+        sns.stripplot(data=df, x="optimizer", y="gini", jitter=0.3, ax=ax)
+        nb.save(fig, "f")
+        shots.append((tmp_path / f"f{k}.png").read_bytes())
+    assert shots[0] == shots[1]

@@ -54,9 +54,13 @@ class Notebook:
 
 def preamble(outputs: dict, dpi: int, scale: str, ours: str | None = None, order=()) -> Notebook:
     """The first cell of a figure notebook: drawing on the Agg backend (no display; call it before the first
-    figure), the one theme, and the notebook's :class:`Notebook` (its ``save``, palette and line styles)."""
+    figure), the one theme, numpy's global random state seeded (seaborn's strip-plot jitter draws from it, so a
+    figure is the same bytes at every render), and the notebook's :class:`Notebook` (its ``save``, palette and
+    line styles)."""
     import matplotlib
+    import numpy as np
 
     matplotlib.use("Agg")
+    np.random.seed(0)  # noqa: NPY002 - seaborn's jitter uses the global state; seeding it is the only handle
     plotting.use_theme()
     return Notebook(dict(outputs), int(dpi), str(scale), ours, tuple(order))
