@@ -214,3 +214,16 @@ def test_html_page_navigation_figures_once_and_row_details():
     assert "<dt>Evidence</dt><dd>energy/gini.csv</dd>" in page
     assert "<dt>Value</dt><dd>mf_aligned (epsilon=1e-06): measured 49-57 vs predicted 66-67, max excess -9" in page
     assert 'title="mf_aligned (epsilon=1e-06): measured 49-57 vs predicted' in page
+
+
+def test_seed_lists_are_each_papers_seeds_at_the_scale():
+    from muonrepro.ledger.report import seed_lists
+
+    S = {
+        "energy": {"seeds": [0, 1]},
+        "precond": {"seeds": [0]},
+        "imbalanced": {"linear_ce": {"seeds": [0, 1, 2]}, "cmnist": {"seeds": [3]}},
+        "imbalanced_gpu": {},
+    }
+    got = seed_lists({"scales": {"small": S}}, "small", ["energy", "imbalanced"])
+    assert got == {"energy": [0, 1], "imbalanced": {"linear_ce": [0, 1, 2], "cmnist": [3], "gpu": "n/a"}}

@@ -1,5 +1,6 @@
 # The claims ledger and the reproduction report: per-paper rows -> results/<scale>/claims.csv ->
 # results/<scale>/REPRODUCTION.md and the ledger page of `snakemake --report`.
+from muonrepro.ledger.report import seed_lists
 
 
 rule ledger_merge:
@@ -34,18 +35,6 @@ rule ledger_report:
         ENV
     params:
         scale=SCALE,
-        # the seed lists each paper ran with (imbalanced: per experiment family), as the report prints them
-        seeds={
-            p: (
-                {
-                    "linear_ce": config["scales"][SCALE]["imbalanced"]["linear_ce"].get("seeds", "n/a"),
-                    "cmnist": config["scales"][SCALE]["imbalanced"]["cmnist"].get("seeds", "n/a"),
-                    "gpu": config["scales"][SCALE]["imbalanced_gpu"].get("seeds", "n/a"),
-                }
-                if p == "imbalanced"
-                else config["scales"][SCALE][p].get("seeds", "n/a")
-            )
-            for p in PAPERS
-        },
+        seeds=seed_lists(config, SCALE, PAPERS),
     script:
         "../scripts/ledger/report.py"

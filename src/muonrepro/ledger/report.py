@@ -267,6 +267,21 @@ def environment(scale: str, seeds: dict, metas: list[str | Path], root: str | Pa
     }
 
 
+def seed_lists(config: dict, scale: str, papers) -> dict:
+    """The seed lists each paper ran with at ``scale``, as the report prints them (imbalanced: per experiment
+    family); the ``seeds`` param of rule ledger_report."""
+    S = config["scales"][scale]
+
+    def imbalanced():
+        return {
+            "linear_ce": S["imbalanced"]["linear_ce"].get("seeds", "n/a"),
+            "cmnist": S["imbalanced"]["cmnist"].get("seeds", "n/a"),
+            "gpu": S["imbalanced_gpu"].get("seeds", "n/a"),
+        }
+
+    return {p: imbalanced() if p == "imbalanced" else S[p].get("seeds", "n/a") for p in papers}
+
+
 def write_summary(claims_csv, metas, *, scale: str, seeds: dict, root: str | Path, md_out, rst_out, html_out) -> None:
     """The three pages of the ledger at ``claims_csv``, whose paths are relative to the output root ``root``."""
     from muonrepro.ledger import read_claims
