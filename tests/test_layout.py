@@ -3,10 +3,11 @@
 Rule ``<prefix>_<suffix>`` lives in ``workflow/rules/<prefix>.smk`` and runs
 ``workflow/scripts/<prefix>/<suffix>.py``; a figure rule (``*_figures``) runs the notebook
 ``workflow/notebooks/<rule>.py`` through ``workflow/scripts/run_notebook.py``. Rule names are literal
-(greppable), rule files define no functions, every script and notebook belongs to a rule, every figure
-has a caption, and modules stay small.
+(greppable), rule files define no functions, every script and notebook belongs to a rule and every script is one
+call of its job function, every figure has a caption, and modules stay small.
 """
 
+import ast
 import re
 from contextlib import contextmanager
 from pathlib import Path
@@ -111,6 +112,27 @@ def test_every_script_belongs_to_a_rule():
     used = {RUN_NOTEBOOK} | {rule_script(n) for n in ALL_RULES if not is_figure_rule(n)}
     present = {str(p.relative_to(SCRIPTS)) for p in SCRIPTS.rglob("*.py")}
     assert present - used == set(), "scripts no rule runs"
+
+
+JOB_SCRIPTS = sorted(str(p.relative_to(SCRIPTS)) for p in SCRIPTS.rglob("*.py") if p.name != RUN_NOTEBOOK)
+
+
+@pytest.mark.parametrize("script", JOB_SCRIPTS)
+def test_every_script_is_one_call_of_its_job(script):
+    """The one convention: a docstring naming the rule, ``import sys``, the import of one ``<what>_job`` from the
+    package, the log redirect, and ``<what>_job(snakemake)``; the job reads and writes the files."""
+    rule = next(n for n in ALL_RULES if not is_figure_rule(n) and rule_script(n) == script)
+    body = ast.parse((SCRIPTS / script).read_text()).body
+    kinds = [type(n).__name__ for n in body]
+    assert kinds == ["Expr", "Import", "ImportFrom", "Assign", "Expr"], f"{script}: {kinds}"
+    doc, imp_sys, imp_job, log, call = body
+    assert re.match(rf"(Rule|Checkpoint) {rule}:", doc.value.value), f"{script}: the docstring names rule {rule}"
+    assert ast.unparse(imp_sys) == "import sys"
+    assert imp_job.module.startswith("muonrepro.") and len(imp_job.names) == 1, script
+    job = imp_job.names[0].name
+    assert job.endswith("_job"), f"{script}: {job} is not a <what>_job"
+    assert ast.unparse(log) == "sys.stderr = sys.stdout = open(snakemake.log[0], 'w')", script
+    assert ast.unparse(call) == f"{job}(snakemake)", script
 
 
 def test_every_notebook_belongs_to_a_figure_rule():

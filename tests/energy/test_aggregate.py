@@ -1,11 +1,18 @@
-"""aggregate: the primary tables of hand-made run files; the common mode set is taken across optimizers."""
+"""aggregate: the primary tables of hand-made run files; the common mode set is taken across optimizers. The jobs
+that aggregate (rules energy_aggregate, energy_robust_verdicts) write the same tables."""
 
 import json
+from pathlib import Path
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
+import yaml
 
-from muonrepro.energy.aggregate import aggregate
+from muonrepro.energy.aggregate import aggregate, aggregate_job
+from muonrepro.energy.rules import criteria
+
+CONFIG = yaml.safe_load((Path(__file__).resolve().parents[2] / "config.yaml").read_text())
 
 
 def _write_run(tmp_path, opt, energy, retained, diverged=False):
@@ -63,3 +70,44 @@ def test_aggregate_tables(tmp_path):
     # common modes sorted by curvature lambda * mu: (i=1, j=0) -> 1 with energy 2; (i=0, j=1) -> 2 with energy 3
     assert b["energy_sum"].tolist() == [2.0, 3.0] and b["share"].tolist() == pytest.approx([0.4, 0.6])
     assert t["offdiag"]["baseline"].iloc[0] == pytest.approx(0.5)
+
+
+def _inputs(tmp_path, runs) -> SimpleNamespace:
+    return SimpleNamespace(
+        summaries=[tmp_path / f"{r}.json" for r in runs],
+        per_modes=[tmp_path / f"{r}.parquet" for r in runs],
+        logs=[tmp_path / f"{r}_logs.parquet" for r in runs],
+        histories=[tmp_path / f"{r}.csv" for r in runs],
+        metas=[tmp_path / f"{r}_meta.json" for r in runs],
+    )
+
+
+def test_aggregate_job_writes_every_table(tmp_path):
+    runs = [
+        _write_run(tmp_path, "sgd", [1.0, 2.0, 3.0, 4.0], [True, True, True, False]),
+        _write_run(tmp_path, "muon", [1.0, 1.0, 1.0, 1.0], [False, True, True, True]),
+    ]
+    i = _inputs(tmp_path, runs)
+    tables = aggregate(i.summaries, i.per_modes, i.logs, i.histories, i.metas, mode_set="common", n_bins=2)
+    out = SimpleNamespace(**{name: tmp_path / "out" / f"{name}.csv" for name in tables})
+    aggregate_job(SimpleNamespace(input=i, params=SimpleNamespace(mode_set="common", n_bins=2), output=out))
+    for name, df in tables.items():
+        assert getattr(out, name).read_text() == df.to_csv(index=False), name
+
+
+def test_robust_verdicts_job_writes_one_row_per_claim_with_the_variant(tmp_path):
+    from muonrepro.energy.robustness import robust_verdicts_job
+
+    runs = [
+        _write_run(tmp_path, "sgd", [1.0, 2.0, 3.0, 4.0], [True, True, True, False]),
+        _write_run(tmp_path, "adamw", [1.0, 2.0, 2.0, 1.0], [True, True, True, True]),
+        _write_run(tmp_path, "muon", [1.0, 1.0, 1.0, 1.0], [False, True, True, True]),
+    ]
+    params = SimpleNamespace(
+        setting="lr sgd", value="x2", criteria=criteria(CONFIG), estimator=CONFIG["energy"]["estimator"]
+    )
+    out = tmp_path / "verdicts.csv"
+    robust_verdicts_job(SimpleNamespace(input=_inputs(tmp_path, runs), params=params, output=[out]))
+    v = pd.read_csv(out, keep_default_na=False)
+    assert len(v) and v["claim"].is_unique and (v["setting"] == "lr sgd").all() and (v["value"] == "x2").all()
+    assert {"verdict", "min_test_acc", "diverged_runs"} <= set(v.columns)

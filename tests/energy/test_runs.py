@@ -62,3 +62,33 @@ def test_log_spaced_steps_of_a_run():
     steps = log_spaced_steps(938, 24)
     assert len(steps) == 24 and steps[0] == 0 and steps[-1] == 938
     assert steps[:5] == [0, 1, 2, 3, 4] and all(b > a for a, b in zip(steps, steps[1:]))
+
+
+def test_select_lr_job_with_one_lr_takes_it_without_training(tmp_path):
+    """Rule energy_select_lr's job; a grid of one lr trains nothing (the MNIST file is not read)."""
+    import json
+    from types import SimpleNamespace
+
+    from muonrepro.energy.runs import select_lr_job
+
+    params = SimpleNamespace(
+        model={"depth": 1, "width": 8, "bias": False},
+        opt_cfg={"lr": 0.05},
+        grid=[0.05],
+        n_train=100,
+        val_size=10,
+        epochs=1,
+        batch_size=10,
+        max_extensions=0,
+        device="cpu",
+    )
+    out = tmp_path / "lr.json"
+    smk = SimpleNamespace(
+        input=SimpleNamespace(mnist=str(tmp_path / "absent.pt")),
+        params=params,
+        wildcards=SimpleNamespace(opt="sgd"),
+        output=[out],
+        threads=torch.get_num_threads(),
+    )
+    select_lr_job(smk)
+    assert json.loads(out.read_text())["lr"] == 0.05

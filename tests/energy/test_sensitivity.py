@@ -1,14 +1,16 @@
 """The reading grid: every reading of a hand-made units table is judged once, with the same effects and
 verdict rule as the primary ledger rows; the one-change-at-a-time table names the change that flips a verdict."""
 
+import dataclasses
 import itertools
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
 
 from muonrepro.energy.claims import Criteria, gini_claim
 from muonrepro.energy.estimator.readings import NA
-from muonrepro.energy.robustness import one_at_a_time, training_table
+from muonrepro.energy.robustness import one_at_a_time, robustness_job, sensitivity_job, training_table
 from muonrepro.energy.sensitivity import readings_table
 
 GRID = {
@@ -197,8 +199,25 @@ def test_one_change_at_a_time_names_the_flipping_values(readings):
     assert c5[c5["flips"]].index.tolist() == [("sigma_delta", "empirical")]
 
 
-def test_training_table_flags_the_settings_that_flip():
-    v = pd.DataFrame(
+def test_sensitivity_job_writes_the_grid_and_the_one_change_table(readings, tmp_path):
+    """Rule energy_sensitivity's job: the units and offdiag tables of each (architecture, seed) in, the tables above
+    out."""
+    inputs = SimpleNamespace(units=[], offdiag=[])
+    for arch in ARCHS:
+        for name, df in (("units", _units()), ("offdiag", _offdiag())):
+            getattr(inputs, name).append(tmp_path / f"{name}_{arch}.parquet")
+            df[df["arch"] == arch].to_parquet(getattr(inputs, name)[-1])
+    out = SimpleNamespace(readings=tmp_path / "readings.csv", robustness=tmp_path / "robustness.csv")
+    params = SimpleNamespace(grid=GRID, criteria=dataclasses.asdict(CRIT), primary=PRIMARY)
+    sensitivity_job(SimpleNamespace(input=inputs, params=params, output=out))
+    got = pd.read_csv(out.readings, keep_default_na=False)
+    assert len(got) == len(readings) and list(got.columns) == list(readings.columns)
+    assert list(got["verdict"]) == list(readings["verdict"])
+    assert len(pd.read_csv(out.robustness)) == len(one_at_a_time(readings, PRIMARY))
+
+
+def _verdicts():
+    return pd.DataFrame(
         [
             dict(setting="default", value="", claim="C6a", verdict="supported"),
             dict(setting="lr sgd", value="x0.5", claim="C6a", verdict="supported"),
@@ -207,6 +226,20 @@ def test_training_table_flags_the_settings_that_flip():
             dict(setting="lr sgd", value="x2", claim="C6b", verdict="inconclusive"),
         ]
     )
+
+
+def test_training_table_flags_the_settings_that_flip():
+    v = _verdicts()
     t = training_table(v)
     assert t["flips"].tolist() == [False, False, True, False, False]
     assert t.loc[2, "default_verdict"] == "supported"
+
+
+def test_robustness_job_joins_the_variants_verdicts(tmp_path):
+    v = _verdicts()
+    files = [tmp_path / "default.csv", tmp_path / "lr.csv"]
+    v[v["setting"] == "default"].to_csv(files[0], index=False)
+    v[v["setting"] != "default"].to_csv(files[1], index=False)
+    robustness_job(SimpleNamespace(input=SimpleNamespace(verdicts=files), output=[tmp_path / "robustness.csv"]))
+    got = pd.read_csv(tmp_path / "robustness.csv", keep_default_na=False)
+    assert got["flips"].tolist() == training_table(pd.concat([v.iloc[[0, 3]], v.iloc[[1, 2, 4]]]))["flips"].tolist()

@@ -1,9 +1,10 @@
 """Colored-MNIST lr choice on the first seed's early window (``tune_seeds: first``, the paper-scale lever of
-``stages.cmnist_train_stage``): the tuning runs are the first seed's whole runs cut at the window, the choice is
+``stages.cmnist_train_job``): the tuning runs are the first seed's whole runs cut at the window, the choice is
 theirs, and every seed then trains the chosen lr only."""
 
 import json
 from pathlib import Path
+from types import SimpleNamespace as NS
 
 import numpy as np
 import pandas as pd
@@ -28,14 +29,23 @@ def tuned(tmp_path_factory):
     x = torch.zeros(700, 784, dtype=torch.uint8)
     x[torch.arange(700), y * 70] = 255
     torch.save({"train_x": x[:500], "train_y": y[:500], "test_x": x[500:], "test_y": y[500:]}, r / "mnist.pt")
-    stages.cmnist_data_stage(str(r / "mnist.pt"), I["cmnist"], SIZES, str(r / "cmnist.pt"))
-    out = {"curves": [r / f"s{s}.parquet" for s in (0, 1)], "meta": [r / f"s{s}.json" for s in (0, 1)]}
-    sizes = {**SIZES, "lr_grid": {"muon": GRID}, "tune_seeds": "first"}
-    stages.cmnist_train_stage(
-        str(r / "cmnist.pt"), I["cmnist"], sizes, 2, "muon", [0, 1], "cpu", out, early_fraction=0.25
+    stages.cmnist_data_job(
+        NS(input=NS(mnist=str(r / "mnist.pt")), params=NS(cfg=I["cmnist"], sizes=SIZES), output=[str(r / "cmnist.pt")])
     )
-    frames = [pd.read_parquet(p) for p in out["curves"]]
-    return frames, json.loads(out["meta"][0].read_text())
+    out = NS(curves=[r / f"s{s}.parquet" for s in (0, 1)], meta=[r / f"s{s}.json" for s in (0, 1)])
+    sizes = {**SIZES, "lr_grid": {"muon": GRID}, "tune_seeds": "first"}
+    params = NS(cfg=I["cmnist"], sizes=sizes, seeds=[0, 1], device="cpu", checkpoint=None, early_fraction=0.25)
+    stages.cmnist_train_job(
+        NS(
+            input=NS(data=str(r / "cmnist.pt"), code=[]),
+            params=NS(**vars(params), max_extensions=0),
+            wildcards=NS(layers="2", imb_opt="muon"),
+            output=out,
+            threads=torch.get_num_threads(),  # as it is: the job sets it
+        )
+    )
+    frames = [pd.read_parquet(p) for p in out.curves]
+    return frames, json.loads(out.meta[0].read_text())
 
 
 def test_first_seed_tunes_over_the_window_and_every_seed_trains_the_chosen_lr(tuned):

@@ -1,10 +1,12 @@
-"""Tiny integration run of every stage of the imbalanced workflow (the scripts' package entry points)
-with the repository's method config and tiny sizes, then the figure notebook. Checks the output
+"""Tiny integration run of every stage of the imbalanced workflow (the rules' jobs, ``stages.<what>_job``, called
+with a namespace in place of the ``snakemake`` object) with the repository's method config and tiny sizes, then the
+figure notebook. Checks the output
 contract (file names, columns), not the paper's claims."""
 
 import copy
 import json
 from pathlib import Path
+from types import SimpleNamespace as NS
 
 import pandas as pd
 import pytest
@@ -44,6 +46,19 @@ SIZES = {
 FIGURES = ["fig2_trajectories", "loss_gaps", "depth", "dm_accuracy", "fig4_linear_ce", "cmnist_groups", "fig6_depth"]
 
 
+def cmnist_job(data, sizes, layers, opt, seeds, out, **params):
+    """The imbalanced_cmnist_train job's namespace (``params``: checkpoint, early_fraction, max_extensions, else
+    no checkpoint, the window 0.25 and no grid extension)."""
+    params = {"checkpoint": None, "early_fraction": 0.25, "max_extensions": 0, **params}
+    return NS(
+        input=NS(data=str(data), code=[]),
+        params=NS(cfg=I["cmnist"], sizes=sizes, seeds=seeds, device="cpu", **params),
+        wildcards=NS(layers=str(layers), imb_opt=opt),
+        output=out,
+        threads=torch.get_num_threads(),  # as it is: the job sets it
+    )
+
+
 @pytest.fixture(scope="module")
 def results(tmp_path_factory):
     r = tmp_path_factory.mktemp("results")
@@ -58,29 +73,42 @@ def results(tmp_path_factory):
             ("meta", "json"),
         )
     }
-    stages.theory_stage(copy.deepcopy(I["theory"]), SIZES["theory"], theory)
+    stages.theory_job(
+        NS(
+            params=NS(cfg=copy.deepcopy(I["theory"]), sizes=SIZES["theory"]),
+            output=NS(**theory),
+            threads=torch.get_num_threads(),
+        )
+    )
     lin = [str(r / f"lin{seed}.parquet") for seed in (0, 1, 2)]
-    out = {"curves": lin, "meta": [r / f"lin{seed}.json" for seed in (0, 1, 2)]}
-    stages.linear_ce_stage(I["linear_ce"], SIZES["linear_ce"], [0, 1, 2], out, CONFIG["lr_selection"]["max_extensions"])
+    out = NS(curves=lin, meta=[r / f"lin{seed}.json" for seed in (0, 1, 2)])
+    max_ext = CONFIG["lr_selection"]["max_extensions"]
+    params = NS(cfg=I["linear_ce"], sizes=SIZES["linear_ce"], seeds=[0, 1, 2], max_extensions=max_ext)
+    stages.linear_ce_job(NS(params=params, output=out, threads=torch.get_num_threads()))
     g = torch.Generator().manual_seed(0)
     y = torch.randint(0, 10, (700,), generator=g)
     x = torch.zeros(700, 784, dtype=torch.uint8)
     x[torch.arange(700), y * 70] = 255
     torch.save({"train_x": x[:500], "train_y": y[:500], "test_x": x[500:], "test_y": y[500:]}, r / "mnist.pt")
-    stages.cmnist_data_stage(str(r / "mnist.pt"), I["cmnist"], SIZES["cmnist"], str(r / "cmnist.pt"))
+    stages.cmnist_data_job(
+        NS(
+            input=NS(mnist=str(r / "mnist.pt")),
+            params=NS(cfg=I["cmnist"], sizes=SIZES["cmnist"]),
+            output=[str(r / "cmnist.pt")],
+        )
+    )
     cm = []
     for L in I["cmnist"]["depths"]:
         for opt in I["cmnist"]["optimizers"]:
-            out = {"curves": [r / f"cm_L{L}_{opt}.parquet"], "meta": [r / f"cm_L{L}_{opt}.json"]}
-            stages.cmnist_train_stage(str(r / "cmnist.pt"), I["cmnist"], SIZES["cmnist"], L, opt, [0], "cpu", out)
-            cm.append(str(out["curves"][0]))
-    stages.curves_stage(
-        str(theory["trajectories"]),
-        lin,
-        cm,
-        I["claims"]["early_fraction"],
-        {"curves": r / "curves.parquet", "selection": r / "lr_selection.csv"},
-        CONFIG["lr_selection"]["max_extensions"],
+            out = NS(curves=[r / f"cm_L{L}_{opt}.parquet"], meta=[r / f"cm_L{L}_{opt}.json"])
+            stages.cmnist_train_job(cmnist_job(r / "cmnist.pt", SIZES["cmnist"], L, opt, [0], out))
+            cm.append(str(out.curves[0]))
+    stages.curves_job(
+        NS(
+            input=NS(trajectories=str(theory["trajectories"]), linear_ce=lin, cmnist=cm),
+            params=NS(early_fraction=I["claims"]["early_fraction"], max_extensions=max_ext),
+            output=NS(curves=r / "curves.parquet", selection=r / "lr_selection.csv"),
+        )
     )
     ig = CONFIG["imbalanced_gpu"]
     status = {
@@ -215,14 +243,13 @@ def test_a_linear_ce_choice_at_the_grid_edge_trains_past_it_for_every_seed(tmp_p
     trains the same lrs, and the selection table says so."""
     monkeypatch.setattr(stages, "linear_ce_choice", lambda df, rule, group: {"lr": df["lr"].max()})
     cfg = {**I["linear_ce"], "lr_grid": {"gd": [1.0e-3, 3.0e-3]}}
-    paths = {"curves": [tmp_path / f"s{s}.parquet" for s in (0, 1)], "meta": [tmp_path / f"s{s}.json" for s in (0, 1)]}
-    stages.linear_ce_stage(cfg, SIZES["linear_ce"], [0, 1], paths, max_extensions=2)
+    paths = NS(curves=[tmp_path / f"s{s}.parquet" for s in (0, 1)], meta=[tmp_path / f"s{s}.json" for s in (0, 1)])
+    params = NS(cfg=cfg, sizes=SIZES["linear_ce"], seeds=[0, 1], max_extensions=2)
+    stages.linear_ce_job(NS(params=params, output=paths, threads=torch.get_num_threads()))
     grid = [1e-3, 3e-3, 9e-3, 2.7e-2, 8.1e-2, 0.243]
-    for p in paths["curves"]:
+    for p in paths.curves:
         assert sorted(pd.read_parquet(p)["lr"].unique()) == pytest.approx(grid)
-    assert json.loads(paths["meta"][1].read_text())["config"]["lrs_trained"]["gd"] == pytest.approx(grid)
-    _, sel = merge_curves(
-        pd.DataFrame(columns=CURVE_COLUMNS), [pd.read_parquet(p) for p in paths["curves"]], [], 0.25, 2
-    )
+    assert json.loads(paths.meta[1].read_text())["config"]["lrs_trained"]["gd"] == pytest.approx(grid)
+    _, sel = merge_curves(pd.DataFrame(columns=CURVE_COLUMNS), [pd.read_parquet(p) for p in paths.curves], [], 0.25, 2)
     assert (sel["grid"] == "0.001; 0.003; 0.009; 0.027; 0.081; 0.243").all()
     assert list(sel["edge"]) == [edge_status(grid, lr, 2) for lr in sel["lr"]]

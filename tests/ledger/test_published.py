@@ -5,6 +5,7 @@ code copies what the re-derivation needs."""
 import json
 import subprocess
 from pathlib import Path
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
@@ -121,3 +122,49 @@ def test_the_rederivation_sees_a_changed_criterion():
     derived = publish.rederive(folder, {**CONFIG, "stats": {**CONFIG["stats"], "level": 0.5}})
     mine = published[published["paper"] == "energy"].reset_index(drop=True)
     assert not derived["energy"].equals(mine)
+
+
+def test_every_papers_claims_job_writes_the_rows_the_rederivation_derives(tmp_path):
+    """The claims rules' jobs (``<paper>...claims_job(smk)``) on the published small run's inputs with the rules'
+    params: the same rows as ``publish.rederive`` (the plain-argument functions)."""
+    from muonrepro.energy.claims_job import claims_job as energy_job
+    from muonrepro.energy.claims_job import rule_params as energy_params
+    from muonrepro.imbalanced.rules import claims_params as imbalanced_params
+    from muonrepro.imbalanced.stages import claims_job as imbalanced_job
+    from muonrepro.precond.claims import claims_job as precond_job
+    from muonrepro.precond.claims import rule_params as precond_params
+
+    folder = next(f for f in FOLDERS if f.name.startswith("small-"))
+    meta = json.loads((folder / "metadata.json").read_text())
+    scale, config = meta["scale"], {**CONFIG, "pending": meta.get("pending", [])}
+    jobs = {
+        "energy": (energy_job, energy_params, [tmp_path / "energy.csv"]),
+        "imbalanced": (imbalanced_job, imbalanced_params, [tmp_path / "imbalanced.csv"]),
+        "precond": (
+            precond_job,
+            precond_params,
+            {"claims": tmp_path / "precond.csv", "table": tmp_path / "T1.csv", "meta": tmp_path / "meta.json"},
+        ),
+    }
+    derived = publish.rederive(folder, CONFIG)
+    for paper in publish.papers_in(folder):
+        job, params, out = jobs[paper]
+        job(SimpleNamespace(input=publish.input_files(folder, paper), params=params(config, scale), output=out))
+        rows = pd.read_csv(tmp_path / f"{paper}.csv", dtype=str, keep_default_na=False)
+        pd.testing.assert_frame_equal(rows, derived[paper], obj=paper)
+
+
+def test_report_job_writes_the_three_pages(tmp_path):
+    """Rule ledger_report's job on the published small run's ledger (the figures it names are there)."""
+    from muonrepro.ledger.report import report_job
+
+    folder = next(f for f in FOLDERS if f.name.startswith("small-"))
+    out = SimpleNamespace(md=tmp_path / "R.md", rst=tmp_path / "r.rst", html=tmp_path / "index.html")
+    smk = SimpleNamespace(
+        input=SimpleNamespace(claims=str(folder / "claims.csv"), metas=[]),
+        params=SimpleNamespace(scale="small", seeds={"energy": [0, 1, 2]}),
+        output=out,
+    )
+    report_job(smk)
+    assert all(p.stat().st_size > 0 for p in vars(out).values())
+    assert "figures/energy/" in out.md.read_text()

@@ -2,11 +2,13 @@
 round trip and merging."""
 
 import math
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
 from muonrepro.ledger import COLUMNS, Claim, ClaimSpec, figure_list, merge_claims, read_claims, write_claims
+from muonrepro.ledger.rows import merge_job
 from muonrepro.stats.verdict import summarize
 
 
@@ -192,3 +194,15 @@ def test_judge_effects_summarizes_then_judges_with_the_callers_causes_and_reason
     assert none.value == "no usable seed" and none.verdict == "inconclusive" and "diverged: sgd" in none.evidence
     mixed = s.judge_effects({0: -0.01, 1: -0.02, 2: -0.03}, "every_seed", 0.95, 3, "e", reason=lambda m: f"{m.n} seeds")
     assert mixed.verdict == "not_supported" and mixed.reason == "3 seeds"
+
+
+def test_merge_job(tmp_path):
+    """Rule ledger_merge's job: the per-paper ledgers -> one."""
+    write_claims([_c("C1")], tmp_path / "a.csv")
+    write_claims([_c("A1", paper="precond")], tmp_path / "b.csv")
+    merge_job(
+        SimpleNamespace(
+            input=SimpleNamespace(claims=[tmp_path / "a.csv", tmp_path / "b.csv"]), output=[tmp_path / "all.csv"]
+        )
+    )
+    assert read_claims(tmp_path / "all.csv")["claim_id"].tolist() == ["C1", "A1"]

@@ -1,12 +1,16 @@
 """Sweep numbers against independent computations written here: GD counts against direct loops, Muon-S1
 counts on aligned instances against the scalar recursions, the replicate instances (jittered spectrum,
-starts) against their definition, and the A8 / A13 inputs against direct loops."""
+starts) against their definition, and the A8 / A13 inputs against direct loops. The rules' jobs write what the
+functions return."""
 
 import copy
 from pathlib import Path
+from types import SimpleNamespace as NS
 
 import numpy as np
+import pandas as pd
 import pytest
+import torch
 import yaml
 from snakemake.utils import validate
 
@@ -314,3 +318,59 @@ def test_gd_extends_its_step_grid_past_an_edge_choice_as_a_sweep_of_the_whole_gr
     cols = ["seed", "epsilon", "iterations", "reached", "setting", "lr_grid"]
     assert ext[cols].reset_index(drop=True).equals(whole[cols].reset_index(drop=True))
     assert list(ext.lr_edge) == list(whole.lr_edge.str.replace("(0 extension", "(3 extension", regex=False))
+
+
+# ------------------------------------------------------------------------------------------------
+# the rules' jobs (``smk``: a namespace in place of the snakemake object)
+
+
+def _params(cfg) -> NS:
+    return NS(precond=cfg[0], preset=cfg[1])
+
+
+def test_sweep_job_writes_the_sweeps_tables(cfg, tmp_path):
+    from muonrepro.precond.layout import curves_table
+    from muonrepro.precond.sweep import sweep_job
+
+    out = NS(curves=tmp_path / "c.parquet", iterations=tmp_path / "i.csv", info=tmp_path / "n.csv")
+    sweep_job(NS(params=_params(cfg), wildcards=NS(problem="mf"), output=out, threads=torch.get_num_threads()))
+    want = run_sweep("mf", *cfg)
+    assert out.iterations.read_text() == want.iterations.to_csv(index=False)
+    assert out.info.read_text() == want.info.to_csv(index=False)
+    pd.testing.assert_frame_equal(pd.read_parquet(out.curves), curves_table("mf", want.curves))
+
+
+def test_iterations_job_puts_the_contract_columns_first(tmp_path):
+    from muonrepro.precond.layout import ITERATION_COLUMNS, iterations_job
+
+    rows = {c: [1] for c in reversed(ITERATION_COLUMNS)}
+    its = [tmp_path / "a.csv", tmp_path / "b.csv"]
+    for p in its:
+        pd.DataFrame({"setting": ["x"], **rows}).to_csv(p, index=False)
+    info = [tmp_path / "ia.csv", tmp_path / "ib.csv"]
+    for p in info:
+        pd.DataFrame({"kappa": [10]}).to_csv(p, index=False)
+    out = NS(iterations=tmp_path / "its.csv", info=tmp_path / "info.csv")
+    iterations_job(NS(input=NS(iterations=its, info=info), output=out))
+    assert list(pd.read_csv(out.iterations).columns) == ITERATION_COLUMNS + ["setting"]
+    assert len(pd.read_csv(out.iterations)) == 2 and len(pd.read_csv(out.info)) == 2
+
+
+def test_ablation_job_writes_both_ablations(cfg, tmp_path):
+    out = NS(**{k: tmp_path / f"{k}.{ext}" for k, ext in (("steps_curves", "parquet"), ("steps", "csv"))})
+    out.ns5_curves, out.ns5 = tmp_path / "ns5_curves.parquet", tmp_path / "ns5.csv"
+    ablation.ablation_job(NS(params=_params(cfg), output=out, threads=torch.get_num_threads()))
+    assert out.steps.read_text() == ablation.step_ablation(*cfg)[1].to_csv(index=False)
+    assert out.ns5.read_text() == ablation.orthogonalizer_ablation(*cfg)[1].to_csv(index=False)
+    assert len(pd.read_parquet(out.steps_curves)) and len(pd.read_parquet(out.ns5_curves))
+
+
+def test_lemma_and_montecarlo_jobs_write_the_theory_tables(cfg, tmp_path):
+    P, PS = cfg
+    out = NS(scalar=tmp_path / "s.csv", matrix=tmp_path / "m.csv", decoupling=tmp_path / "d.csv")
+    theory.lemma_job(NS(params=_params(cfg), output=out, threads=torch.get_num_threads()))
+    assert out.scalar.read_text() == theory.lemma_scalar_sweep(P["lemma"]).to_csv(index=False)
+    assert out.matrix.read_text() == theory.lemma_matrix_sweep(P, PS).to_csv(index=False)
+    assert out.decoupling.read_text() == theory.decoupling_mf(P, PS).to_csv(index=False)
+    theory.montecarlo_job(NS(params=_params(cfg), output=[tmp_path / "mc.csv"]))
+    assert (tmp_path / "mc.csv").read_text() == theory.icl_monte_carlo(P, PS).to_csv(index=False)

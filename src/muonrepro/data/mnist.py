@@ -11,10 +11,13 @@ from __future__ import annotations
 import gzip
 import hashlib
 import shutil
+import tempfile
 import zlib
 from pathlib import Path
 
 import torch
+
+from muonrepro.util.io import atomic_torch_save, atomic_write_json
 
 # md5 of the UNCOMPRESSED IDX files (canonical MNIST values; also in ../shared/data/mnist/MD5SUMS)
 MNIST_MD5 = {
@@ -100,3 +103,15 @@ def prepare_mnist(root: str | Path, staging: str | Path, download: bool = False)
 def to_device_float(x_uint8: torch.Tensor, device) -> torch.Tensor:
     """uint8 pixels -> normalised float32 on ``device`` ((x/255 - mean)/std)."""
     return ((x_uint8.to(device=device, dtype=torch.float32) / 255.0) - MEAN) / STD
+
+
+def mnist_job(smk) -> None:
+    """Rule data_mnist: verify and load real MNIST from ``params.root`` (``params.download``: fetch it when
+    absent), save the uint8 tensors (``output.tensors``) and what was found (``output.meta``)."""
+    p = smk.params
+    with tempfile.TemporaryDirectory() as staging:
+        d = prepare_mnist(p.root, staging, download=p.download)
+    atomic_torch_save(d, smk.output.tensors)
+    atomic_write_json(
+        {"root": p.root, "md5_verified": True, "sizes": {k: list(v.shape) for k, v in d.items()}}, smk.output.meta
+    )

@@ -26,6 +26,7 @@ import pandas as pd
 
 from muonrepro.energy.estimator.eigenbasis import random_offdiag_fraction
 from muonrepro.energy.estimator.mode_sets import mode_set_rows
+from muonrepro.util.io import atomic_write_csv
 
 _RUN = re.compile(r"(?P<arch>mlp\d+)_(?P<optimizer>[a-z0-9]+)_s(?P<seed>\d+)")
 
@@ -146,3 +147,12 @@ def aggregate(summaries, per_modes, logs, histories, metas, *, mode_set: str, n_
         "logs": pd.concat(log_frames, ignore_index=True).sort_values(order + ["matrix", "step"], ignore_index=True),
         "accuracy": pd.concat(acc, ignore_index=True)[cols],
     }
+
+
+def aggregate_job(smk) -> None:
+    """Rule energy_aggregate: the tidy tables of all runs under the primary reading (``params.mode_set``,
+    ``params.n_bins``), one output per table name."""
+    i, p = smk.input, smk.params
+    tables = aggregate(i.summaries, i.per_modes, i.logs, i.histories, i.metas, mode_set=p.mode_set, n_bins=p.n_bins)
+    for name, df in tables.items():
+        atomic_write_csv(df, getattr(smk.output, name))

@@ -6,15 +6,21 @@
   a row ``flips`` when its verdict differs from the primary one.
 - Training settings (``training_table``): the primary reading's verdicts of runs trained (or probed)
   with one setting changed (``energy.rules.robustness_variants``), against the default runs'.
+
+The jobs of the rules that write them: ``sensitivity_job`` (energy_sensitivity: the full grid and the readings'
+table), ``robust_verdicts_job`` (energy_robust_verdicts: one variant's verdicts) and ``robustness_job``
+(energy_robustness: the training settings' table).
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
+from muonrepro.energy.aggregate import aggregate
 from muonrepro.energy.claims import Criteria, primary_effects
 from muonrepro.energy.estimator.readings import NA
-from muonrepro.energy.sensitivity import DIMENSIONS, RESULT, judge_effects
+from muonrepro.energy.sensitivity import DIMENSIONS, RESULT, judge_effects, readings_table
+from muonrepro.util.io import atomic_write_csv
 
 TABLE = ["claim", "dimension", "value", *RESULT, "primary_verdict", "flips"]
 
@@ -78,3 +84,33 @@ def training_table(verdicts: pd.DataFrame, default: str = "default") -> pd.DataF
     out = verdicts.assign(default_verdict=verdicts["claim"].map(base))
     out["flips"] = (out["setting"] != default) & (out["verdict"] != out["default_verdict"])
     return out
+
+
+def sensitivity_job(smk) -> None:
+    """Rule energy_sensitivity: every claim under every reading of ``params.grid`` (``output.readings``) from the
+    units and off-diagonal tables of every (architecture, seed), and the one-change-at-a-time table of each claim's
+    primary reading ``params.primary`` (``output.robustness``)."""
+    p, i = smk.params, smk.input
+    units = pd.concat([pd.read_parquet(f) for f in i.units], ignore_index=True)
+    offdiag = pd.concat([pd.read_parquet(f) for f in i.offdiag], ignore_index=True)
+    readings = readings_table(units, offdiag, p.grid, Criteria(**p.criteria))
+    atomic_write_csv(readings, smk.output.readings)
+    atomic_write_csv(one_at_a_time(readings, p.primary), smk.output.robustness)
+
+
+def robust_verdicts_job(smk) -> None:
+    """Rule energy_robust_verdicts: the primary reading's verdicts of one training-settings variant's runs
+    (``params.setting`` = ``params.value``), under ``params.estimator`` and ``params.criteria``."""
+    i, p = smk.input, smk.params
+    est = p.estimator
+    tables = aggregate(
+        i.summaries, i.per_modes, i.logs, i.histories, i.metas, mode_set=est["mode_set"], n_bins=est["n_deciles"]
+    )
+    rows = variant_verdicts(tables, Criteria(**p.criteria), est)
+    atomic_write_csv(pd.DataFrame(rows).assign(setting=p.setting, value=p.value), smk.output[0])
+
+
+def robustness_job(smk) -> None:
+    """Rule energy_robustness: which training setting flips which claim, from every variant's verdicts."""
+    verdicts = pd.concat([pd.read_csv(f, keep_default_na=False) for f in smk.input.verdicts], ignore_index=True)
+    atomic_write_csv(training_table(verdicts), smk.output[0])

@@ -254,6 +254,28 @@ def energy_run(
     return run, model
 
 
+def select_lr_job(smk) -> None:
+    """Rule energy_select_lr: the lr of the grid (``select_mlp_lr``) for one architecture (``params.model``) and
+    optimizer (``wildcards.opt``) on a held-out validation split."""
+    torch.set_num_threads(smk.threads)
+    p = smk.params
+    choice = select_mlp_lr(
+        smk.input.mnist,
+        **p.model,
+        opt=smk.wildcards.opt,
+        opt_cfg=p.opt_cfg,
+        grid=p.grid,
+        n_train=p.n_train,
+        val_size=p.val_size,
+        epochs=p.epochs,
+        batch_size=p.batch_size,
+        max_extensions=p.max_extensions,
+        seed=0,
+        device=p.device,
+    )
+    atomic_write_json(choice, smk.output[0])
+
+
 def train_job(smk) -> None:
     """One monitored MNIST-MLP run (snapshots, history, metadata; wall-clock timing and where it ran in
     timing.json, so that the other three files are byte-identical for the same config and seed on CPU, also

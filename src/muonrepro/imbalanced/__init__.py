@@ -6,5 +6,6 @@ Modules, one concept each:
 ``theorems`` (flows, Theorems 1-2 sweeps; §2.4), ``deep_linear`` (per-layer SpecGD, Delta T; §2.5),
 ``early_stopping`` (DM accuracies along SpecGF / GF; §2.7a), ``checks`` (all theory checks),
 ``linear_ce`` (Fig. 4), ``cmnist`` (Colored-MNIST training; E1, Fig. 6), ``curves`` (lr selection,
-curves.parquet), ``claims`` (ledger rows), ``pipeline`` (entry points of the workflow scripts).
+curves.parquet), ``claims`` (ledger rows), ``stages`` (the CPU rules' jobs, ``<what>_job(smk)``); ``gpu``: the
+GPU-scale experiments.
 """

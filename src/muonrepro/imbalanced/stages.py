@@ -1,5 +1,8 @@
-"""Entry points of the workflow scripts ``workflow/scripts/imbalanced_*.py``: each runs one stage
-and writes its files atomically, with run metadata (config slice, seed, versions, git commit)."""
+"""The jobs of the imbalanced paper's CPU rules: ``<what>_job(smk)`` is rule ``imbalanced_<what>``'s (its script
+``workflow/scripts/imbalanced/<what>.py`` calls it with the ``snakemake`` object; ``smk``: anything with its
+``input``, ``output``, ``params``, ``wildcards``, ``threads``). Each runs one stage and writes its files atomically,
+with run metadata (config slice, seed, versions, git commit). ``claims_from_inputs`` and ``claims_stage`` are the
+ledger's from plain arguments (also for a published ledger's re-derivation, ``ledger.publish``)."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import torch
 
 from muonrepro.data.colored_mnist import build_colored_mnist
 from muonrepro.imbalanced.claims import build_claims
@@ -30,20 +34,28 @@ from muonrepro.util.io import (
 from muonrepro.util.meta import run_metadata
 
 
-def theory_stage(cfg: dict, sizes: dict, out: dict) -> None:
-    """out: checks, depth, trajectories, paths, sweep, meta."""
+def theory_job(smk) -> None:
+    """Rule imbalanced_theory: every theory check (claims 1-10, float64) of ``params.cfg`` at ``params.sizes``.
+    Outputs: checks, depth, trajectories, paths, sweep, meta."""
+    torch.set_num_threads(smk.threads)
+    cfg, sizes, out = smk.params.cfg, smk.params.sizes, smk.output
     res = run_theory(cfg, sizes)
-    atomic_write_csv(res["checks"], out["checks"])
-    atomic_write_csv(res["depth"], out["depth"])
+    atomic_write_csv(res["checks"], out.checks)
+    atomic_write_csv(res["depth"], out.depth)
     for key in ("trajectories", "paths", "sweep"):
-        atomic_write_parquet(res[key], out[key])
-    atomic_write_json(run_metadata({"theory": cfg, "sizes": sizes}, cfg["seed"], "cpu"), out["meta"])
+        atomic_write_parquet(res[key], getattr(out, key))
+    atomic_write_json(run_metadata({"theory": cfg, "sizes": sizes}, cfg["seed"], "cpu"), out.meta)
 
 
-def linear_ce_stage(cfg: dict, sizes: dict, seeds: list[int], out: dict, max_extensions: int = 0) -> None:
-    """out: curves, meta (one path per seed). Every rule x lr of ``cfg.lr_grid`` for every seed; a rule whose
-    choice (``curves.linear_ce_choice``, either claim metric) lies at its grid's edge gets one more lr past it,
-    for every seed (``training.lr_select.extend_grid``)."""
+def linear_ce_job(smk) -> None:
+    """Rule imbalanced_linear_ce: the Fig. 4 linear cross-entropy model (``params.cfg`` at ``params.sizes``), every
+    rule x lr of ``cfg.lr_grid`` for every seed of ``params.seeds``; a rule whose choice
+    (``curves.linear_ce_choice``, either claim metric) lies at its grid's edge gets one more lr past it, for every
+    seed, up to ``params.max_extensions`` times (``training.lr_select.extend_grid``). Outputs: curves, meta (one
+    path per seed)."""
+    torch.set_num_threads(smk.threads)
+    p = smk.params
+    cfg, sizes, seeds, max_extensions = p.cfg, p.sizes, [int(s) for s in p.seeds], p.max_extensions
     frames: dict[int, list[pd.DataFrame]] = {s: [] for s in seeds}
     trained: dict[str, list[float]] = {}
     for rule, grid in cfg["lr_grid"].items():
@@ -77,14 +89,17 @@ def linear_ce_stage(cfg: dict, sizes: dict, seeds: list[int], out: dict, max_ext
                 return None if np.isnan(lr) else lr
 
             grid, _ = extend_grid(grid, train, chosen, max_extensions)  # one lr: nothing to extend
-    for seed, curves, meta in zip(seeds, out["curves"], out["meta"], strict=True):
+    for seed, curves, meta in zip(seeds, smk.output.curves, smk.output.meta, strict=True):
         atomic_write_parquet(pd.concat(frames[seed], ignore_index=True), curves)
         config = {"linear_ce": cfg, "sizes": sizes, "lrs_trained": {r: sorted(v) for r, v in trained.items()}}
         atomic_write_json(run_metadata(config, seed, "cpu"), meta)
 
 
-def cmnist_data_stage(mnist_path: str, cfg: dict, sizes: dict, out: str) -> None:
-    mnist = load_tensors(mnist_path, map_location="cpu")
+def cmnist_data_job(smk) -> None:
+    """Rule imbalanced_cmnist_data: the Colored-MNIST subsets and colour draws (``params.cfg`` at ``params.sizes``)
+    from the prepared MNIST tensors ``input.mnist``."""
+    cfg, sizes = smk.params.cfg, smk.params.sizes
+    mnist = load_tensors(smk.input.mnist, map_location="cpu")
     data = build_colored_mnist(
         mnist,
         sizes["n_train"],
@@ -94,30 +109,27 @@ def cmnist_data_stage(mnist_path: str, cfg: dict, sizes: dict, out: str) -> None
         cfg["data_seed"],
         cfg.get("palette"),
     )
-    atomic_torch_save(data, out)
+    atomic_torch_save(data, smk.output[0])
 
 
-def cmnist_train_stage(
-    data_path: str,
-    cfg: dict,
-    sizes: dict,
-    layers: int,
-    optimizer: str,
-    seeds: list[int],
-    device: str,
-    out: dict,
-    checkpoint: str | None = None,
-    code=(),
-    early_fraction: float = 0.25,
-    max_extensions: int = 0,
-) -> None:
-    """out: curves, meta (one path per seed). The lr grid is ``sizes.lr_grid[optimizer]`` or the optimizer's
-    configured lr; a choice at the grid's edge (``curves.cmnist_choice``) gets one more lr past it
-    (``training.lr_select.extend_grid``). ``sizes.tune_seeds``: ``all`` (every seed trains every lr for the whole
-    run), or ``first`` (``cmnist_tuning``: the first seed trains every lr for the early window only, rows marked
-    ``tuning``; then every seed trains the chosen lr). ``checkpoint``: path prefix of the runs' resumable
-    checkpoints (removed once the outputs are written)."""
-    dev = resolve_device(device)
+def cmnist_train_job(smk) -> None:
+    """Rule imbalanced_cmnist_train: one (depth ``wildcards.layers``, optimizer ``wildcards.imb_opt``)'s
+    Colored-MNIST MLPs (``params.cfg`` at ``params.sizes``) on ``input.data``, every seed of ``params.seeds``
+    and lr of the grid, on ``params.device``. Outputs: curves, meta (one path per seed).
+
+    The lr grid is ``sizes.lr_grid[optimizer]`` or the optimizer's configured lr; a choice at the grid's edge
+    (``curves.cmnist_choice`` over the first ``params.early_fraction`` of the run) gets one more lr past it, up to
+    ``params.max_extensions`` times (``training.lr_select.extend_grid``). ``sizes.tune_seeds``: ``all`` (every seed
+    trains every lr for the whole run), or ``first`` (``cmnist_tuning``: the first seed trains every lr for the
+    early window only, rows marked ``tuning``; then every seed trains the chosen lr). ``params.checkpoint``: path
+    prefix of the runs' resumable checkpoints (None: none; removed once the outputs are written), matched on the
+    package sources ``input.code``."""
+    torch.set_num_threads(smk.threads)
+    wc, p = smk.wildcards, smk.params
+    data_path, code, cfg, sizes = smk.input.data, smk.input.code, p.cfg, p.sizes
+    layers, optimizer, seeds = int(wc.layers), wc.imb_opt, [int(s) for s in p.seeds]
+    checkpoint, early_fraction, max_extensions = p.checkpoint, p.early_fraction, p.max_extensions
+    dev = resolve_device(p.device)
     data = load_tensors(data_path, map_location="cpu")
     opt_cfg = cfg["optimizers"][optimizer]
     grid = sizes.get("lr_grid", {}).get(optimizer) or [opt_cfg["lr"]]
@@ -163,7 +175,7 @@ def cmnist_train_stage(
     if tune_epochs and (lr := chosen(lrs)) is not None:
         for seed in seeds:
             run(seed, [lr], sizes["epochs"])
-    for seed, curves, meta in zip(seeds, out["curves"], out["meta"], strict=True):
+    for seed, curves, meta in zip(seeds, smk.output.curves, smk.output.meta, strict=True):
         atomic_write_parquet(pd.concat(frames[seed], ignore_index=True), curves)
         config = {"cmnist": cfg, "sizes": sizes, "layers": layers, "optimizer": optimizer, "lrs": lrs}
         atomic_write_json(run_metadata(config, seed, str(dev)), meta)
@@ -194,28 +206,29 @@ def cmnist_job_epochs(sizes: dict, grid: list[float], early_fraction: float) -> 
     return tune * len(grid) + sizes["epochs"] * seeds if tune else sizes["epochs"] * seeds * len(grid)
 
 
-def curves_stage(
-    trajectories: str,
-    linear_ce: list[str],
-    cmnist: list[str],
-    early_fraction: float,
-    out: dict,
-    max_extensions: int = 0,
-) -> None:
-    """out: curves, selection."""
+def curves_job(smk) -> None:
+    """Rule imbalanced_curves: lr selection (``params.early_fraction``, ``params.max_extensions``) and the tidy
+    curves of the theory trajectories, the linear cross-entropy and the Colored-MNIST runs. Outputs: curves,
+    selection."""
+    i, p = smk.input, smk.params
     curves, selection = merge_curves(
-        pd.read_parquet(trajectories),
-        [pd.read_parquet(p) for p in linear_ce],
-        [pd.read_parquet(p) for p in cmnist],
-        early_fraction,
-        max_extensions,
+        pd.read_parquet(i.trajectories),
+        [pd.read_parquet(f) for f in i.linear_ce],
+        [pd.read_parquet(f) for f in i.cmnist],
+        p.early_fraction,
+        p.max_extensions,
     )
-    atomic_write_parquet(curves, out["curves"])
-    atomic_write_csv(selection, out["selection"])
+    atomic_write_parquet(curves, smk.output.curves)
+    atomic_write_csv(selection, smk.output.selection)
 
 
-def claims_job(inputs, p: dict, out: str | Path) -> pd.DataFrame:
-    """The rule's job from its input files (``checks``, ``curves``, ``selection``, ``gpu_status``, ``gpu_metrics``,
+def claims_job(smk) -> None:
+    """Rule imbalanced_claims: the paper's ledger (``claims_from_inputs``), printed to the log."""
+    print(claims_from_inputs(smk.input, dict(smk.params), smk.output[0]).to_string())
+
+
+def claims_from_inputs(inputs, p: dict, out: str | Path) -> pd.DataFrame:
+    """The claims rule's ledger from its input files (``checks``, ``curves``, ``selection``, ``gpu_status``, ``gpu_metrics``,
     ``gpu_skipped``) and ``rules.claims_params``."""
     gpu = {
         "status": inputs["gpu_status"],

@@ -165,9 +165,9 @@ def rederive(folder: Path, config: dict) -> dict[str, pd.DataFrame]:
     ``config`` (at the published scale), as the ledger writes them: paper -> rows (strings, as in the CSV)."""
     from muonrepro.energy.claims_job import ledger_rows, rule_params
     from muonrepro.imbalanced.rules import claims_params as imbalanced_params
-    from muonrepro.imbalanced.stages import claims_job as imbalanced_job
+    from muonrepro.imbalanced.stages import claims_from_inputs as imbalanced_ledger
     from muonrepro.ledger import write_claims
-    from muonrepro.precond.claims import claims_job as precond_job
+    from muonrepro.precond.claims import claims_from_inputs as precond_ledger
     from muonrepro.precond.claims import rule_params as precond_params
 
     folder = Path(folder)
@@ -181,10 +181,10 @@ def rederive(folder: Path, config: dict) -> dict[str, pd.DataFrame]:
             if paper == "energy":
                 write_claims(ledger_rows(inputs, rule_params(config, scale)), path)
             elif paper == "imbalanced":
-                imbalanced_job(inputs, imbalanced_params(config, scale), path)
+                imbalanced_ledger(inputs, imbalanced_params(config, scale), path)
             else:
                 outs = {"claims": path, "table": tmp / "T1.csv", "meta": tmp / "meta.json"}
-                precond_job(inputs, precond_params(config, scale), outs)
+                precond_ledger(inputs, precond_params(config, scale), outs)
             out[paper] = pd.read_csv(path, dtype=str, keep_default_na=False)
     return out
 

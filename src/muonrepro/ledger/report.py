@@ -299,3 +299,19 @@ def write_summary(claims_csv, metas, *, scale: str, seeds: dict, root: str | Pat
     for text, out in pages:
         with atomic_path(out) as tmp:
             tmp.write_text(text)
+
+
+def report_job(smk) -> None:
+    """Rule ledger_report: REPRODUCTION.md (``output.md``), report/index.html (``output.html``) and the first page
+    of ``snakemake --report`` (``output.rst``) from the merged ledger ``input.claims`` and the run metadata
+    ``input.metas``; the ledger's folder is the scale's output root. Fails on missing evidence figures."""
+    write_summary(
+        smk.input.claims,
+        list(smk.input.metas),
+        scale=smk.params.scale,
+        seeds=smk.params.seeds,
+        root=Path(smk.input.claims).parent,  # the merged ledger's folder: the scale's output root
+        md_out=smk.output.md,
+        rst_out=smk.output.rst,
+        html_out=smk.output.html,
+    )

@@ -101,3 +101,8 @@ def merge_claims(paths: list[str | Path], out: str | Path) -> pd.DataFrame:
         raise ValueError(f"duplicate (paper, claim_id) rows: {dup[['paper', 'claim_id']].values.tolist()}")
     atomic_write_csv(df, out)
     return df
+
+
+def merge_job(smk) -> None:
+    """Rule claims_merge: the per-paper ledgers ``input.claims`` -> the scale's ``claims.csv``."""
+    merge_claims(list(smk.input.claims), smk.output[0])

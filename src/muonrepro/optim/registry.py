@@ -125,6 +125,10 @@ def shampoo_available() -> bool:
     return importlib.util.find_spec("pytorch_optimizer") is not None
 
 
+# why a job that needs Shampoo skips it when ``shampoo_available()`` is false
+SHAMPOO_MISSING = "the optional package pytorch-optimizer is not installed (pip install 'muonrepro[shampoo]')"
+
+
 OPTIMIZERS = {
     "sgd": _sgd,
     "adamw": _adamw,

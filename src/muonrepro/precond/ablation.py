@@ -6,19 +6,22 @@
 - ``orthogonalizer_ablation``: exact msgn against NS5 (no momentum) and practical Muon (NS5 +
   momentum) under the same S1 schedule (spec §5.7, R8; A15).
 
-Both return a tidy curve table and a summary with iterations to the ablation target.
+Both return a tidy curve table and a summary with iterations to the ablation target; ``ablation_job`` (rule
+precond_ablation) writes both ablations' tables.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import torch
 
 from muonrepro.precond import instances
 from muonrepro.precond.optimizers import SimplifiedMuon
 from muonrepro.precond.problems import mf as mf_mod
 from muonrepro.precond.runner import run
 from muonrepro.precond.steps import StepRule
+from muonrepro.util.io import atomic_write_csv, atomic_write_parquet
 
 
 def _instances(P, PS, d, r, kappa):
@@ -103,3 +106,17 @@ def orthogonalizer_ablation(P: dict, PS: dict) -> tuple[pd.DataFrame, pd.DataFra
             curves += c_
             summary += s_
     return pd.concat(curves, ignore_index=True), pd.DataFrame(summary)
+
+
+def ablation_job(smk) -> None:
+    """Rule precond_ablation: the step-rule (R7, A13: ``output.steps_curves``, ``output.steps``) and orthogonalizer
+    (R8, A15: ``output.ns5_curves``, ``output.ns5``) ablations for ``params.precond`` at ``params.preset``."""
+    torch.set_num_threads(smk.threads)
+    P, PS, out = smk.params.precond, smk.params.preset, smk.output
+    curves, summary = step_ablation(P, PS)
+    atomic_write_parquet(curves, out.steps_curves)
+    atomic_write_csv(summary, out.steps)
+    curves, summary = orthogonalizer_ablation(P, PS)
+    atomic_write_parquet(curves, out.ns5_curves)
+    atomic_write_csv(summary, out.ns5)
+    print(summary.to_string())

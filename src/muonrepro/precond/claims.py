@@ -1,6 +1,6 @@
 """Load the precond result tables and write the ledger, table T1 and run metadata (spec §6-§7).
 
-This is the package side of rule ``precond_claims``: it reads the merged iteration and info
+This is the package side of rule ``precond_claims`` (``claims_job``): it reads the merged iteration and info
 tables, the curve files the checks need, the ablation and theory tables, evaluates
 ``checks.evaluate`` and writes ``claims.csv`` through the shared ledger API.
 """
@@ -81,8 +81,16 @@ def rule_params(config: dict, scale: str) -> dict:
     }
 
 
-def claims_job(inputs, p: dict, out) -> pd.DataFrame:
-    """The rule's job: ``inputs`` holds the files of ``TABLE_INPUTS`` by name and ``curves`` (one per
+def claims_job(smk) -> None:
+    """Rule precond_claims: checks A1-A15 (+ E1-E3) -> ``output.claims``, table T1 (``output.table``) and the run
+    metadata (``output.meta``), from the rule's inputs and params (``claims_from_inputs``); the verdicts to the
+    log."""
+    df = claims_from_inputs(smk.input, dict(smk.params), smk.output)
+    print(df[["claim_id", "value", "n_seeds", "verdict", "reason"]].to_string())
+
+
+def claims_from_inputs(inputs, p: dict, out) -> pd.DataFrame:
+    """The ledger from plain arguments (the rule's, and a published ledger's re-derivation): ``inputs`` holds the files of ``TABLE_INPUTS`` by name and ``curves`` (one per
     ``CURVE_PROBLEMS``), ``out`` the ``claims``, ``table`` and ``meta`` paths."""
     tables = load_tables(
         *(inputs[k] for k in ("iterations", "info")), inputs["curves"], *(inputs[k] for k in TABLE_INPUTS[2:])

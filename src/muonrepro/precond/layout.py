@@ -3,14 +3,20 @@
 Used by ``workflow/rules/precond.smk``, the scripts and the figure notebook, so every part names
 files the same way. The curves of one problem's sweep are one tidy table
 ``precond/sweep/{problem}_curves.parquet`` (under the scale's output root ``results/<scale>/``) with key
-columns ``problem, method, kappa, seed``.
+columns ``problem, method, kappa, seed``. The merged iteration table ``precond/iterations.csv`` (rule
+precond_iterations: ``iterations_job``) has the contract columns ``ITERATION_COLUMNS`` first, then the sweeps'
+other columns.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
+from muonrepro.util.io import atomic_write_csv
+
 KEY = ["problem", "method", "kappa", "seed"]
+# the output contract's columns of the iteration table, first in precond/iterations.csv
+ITERATION_COLUMNS = KEY + ["epsilon", "iterations", "reached", "outcome", "l1_condition"]
 
 
 def curves_table(problem: str, curves: dict) -> pd.DataFrame:
@@ -64,3 +70,13 @@ def figures_params(config: dict, scale: str) -> dict:
         "ns5": P["ablation"]["ns5"],
         "dpi": config["figures"]["dpi"],
     }
+
+
+def iterations_job(smk) -> None:
+    """Rule precond_iterations: the per-problem sweep tables concatenated, ``input.iterations`` ->
+    ``output.iterations`` (``ITERATION_COLUMNS`` first) and ``input.info`` -> ``output.info``."""
+    its = pd.concat([pd.read_csv(p) for p in smk.input.iterations], ignore_index=True)
+    its = its[ITERATION_COLUMNS + [c for c in its.columns if c not in ITERATION_COLUMNS]]
+    atomic_write_csv(its, smk.output.iterations)
+    atomic_write_csv(pd.concat([pd.read_csv(p) for p in smk.input.info], ignore_index=True), smk.output.info)
+    print(f"{len(its)} iteration rows")

@@ -6,6 +6,9 @@
   Muon with exact msgn) over kappa x seeds x q.
 - ``icl_monte_carlo``: closed-form population loss against a Monte-Carlo estimate.
 
+The rules' jobs: ``lemma_job`` (precond_lemma: the two Lemma L1 sweeps and ``decoupling_mf``) and
+``montecarlo_job`` (precond_montecarlo).
+
 The matrix checks use the replicate instances of ``muonrepro.precond.instances`` (jittered spectrum,
 per-mode aligned starts): decoupling and Lemma L1 hold for every spectrum and start, and the scalar
 recursion is fed each instance's own spectrum and starts. The scalar sweep and the Monte-Carlo check
@@ -35,6 +38,7 @@ from muonrepro.precond.scalar import (
     precision_scaling,
 )
 from muonrepro.precond.steps import StepRule, geometric_etas
+from muonrepro.util.io import atomic_write_csv
 from muonrepro.util.threads import one_thread
 
 
@@ -268,3 +272,22 @@ def r3_float32_gaps(P: dict, PS: dict, kappa: float, runs: dict) -> dict:
     with one_thread():  # float32's round-off is the quantity under test: not the thread count's
         sig32 = replay_symmetric_mf(prob, p0, rule, T, P["msgn_rel_cutoff"], np.float32)
     return {s: decoupling_gap(sig32[i], runs[s][2]) for i, s in enumerate(seeds)}
+
+
+def lemma_job(smk) -> None:
+    """Rule precond_lemma: Lemma L1 on the scalar recursion (A11, ``output.scalar``), on matrix iterates (A10,
+    ``output.matrix``) and decoupling (A8, ``output.decoupling``), for ``params.precond`` at ``params.preset``."""
+    torch.set_num_threads(smk.threads)
+    P, PS = smk.params.precond, smk.params.preset
+    scalar = lemma_scalar_sweep(P["lemma"])
+    atomic_write_csv(scalar, smk.output.scalar)
+    atomic_write_csv(lemma_matrix_sweep(P, PS), smk.output.matrix)
+    atomic_write_csv(decoupling_mf(P, PS), smk.output.decoupling)
+    print(scalar.to_string())
+
+
+def montecarlo_job(smk) -> None:
+    """Rule precond_montecarlo: closed-form ICL population loss against Monte Carlo (A14)."""
+    df = icl_monte_carlo(smk.params.precond, smk.params.preset)
+    atomic_write_csv(df, smk.output[0])
+    print(df.to_string())

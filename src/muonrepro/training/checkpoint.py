@@ -8,7 +8,7 @@ with epochs made by other code.
 
 Checkpoints hold tensors and plain containers only and are read with ``util.io.load_tensors`` (``torch.load(weights_only=True)``):
 loading a checkpoint never runs code, whoever made the file. The file is written atomically, and the
-script removes it once the run's outputs are written (``Checkpoint.discard``).
+job removes it once the run's outputs are written (``Checkpoint.discard``).
 """
 
 from __future__ import annotations

@@ -1,12 +1,17 @@
-"""The per-run arrays survive the disk, and become one units row per reading x optimizer x matrix."""
+"""The per-run arrays survive the disk, and become one units row per reading x optimizer x matrix (rule
+energy_sensitivity_units: ``sensitivity_units_job``, with each run's key and divergence)."""
+
+import json
+from types import SimpleNamespace
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
 from muonrepro.energy.estimator.readings import Grid, _Acc
 from muonrepro.energy.estimator.store import load_arrays, save_arrays
-from muonrepro.energy.estimator.units import group_units
+from muonrepro.energy.estimator.units import group_units, sensitivity_units_job
 
 
 def _run(scale):
@@ -45,3 +50,22 @@ def test_group_units_rows():
     direct = units[units["energy"].str.startswith("direct")].set_index(["optimizer", "energy"])["total"]
     assert direct[("muon", "direct_logits")] == 3.0 and direct[("sgd", "direct_preact")] == 4.0
     assert off.set_index("optimizer")["offdiag"].to_dict() == {"sgd": 1.0, "muon": 0.5}
+
+
+def test_sensitivity_units_job_keys_the_rows_by_run(tmp_path):
+    arrays, metas = [], []
+    for opt, scale, diverged in (("sgd", 2.0, False), ("muon", 1.0, True)):
+        arrays.append(tmp_path / f"mlp2_{opt}_s1.npz")
+        save_arrays(arrays[-1], *_run(scale))
+        metas.append(tmp_path / f"mlp2_{opt}_s1.json")
+        metas[-1].write_text(json.dumps({"diverged": diverged}))
+    out = SimpleNamespace(units=tmp_path / "units.parquet", offdiag=tmp_path / "offdiag.parquet")
+    smk = SimpleNamespace(
+        input=SimpleNamespace(arrays=arrays, metas=metas), params=SimpleNamespace(n_bins=2), output=out
+    )
+    sensitivity_units_job(smk)
+    units, off = group_units({"sgd": _run(2.0), "muon": _run(1.0)}, n_bins=2)
+    for path, want in ((out.units, units), (out.offdiag, off)):
+        got = pd.read_parquet(path)
+        assert len(got) == len(want) and (got["arch"] == "mlp2").all() and (got["seed"] == 1).all()
+        assert got.groupby("optimizer")["diverged"].first().to_dict() == {"muon": True, "sgd": False}

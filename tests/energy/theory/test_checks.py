@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import math
 import re
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -275,3 +276,16 @@ def test_summary_survives_csv_round_trip(rows, tmp_path):
         assert s_back[group]["all_passed"] is True
         assert s_back[group]["n_passed"] == s[group]["n_passed"]
         assert s_back[group]["max_rel_error"] == pytest.approx(s[group]["max_rel_error"], rel=1e-12, abs=1e-300)
+
+
+def test_theory_job_writes_the_rows_as_the_ledger_check_table(rows, tmp_path):
+    """Rule energy_theory's job: the rows of ``run_theory_checks`` (seed 0) in the ledger's check columns."""
+    import pandas as pd
+
+    from muonrepro.energy.theory.checks import theory_job
+    from muonrepro.ledger import CHECK_COLUMNS
+
+    out = tmp_path / "theory_checks.csv"
+    theory_job(SimpleNamespace(params=SimpleNamespace(seed=0), output=[out]))
+    got = pd.read_csv(out)
+    assert list(got.columns) == CHECK_COLUMNS and got["check"].tolist() == [r["check"] for r in rows]

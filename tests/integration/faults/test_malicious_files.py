@@ -139,14 +139,20 @@ def test_mnist_is_refused_by_every_other_reader(jobs, tmp_path, config_defaults)
     """The energy runs' split, the extraction's probe set and the Colored-MNIST build read mnist.pt too."""
     from muonrepro.energy.probe import probe_set
     from muonrepro.energy.runs import load_split
-    from muonrepro.imbalanced.stages import cmnist_data_stage
+    from muonrepro.imbalanced.stages import cmnist_data_job
 
     marker = tmp_path / "marker"
     mnist = jobs.plant_malicious(tmp_path / "mnist.pt", marker)
     readers = [
         lambda: load_split(mnist, 1000, 0, "cpu"),
         lambda: probe_set(mnist, 10, 0, "cpu"),
-        lambda: cmnist_data_stage(str(mnist), config_defaults["imbalanced"]["cmnist"], {}, str(tmp_path / "c.pt")),
+        lambda: cmnist_data_job(
+            SimpleNamespace(
+                input=SimpleNamespace(mnist=str(mnist)),
+                params=SimpleNamespace(cfg=config_defaults["imbalanced"]["cmnist"], sizes={}),
+                output=[str(tmp_path / "c.pt")],
+            )
+        ),
     ]
     for read in readers:
         with pytest.raises(UnsafeFileError) as e:
@@ -155,14 +161,22 @@ def test_mnist_is_refused_by_every_other_reader(jobs, tmp_path, config_defaults)
     assert not marker.exists() and not (tmp_path / "c.pt").exists()
 
 
-def test_colored_mnist_is_refused_by_the_cmnist_train_stage(jobs, tmp_path, config_defaults):
-    from muonrepro.imbalanced.stages import cmnist_train_stage
+def test_colored_mnist_is_refused_by_the_cmnist_train_job(jobs, tmp_path, config_defaults):
+    from muonrepro.imbalanced.stages import cmnist_train_job
 
     marker = tmp_path / "marker"
     data = jobs.plant_malicious(tmp_path / "colored_mnist.pt", marker)
-    out = {"curves": [str(tmp_path / "curves.parquet")], "meta": [str(tmp_path / "meta.json")]}
+    out = SimpleNamespace(curves=[str(tmp_path / "curves.parquet")], meta=[str(tmp_path / "meta.json")])
     sizes = config_defaults["scales"]["small"]["imbalanced"]["cmnist"]
+    params = {"cfg": config_defaults["imbalanced"]["cmnist"], "sizes": sizes, "seeds": [0], "device": "cpu"}
+    smk = SimpleNamespace(
+        input=SimpleNamespace(data=str(data), code=[]),
+        params=SimpleNamespace(**params, checkpoint=None, early_fraction=0.25, max_extensions=0),
+        wildcards=SimpleNamespace(layers="2", imb_opt="muon"),
+        output=out,
+        threads=torch.get_num_threads(),  # as it is: the job sets it
+    )
     with pytest.raises(UnsafeFileError) as e:
-        cmnist_train_stage(str(data), config_defaults["imbalanced"]["cmnist"], sizes, 2, "muon", [0], "cpu", out)
+        cmnist_train_job(smk)
     assert not marker.exists() and _refused(str(e.value), data), str(e.value)
-    assert not Path(out["curves"][0]).exists()
+    assert not Path(out.curves[0]).exists()

@@ -1,9 +1,8 @@
-"""Rule energy_claims: the energy paper's ledger rows."""
+"""Rule energy_claims: the energy paper's ledger rows (muonrepro.energy.claims_job.claims_job)."""
 
 import sys
 
-from muonrepro.energy.claims_job import ledger_rows
-from muonrepro.ledger import write_claims
+from muonrepro.energy.claims_job import claims_job
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "w")
-write_claims(ledger_rows(snakemake.input, dict(snakemake.params)), snakemake.output[0])
+claims_job(snakemake)

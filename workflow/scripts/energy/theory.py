@@ -1,13 +1,8 @@
-"""Rule energy_theory: the float64 theory checks as a table."""
+"""Rule energy_theory: the float64 theory checks as a table (muonrepro.energy.theory.checks.theory_job)."""
 
 import sys
 
-import pandas as pd
-
-from muonrepro.energy.theory.checks import run_theory_checks
-from muonrepro.ledger import CHECK_COLUMNS
-from muonrepro.util.io import atomic_write_csv
+from muonrepro.energy.theory.checks import theory_job
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "w")
-rows = run_theory_checks(seed=snakemake.params.seed)
-atomic_write_csv(pd.DataFrame(rows, columns=CHECK_COLUMNS), snakemake.output[0])
+theory_job(snakemake)

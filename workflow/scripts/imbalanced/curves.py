@@ -1,16 +1,9 @@
-"""Rule imbalanced_curves: lr selection and the tidy results/<scale>/imbalanced/curves.parquet."""
+"""Rule imbalanced_curves: lr selection and the tidy results/<scale>/imbalanced/curves.parquet
+(muonrepro.imbalanced.stages.curves_job)."""
 
 import sys
 
-from muonrepro.imbalanced.stages import curves_stage
+from muonrepro.imbalanced.stages import curves_job
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "w")
-inp = snakemake.input
-curves_stage(
-    inp.trajectories,
-    list(inp.linear_ce),
-    list(inp.cmnist),
-    snakemake.params.early_fraction,
-    dict(snakemake.output.items()),
-    snakemake.params.max_extensions,
-)
+curves_job(snakemake)

@@ -1,11 +1,9 @@
-"""Rule imbalanced_gpu_data_status: which datasets were found at parse time, and what to do about the others."""
+"""Rule imbalanced_gpu_data_status: which datasets were found at parse time, and what to do about the others
+(muonrepro.imbalanced.gpu.status.data_status_job)."""
 
 import sys
 
-from muonrepro.util.io import atomic_write_json
+from muonrepro.imbalanced.gpu.status import data_status_job
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "w")
-status = snakemake.params.status
-for st in status.values():
-    print(st["message"])
-atomic_write_json(status, snakemake.output[0])
+data_status_job(snakemake)

@@ -1,11 +1,10 @@
-"""Checkpoint imbalanced_gpu_lr_round: one round of the grid-edge rule (``training.lr_select``) on the lrs tuned so
-far: the choice, and the lr one step past the grid's edge when the choice lies on it (else null)."""
+"""Checkpoint imbalanced_gpu_lr_round: one round of the grid-edge rule on the lrs tuned so far: the choice, and the
+lr one step past the grid's edge when the choice lies on it (else null)
+(muonrepro.imbalanced.gpu.lr_choice.lr_round_job)."""
 
-import json
+import sys
 
-from muonrepro.training.lr_select import choose, past_edge
-from muonrepro.util.io import atomic_write_json
+from muonrepro.imbalanced.gpu.lr_choice import lr_round_job
 
-scores = {float(t["lr"]): t["score"] for t in (json.loads(open(f).read()) for f in snakemake.input.tuned)}
-lr, _ = choose(scores, snakemake.params.mode, None)
-atomic_write_json({"grid": sorted(scores), "lr": lr, "next": past_edge(sorted(scores), lr)}, snakemake.output[0])
+sys.stderr = sys.stdout = open(snakemake.log[0], "w")
+lr_round_job(snakemake)

@@ -1,56 +1,9 @@
-"""Rule imbalanced_gpu_train: one (experiment, optimizer, seed) run at the selected lr -> tidy per-group metrics."""
+"""Rule imbalanced_gpu_train: one (experiment, optimizer, seed) run at the selected lr -> tidy per-group metrics
+(muonrepro.imbalanced.gpu.train_job.train_job)."""
 
-import json
 import sys
-import time
 
-import pandas as pd
-import torch
-
-from muonrepro.imbalanced.gpu.train import COLUMNS, run
-from muonrepro.training.checkpoint import discard_checkpoint
-from muonrepro.util.device import resolve_device
-from muonrepro.util.io import atomic_write_json, atomic_write_parquet, load_tensors
-from muonrepro.util.meta import run_metadata
+from muonrepro.imbalanced.gpu.train_job import train_job
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "w")
-torch.set_num_threads(snakemake.threads)
-wc, p = snakemake.wildcards, snakemake.params
-seed = int(wc.seed)
-device = resolve_device(p.device)
-choice = json.loads(open(snakemake.input.lr).read())
-opt_cfg = {**p.opt_cfg, "lr": choice["lr"]}
-meta = run_metadata(
-    {"model": p.model, "optimizer": wc.ig_opt, "opt_cfg": opt_cfg, "lr_selection": choice, "sizes": p.sizes},
-    seed=seed,
-    device=str(device),
-)
-if "skipped" in choice:
-    df = pd.DataFrame(columns=COLUMNS)
-    meta["skipped"] = choice["skipped"]
-    print(meta["skipped"])
-else:
-    t0 = time.perf_counter()
-    data = load_tensors(snakemake.input.data, mmap=True)  # mmap: CelebA at 128 px is ~10 GB
-    df = run(
-        data,
-        p.model,
-        wc.ig_opt,
-        opt_cfg,
-        p.sizes["epochs"],
-        p.batch_size,
-        p.sizes["evals_per_epoch"],
-        seed,
-        device,
-        p.decode,
-        checkpoint=p.checkpoint,
-        amp=p.amp,
-        channels_last=p.channels_last,
-        code=snakemake.input.code,
-        data_files=[snakemake.input.data],
-    )
-    meta["train_seconds"] = time.perf_counter() - t0
-    meta["diverged"] = bool((df["metric"] == "diverged").any())
-atomic_write_parquet(df, snakemake.output.metrics)
-atomic_write_json(meta, snakemake.output.meta)
-discard_checkpoint(p.checkpoint)  # the outputs are written: the run is complete
+train_job(snakemake)

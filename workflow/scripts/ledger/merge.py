@@ -1,8 +1,8 @@
-"""Rule claims_merge: per-paper ledgers -> results/<scale>/claims.csv."""
+"""Rule ledger_merge: per-paper ledgers -> results/<scale>/claims.csv (muonrepro.ledger.rows.merge_job)."""
 
 import sys
 
-from muonrepro.ledger import merge_claims
+from muonrepro.ledger.rows import merge_job
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "w")
-merge_claims(list(snakemake.input.claims), snakemake.output[0])
+merge_job(snakemake)

@@ -19,14 +19,18 @@ off-diagonal fraction of the logged updates in that reading's eigenbasis.
 
 from __future__ import annotations
 
+import json
 import math
 from functools import reduce
 
 import numpy as np
 import pandas as pd
 
+from muonrepro.energy.aggregate import run_key
 from muonrepro.energy.estimator.mode_sets import Ranked, mode_set_rows
 from muonrepro.energy.estimator.readings import NA, per_mode_energies
+from muonrepro.energy.estimator.store import load_arrays
+from muonrepro.util.io import atomic_write_parquet
 
 READING = ["sigma_delta", "retention", "mode_identity", "mode_set", "binning", "energy"]
 STATS = ["n_modes", "gini", "gini_corrected", "total", "bin_sum", "bin_mean"]
@@ -96,3 +100,19 @@ def group_units(runs: dict, n_bins: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     for o in opts:
         rows += _direct_rows(o, runs[o][1])
     return pd.DataFrame(rows, columns=UNIT_COLUMNS), pd.DataFrame(off)
+
+
+def sensitivity_units_job(smk) -> None:
+    """Rule energy_sensitivity_units: ``units`` and ``offdiag`` of the runs of one architecture and seed (their
+    sensitivity arrays ``input.arrays`` and metadata ``input.metas``; the ``common`` mode set needs every
+    optimizer's run), each row with the run's key and whether that optimizer's run diverged."""
+    runs, diverged = {}, {}
+    for npz, meta in zip(smk.input.arrays, smk.input.metas):
+        key = run_key(npz)
+        runs[key["optimizer"]] = load_arrays(npz)
+        diverged[key["optimizer"]] = bool(json.load(open(meta))["diverged"])
+    units, offdiag = group_units(runs, smk.params.n_bins)
+    key = {k: v for k, v in run_key(smk.input.arrays[0]).items() if k != "optimizer"}
+    for name, df in (("units", units), ("offdiag", offdiag)):
+        df = df.assign(**key, diverged=df["optimizer"].map(diverged))
+        atomic_write_parquet(df, getattr(smk.output, name))

@@ -16,12 +16,15 @@ numbers of the spec (Gini test vectors, the heavy-ball example 0.845 / 0.7071) a
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from muonrepro.energy.theory import checks_controllers as ctl
 from muonrepro.energy.theory import checks_gd as gd
 from muonrepro.energy.theory import output_metric as om
 from muonrepro.energy.theory import quadratic as qd
 from muonrepro.energy.theory.check_rows import COUNTEREXAMPLE_CHECK, INEQUALITY_CHECKS, new_table
+from muonrepro.ledger import CHECK_COLUMNS
+from muonrepro.util.io import atomic_write_csv
 
 __all__ = [
     "run_theory_checks",
@@ -155,3 +158,9 @@ def theory_claim_summary(rows: list[dict]) -> dict:
             "all_passed": bool(not missing and n_passed == len(names)),
         }
     return out
+
+
+def theory_job(smk) -> None:
+    """Rule energy_theory: ``run_theory_checks(seed=params.seed)`` as a table of the ledger's check columns."""
+    rows = run_theory_checks(seed=smk.params.seed)
+    atomic_write_csv(pd.DataFrame(rows, columns=CHECK_COLUMNS), smk.output[0])

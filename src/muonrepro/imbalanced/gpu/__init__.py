@@ -6,4 +6,8 @@
 decoded accuracy), ``nli`` (BERT on MultiNLI), ``lm`` (a small GPT on TinyStories: loss per
 token-frequency bucket); ``train``: one (experiment, optimizer, seed) run; ``select``: the lr
 selection on the validation split; ``groups``: group accuracies; ``claims``: ledger rows C13-C16.
+
+The rules' jobs (``<what>_job(smk)``, one per workflow script): ``status.data_status_job``,
+``datasets.build_job``, ``select.tune_job``, ``lr_choice`` (``lr_round_job``, ``select_lr_job``),
+``train_job.train_job`` and ``metrics.metrics_job``.
 """

@@ -9,12 +9,14 @@ TinyStories (``task: lm``): token streams and frequency buckets (``data.tinystor
 
 from __future__ import annotations
 
+import json
+
 import torch
 
 from muonrepro.data.celeba import build_celeba
 from muonrepro.data.cifar import build_cifar_step
 from muonrepro.data.dominoes import build_dominoes
-from muonrepro.util.io import load_tensors
+from muonrepro.util.io import atomic_torch_save, load_tensors
 
 
 def build(exp: str, data_cfg: dict, cfg: dict, sizes: dict, seed: int, mnist_path: str | None = None) -> dict:
@@ -93,3 +95,13 @@ def summary(data: dict) -> dict:
             c = torch.bincount(data[f"{split}_group"], minlength=len(data["group_names"])).tolist()
             out[split] = dict(zip(data["group_names"], c))
     return out
+
+
+def build_job(smk) -> None:
+    """Rule imbalanced_gpu_build: experiment ``wildcards.exp``'s dataset (``build``: ``params.data``, ``cfg``,
+    ``sizes``, ``seed``; ``input.mnist`` where the experiment reads MNIST) from the raw files; its counts to the
+    log."""
+    p = smk.params
+    data = build(smk.wildcards.exp, p.data, p.cfg, p.sizes, p.seed, getattr(smk.input, "mnist", None))
+    print(json.dumps(summary(data), indent=1))
+    atomic_torch_save(data, smk.output[0])

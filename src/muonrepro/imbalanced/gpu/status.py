@@ -117,3 +117,14 @@ def data_status(exp: str, data: dict, pretrained: bool = False) -> dict:
         "download": " ; ".join(c for _, _, c, *_ in (parts or reqs)),
         "message": message,
     }
+
+
+def data_status_job(smk) -> None:
+    """Rule imbalanced_gpu_data_status: the status of every experiment found at parse time (``params.status``,
+    ``data_status``), its messages to the log."""
+    from muonrepro.util.io import atomic_write_json  # here: this module is read at parse time, paths only
+
+    status = smk.params.status
+    for st in status.values():
+        print(st["message"])
+    atomic_write_json(status, smk.output[0])

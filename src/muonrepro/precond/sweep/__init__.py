@@ -23,7 +23,8 @@ start and the jitter of the spectrum's interior values, the same draws at every 
 in the reduced basis of ``SymmetricMF.reduce``; GD on ICL is the exact closed form of §5.4.
 
 Modules: ``common`` (the context, best-of-grid rows, curves, the Adam grid), ``mf`` (symmetric and
-asymmetric MF), ``icl`` (reduced and two-factor ICL).
+asymmetric MF), ``icl`` (reduced and two-factor ICL). ``sweep_job`` is rule precond_sweep's: one problem's sweep
+to its files (rule precond_iterations then merges the problems' tables: ``layout.iterations_job``).
 """
 
 from __future__ import annotations
@@ -31,10 +32,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pandas as pd
+import torch
 
+from muonrepro.precond.layout import curves_table
 from muonrepro.precond.sweep.common import Ctx
 from muonrepro.precond.sweep.icl import icl_sweep, icl_two_factor_sweep
 from muonrepro.precond.sweep.mf import asymmetric_sweep, symmetric_sweep
+from muonrepro.util.io import atomic_write_csv, atomic_write_parquet
 
 FAMILY = {
     "mf": "sym",
@@ -67,3 +71,15 @@ def run_sweep(problem: str, P: dict, PS: dict) -> SweepOutput:
         info += i_
         curves.update({(m, kappa, s): df for (m, s), df in c_.items()})
     return SweepOutput(pd.DataFrame(rows), pd.DataFrame(info), curves)
+
+
+def sweep_job(smk) -> None:
+    """Rule precond_sweep: problem ``wildcards.problem``'s sweep over kappa x seeds x methods (spec §6.2) for
+    ``params.precond`` at ``params.preset``: its curves (``layout.curves_table``), iterations and info tables."""
+    torch.set_num_threads(smk.threads)
+    problem = smk.wildcards.problem
+    out = run_sweep(problem, smk.params.precond, smk.params.preset)
+    atomic_write_parquet(curves_table(problem, out.curves), smk.output.curves)
+    atomic_write_csv(out.iterations, smk.output.iterations)
+    atomic_write_csv(out.info, smk.output.info)
+    print(out.iterations.to_string())
