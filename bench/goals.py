@@ -49,8 +49,18 @@ def section(bench: Path = BENCH) -> str:
             ratio >= LOOP_GOAL,
             f"`{name}.md` item 1",
         )
+    published = sorted((BENCH.parent / "published").glob("small-*/metadata.json"))  # the default run as published
     e2e = (load("results.json") or {}).get("e2e") or {}
-    if e2e.get("total_s") is not None:
+    if published:
+        meta = json.loads(published[-1].read_text())
+        row(
+            "whole default pipeline in a fresh copy, wall",
+            f"<= {DEFAULT_RUN_GOAL_S / 60:.0f} min",
+            f"{meta['wall_minutes']:.1f} min (the published run of {meta['date']})",
+            meta["wall_minutes"] * 60 <= DEFAULT_RUN_GOAL_S,
+            f"`{published[-1].relative_to(BENCH.parent)}`",
+        )
+    elif e2e.get("total_s") is not None:
         got = f"{e2e['total_s'] / 60:.1f} min ({e2e.get('jobs')} jobs; {load('results.json')['item_dates']['e2e']})"
         ok = e2e["rc"] == 0 and e2e["total_s"] <= DEFAULT_RUN_GOAL_S
         row(
@@ -71,7 +81,9 @@ def section(bench: Path = BENCH) -> str:
         cm = paper.get("cmnist_job_min")
         if cm is not None and cm == cm:  # not NaN: some Colored-MNIST job was measured
             goal = "Colored-MNIST at paper scale, job time"
-            row(goal, f"<= {CMNIST_GOAL_JOB_MIN} min", f"{cm:.0f} min", cm <= CMNIST_GOAL_JOB_MIN, "`paper_scale.md`")
+            low = any(t.get("lower_bound") for k, t in paper["totals"].items() if "Colored-MNIST" in k)
+            got = f"{'>= ' if low else ''}{cm:.0f} min"
+            row(goal, f"<= {CMNIST_GOAL_JOB_MIN} min", got, cm <= CMNIST_GOAL_JOB_MIN, "`paper_scale.md`")
         gb = paper["snapshot_bytes"] / 1e9
         goal = "energy snapshots on disk at paper scale"
         row(goal, f"<= {SNAPSHOT_DISK_GOAL_GB:g} GB", f"{gb:.1f} GB", gb <= SNAPSHOT_DISK_GOAL_GB, "`paper_scale.md`")
