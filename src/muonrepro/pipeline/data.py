@@ -17,8 +17,7 @@ def mnist_root(configured: str, checkout: str | Path = ".") -> str:
 
 
 def mnist_raw_files(root: str) -> list[str]:
-    """The raw MNIST files under ``root`` that exist now (inputs of data_mnist, so replacing one reruns
-    everything downstream); none when torchvision is to download them."""
+    """The raw MNIST files under ``root`` that exist now; none when torchvision is to download them."""
     for raw in (Path(root) / "raw", Path(root) / "MNIST" / "raw"):
         files = sorted(str(f) for f in raw.glob("*-ubyte*")) if raw.is_dir() else []
         if files:
