@@ -135,6 +135,11 @@ def test_every_script_is_one_call_of_its_job(script):
     assert ast.unparse(call) == f"{job}(snakemake)", script
 
 
+def test_the_notebook_runner_is_one_call_of_its_job():
+    body = ast.parse((SCRIPTS / RUN_NOTEBOOK).read_text()).body
+    assert [ast.unparse(n) for n in body[1:]] == ["from muonrepro.notebook import run_job", "run_job(snakemake)"]
+
+
 def test_every_notebook_belongs_to_a_figure_rule():
     present = {p.stem for p in NOTEBOOKS.glob("*.py")}
     assert present - {n for n in ALL_RULES if is_figure_rule(n)} == set(), "notebooks no rule runs"

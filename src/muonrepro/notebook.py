@@ -1,4 +1,5 @@
-"""What every figure notebook (``workflow/notebooks/*.py``) shares: its preamble and its one ``save``.
+"""What every figure notebook (``workflow/notebooks/*.py``) shares: its preamble, its one ``save`` and the
+runner that executes it (``run_job``, the script of every figure rule).
 
 A notebook draws; the package computes (each paper's ``figure_data`` module, the seed spread in
 :mod:`muonrepro.plotting`). Its first code cell is::
@@ -64,3 +65,24 @@ def preamble(outputs: dict, dpi: int, scale: str, ours: str | None = None, order
     np.random.seed(0)  # noqa: NPY002 - seaborn's jitter uses the global state; seeding it is the only handle
     plotting.use_theme()
     return Notebook(dict(outputs), int(dpi), str(scale), ours, tuple(order))
+
+
+def run_job(smk) -> None:
+    """Every figure rule: execute the jupytext py:percent notebook ``input.notebook`` with papermill into
+    ``output.executed``. Its parameters: ``params.nb``, then ``inputs`` (every input but the notebook and the
+    code, as paths) and ``outputs`` (every output but the executed notebook: figure name -> path)."""
+    import jupytext
+    import papermill
+
+    nb = jupytext.read(smk.input.notebook)
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    params = dict(smk.params.nb)
+    params["inputs"] = {
+        k: (str(v) if isinstance(v, str) else [str(x) for x in v])
+        for k, v in smk.input.items()
+        if k not in ("notebook", "code")
+    }
+    params["outputs"] = {k: str(v) for k, v in smk.output.items() if k != "executed"}
+    papermill.execute_notebook(
+        nb, smk.output.executed, parameters=params, kernel_name="python3", log_output=False, progress_bar=False
+    )
