@@ -2,6 +2,7 @@
 # per-problem sweeps -> merged iteration table; ablations and theory checks; claims ledger A1-A15,
 # table T1 and figures R1-R8. Everything is float64 on CPU and seeded. Config slices come from
 # muonrepro.precond.layout.
+from muonrepro.precond import claim_table as precond_table
 from muonrepro.precond import claims as precond_claims
 from muonrepro.precond import layout as precond_layout
 from muonrepro.precond.layout import config_slice
@@ -9,18 +10,7 @@ from muonrepro.precond.layout import config_slice
 P = config["precond"]
 PS = config["scales"][SCALE]["precond"]
 PRECOND_PROBLEMS = list(P["problems"])
-PRECOND_FIGURES = [
-    "R1_mf_convergence",
-    "R2_mf_iterations",
-    "R3_mf_modes",
-    "R4_icl_convergence",
-    "R5_icl_iterations",
-    "R6_icl_modes",
-    "R7_step_rules",
-    "R8_orthogonalizer",
-    "R8b_adam_rotation",
-    "X1_extensions",
-]
+PRECOND_FIGURES = precond_table.TABLE.figures()  # the figures of the ledger rows (claim_table.py)
 PRECOND_TARGETS = [
     result("precond/claims.csv"),
     result("precond/table_T1.csv"),

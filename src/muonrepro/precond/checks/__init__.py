@@ -14,13 +14,14 @@ when the inputs needed are absent, e.g. a kappa that the scale preset does not i
   tolerances derived from float64 round-off and the step sizes where float64 limits the comparison;
 - extension E3: the runs with the spec's tight budget (outside L1's condition), their stall rate.
 
-Each check's row spec names its kind and the figures that show it.
+Each check's row spec (kind, statement, figures) comes from the paper's claim table
+(``muonrepro.precond.claim_table.TABLE.spec``).
 
 - ``convergence``: A1-A3 (linear, kappa-free convergence) and the extensions E1-E3;
 - ``baselines``: A4-A7 (GD's growth with kappa; Muon against GD and Adam);
 - ``theory_rows``: A8, A8-R3, A9-A12, A14 (decoupling, Lemma L1, iteration bound, closed-form loss);
 - ``ablations``: A13, A15 (constant step, NS5);
-- ``lookup``: the row spec helper and the table lookups they share.
+- ``lookup``: the verdict helpers and the table lookups they share.
 """
 
 from __future__ import annotations

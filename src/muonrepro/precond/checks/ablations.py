@@ -12,7 +12,8 @@ import math
 
 import numpy as np
 
-from muonrepro.precond.checks.lookup import fmt, over_seeds, spec
+from muonrepro.precond.checks.lookup import fmt, over_seeds
+from muonrepro.precond.claim_table import TABLE
 
 TINY = 1e-300  # an error of exactly 0 (never seen in float64 runs) is read as this
 
@@ -25,11 +26,8 @@ def s0_floor_effect(min_errors, etas, min_ratio) -> float:
 
 def a13(tab, s):
     c = s.P["claims"]["A13"]
-    row = spec(
+    row = TABLE.spec(
         "A13",
-        "empirical",
-        ("R7_step_rules",),
-        "Constant-step Muon (S0) does not converge linearly: the error floors at O(eta)",
         "mean over seeds of the per-seed effect (S0 runs, MF, small random init)",
         s.criterion(
             "A13", f"min over eta x kappa of log10((min relative error over the run / eta) / {c['min_ratio']})"
@@ -70,11 +68,8 @@ def ns5_effect(ns5_best, svd_best, target, k_decades) -> float:
 def a15(tab, s):
     c = s.P["claims"]["A15"]
     T = s.PS["iters"]["ns5"]
-    row = spec(
+    row = TABLE.spec(
         "A15",
-        "empirical",
-        ("R8_orthogonalizer",),
-        "An exact polar factor is needed: NS5 in place of msgn loses the kappa-free convergence (caution)",
         f"mean over seeds of the per-seed effect (NS5 and SVD runs of {T} iterations, MF)",
         s.criterion(
             "A15",

@@ -26,10 +26,10 @@ from muonrepro.precond.checks.lookup import (
     min_certain,
     outcome_text,
     over_seeds,
-    spec,
     sweep_kappas,
     usable,
 )
+from muonrepro.precond.claim_table import TABLE
 
 
 def gd_slope_effect(kappas, counts, reached, min_slope) -> float:
@@ -42,11 +42,8 @@ def gd_slope_effect(kappas, counts, reached, min_slope) -> float:
 
 def a4(tab, s):
     c = s.P["claims"]["A4"]
-    row = spec(
+    row = TABLE.spec(
         "A4",
-        "empirical",
-        ("R2_mf_iterations",),
-        "GD's iteration count grows with kappa on matrix factorization (best constant step)",
         "mean over seeds of the per-seed effect (GD iterations to epsilon, MF)",
         s.criterion(
             "A4",
@@ -90,11 +87,8 @@ def gd_icl_effect(kappas, counts, K, reached, ratio_lo, ratio_hi, min_slope) -> 
 
 def a5(tab, s):
     c = s.P["claims"]["A5"]
-    row = spec(
+    row = TABLE.spec(
         "A5",
-        "empirical",
-        ("R5_icl_iterations",),
-        "GD's iteration count grows with kappa on ICL (closed form, best step of the grid)",
         "mean over seeds of the per-seed effect (GD iterations to the normalized-gap target, ICL, closed form)",
         s.criterion(
             "A5",
@@ -145,11 +139,8 @@ def ratio_effect(slow, fast, slow_reached, fast_reached, threshold) -> float:
 def a6(tab, s):
     c = s.P["claims"]["A6"]
     k = c["kappa"]
-    row = spec(
+    row = TABLE.spec(
         "A6",
-        "empirical",
-        ("R2_mf_iterations", "R5_icl_iterations"),
-        "Muon beats GD (C3): far fewer iterations at large kappa",
         f"mean over seeds of the per-seed effect (iterations to epsilon at kappa = {k}, MF and ICL)",
         s.criterion(
             "A6",
@@ -204,11 +195,8 @@ def a7(tab, s):
     c = s.P["claims"]["A7"]
     B = s.PS["iters"]["adam_icl"]
     B_mf = s.PS["iters"]["adam"]
-    row = spec(
+    row = TABLE.spec(
         "A7",
-        "empirical",
-        ("R1_mf_convergence", "R8b_adam_rotation"),
-        "Muon beats Adam (C3) in a rotated spectral basis",
         f"mean over seeds of the per-seed effect (kappa >= {c['kappa_min']}, MF and ICL)",
         s.criterion(
             "A7",

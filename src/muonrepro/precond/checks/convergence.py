@@ -27,10 +27,10 @@ from muonrepro.precond.checks.lookup import (
     loglog_slope,
     outcome_text,
     over_seeds,
-    spec,
     sweep_kappas,
     usable,
 )
+from muonrepro.precond.claim_table import TABLE
 
 NO_DECAY_DEVIATION = 1.0  # |slope / ln q - 1| of an error that never enters the fitting stretch (slope 0)
 
@@ -71,11 +71,8 @@ def a1_effect(fits, q, tol, min_r2) -> float:
 def a1(tab, s):
     c = s.P["claims"]["A1"]
     q = s.P["problems"]["mf"]["muon"]["q"]
-    row = spec(
+    row = TABLE.spec(
         "A1",
-        "empirical",
-        ("R1_mf_convergence",),
-        "Simplified Muon (exact msgn, geometric step S1) converges linearly on matrix factorization (C2)",
         "mean over seeds of the per-seed effect (MF, small random init, every kappa of the sweep)",
         s.criterion(
             "A1",
@@ -181,11 +178,8 @@ def kappa_free(row, tab, s, key, problem, max_ratio, max_abs_slope=None):
 
 def a2(tab, s):
     c = s.P["claims"]["A2"]
-    row = spec(
+    row = TABLE.spec(
         "A2",
-        "empirical",
-        ("R2_mf_iterations",),
-        "Muon's iteration count to epsilon is independent of kappa on matrix factorization (C2)",
         "mean over seeds of the per-seed effect (Muon-S1 iterations to epsilon, MF)",
         s.criterion(
             "A2",
@@ -198,12 +192,9 @@ def a2(tab, s):
     return kappa_free(row, tab, s, "A2", "mf", c["max_ratio"], c["max_abs_slope"])
 
 
-def _ratio_row(cid, kind, figures, claim, what, s, key, max_ratio):
-    return spec(
+def _ratio_row(cid, what, s, key, max_ratio):
+    return TABLE.spec(
         cid,
-        kind,
-        figures,
-        claim,
         f"mean over seeds of the per-seed effect (Muon-S1 iterations to epsilon, {what})",
         s.criterion(
             key,
@@ -218,9 +209,6 @@ def a3(tab, s):
     m = s.P["claims"]["A3"]["max_ratio"]
     row = _ratio_row(
         "A3",
-        "empirical",
-        ("R5_icl_iterations",),
-        "Muon's iteration count to epsilon is independent of kappa on in-context linear regression (C2)",
         "ICL, normalized-gap target",
         s,
         "A3",
@@ -233,9 +221,6 @@ def e1(tab, s):
     m = s.P["claims"]["A2"]["max_ratio"]
     row = _ratio_row(
         "E1",
-        "extension",
-        ("X1_extensions",),
-        "(extension, ours) Simplified Muon is kappa-free on asymmetric MF from a small random init (§3.1, §8)",
         "asymmetric MF",
         s,
         "E1",
@@ -248,10 +233,6 @@ def e2(tab, s):
     m = s.P["claims"]["A3"]["max_ratio"]
     row = _ratio_row(
         "E2",
-        "extension",
-        ("X1_extensions",),
-        "(extension, ours) Simplified Muon with one shared S1 schedule is kappa-free on the two-factor "
-        "(u, U) ICL model (spec §5.5 expects this to be fragile)",
         "two-factor ICL",
         s,
         "E2",
@@ -266,17 +247,13 @@ def e3(tab, s):
     P = s.P
     tight = P["problems"].get("mf_tight")
     sl = P["l1_budget"]["slack_unaligned"]
-    row = spec(
+    row = TABLE.spec(
         "E3",
-        "extension",
-        ("R2_mf_iterations",),
-        "(extension, ours) With the spec's tight step budget on MF from a small random start (outside Lemma L1's "
-        f"budget condition with the spec §8 slack {sl:g}), simplified Muon can stall: every run that misses epsilon "
-        "has a remaining step budget below its remaining distance (spec §5.1 budget condition)",
         "stall rate of the mf_tight Muon-S1 runs (kappa x seeds) and their outcomes",
         "every mf_tight run that does not reach epsilon is `stalled` (at its cap T, sum_{s>=T} eta_s < max_i "
         "|sigma_i(U_T) - sqrt(lam_i)|); these runs are not judged for A1/A2 (they say nothing against the claim)",
         s.scale,
+        slack=sl,
     )
     df = its(tab, "mf_tight", "muon_s1")
     if tight is None or df.empty:

@@ -1,8 +1,8 @@
-"""What the precond checks share: their settings (``Setup``), the ledger row spec of a check, the two
-ways a row is judged (``judged``: a theorem check, one pass/fail; ``over_seeds``: an empirical claim, one
-effect per seed judged by ``stats.verdict``, with a reason naming the seeds that fail or are unusable),
-the runs a count effect may use (``usable``: reached the target, inside Lemma L1's budget condition), and
-lookups in the pipeline's tables.
+"""What the precond checks share: their settings (``Setup``), the two ways a row is judged (``judged``: a
+theorem check, one pass/fail; ``over_seeds``: an empirical claim, one effect per seed judged by
+``stats.verdict``, with a reason naming the seeds that fail or are unusable), the runs a count effect may use
+(``usable``: reached the target, inside Lemma L1's budget condition), and lookups in the pipeline's tables.
+A row's spec (kind, statement, figures) comes from ``muonrepro.precond.claim_table``.
 
 ``tab`` (the first argument of every check) holds: ``iterations``, ``info`` (DataFrames of the sweeps),
 ``curves`` (dict keyed by ``(problem, method, kappa, seed)``), ``steps`` / ``ns5`` (ablation
@@ -21,7 +21,6 @@ from muonrepro.ledger import Claim, ClaimSpec
 from muonrepro.precond.budget import condition_values
 from muonrepro.stats.verdict import LEVEL, criterion_text, verdict
 
-PAPER = "precond"
 OURS = "Settings are ours (spec INFERRED reconstruction; the paper's own settings are unknown): see config precond."
 
 
@@ -47,13 +46,6 @@ class Setup:
     def criterion(self, key: str, effect: str) -> str:
         """The criterion text of an empirical row: what its per-seed effect is, and the rule."""
         return f"effect per seed = {effect}; " + criterion_text(self.rule(key), self.min_seeds, "effect", self.level)
-
-
-def spec(
-    cid: str, kind: str, figures: tuple[str, ...], claim: str, metric: str, criterion: str, scale: str
-) -> ClaimSpec:
-    """A check's row spec; ``figures`` are names from the spec §6.2 figure set (R1-R8, X1)."""
-    return ClaimSpec(PAPER, cid, kind, claim, metric, criterion, scale, figures=figures)
 
 
 def judged(row: ClaimSpec, value, ok, evidence: str, reason: str | None = None) -> Claim:

@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 
 from muonrepro.precond.budget import condition_values
-from muonrepro.precond.checks.lookup import fmt, its, judged, spec
+from muonrepro.precond.checks.lookup import fmt, its, judged
+from muonrepro.precond.claim_table import TABLE
 from muonrepro.precond.scalar import decoupling_gap, decoupling_ratio, icl_early_tolerances, precision_scaling
 from muonrepro.precond.steps import geometric_etas
 from muonrepro.precond.theory import r3_float32_gaps
@@ -41,8 +42,8 @@ def a8_criterion(k: float) -> str:
     )
 
 
-def _a8_spec(cid, claim, metric, scale, k):
-    return spec(cid, "theorem", ("R3_mf_modes",), claim, metric, a8_criterion(k), scale)
+def _a8_spec(cid, metric, scale, k):
+    return TABLE.spec(cid, metric, a8_criterion(k), scale)
 
 
 def _step(t, T) -> str:
@@ -115,7 +116,6 @@ def a8(tab, s):
     k = P["claims"]["A8"]["precision_decades"]
     row = _a8_spec(
         "A8",
-        "Scalar decoupling on MF (C4): aligned Muon iterates follow the per-mode scalar recursion",
         f"per run (kappa x seeds), t <= {T}: |sorted sigma(U_t) - scalar recursion| against the float64 tolerance, "
         f"and where it is exceeded the float32 replay's gap (aligned init, spec §5.2 decoupling settings q = {D['q']})",
         scale,
@@ -189,7 +189,6 @@ def a8_r3(tab, s):
     k = P["claims"]["A8"]["precision_decades"]
     row = _a8_spec(
         "A8-R3",
-        "Scalar decoupling on MF (C4), on the R3 runs: aligned Muon iterates follow the per-mode scalar recursion",
         f"per run (kappa x seeds), t <= {T}: |sorted sigma(U_t) - scalar recursion| against the float64 tolerance, "
         f"and where it is exceeded the float32 replay's gap (q = {q}, d = {PS['mf']['d']}, r = {PS['mf']['r']})",
         scale,
@@ -239,11 +238,8 @@ def a9(tab, s):
     c, T = P["claims"]["A9"], PS["iters"]["decouple"]
     q = P["problems"]["icl"]["muon"]["q"]
     d = PS["icl"]["d"]
-    row = spec(
+    row = TABLE.spec(
         "A9",
-        "theorem",
-        ("R6_icl_modes",),
-        "Scalar decoupling on ICL (C4): Q^T B_t Q stays diagonal and follows b <- b - eta_t sign(gam b - 1)",
         f"t < {c['t_early']}: max off-diagonal Frobenius norm and max |diag - recursion| over their float64 "
         f"tolerances; t <= {T}: both / max_i 1/gam_i",
         f"(a) t < {c['t_early']}: off-diagonal <= c u (2 d^1.5 S_t + d sum_(s<t) eta_s cond_F(G_s)) and diagonal "
@@ -303,11 +299,8 @@ def a9(tab, s):
 def a10(tab, s):
     P, scale = s.P, s.scale
     c = P["claims"]["A10"]
-    row = spec(
+    row = TABLE.spec(
         "A10",
-        "theorem",
-        ("R3_mf_modes",),
-        "Every mode converges in the same way (C4): |e_t,i| / eta_t <= 1/(1-q) (Lemma L1 on matrix iterates)",
         "max over q x kappa x seeds x modes x t of (1-q) |sigma_i(U_t) - sqrt(lam_i)| / eta_t (aligned MF)",
         f"|e_t,i|/eta_t <= 1/(1-q) + {c['tol']:g} for every mode and t with eta_t >= {c['eta_floor']:g} "
         "(float64 floor, ours)",
@@ -331,11 +324,8 @@ def a10(tab, s):
 def a11(tab, s):
     P, scale = s.P, s.scale
     c = P["claims"]["A11"]
-    row = spec(
+    row = TABLE.spec(
         "A11",
-        "theorem",
-        ("R7_step_rules",),
-        "Lemma L1 is tight and q >= 1/2 is needed (scalar sweep)",
         "sup_t |e_t|/eta_t of the MF mode recursion per q",
         f"|sup / (1/(1-q)) - 1| <= {c['rel_tol']:g} (relative reading of the spec's 'within 1e-3'; the "
         f"spec's own q = 0.95 value 19.998 passes only so) for q >= 1/2; sup > {c['min_blowup']:g} for q < 1/2",
@@ -373,11 +363,8 @@ def a11(tab, s):
 
 def a12(tab, s):
     scale = s.scale
-    row = spec(
+    row = TABLE.spec(
         "A12",
-        "theorem",
-        ("R2_mf_iterations", "R5_icl_iterations"),
-        "The predicted Muon iteration bound holds (T_Muon for aligned MF, T_Muon^ICL for ICL)",
         "max over kappa x seeds of measured - predicted iterations (MF aligned; ICL)",
         "measured <= predicted for every kappa and seed, both problems",
         scale,
@@ -412,11 +399,8 @@ def a12(tab, s):
 def a14(tab, s):
     P, scale = s.P, s.scale
     c = P["claims"]["A14"]
-    row = spec(
+    row = TABLE.spec(
         "A14",
-        "theorem",
-        ("R4_icl_convergence",),
-        "The closed-form ICL population loss is correct",
         "max relative difference closed form vs Monte Carlo (B = 0, B*, random B)",
         f"<= {c['rel_tol']:g} with >= 1e6 prompts",
         scale,
