@@ -3,6 +3,7 @@
 # snapshots with the update after each, resumable checkpoints) -> per-run extraction (one pass: the
 # primary reading and the sensitivity grid) -> tidy tables -> theory checks, claims rows and figures. The training-settings
 # robustness runs (target `energy_robustness_figures`, outside rule all) are the energy_robust_* rules at the end of this file.
+from muonrepro.energy import claim_table as energy_table
 from muonrepro.energy import claims_job as energy_claims
 from muonrepro.energy import rules as energy_rules
 
@@ -10,16 +11,9 @@ E = config["energy"]
 ES = config["scales"][SCALE]["energy"]
 ARCHS = [f"mlp{d}" for d in E["depths"]]
 OPTS = list(E["optimizers"])
-ENERGY_FIGURES = [
-    "theory_checks",
-    "gini",
-    "cumulative_energy",
-    "energy_trajectory",
-    "per_mode_heatmap",
-    "curvature_deciles",
-    "offdiag",
-    "training_curves",
-]
+# the figures of rule energy_figures: the claim table's, less the two that have a figure rule of their own
+# (energy_sensitivity_figures, energy_robustness_figures)
+ENERGY_FIGURES = [f for f in energy_table.TABLE.figures() if f not in ("reading_robustness", "training_robustness")]
 ENERGY_RUNS = expand("{arch}_{opt}_s{seed}", arch=ARCHS, opt=OPTS, seed=ES["seeds"])
 ENERGY_GROUPS = expand("{arch}_s{seed}", arch=ARCHS, seed=ES["seeds"])
 ENERGY_TABLES = ["gini", "energy", "bins", "offdiag", "logs", "accuracy"]

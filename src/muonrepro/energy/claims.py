@@ -3,7 +3,8 @@ sanity row, and the robustness of each empirical verdict to the reading of the e
 
 Every empirical row is one effect per seed (``effects``; > 0: the claim holds in that seed) judged by
 ``stats.verdict`` under the rule written for it in config ``energy.claims.rules`` before the run.
-Readings that are ours, not the paper's, are named in the row (criterion / evidence).
+Readings that are ours, not the paper's, are named in the row (criterion / evidence). Each row's kind, statement
+and figures come from the paper's claim table (``claim_table.TABLE``); what is measured and judged is here.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ from dataclasses import dataclass
 import pandas as pd
 
 from muonrepro.energy import effects as fx
+from muonrepro.energy.claim_table import TABLE
 from muonrepro.ledger import Claim, ClaimSpec
 from muonrepro.stats.verdict import criterion_text, summarize
 
-PAPER = "energy"
+PAPER = TABLE.paper
 OURS = (
     "ours: k-layer = k hidden layers; monitored = all hidden weights but the head; Sigma_delta = {sd} Fisher; "
     "modes with lambda*mu >= {thr:g}*max, mode set '{mode_set}'; rank-indexed; trapezoid sum over log-spaced logs"
@@ -48,10 +50,6 @@ class Criteria:
 
     def criterion(self, claim_id: str, what: str) -> str:
         return criterion_text(self.rule(claim_id), self.min_seeds, what, self.level) + " (rule: ours)"
-
-
-def _spec(claim_id: str, kind: str, claim: str, metric: str, criterion: str, scale: str, *figures: str) -> ClaimSpec:
-    return ClaimSpec(PAPER, claim_id, kind, claim, metric, criterion, scale, figures=figures)
 
 
 def _usable(df: pd.DataFrame, value: str) -> pd.DataFrame:
@@ -89,37 +87,20 @@ def _units_text(margins: pd.Series, fmt: str = "+.3f") -> str:
 def theory_claims(summary: dict, scale: str, metric_rows: dict | None = None) -> list[Claim]:
     """Rows for C3 (decomposition / H2), C4 (Jensen), C5 (polar = uniform per-mode steps). ``metric_rows``:
     the theory table's rows by check name, for the Sigma_delta != I numbers in C3's evidence."""
-    texts = {
-        "decomposition_h2": (
-            "C3",
-            "On a quadratic with Kronecker Hessian, total energy = squared H2 norm of the closed "
-            "loop and splits per mode as lambda_i mu_j a_ij(0)^2/(1-rho_ij^2)",
-        ),
-        "jensen_uniform": (
-            "C4",
-            "Among controllers with a common weighted-mean rate, uniform per-mode rates minimise total energy (Jensen)",
-        ),
-        "polar_uniform_steps": (
-            "C5",
-            "The polar step UV^T moves every Kronecker-eigenbasis mode at the same rate, whatever its curvature",
-        ),
-    }
+    ids = {"decomposition_h2": "C3", "jensen_uniform": "C4", "polar_uniform_steps": "C5"}
     rows = []
-    for key, (cid, text) in texts.items():
+    for key, cid in ids.items():
         s = summary[key]
         detail = f"max rel. error {s['max_rel_error']}, min inequality margin {s['min_margin']}"
         if s["missing"]:
             detail += f", missing checks {s['missing']}"
         if cid == "C3" and metric_rows:
             detail += "; " + metric_note(metric_rows)
-        spec = _spec(
+        spec = TABLE.spec(
             cid,
-            "theorem",
-            text,
             "float64 theory checks passed (closed form vs simulation)",
             "all checks pass within their tolerance",
             scale,
-            "theory_checks",
         )
         rows.append(
             spec.judged(
@@ -148,14 +129,11 @@ def metric_note(rows: dict) -> str:
 def gini_claim(gini: pd.DataFrame, crit: Criteria, scale: str, ours: str) -> Claim:
     """C6a on the primary reading's Gini table (one row per arch, optimizer, seed, matrix)."""
     eff, margins = fx.gini_effects(_usable(gini, "gini"))
-    spec = _spec(
+    spec = TABLE.spec(
         "C6a",
-        "empirical",
-        "Muon has the smallest Gini coefficient of per-mode energy {E_ij} on every monitored hidden matrix",
         "per seed: min over monitored matrices of (best other optimizer's Gini - Muon's Gini); value = mean over seeds",
         crit.criterion("C6a", "effect"),
         scale,
-        "gini",
     )
     return _judge(
         spec,
@@ -177,17 +155,14 @@ def energy_claim(energy: pd.DataFrame, crit: Criteria, scale: str, ours: str, pr
             e, _ = fx.energy_effects(_usable(energy, col), col)
             s = crit.summarize(e)
             others.append(f"{col} ({DIRECT_AT[col]}): {s.describe()}")
-    spec = _spec(
+    spec = TABLE.spec(
         "C6b",
-        "empirical",
-        "Muon has the smallest cumulative energy E = sum_t ||delta_t||^2 on two of three (our reading: architectures)",
         f"E = sum_t mean_probe ||dL/dy||^2 with y = {DIRECT_AT[primary]}, real labels, trapezoid over the logs; per "
         f"seed and architecture r = log(best other's E / Muon's E); effect = the k-th largest r over the "
         f"{n_arch} architectures, k = {need} (> 0 iff Muon's E is smallest on >= {need} of {n_arch}: 'two of "
         "three'); value = mean over seeds",
         crit.criterion("C6b", "effect"),
         scale,
-        "cumulative_energy",
     )
     ev = (
         f"energy/energy.csv; r per architecture (mean over seeds) {_units_text(ratios)}; "
@@ -200,16 +175,13 @@ def tail_claim(bins: pd.DataFrame, crit: Criteria, scale: str, ours: str, value:
     """C6c on the primary reading's bin table (one row per arch, optimizer, seed, matrix, bin)."""
     eff, per = fx.tail_effects(_usable(bins, value), crit.tail_bins, value)
     stat = per.set_index(["seed", "arch", "matrix"])["statistic"]
-    spec = _spec(
+    spec = TABLE.spec(
         "C6c",
-        "empirical",
-        "Muon's energy advantage is concentrated in the low-curvature tail of the spectrum",
         f"per matrix, r_b = log(best other's / Muon's energy in curvature bin b), tail = mean r_b over the lowest "
         f"{crit.tail_bins} bins, rest = mean over the others, statistic min(tail, tail - rest); per seed the mean "
         "over monitored matrices; value = mean over seeds",
         crit.criterion("C6c", "effect"),
         scale,
-        "curvature_deciles",
     )
     return _judge(
         spec,
@@ -225,17 +197,13 @@ def offdiag_claim(offdiag: pd.DataFrame, crit: Criteria, scale: str, ours: str) 
     eff, margins = fx.offdiag_effects(_usable(offdiag, "offdiag"))
     means = offdiag.groupby("optimizer")["offdiag"].mean()
     base = offdiag.groupby("matrix")["baseline"].first() if "baseline" in offdiag else pd.Series(dtype=float)
-    spec = _spec(
+    spec = TABLE.spec(
         "C5-runs",
-        "extension",
-        "Ours, not the paper's (its C5 is about the exact polar step on the quadratic): Muon's actual updates lie "
-        "nearer the Kronecker eigenbasis than SGD's and AdamW's along the MNIST runs",
         "off-diagonal fraction 1 - sum_k U_kk^2 / ||U||_F^2 of U = R^T dW_t Q (R, Q eigenbases of Sigma_delta, "
         "Sigma_x at that log, rank-paired; dW_t the update made at the logged step), trapezoid time average; per "
         "seed the mean over monitored matrices of (smallest other optimizer's fraction - Muon's); value = mean",
         crit.criterion("C5-runs", "effect"),
         scale,
-        "offdiag",
     )
     ev = (
         "energy/offdiag.csv; mean fraction per optimizer "
@@ -258,15 +226,11 @@ def accuracy_claim(acc: pd.DataFrame, scale: str, min_acc: float) -> Claim:
     ev = "energy/accuracy.csv"
     if len(diverged):
         ev += "; diverged runs: " + ", ".join(f"{r.arch}/{r.optimizer}/s{r.seed}" for r in diverged.itertuples())
-    spec = _spec(
+    spec = TABLE.spec(
         "sanity-acc",
-        "sanity",
-        "Sanity: every MNIST MLP run trains to a reasonable test accuracy "
-        "(not a paper claim; the paper's accuracies are unknown)",
         "lowest final test accuracy over runs",
         f">= {min_acc} and no diverged run (ours, {scale} scale)",
         scale,
-        "training_curves",
     )
     why = (
         f"{len(diverged)} run(s) diverged"
@@ -316,27 +280,18 @@ def sensitivity_claims(robust: pd.DataFrame, scale: str, min_seeds: int, grid_no
     and its number of usable seeds). A claim whose primary reading has fewer than ``min_seeds`` usable seeds
     measured nothing a change could flip: its row is inconclusive, never supported. ``grid_note``: where the grid
     was read on fewer snapshots than the primary rows (``claims_job.rule_params``), said in the evidence."""
-    texts = {
-        "C6a": "smallest Gini on every monitored matrix",
-        "C6b": "smallest cumulative energy on two of three",
-        "C6c": "advantage concentrated in the low-curvature tail",
-        "C5-runs": "updates nearer the Kronecker eigenbasis",
-    }
     rows = []
     for claim, g in robust.groupby("claim", sort=False):
         primary = g[g["dimension"] == "primary"]
         changes = g[g["dimension"] != "primary"]
         flips = changes[changes["flips"].astype(bool)]
         dims = ", ".join(sorted(changes["dimension"].unique()))
-        spec = _spec(
+        spec = TABLE.spec(
             f"{claim}-sensitivity",
-            "extension",
-            f"{claim}'s verdict ({texts.get(claim, '')}) does not depend on the reading of the estimator",
             f"single-dimension changes of the primary reading (dimensions: {dims}) that change the verdict, "
             f"out of {len(changes)}",
             "0 changes flip the verdict (ours; the readings were fixed before results were seen)",
             scale,
-            "reading_robustness",
         )
         flipped = "; ".join(f"{r.dimension}={r.value} ({r.verdict})" for r in flips.itertuples()) or "none"
         n_primary = int(primary["n_seeds"].iloc[0]) if len(primary) else 0
@@ -370,12 +325,8 @@ def instrument_claim(table: pd.DataFrame, energy: pd.DataFrame, scale: str, max_
     res = check(table, max_factor)
     res = res.set_index("optimizer") if len(res) else res
     n_probe = ", ".join(str(n) for n in sorted(table["n_probe"].unique()))
-    spec = _spec(
+    spec = TABLE.spec(
         "instrument-kfac",
-        "instrument",
-        "Instrument: the K-FAC curvature Sigma_x kron Sigma_delta that the per-mode estimator divides by gives the "
-        "same damped Newton decrement as the exact Gauss-Newton block of each monitored layer, on the runs it "
-        "measures (C6a and C6c rest on it)",
         f"per optimizer, the geometric mean over its (seed, arch, matrix, snapshot) cells of D_kfac / D_exact, "
         f"D = g^T (H + gamma I)^-1 g on the first {n_probe} probe images, H = Sigma_x kron Sigma_delta (primary "
         "reading) or the exact GGN (closed form), gamma = damping x max lambda mu; value = the geometric mean "
