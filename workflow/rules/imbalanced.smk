@@ -8,15 +8,7 @@ I = config["imbalanced"]
 IS = config["scales"][SCALE]["imbalanced"]
 IMB_LAYERS = I["cmnist"]["depths"]
 IMB_OPTS = list(I["cmnist"]["optimizers"])
-IMBALANCED_FIGURES = [
-    "fig2_trajectories",
-    "loss_gaps",
-    "depth",
-    "dm_accuracy",
-    "fig4_linear_ce",
-    "cmnist_groups",
-    "fig6_depth",
-]
+IMBALANCED_FIGURES = imbalanced_rules.figures(gpu=False)  # from the claim table
 
 
 IMB_LINEAR_RUNS = expand(result("imbalanced/linear_ce/seed{seed}.parquet"), seed=IS["linear_ce"]["seeds"])

@@ -5,7 +5,8 @@ Claims 1-10 (kind ``theorem``) are decided by the rows of ``theory_checks.csv`` 
 each at the learning rates of ``curves.py`` (the configured ones where the scale has no lr grid), each as one
 effect per seed judged by ``stats.verdict`` (``effects.seed_row``). ``C17-levels`` (extension) repeats claim 17
 at every level fraction of ``imbalanced.claims.learn_fractions`` and says whether the verdict depends on the
-level. Items 13-16 (CIFAR, dominoes, MultiNLI, CelebA, TinyStories) are in ``gpu/claims.py``.
+level. Items 13-16 (CIFAR, dominoes, MultiNLI, CelebA, TinyStories) are in ``gpu/claims.py``. Each row's kind,
+statement and figures are in ``claim_table.py``; its metric and criterion are built here.
 """
 
 from __future__ import annotations
@@ -16,29 +17,11 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
+from muonrepro.imbalanced.claim_table import TABLE
 from muonrepro.imbalanced.curves import LINEAR_CE_GROUPS, early_auc, linear_ce_choice
 from muonrepro.imbalanced.effects import CHANCE, criterion, depth_effect, group_time, seed_row
-from muonrepro.ledger import Claim, ClaimSpec
+from muonrepro.ledger import Claim
 from muonrepro.stats.verdict import summarize, verdict
-
-PAPER = "imbalanced"
-
-TEXT = {
-    1: "DM Lemma: Sigma_yx and Sigma_xx share the right basis V; s^yx_c = mu p_c, s^xx_c = mu^2 p_c + sigma_x^2",
-    2: "Prop 1: SpecGD from zero init grows every component at rate eta until it saturates at r_c (minority first)",
-    3: "GD closed form alpha_c(t) = r_c (1 - (1 - eta s^xx_c)^t)",
-    4: "NGD/NGF follows the GF path (time reparametrisation)",
-    5: "Theorem 1: for t <= t*, GF minus SpecGF minority loss >= mu t/4 and balanced loss >= mu t/2",
-    6: "Theorem 2: for t <= t*, NGF minus SpecGF minority loss >= mu t/2",
-    7: "Prop 2 / depth: per-layer SpecGD saturates at (r_c^{1/L} - eps)/eta; relative spread Delta T",
-    8: "Early-stopped SpecGF beats every stopping time of GF in balanced and worst-class accuracy (DM)",
-    9: "Muon (beta = 0.9) follows SpecGD",
-    10: "SignGD equals SpecGD only for axis-aligned means",
-    11: "Fig 4: early-stopped SpecGD beats any stopping point of NGD/SignGD (and GD) in balanced and worst-class "
-    "accuracy",
-    12: "E1 Colored-MNIST: Muon learns minority groups earlier than NMD and Signum",
-    17: "Fig 6: with Muon, the minority-vs-majority learning-time gap is smaller for a 4-layer than a 2-layer MLP",
-}
 
 THEORY = {  # claim -> (metric description, criterion, check names whose values form the headline)
     1: (
@@ -76,30 +59,6 @@ THEORY = {  # claim -> (metric description, criterion, check names whose values 
     ),
 }
 
-# the figure that shows each claim (figures/imbalanced/<name>.png under the output root)
-FIGURE = {
-    1: "fig2_trajectories",
-    2: "fig2_trajectories",
-    3: "fig2_trajectories",
-    4: "fig2_trajectories",
-    5: "loss_gaps",
-    6: "loss_gaps",
-    7: "depth",
-    8: "dm_accuracy",
-    9: "fig2_trajectories",
-    10: "fig2_trajectories",
-    11: "fig4_linear_ce",
-    12: "cmnist_groups",
-    17: "fig6_depth",
-}
-
-
-def _spec(n: int, metric: str, criterion: str, scale: str) -> ClaimSpec:
-    """Claims 1-10 check the theory in float64 (``theorem``); 11, 12 and 17 are about trained runs."""
-    kind = "theorem" if n <= 10 else "empirical"
-    return ClaimSpec(PAPER, f"C{n}", kind, TEXT[n], metric, criterion, scale, figures=(FIGURE[n],))
-
-
 HEADLINE_AGG = {1: max, 8: min}
 HEADLINE = {  # substrings of check names whose values make up the ledger value (max over matches)
     2: ["prop1_max_abs"],
@@ -116,7 +75,7 @@ HEADLINE = {  # substrings of check names whose values make up the ledger value 
 def theory_claim(n: int, checks: pd.DataFrame, scale: str) -> Claim:
     rows = checks[checks["check"].str.startswith(f"C{n}:")]
     if rows.empty:
-        return _spec(n, THEORY[n][0], THEORY[n][1], scale).not_run(
+        return TABLE.spec(f"C{n}", THEORY[n][0], THEORY[n][1], scale).not_run(
             "no theory check rows for this claim in imbalanced/theory_checks.csv"
         )
     judged = rows[~rows["check"].str.endswith(":info")]
@@ -128,7 +87,7 @@ def theory_claim(n: int, checks: pd.DataFrame, scale: str) -> Claim:
         value = "; ".join(f"{v.max():.4g}" for v in picked if len(v))
     evidence = "; ".join(f"{r.check}={r.value:.4g}{'' if r.passed else ' FAILED'}" for r in rows.itertuples())
     crit = THEORY[n][1].replace("{tol:g}", f"{judged['tolerance'].iloc[0]:g}")
-    return _spec(n, THEORY[n][0], crit, scale).judged(value, ok, f"imbalanced/theory_checks.csv: {evidence}")
+    return TABLE.spec(f"C{n}", THEORY[n][0], crit, scale).judged(value, ok, f"imbalanced/theory_checks.csv: {evidence}")
 
 
 def _linear_ce_claim(curves: pd.DataFrame, rule: str, stats: dict, scale: str) -> Claim:
@@ -136,7 +95,9 @@ def _linear_ce_claim(curves: pd.DataFrame, rule: str, stats: dict, scale: str) -
         "effect per seed: min over {balanced, worst-class} of SpecGD's test accuracy minus the best other rule's, "
         "each rule at its (lr, stopping step) chosen on the seed-mean validation curve of that metric"
     )
-    spec = _spec(11, metric, criterion(rule, stats, "effect (both metrics must hold: the smaller margin)"), scale)
+    spec = TABLE.spec(
+        "C11", metric, criterion(rule, stats, "effect (both metrics must hold: the smaller margin)"), scale
+    )
     df = curves[(curves["experiment"] == "linear_ce") & curves["metric"].isin(["val_acc", "test_acc"])]
     if df.empty or "specgd" not in set(df["optimizer"]) or df["optimizer"].nunique() < 2:
         return spec.not_run("no linear_ce curves of SpecGD and another rule")
@@ -186,7 +147,7 @@ def _cmnist_claim12(
         f"effect per seed: Muon's early test minority-group accuracy (mean over the first {early_fraction:g} of "
         f"steps) minus max(NMD's, Signum's), {depth}-layer MLP, each optimizer {lr_metric}"
     )
-    spec = _spec(12, metric, criterion(rule, stats, "effect"), scale)
+    spec = TABLE.spec("C12", metric, criterion(rule, stats, "effect"), scale)
     df = curves[
         (curves["experiment"] == f"cmnist_L{depth}")
         & (curves["metric"] == "test_acc")
@@ -273,7 +234,7 @@ def _cmnist_claim17(curves: pd.DataFrame, depths: list[int], cfg: dict, rule: st
         f"{_level_words(fraction)} (one definition for both groups and depths, each level from the run's own "
         "curve); a group whose final accuracy is not above chance never reaches a level: its seed is unusable"
     )
-    spec = _spec(17, metric, criterion(rule, stats, "effect"), scale)
+    spec = TABLE.spec("C17", metric, criterion(rule, stats, "effect"), scale)
     df = _claim17_curves(curves, lo, hi)
     if lo == hi or df["experiment"].nunique() < 2:
         return spec.not_run(f"no Muon Colored-MNIST curves for depths {lo} and {hi}")
@@ -308,18 +269,13 @@ def _cmnist_claim17_levels(curves: pd.DataFrame, depths: list[int], cfg: dict, r
     ``imbalanced.claims.learn_fractions``, and whether the verdict depends on the level."""
     lo, hi = min(depths), max(depths)
     fractions = [float(f) for f in cfg["learn_fractions"]]
-    spec = ClaimSpec(
-        PAPER,
+    spec = TABLE.spec(
         "C17-levels",
-        "extension",
-        "C17's verdict (the minority-vs-majority learning-time gap is smaller for the deeper MLP, Muon) does not "
-        "depend on the learning level",
         f"C17's effect (mean over usable seeds, steps) and verdict at each level fraction f in {fractions}: a group's "
         "level = chance + f x (its final test accuracy in the run - chance)",
         f"the verdict is the same at every f in {fractions} (ours: the fractions were fixed before results; the "
         f"primary level is f = {cfg['learn_fraction']:g})",
         scale,
-        figures=(FIGURE[17],),
     )
     df = _claim17_curves(curves, lo, hi)
     if lo == hi or df["experiment"].nunique() < 2:

@@ -6,7 +6,8 @@ C15a (MultiNLI), C15b (CelebA), C16 (TinyStories). An experiment whose data is a
 command); one whose needed optimizers did not run (Shampoo's optional package) says so. Every other row is
 one effect per seed (> 0: the claim holds in that seed; the metric column says which), judged by
 ``stats.verdict`` under the row's rule (``imbalanced_gpu.claims.rules``): ``effects.seed_row``. Criteria
-follow the spec's suggestions; the margins, windows and rules are ours (``imbalanced_gpu.claims``).
+follow the spec's suggestions; the margins, windows and rules are ours (``imbalanced_gpu.claims``). Each row's
+kind, statement and figures are in ``imbalanced/claim_table.py``; its metric and criterion are built here.
 """
 
 from __future__ import annotations
@@ -16,19 +17,11 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
+from muonrepro.imbalanced.claim_table import TABLE
 from muonrepro.imbalanced.effects import criterion, seed_row
-from muonrepro.ledger import Claim, ClaimSpec
+from muonrepro.ledger import Claim
 
-PAPER = "imbalanced"
-TEXT = {
-    "cifar10": "E2 CIFAR-10 STEP-20: Muon learns minority classes earlier than SGD and narrows the majority-minority gap",
-    "cifar100": "E2 CIFAR-100 STEP-20: Muon learns minority classes earlier than SGD and narrows the majority-minority gap",
-    "dominoes": "E3 MNIST-CIFAR dominoes: decoded worst-group accuracy of Muon, Shampoo and Adam far above SGD's",
-    "multinli": "E4 MultiNLI: worst-group accuracy of Muon and Shampoo above SGD; Adam >= Muon",
-    "celeba": "E5 CelebA: worst-group accuracy of Muon and Shampoo above SGD",
-    "tinystories": "E6 TinyStories: loss on rare-token buckets falls faster (relative to frequent) for Muon than Adam and SGD",
-}
-CLAIM_ID = {
+CLAIM_ID = {  # the ledger row of each experiment (its statement and figures: claim_table.py)
     "cifar10": "C13",
     "cifar100": "C13-cifar100",
     "dominoes": "C14",
@@ -47,20 +40,6 @@ METRIC = {  # each row: one effect per seed (> 0: the claim holds in that seed),
     "rare-bucket test-loss drop since step 0) / (the same for the frequent buckets); undefined rho: unusable seed",
 }
 METRIC["cifar100"] = METRIC["cifar10"]
-FIGURE = {  # the figure that shows each experiment (figures/imbalanced/<name>.png under the output root)
-    "cifar10": "e2_cifar_step",
-    "cifar100": "e2_cifar_step",
-    "dominoes": "e3_dominoes",
-    "multinli": "e4_multinli",
-    "celeba": "e5_celeba",
-    "tinystories": "e6_tinystories",
-}
-
-
-def _spec(exp: str, criterion: str, scale: str) -> ClaimSpec:
-    return ClaimSpec(
-        PAPER, CLAIM_ID[exp], "empirical", TEXT[exp], METRIC[exp], criterion, scale, figures=(FIGURE[exp],)
-    )
 
 
 def final_by_seed(df: pd.DataFrame, metric: str, group: str) -> pd.DataFrame:
@@ -105,7 +84,7 @@ def early_means(df: pd.DataFrame, early_fraction: float) -> tuple[pd.DataFrame, 
 def cifar_claim(exp, df, cfg, scale, skipped, stats):
     rule = cfg["rules"][CLAIM_ID[exp]]
     what = f"effect (early = first {cfg['early_fraction']:g} of the epochs, step 0 excluded)"
-    spec = _spec(exp, criterion(rule, stats, what), scale)
+    spec = TABLE.spec(CLAIM_ID[exp], METRIC[exp], criterion(rule, stats, what), scale)
     why = _missing_runs(df, ["muon", "sgd"], skipped)
     if why:
         return spec.not_run(why)
@@ -125,7 +104,7 @@ def cifar_claim(exp, df, cfg, scale, skipped, stats):
 def dominoes_claim(df, cfg, scale, skipped, stats):
     rule = cfg["rules"]["C14"]
     what = f"effect (decoded_margin {cfg['decoded_margin']:g}: our reading of 'far above')"
-    spec = _spec("dominoes", criterion(rule, stats, what), scale)
+    spec = TABLE.spec("C14", METRIC["dominoes"], criterion(rule, stats, what), scale)
     need = ["muon", "shampoo", "adam"]
     why = _missing_runs(df, need + ["sgd"], skipped)
     if why:
@@ -142,7 +121,7 @@ def dominoes_claim(df, cfg, scale, skipped, stats):
 
 def celeba_claim(df, cfg, scale, skipped, stats):
     rule = cfg["rules"]["C15b"]
-    spec = _spec("celeba", criterion(rule, stats, "effect"), scale)
+    spec = TABLE.spec("C15b", METRIC["celeba"], criterion(rule, stats, "effect"), scale)
     why = _missing_runs(df, ["muon", "shampoo", "sgd"], skipped)
     if why:
         return spec.not_run(why)
@@ -158,7 +137,9 @@ def celeba_claim(df, cfg, scale, skipped, stats):
 
 def multinli_claim(df, cfg, scale, skipped, model_note, stats):
     rule = cfg["rules"]["C15a"]
-    spec = _spec("multinli", criterion(rule, stats, "effect (all three margins > 0: the smallest)"), scale)
+    spec = TABLE.spec(
+        "C15a", METRIC["multinli"], criterion(rule, stats, "effect (all three margins > 0: the smallest)"), scale
+    )
     why = _missing_runs(df, ["muon", "shampoo", "adam", "sgd"], skipped)
     if why:
         return spec.not_run(why)
@@ -195,7 +176,7 @@ def rare_vs_frequent(df: pd.DataFrame, rare: list[int], frequent: list[int]) -> 
 
 def tinystories_claim(df, cfg, scale, skipped, model_note, stats):
     rule = cfg["rules"]["C16"]
-    spec = _spec("tinystories", criterion(rule, stats, "effect"), scale)
+    spec = TABLE.spec("C16", METRIC["tinystories"], criterion(rule, stats, "effect"), scale)
     why = _missing_runs(df, ["muon", "adam", "sgd"], skipped)
     if why:
         return spec.not_run(why)
@@ -239,12 +220,13 @@ def build_claims(
     rows = []
     for exp in ("cifar10", "cifar100", "dominoes", "multinli", "celeba", "tinystories"):
         crit = criterion(cfg["rules"][CLAIM_ID[exp]], stats, "effect")
+        spec = TABLE.spec(CLAIM_ID[exp], METRIC[exp], crit, scale)
         st = status.get(exp)
         if st is None:
-            rows.append(_spec(exp, crit, scale).not_run(f"experiment {exp} not in imbalanced_gpu.experiments"))
+            rows.append(spec.not_run(f"experiment {exp} not in imbalanced_gpu.experiments"))
             continue
         if exp not in metrics:
-            rows.append(_spec(exp, crit, scale).not_run(st["message"]))
+            rows.append(spec.not_run(st["message"]))
             continue
         df, sk = metrics[exp], skipped.get(exp, {})
         if exp in ("cifar10", "cifar100"):
