@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 import yaml
 
-from muonrepro.imbalanced import rules
 from muonrepro.imbalanced.claim_table import TABLE
 from muonrepro.ledger.rows import FIGURE_SEP
 
@@ -50,15 +49,18 @@ def test_verdict_rules_are_the_config_rules_each_named_once():
     assert sorted(named) == sorted(in_config)
 
 
+PART = {False: "muonrepro.imbalanced.claims", True: "muonrepro.imbalanced.gpu"}  # as in the two rule files
+
+
 @pytest.mark.parametrize("gpu", [False, True])
 def test_every_figure_is_saved_by_its_notebook(gpu):
     """``nb.save(fig, "<name>", ...)`` in the CPU notebook; ``curves("<name>", ...)`` (which saves it) in the GPU one."""
-    for name in rules.figures(gpu):
+    for name in TABLE.figures(computed_in=PART[gpu]):
         assert re.search(rf'(nb\.save\(\s*fig,|curves\()\s*"{name}"', NOTEBOOKS[gpu]), name
 
 
 def test_the_two_figure_lists_split_the_tables_figures():
-    cpu, gpu = rules.figures(gpu=False), rules.figures(gpu=True)
+    cpu, gpu = TABLE.figures(computed_in=PART[False]), TABLE.figures(computed_in=PART[True])
     assert not set(cpu) & set(gpu)
     assert sorted(cpu + gpu) == sorted(TABLE.figures())
     assert gpu == ["e2_cifar_step", "e3_dominoes", "e4_multinli", "e5_celeba", "e6_tinystories"]

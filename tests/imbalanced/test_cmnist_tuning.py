@@ -1,5 +1,5 @@
 """Colored-MNIST lr choice on the first seed's early window (``tune_seeds: first``, the paper-scale lever of
-``stages.cmnist_train_job``): the tuning runs are the first seed's whole runs cut at the window, the choice is
+``cmnist.cmnist_train_job``): the tuning runs are the first seed's whole runs cut at the window, the choice is
 theirs, and every seed then trains the chosen lr only."""
 
 import json
@@ -12,7 +12,8 @@ import pytest
 import torch
 import yaml
 
-from muonrepro.imbalanced import stages
+from muonrepro.data.colored_mnist import cmnist_data_job
+from muonrepro.imbalanced import cmnist
 from muonrepro.imbalanced.curves import early_auc, select_cmnist
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,13 +30,13 @@ def tuned(tmp_path_factory):
     x = torch.zeros(700, 784, dtype=torch.uint8)
     x[torch.arange(700), y * 70] = 255
     torch.save({"train_x": x[:500], "train_y": y[:500], "test_x": x[500:], "test_y": y[500:]}, r / "mnist.pt")
-    stages.cmnist_data_job(
+    cmnist_data_job(
         NS(input=NS(mnist=str(r / "mnist.pt")), params=NS(cfg=I["cmnist"], sizes=SIZES), output=[str(r / "cmnist.pt")])
     )
     out = NS(curves=[r / f"s{s}.parquet" for s in (0, 1)], meta=[r / f"s{s}.json" for s in (0, 1)])
     sizes = {**SIZES, "lr_grid": {"muon": GRID}, "tune_seeds": "first"}
     params = NS(cfg=I["cmnist"], sizes=sizes, seeds=[0, 1], device="cpu", checkpoint=None, early_fraction=0.25)
-    stages.cmnist_train_job(
+    cmnist.cmnist_train_job(
         NS(
             input=NS(data=str(r / "cmnist.pt"), code=[]),
             params=NS(**vars(params), max_extensions=0),
@@ -85,9 +86,9 @@ def test_selection_keeps_the_whole_runs_and_says_which_seed_chose(tuned):
 
 def test_tuning_epochs_and_job_size():
     sizes = {"epochs": 20, "seeds": [0, 1, 2], "tune_seeds": "first"}
-    assert stages.cmnist_tuning(sizes, [0.1, 0.2], 0.25) == 5
-    assert stages.cmnist_job_epochs(sizes, [0.1, 0.2, 0.3, 0.4], 0.25) == 4 * 5 + 3 * 20
-    assert stages.cmnist_tuning(sizes, [0.1], 0.25) == 0  # one lr: nothing to tune
-    assert stages.cmnist_job_epochs({**sizes, "tune_seeds": "all"}, [0.1, 0.2], 0.25) == 2 * 3 * 20
+    assert cmnist.cmnist_tuning(sizes, [0.1, 0.2], 0.25) == 5
+    assert cmnist.cmnist_job_epochs(sizes, [0.1, 0.2, 0.3, 0.4], 0.25) == 4 * 5 + 3 * 20
+    assert cmnist.cmnist_tuning(sizes, [0.1], 0.25) == 0  # one lr: nothing to tune
+    assert cmnist.cmnist_job_epochs({**sizes, "tune_seeds": "all"}, [0.1, 0.2], 0.25) == 2 * 3 * 20
     with pytest.raises(ValueError, match="whole number of epochs, got 6.6"):
-        stages.cmnist_tuning(sizes, [0.1, 0.2], 0.33)
+        cmnist.cmnist_tuning(sizes, [0.1, 0.2], 0.33)

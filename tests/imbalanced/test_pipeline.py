@@ -1,4 +1,4 @@
-"""Tiny integration run of every stage of the imbalanced workflow (the rules' jobs, ``stages.<what>_job``, called
+"""Tiny integration run of every stage of the imbalanced workflow (the rules' jobs, ``<what>_job``, called
 with a namespace in place of the ``snakemake`` object) with the repository's method config and tiny sizes, then the
 figure notebook. Checks the output
 contract (file names, columns), not the paper's claims."""
@@ -14,9 +14,13 @@ import torch
 import yaml
 
 from muonrepro import plotting
-from muonrepro.imbalanced import stages
-from muonrepro.imbalanced.curves import CURVE_COLUMNS, merge_curves
+from muonrepro.data.colored_mnist import cmnist_data_job
+from muonrepro.imbalanced import linear_ce
+from muonrepro.imbalanced.claims_job import claims_stage
+from muonrepro.imbalanced.cmnist import cmnist_train_job
+from muonrepro.imbalanced.curves import CURVE_COLUMNS, curves_job, merge_curves
 from muonrepro.imbalanced.gpu.status import data_status
+from muonrepro.imbalanced.theory.checks import theory_job
 from muonrepro.ledger import COLUMNS, read_claims
 from muonrepro.training.lr_select import edge_status
 
@@ -73,7 +77,7 @@ def results(tmp_path_factory):
             ("meta", "json"),
         )
     }
-    stages.theory_job(
+    theory_job(
         NS(
             params=NS(cfg=copy.deepcopy(I["theory"]), sizes=SIZES["theory"]),
             output=NS(**theory),
@@ -84,13 +88,13 @@ def results(tmp_path_factory):
     out = NS(curves=lin, meta=[r / f"lin{seed}.json" for seed in (0, 1, 2)])
     max_ext = CONFIG["lr_selection"]["max_extensions"]
     params = NS(cfg=I["linear_ce"], sizes=SIZES["linear_ce"], seeds=[0, 1, 2], max_extensions=max_ext)
-    stages.linear_ce_job(NS(params=params, output=out, threads=torch.get_num_threads()))
+    linear_ce.linear_ce_job(NS(params=params, output=out, threads=torch.get_num_threads()))
     g = torch.Generator().manual_seed(0)
     y = torch.randint(0, 10, (700,), generator=g)
     x = torch.zeros(700, 784, dtype=torch.uint8)
     x[torch.arange(700), y * 70] = 255
     torch.save({"train_x": x[:500], "train_y": y[:500], "test_x": x[500:], "test_y": y[500:]}, r / "mnist.pt")
-    stages.cmnist_data_job(
+    cmnist_data_job(
         NS(
             input=NS(mnist=str(r / "mnist.pt")),
             params=NS(cfg=I["cmnist"], sizes=SIZES["cmnist"]),
@@ -101,9 +105,9 @@ def results(tmp_path_factory):
     for L in I["cmnist"]["depths"]:
         for opt in I["cmnist"]["optimizers"]:
             out = NS(curves=[r / f"cm_L{L}_{opt}.parquet"], meta=[r / f"cm_L{L}_{opt}.json"])
-            stages.cmnist_train_job(cmnist_job(r / "cmnist.pt", SIZES["cmnist"], L, opt, [0], out))
+            cmnist_train_job(cmnist_job(r / "cmnist.pt", SIZES["cmnist"], L, opt, [0], out))
             cm.append(str(out.curves[0]))
-    stages.curves_job(
+    curves_job(
         NS(
             input=NS(trajectories=str(theory["trajectories"]), linear_ce=lin, cmnist=cm),
             params=NS(early_fraction=I["claims"]["early_fraction"], max_extensions=max_ext),
@@ -117,7 +121,7 @@ def results(tmp_path_factory):
     }
     (r / "data_status.json").write_text(json.dumps(status))
     gpu = {"status": r / "data_status.json", "metrics": [], "skipped": [], "cfg": ig["claims"], "model_notes": {}}
-    stages.claims_stage(
+    claims_stage(
         str(theory["checks"]),
         str(r / "curves.parquet"),
         {**I["claims"], "depths": I["cmnist"]["depths"], "lr_grid": SIZES["cmnist"]["lr_grid"]},
@@ -241,11 +245,11 @@ def test_a_linear_ce_choice_at_the_grid_edge_trains_past_it_for_every_seed(tmp_p
     """A choice always at the largest lr (the choice is replaced here, the training is real): the grid grows upward
     (x3 a step) until the extensions run out, 2 for each claim metric's choice (balanced, worst class); every seed
     trains the same lrs, and the selection table says so."""
-    monkeypatch.setattr(stages, "linear_ce_choice", lambda df, rule, group: {"lr": df["lr"].max()})
+    monkeypatch.setattr(linear_ce, "linear_ce_choice", lambda df, rule, group: {"lr": df["lr"].max()})
     cfg = {**I["linear_ce"], "lr_grid": {"gd": [1.0e-3, 3.0e-3]}}
     paths = NS(curves=[tmp_path / f"s{s}.parquet" for s in (0, 1)], meta=[tmp_path / f"s{s}.json" for s in (0, 1)])
     params = NS(cfg=cfg, sizes=SIZES["linear_ce"], seeds=[0, 1], max_extensions=2)
-    stages.linear_ce_job(NS(params=params, output=paths, threads=torch.get_num_threads()))
+    linear_ce.linear_ce_job(NS(params=params, output=paths, threads=torch.get_num_threads()))
     grid = [1e-3, 3e-3, 9e-3, 2.7e-2, 8.1e-2, 0.243]
     for p in paths.curves:
         assert sorted(pd.read_parquet(p)["lr"].unique()) == pytest.approx(grid)

@@ -42,7 +42,7 @@ def _merged(base: dict, over: dict) -> dict:
 
 def gpu_rows(wd) -> pd.DataFrame:
     """The imbalanced_claims rule's GPU-scale rows, from the files its GPU inputs name (as that rule
-    calls the package: imbalanced.stages.claims_stage)."""
+    calls the package: imbalanced.claims_job.claims_stage)."""
     from muonrepro.imbalanced.gpu import settings
     from muonrepro.imbalanced.gpu.claims import build_claims
     from muonrepro.ledger import COLUMNS

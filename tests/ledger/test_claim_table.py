@@ -6,15 +6,18 @@ from muonrepro.ledger import ClaimSpec
 from muonrepro.ledger.claim_table import ClaimTable, Entry
 
 
-def entry(cid, figures=("fig_a",), rule="paper_claims", **kw):
-    return Entry(
-        cid, kw.pop("kind", "empirical"), kw.pop("statement", f"{cid} holds"), figures, "muonrepro.x.f", rule, **kw
-    )
+def entry(cid, figures=("fig_a",), computed_by="muonrepro.paper.claims.f", **kw):
+    kind, statement = kw.pop("kind", "empirical"), kw.pop("statement", f"{cid} holds")
+    return Entry(cid, kind, statement, figures, computed_by, "paper_claims", **kw)
 
 
 TABLE = ClaimTable(
     "paper",
-    (entry("A1", ("fig_a", "fig_b")), entry("A2", ("fig_b",)), entry("G1", ("fig_g",), rule="gpu_claims")),
+    (
+        entry("A1", ("fig_a", "fig_b")),
+        entry("A2", ("fig_b",)),
+        entry("G1", ("fig_g",), computed_by="muonrepro.paper.gpu.claims.g"),
+    ),
     other_figures=("extra",),
 )
 
@@ -27,16 +30,19 @@ def test_spec_takes_kind_statement_and_figures_from_the_table():
     assert s.figure_paths == ["figures/paper/fig_a.png", "figures/paper/fig_b.png"]
 
 
-def test_statement_fields_are_filled_by_the_caller():
-    t = ClaimTable("paper", (entry("A1", statement="error <= {tol:g}"),))
-    assert t.spec("A1", "m", "c", "small", tol=1e-10).claim == "error <= 1e-10"
-    assert t.spec("A1", "m", "c", "small").claim == "error <= {tol:g}"  # no arguments: the text as written
+def test_statement_fields_are_filled_by_the_caller_and_other_braces_are_text():
+    t = ClaimTable("paper", (entry("A1", statement="{E_ij} below {tol}"),))
+    assert t.spec("A1", "m", "c", "small", tol="1e-10").claim == "{E_ij} below 1e-10"
+    assert t.spec("A1", "m", "c", "small").claim == "{E_ij} below {tol}"  # no arguments: the text as written
+    with pytest.raises(KeyError, match="A1: the statement has no field {slack}"):
+        t.spec("A1", "m", "c", "small", slack=2)
 
 
 def test_figures_in_table_order_each_once_then_the_others():
     assert TABLE.figures() == ["fig_a", "fig_b", "fig_g", "extra"]
-    assert TABLE.figures(rule="paper_claims") == ["fig_a", "fig_b"]
-    assert TABLE.figures(rule="gpu_claims") == ["fig_g"]
+    assert TABLE.figures(computed_in="muonrepro.paper.claims") == ["fig_a", "fig_b"]
+    assert TABLE.figures(computed_in="muonrepro.paper.gpu") == ["fig_g"]
+    assert TABLE.figures(computed_in="muonrepro.paper.gp") == []  # a package, not a name prefix
 
 
 def test_unknown_id_names_the_paper_and_its_ids():

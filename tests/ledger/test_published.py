@@ -129,8 +129,8 @@ def test_every_papers_claims_job_writes_the_rows_the_rederivation_derives(tmp_pa
     params: the same rows as ``publish.rederive`` (the plain-argument functions)."""
     from muonrepro.energy.claims_job import claims_job as energy_job
     from muonrepro.energy.claims_job import rule_params as energy_params
+    from muonrepro.imbalanced.claims_job import claims_job as imbalanced_job
     from muonrepro.imbalanced.rules import claims_params as imbalanced_params
-    from muonrepro.imbalanced.stages import claims_job as imbalanced_job
     from muonrepro.precond.claims import claims_job as precond_job
     from muonrepro.precond.claims import rule_params as precond_params
 

@@ -200,3 +200,27 @@ def test_export_checkout_puts_src_first_once(monkeypatch, tmp_path):
     export_checkout(tmp_path)
     assert os.environ["PYTHONPATH"].split(os.pathsep) == [str(tmp_path), "/elsewhere"]
     assert sys.path[0] == str(tmp_path) and sys.path.count(str(tmp_path)) == 1
+
+
+SCRIPTS = Path(__file__).resolve().parents[2] / "workflow" / "scripts"
+TRAINING_SCRIPTS = [
+    "energy/select_lr.py",
+    "energy/train.py",
+    "energy/robust_train.py",
+    "imbalanced/linear_ce.py",
+    "imbalanced/cmnist_data.py",
+    "imbalanced/cmnist_train.py",
+    "imbalanced_gpu/tune.py",
+    "imbalanced_gpu/train.py",
+    "precond/sweep.py",
+]
+
+
+@pytest.mark.parametrize("script", TRAINING_SCRIPTS)
+def test_editing_the_ledger_code_never_reruns_training(script):
+    """A training job's code inputs (its script's transitive imports) hold no claims, claim-table or ledger
+    module: rewording a claim or changing a verdict statistic must not rerun hours of paper-scale training."""
+    mods = [Path(p).as_posix() for p in package_sources(SCRIPTS / script)]
+    assert mods, script
+    bad = [m for m in mods if "/ledger/" in m or "claim" in Path(m).name or "/stats/" in m]
+    assert not bad, f"{script} depends on {bad}"

@@ -2,13 +2,14 @@
 # theory checks (float64, CPU), the Fig. 4 linear cross-entropy model, Colored-MNIST MLPs, then the
 # tidy curves, the claims ledger rows (§5 items 1-17, with the GPU-scale experiments of
 # imbalanced_gpu.smk) and the figures.
+from muonrepro.imbalanced import claim_table as imbalanced_table
 from muonrepro.imbalanced import rules as imbalanced_rules
 
 I = config["imbalanced"]
 IS = config["scales"][SCALE]["imbalanced"]
 IMB_LAYERS = I["cmnist"]["depths"]
 IMB_OPTS = list(I["cmnist"]["optimizers"])
-IMBALANCED_FIGURES = imbalanced_rules.figures(gpu=False)  # from the claim table
+IMBALANCED_FIGURES = imbalanced_table.TABLE.figures(computed_in="muonrepro.imbalanced.claims")  # CPU rows' figures
 
 
 IMB_LINEAR_RUNS = expand(result("imbalanced/linear_ce/seed{seed}.parquet"), seed=IS["linear_ce"]["seeds"])

@@ -7,7 +7,7 @@
 from muonrepro.imbalanced.gpu import settings as ig_settings
 from muonrepro.imbalanced.gpu.status import data_status
 from muonrepro.imbalanced.gpu import rules as ig_rules
-from muonrepro.imbalanced import rules as imbalanced_rules
+from muonrepro.imbalanced import claim_table as imbalanced_table
 
 IG = config["imbalanced_gpu"]
 IGS = config["scales"][SCALE]["imbalanced_gpu"]
@@ -15,7 +15,7 @@ IG_PRETRAINED_BERT = IGS["multinli"]["bert"] is None
 IG_STATUS = {e: data_status(e, IG["data"], pretrained=IG_PRETRAINED_BERT) for e in IG["experiments"]}
 IG_RUN = [e for e in IG["experiments"] if IG_STATUS[e]["runnable"]]
 IG_OPTS = sorted({o for e in IG_RUN for o in IG[e]["optimizers"]}) or ["sgd"]
-IG_FIGURES = imbalanced_rules.figures(gpu=True)  # from the claim table
+IG_FIGURES = imbalanced_table.TABLE.figures(computed_in="muonrepro.imbalanced.gpu")  # from the claim table
 IG_TARGETS = expand(result("figures/imbalanced/{name}.png"), name=IG_FIGURES)
 # printed once when a run starts (never by a dry run, --lint or --report): the onstart handler in the Snakefile
 IG_NOTICES = [f"imbalanced_gpu: {st['message']}" for st in IG_STATUS.values() if not st["present"]]

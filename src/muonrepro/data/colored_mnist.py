@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import torch
 
+from muonrepro.util.io import atomic_torch_save, load_tensors
+
 N_CLASSES = 10
 # ours: ten well separated colours (matplotlib tab10), RGB in [0, 1]
 DEFAULT_PALETTE = [
@@ -102,3 +104,20 @@ def colorize(x_uint8: torch.Tensor, colors: torch.Tensor, palette: torch.Tensor,
 def group_counts(y: torch.Tensor, colors: torch.Tensor) -> torch.Tensor:
     """(10, 10) counts of (class, colour)."""
     return torch.bincount(group_ids(y, colors), minlength=N_CLASSES**2).reshape(N_CLASSES, N_CLASSES)
+
+
+def cmnist_data_job(smk) -> None:
+    """Rule imbalanced_cmnist_data: the Colored-MNIST subsets and colour draws (``params.cfg`` at ``params.sizes``)
+    from the prepared MNIST tensors ``input.mnist``."""
+    cfg, sizes = smk.params.cfg, smk.params.sizes
+    mnist = load_tensors(smk.input.mnist, map_location="cpu")
+    data = build_colored_mnist(
+        mnist,
+        sizes["n_train"],
+        sizes["n_val"],
+        sizes["n_test"],
+        cfg["correlation"],
+        cfg["data_seed"],
+        cfg.get("palette"),
+    )
+    atomic_torch_save(data, smk.output[0])

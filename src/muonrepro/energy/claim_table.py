@@ -3,14 +3,14 @@ the function that computes it, the rule that writes it and its verdict-rule key 
 
 This is the one place a row's statement and figures are written: ``claims`` builds every row's spec from it
 (``TABLE.spec``) and ``workflow/rules/energy.smk`` its figure list (``TABLE.figures()``). The values, metrics and
-criteria, which depend on the config and the run, stay in ``claims``. ``sanity-lr`` is the shared
-``training.lr_select.edge_claim``'s row, which writes its own spec: its statement is repeated here (a test keeps the
-two equal).
+criteria, which depend on the config and the run, stay in ``claims``. ``sanity-lr`` is the
+shared ``training.lr_select.edge_claim``'s row (built from its entry here; its statement is ``EDGE_STATEMENT``).
 """
 
 from __future__ import annotations
 
 from muonrepro.ledger.claim_table import ClaimTable, Entry
+from muonrepro.training.lr_select import EDGE_STATEMENT
 
 _CLAIMS = "muonrepro.energy.claims."
 _RULE = "energy_claims"
@@ -104,7 +104,7 @@ TABLE = ClaimTable(
         Entry(
             "sanity-lr",
             "sanity",
-            "Sanity: every tuned learning rate lies inside its grid, so the grid did not decide it (not a paper claim)",
+            EDGE_STATEMENT,
             (),
             "muonrepro.training.lr_select.edge_claim",
             _RULE,

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from muonrepro.energy.claim_table import TABLE
 from muonrepro.energy.claims import (
-    PAPER,
     Criteria,
     accuracy_claim,
     instrument_claim,
@@ -64,7 +64,7 @@ def ledger_rows(inputs, p: dict) -> list[Claim]:
     rows += primary_claims(tables, Criteria(**p["criteria"]), scale=p["scale"], estimator=p["estimator"])
     rows.append(accuracy_claim(tables["accuracy"], p["scale"], p["min_acc"]))
     choices = {Path(f).stem.replace("_", "/"): json.loads(Path(f).read_text()) for f in inputs["lr_choices"]}
-    rows.append(edge_claim(PAPER, p["scale"], choices, p["max_extensions"], "energy/lr/<arch>_<optimizer>.json"))
+    rows.append(edge_claim(TABLE, p["scale"], choices, p["max_extensions"], "energy/lr/<arch>_<optimizer>.json"))
     robustness = pd.read_csv(inputs["robustness"], keep_default_na=False)
     rows += sensitivity_claims(robustness, p["scale"], p["criteria"]["min_seeds"], p["grid_note"])
     return instrument_gate(rows, instrument)  # C6a, C6c rest on the checked estimator

@@ -10,6 +10,7 @@ C17-levels repeats C17 under C17's verdict rule at each level, so only C17 names
 from __future__ import annotations
 
 from muonrepro.ledger.claim_table import ClaimTable, Entry
+from muonrepro.training.lr_select import EDGE_STATEMENT
 
 _CLAIMS = "muonrepro.imbalanced.claims."
 _GPU = "muonrepro.imbalanced.gpu.claims."
@@ -138,10 +139,10 @@ TABLE = ClaimTable(
             _CLAIMS + "_cmnist_claim17_levels",
             _RULE,
         ),
-        Entry(  # the shared sanity row: edge_claim builds its own spec (the same text for every paper)
+        Entry(  # the shared sanity row: training.lr_select.edge_claim builds it from this entry
             "sanity-lr",
             "sanity",
-            "Sanity: every tuned learning rate lies inside its grid, so the grid did not decide it (not a paper claim)",
+            EDGE_STATEMENT,
             (),
             "muonrepro.training.lr_select.edge_claim",
             _RULE,

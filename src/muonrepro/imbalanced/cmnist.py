@@ -16,9 +16,15 @@ import torch
 import torch.nn.functional as F
 
 from muonrepro.data.colored_mnist import N_CLASSES, colorize
+from muonrepro.imbalanced.curves import cmnist_choice
 from muonrepro.models import MLP
+from muonrepro.training.checkpoint import discard_checkpoint
 from muonrepro.training.loop import FitSpec, every_and_log_spaced
+from muonrepro.training.lr_select import extend_grid
 from muonrepro.training.run import train_run
+from muonrepro.util.device import resolve_device
+from muonrepro.util.io import atomic_write_json, atomic_write_parquet, load_tensors
+from muonrepro.util.meta import run_metadata
 
 CHECKPOINT_SECONDS = 60.0  # ours: at most one checkpoint a minute (evaluations are frequent)
 METRIC_GROUPS = ("minority", "majority", "worst_group", "average")
@@ -177,3 +183,97 @@ def run_cmnist(
     out.insert(1, "optimizer", optimizer)
     out.insert(2, "seed", seed)
     return out
+
+
+def cmnist_train_job(smk) -> None:
+    """Rule imbalanced_cmnist_train: one (depth ``wildcards.layers``, optimizer ``wildcards.imb_opt``)'s
+    Colored-MNIST MLPs (``params.cfg`` at ``params.sizes``) on ``input.data``, every seed of ``params.seeds``
+    and lr of the grid, on ``params.device``. Outputs: curves, meta (one path per seed).
+
+    The lr grid is ``sizes.lr_grid[optimizer]`` or the optimizer's configured lr; a choice at the grid's edge
+    (``curves.cmnist_choice`` over the first ``params.early_fraction`` of the run) gets one more lr past it, up to
+    ``params.max_extensions`` times (``training.lr_select.extend_grid``). ``sizes.tune_seeds``: ``all`` (every seed
+    trains every lr for the whole run), or ``first`` (``cmnist_tuning``: the first seed trains every lr for the
+    early window only, rows marked ``tuning``; then every seed trains the chosen lr). ``params.checkpoint``: path
+    prefix of the runs' resumable checkpoints (None: none; removed once the outputs are written), matched on the
+    package sources ``input.code``."""
+    torch.set_num_threads(smk.threads)
+    wc, p = smk.wildcards, smk.params
+    data_path, code, cfg, sizes = smk.input.data, smk.input.code, p.cfg, p.sizes
+    layers, optimizer, seeds = int(wc.layers), wc.imb_opt, [int(s) for s in p.seeds]
+    checkpoint, early_fraction, max_extensions = p.checkpoint, p.early_fraction, p.max_extensions
+    dev = resolve_device(p.device)
+    data = load_tensors(data_path, map_location="cpu")
+    opt_cfg = cfg["optimizers"][optimizer]
+    grid = sizes.get("lr_grid", {}).get(optimizer) or [opt_cfg["lr"]]
+    frames: dict[int, list[pd.DataFrame]] = {s: [] for s in seeds}
+
+    def ckpt(seed):
+        return f"{checkpoint}_seed{seed}" if checkpoint else None
+
+    tune_epochs = cmnist_tuning(sizes, grid, early_fraction)
+
+    def run(seed, lrs, epochs):
+        tuning = epochs != sizes["epochs"]
+        df = run_cmnist(
+            data,
+            layers,
+            sizes["width"],
+            optimizer,
+            opt_cfg,
+            lrs,
+            epochs,
+            cfg["batch_size"],
+            seed,
+            sizes["eval_every"],
+            dev,
+            cfg["bias"],
+            sizes.get("log_evals", 0),
+            checkpoint=ckpt(seed) + ("_tuning" if tuning else "") if checkpoint else None,
+            code=code,
+            data_files=[data_path],
+        )
+        df["tuning"] = tuning
+        frames[seed].append(df)
+
+    def train(lrs):
+        for seed in seeds[:1] if tune_epochs else seeds:
+            run(seed, lrs, tune_epochs or sizes["epochs"])
+
+    def chosen(lrs):
+        df = pd.concat([f for fs in frames.values() for f in fs], ignore_index=True)
+        return cmnist_choice(df[df["lr"].isin(lrs)], early_fraction)[0]
+
+    lrs, _ = extend_grid(grid, train, chosen, max_extensions)  # one lr: nothing to extend
+    if tune_epochs and (lr := chosen(lrs)) is not None:
+        for seed in seeds:
+            run(seed, [lr], sizes["epochs"])
+    for seed, curves, meta in zip(seeds, smk.output.curves, smk.output.meta, strict=True):
+        atomic_write_parquet(pd.concat(frames[seed], ignore_index=True), curves)
+        config = {"cmnist": cfg, "sizes": sizes, "layers": layers, "optimizer": optimizer, "lrs": lrs}
+        atomic_write_json(run_metadata(config, seed, str(dev)), meta)
+        for lr in lrs if checkpoint else []:
+            discard_checkpoint(f"{ckpt(seed)}_lr{lr:g}.pt")
+            discard_checkpoint(f"{ckpt(seed)}_tuning_lr{lr:g}.pt")
+
+
+def cmnist_tuning(sizes: dict, grid: list[float], early_fraction: float) -> int:
+    """Epochs of the first seed's tuning runs under ``sizes.tune_seeds: first`` (0: every seed trains every lr for the
+    whole run, as under ``all`` or with one lr). They last the early window the choice scores (the first
+    ``early_fraction`` of the whole run's steps), so their score is the whole run's; the window must be whole epochs."""
+    if sizes.get("tune_seeds", "all") == "all" or len(grid) < 2:
+        return 0
+    epochs = early_fraction * sizes["epochs"]
+    if abs(epochs - round(epochs)) > 1e-9 or round(epochs) < 1:
+        raise ValueError(
+            f"tune_seeds: first needs the early window (imbalanced.claims.early_fraction {early_fraction:g} x "
+            f"epochs {sizes['epochs']}) to be a whole number of epochs, got {epochs:g}"
+        )
+    return round(epochs)
+
+
+def cmnist_job_epochs(sizes: dict, grid: list[float], early_fraction: float) -> int:
+    """Epochs one (depth, optimizer) job trains before any grid extension (its runtime estimate)."""
+    tune = cmnist_tuning(sizes, grid, early_fraction)
+    seeds = len(sizes["seeds"])
+    return tune * len(grid) + sizes["epochs"] * seeds if tune else sizes["epochs"] * seeds * len(grid)

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from muonrepro.training.lr_select import choose, edge_status
+from muonrepro.util.io import atomic_write_csv, atomic_write_parquet
 
 CURVE_COLUMNS = ["experiment", "optimizer", "seed", "step", "metric", "group", "value"]
 
@@ -103,7 +104,7 @@ def select_linear_ce(df: pd.DataFrame, max_extensions: int = 0) -> tuple[pd.Data
 def cmnist_choice(df: pd.DataFrame, early_fraction: float) -> tuple[float | None, dict]:
     """(chosen lr or None, lr -> score) of one (depth, optimizer)'s Colored-MNIST runs: the largest seed-mean
     early-window area under the validation minority-group accuracy. Runs marked ``tuning`` (the first seed's runs
-    under ``tune_seeds: first``, ``stages.cmnist_tuning``) last the early window: where there are any, the choice is
+    under ``tune_seeds: first``, ``cmnist.cmnist_tuning``) last the early window: where there are any, the choice is
     theirs, over their whole length."""
     if "tuning" in df and df["tuning"].any():
         df, early_fraction = df[df["tuning"]], 1.0
@@ -173,3 +174,19 @@ def merge_curves(
     curves["value"] = curves["value"].astype("float64")
     selection = pd.concat(sels, ignore_index=True) if sels else pd.DataFrame(columns=SELECTION_COLUMNS)
     return curves, selection
+
+
+def curves_job(smk) -> None:
+    """Rule imbalanced_curves: lr selection (``params.early_fraction``, ``params.max_extensions``) and the tidy
+    curves of the theory trajectories, the linear cross-entropy and the Colored-MNIST runs. Outputs: curves,
+    selection."""
+    i, p = smk.input, smk.params
+    curves, selection = merge_curves(
+        pd.read_parquet(i.trajectories),
+        [pd.read_parquet(f) for f in i.linear_ce],
+        [pd.read_parquet(f) for f in i.cmnist],
+        p.early_fraction,
+        p.max_extensions,
+    )
+    atomic_write_parquet(curves, smk.output.curves)
+    atomic_write_csv(selection, smk.output.selection)

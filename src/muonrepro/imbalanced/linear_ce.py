@@ -18,8 +18,12 @@ import numpy as np
 import pandas as pd
 import torch
 
+from muonrepro.imbalanced.curves import LINEAR_CE_GROUPS, linear_ce_choice
 from muonrepro.imbalanced.theory.data_model import DTYPE, harmonic_priors
 from muonrepro.imbalanced.theory.dynamics import nsd_direction
+from muonrepro.training.lr_select import extend_grid
+from muonrepro.util.io import atomic_write_json, atomic_write_parquet
+from muonrepro.util.meta import run_metadata
 
 
 @dataclass
@@ -128,3 +132,51 @@ def run_linear_ce(
     out.insert(0, "experiment", "linear_ce")
     out.insert(2, "seed", seed)
     return out
+
+
+def linear_ce_job(smk) -> None:
+    """Rule imbalanced_linear_ce: the Fig. 4 linear cross-entropy model (``params.cfg`` at ``params.sizes``), every
+    rule x lr of ``cfg.lr_grid`` for every seed of ``params.seeds``; a rule whose choice
+    (``curves.linear_ce_choice``, either claim metric) lies at its grid's edge gets one more lr past it, for every
+    seed, up to ``params.max_extensions`` times (``training.lr_select.extend_grid``). Outputs: curves, meta (one
+    path per seed)."""
+    torch.set_num_threads(smk.threads)
+    p = smk.params
+    cfg, sizes, seeds, max_extensions = p.cfg, p.sizes, [int(s) for s in p.seeds], p.max_extensions
+    frames: dict[int, list[pd.DataFrame]] = {s: [] for s in seeds}
+    trained: dict[str, list[float]] = {}
+    for rule, grid in cfg["lr_grid"].items():
+        trained[rule] = []
+
+        def train(lrs, rule=rule):
+            new = [lr for lr in lrs if lr not in trained[rule]]
+            for seed in seeds if new else []:
+                frames[seed].append(
+                    run_linear_ce(
+                        cfg["d"],
+                        cfg["k"],
+                        cfg["mu"],
+                        cfg["sigma_x"],
+                        sizes["n_train"],
+                        sizes["n_test"],
+                        sizes["steps"],
+                        sizes["n_eval"],
+                        {rule: new},
+                        seed,
+                        sizes["n_val"],
+                    )
+                )
+            trained[rule] += new
+
+        for group in LINEAR_CE_GROUPS:
+
+            def chosen(lrs, rule=rule, group=group):
+                df = pd.concat([f for fs in frames.values() for f in fs], ignore_index=True)
+                lr = linear_ce_choice(df[df["lr"].isin(lrs)], rule, group)["lr"]
+                return None if np.isnan(lr) else lr
+
+            grid, _ = extend_grid(grid, train, chosen, max_extensions)  # one lr: nothing to extend
+    for seed, curves, meta in zip(seeds, smk.output.curves, smk.output.meta, strict=True):
+        atomic_write_parquet(pd.concat(frames[seed], ignore_index=True), curves)
+        config = {"linear_ce": cfg, "sizes": sizes, "lrs_trained": {r: sorted(v) for r, v in trained.items()}}
+        atomic_write_json(run_metadata(config, seed, "cpu"), meta)

@@ -4,17 +4,8 @@ job's cost. The GPU-scale rules' views: ``imbalanced.gpu.rules``."""
 
 from __future__ import annotations
 
-from muonrepro.imbalanced.claim_table import TABLE
+from muonrepro.imbalanced.cmnist import cmnist_job_epochs
 from muonrepro.imbalanced.gpu.settings import model_note
-from muonrepro.imbalanced.stages import cmnist_job_epochs
-
-
-def figures(gpu: bool) -> list[str]:
-    """The figures of the claim table's rows computed on the CPU (``gpu=False``: rule ``imbalanced_figures`` draws
-    them) or at GPU scale (the rows of ``gpu/claims.py``: rule ``imbalanced_gpu_figures``), in table order. Every row
-    is held by rule ``imbalanced_claims``, so the table's ``rule`` field does not split them."""
-    rows = [e for e in TABLE.entries if e.computed_by.startswith("muonrepro.imbalanced.gpu.") == gpu]
-    return list(dict.fromkeys(f for e in rows for f in e.figures))
 
 
 def _views(config: dict, scale: str) -> tuple[dict, dict]:

@@ -20,8 +20,9 @@ from muonrepro.ledger.spec import ClaimSpec
 
 @dataclass(frozen=True)
 class Entry:
-    """One ledger row of a paper. ``statement`` may hold ``{name}`` fields, filled by :meth:`ClaimTable.spec`'s
-    keyword arguments (a value that only the run knows, e.g. a config value quoted in the text)."""
+    """One ledger row of a paper. ``statement`` may hold ``{name}`` fields, replaced by :meth:`ClaimTable.spec`'s
+    keyword arguments (a value that only the run knows, e.g. a config value quoted in the text); other braces
+    (``{E_ij}``) are text."""
 
     claim_id: str
     kind: str
@@ -63,11 +64,14 @@ class ClaimTable:
     def ids(self) -> list[str]:
         return [e.claim_id for e in self.entries]
 
-    def figures(self, rule: str | None = None) -> list[str]:
-        """The figure names of the rows (of those held by ``rule``, if given), in table order, each once; with
-        no ``rule``, the ``other_figures`` follow."""
-        names = [f for e in self.entries if rule is None or e.rule == rule for f in e.figures]
-        if rule is None:
+    def figures(self, computed_in: str | None = None) -> list[str]:
+        """The figure names of the rows (of those computed in module or package ``computed_in``, if given, e.g.
+        ``muonrepro.imbalanced.gpu``), in table order, each once; with no ``computed_in``, the ``other_figures``
+        follow."""
+        names = [
+            f for e in self.entries if computed_in is None or _within(e.computed_by, computed_in) for f in e.figures
+        ]
+        if computed_in is None:
             names += self.other_figures
         return list(dict.fromkeys(names))
 
@@ -75,5 +79,13 @@ class ClaimTable:
         """The row's spec: kind, statement and figures from the table; what the run measures (``metric``), its
         ``criterion`` and the ``scale`` from the caller."""
         e = self[claim_id]
-        statement = e.statement.format(**statement_args) if statement_args else e.statement
+        statement = e.statement
+        for name, value in statement_args.items():
+            if "{" + name + "}" not in statement:
+                raise KeyError(f"{self.paper} {claim_id}: the statement has no field {{{name}}}")
+            statement = statement.replace("{" + name + "}", str(value))
         return ClaimSpec(self.paper, claim_id, e.kind, statement, metric, criterion, scale, figures=e.figures)
+
+
+def _within(dotted: str, prefix: str) -> bool:
+    return dotted == prefix or dotted.startswith(prefix + ".")

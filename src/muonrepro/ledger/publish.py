@@ -164,8 +164,8 @@ def rederive(folder: Path, config: dict) -> dict[str, pd.DataFrame]:
     """Every paper's rows rebuilt from the published inputs under ``folder`` with the current claims code and
     ``config`` (at the published scale), as the ledger writes them: paper -> rows (strings, as in the CSV)."""
     from muonrepro.energy.claims_job import ledger_rows, rule_params
+    from muonrepro.imbalanced.claims_job import claims_from_inputs as imbalanced_ledger
     from muonrepro.imbalanced.rules import claims_params as imbalanced_params
-    from muonrepro.imbalanced.stages import claims_from_inputs as imbalanced_ledger
     from muonrepro.ledger import write_claims
     from muonrepro.precond.claims import claims_from_inputs as precond_ledger
     from muonrepro.precond.claims import rule_params as precond_params

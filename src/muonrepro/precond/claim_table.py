@@ -5,13 +5,13 @@ This is the one place a row's kind, statement (its ``claim`` text) and figures a
 ``muonrepro.precond.checks`` build their row specs from it (``TABLE.spec``) and ``workflow/rules/precond.smk``
 takes its figure list from it (``TABLE.figures()``). What a row measures, its criterion and its verdict stay in
 its check. E3's statement quotes ``config precond.l1_budget.slack_unaligned`` (field ``{slack}``). The
-``sanity-lr`` row is built by the shared ``muonrepro.training.lr_select.edge_claim``, which writes its own
-statement (the same text as here; a test checks it).
+``sanity-lr`` row is built by the shared ``muonrepro.training.lr_select.edge_claim`` from its entry here.
 """
 
 from __future__ import annotations
 
 from muonrepro.ledger.claim_table import ClaimTable, Entry
+from muonrepro.training.lr_select import EDGE_STATEMENT
 
 TABLE = ClaimTable(
     "precond",
@@ -176,7 +176,7 @@ TABLE = ClaimTable(
             "E3",
             "extension",
             "(extension, ours) With the spec's tight step budget on MF from a small random start (outside Lemma L1's "
-            "budget condition with the spec §8 slack {slack:g}), simplified Muon can stall: every run that misses "
+            "budget condition with the spec §8 slack {slack}), simplified Muon can stall: every run that misses "
             "epsilon has a remaining step budget below its remaining distance (spec §5.1 budget condition)",
             ("R2_mf_iterations",),
             "muonrepro.precond.checks.convergence.e3",
@@ -185,7 +185,7 @@ TABLE = ClaimTable(
         Entry(
             "sanity-lr",
             "sanity",
-            "Sanity: every tuned learning rate lies inside its grid, so the grid did not decide it (not a paper claim)",
+            EDGE_STATEMENT,
             (),
             "muonrepro.precond.claims.lr_edge_claim",
             "precond_claims",

@@ -11,6 +11,7 @@ import pandas as pd
 
 from muonrepro.ledger import write_claims
 from muonrepro.precond.checks import Setup, evaluate
+from muonrepro.precond.claim_table import TABLE
 from muonrepro.precond.layout import split_curves
 from muonrepro.precond.table import table_t1
 from muonrepro.training.lr_select import edge_claim
@@ -51,7 +52,7 @@ def lr_edge_claim(its: pd.DataFrame, scale: str, P: dict):
         for r in tuned.itertuples()
     }
     max_ext = P.get("lr_selection", {}).get("max_extensions", 0)
-    return edge_claim("precond", scale, choices, max_ext, "precond/iterations.csv (lr_grid, lr_edge)")
+    return edge_claim(TABLE, scale, choices, max_ext, "precond/iterations.csv (lr_grid, lr_edge)")
 
 
 def write_ledger(

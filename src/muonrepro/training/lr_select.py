@@ -133,19 +133,18 @@ def select_lr(
 
 
 EDGE_CLAIM_ID = "sanity-lr"
+EDGE_STATEMENT = (  # the row's statement in every paper's claim table
+    "Sanity: every tuned learning rate lies inside its grid, so the grid did not decide it (not a paper claim)"
+)
 
 
-def edge_claim(paper: str, scale: str, choices: dict[str, dict], max_extensions: int, evidence: str):
+def edge_claim(table, scale: str, choices: dict[str, dict], max_extensions: int, evidence: str):
     """The ledger's sanity row for a paper's tuned lrs: every choice interior to its grid after the extension rule.
-    ``choices`` maps a label (e.g. ``mlp1/muon``) to its choice record (``select_lr``'s, or any dict with
-    ``tuned`` and ``edge``). Not run when nothing was tuned at this scale."""
-    from muonrepro.ledger.spec import ClaimSpec
-
-    spec = ClaimSpec(
-        paper,
+    ``table``: the paper's claim table (``ledger.claim_table.ClaimTable``, its ``sanity-lr`` entry); ``choices``
+    maps a label (e.g. ``mlp1/muon``) to its choice record (``select_lr``'s, or any dict with ``tuned`` and
+    ``edge``). Not run when nothing was tuned at this scale."""
+    spec = table.spec(
         EDGE_CLAIM_ID,
-        "sanity",
-        "Sanity: every tuned learning rate lies inside its grid, so the grid did not decide it (not a paper claim)",
         "tuned lrs still at a grid edge",
         f"0, after a choice at an edge trains one more lr past it, up to {max_extensions} times "
         "(ours, lr_selection.max_extensions)",

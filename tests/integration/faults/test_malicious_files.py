@@ -137,9 +137,9 @@ def test_mnist_is_refused_by_the_dominoes_builder(jobs, tmp_path, config_default
 
 def test_mnist_is_refused_by_every_other_reader(jobs, tmp_path, config_defaults):
     """The energy runs' split, the extraction's probe set and the Colored-MNIST build read mnist.pt too."""
+    from muonrepro.data.colored_mnist import cmnist_data_job
     from muonrepro.energy.probe import probe_set
     from muonrepro.energy.runs import load_split
-    from muonrepro.imbalanced.stages import cmnist_data_job
 
     marker = tmp_path / "marker"
     mnist = jobs.plant_malicious(tmp_path / "mnist.pt", marker)
@@ -162,7 +162,7 @@ def test_mnist_is_refused_by_every_other_reader(jobs, tmp_path, config_defaults)
 
 
 def test_colored_mnist_is_refused_by_the_cmnist_train_job(jobs, tmp_path, config_defaults):
-    from muonrepro.imbalanced.stages import cmnist_train_job
+    from muonrepro.imbalanced.cmnist import cmnist_train_job
 
     marker = tmp_path / "marker"
     data = jobs.plant_malicious(tmp_path / "colored_mnist.pt", marker)

@@ -1,9 +1,9 @@
 """Rule imbalanced_cmnist_data: Colored-MNIST subsets and colour draws from the prepared MNIST tensors
-(muonrepro.imbalanced.stages.cmnist_data_job)."""
+(muonrepro.data.colored_mnist.cmnist_data_job)."""
 
 import sys
 
-from muonrepro.imbalanced.stages import cmnist_data_job
+from muonrepro.data.colored_mnist import cmnist_data_job
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "w")
 cmnist_data_job(snakemake)

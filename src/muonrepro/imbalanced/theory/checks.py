@@ -41,6 +41,8 @@ from muonrepro.imbalanced.theory.dynamics import (
 from muonrepro.imbalanced.theory.early_stopping import accuracy_paths, best_stopping
 from muonrepro.imbalanced.theory.theorems import gap_ratios, make_cases, sample_inside, sample_outside, sweep_table
 from muonrepro.ledger import CheckTable
+from muonrepro.util.io import atomic_write_csv, atomic_write_json, atomic_write_parquet
+from muonrepro.util.meta import run_metadata
 
 
 def add_check(
@@ -322,3 +324,16 @@ def run_theory(cfg: dict, sizes: dict) -> dict[str, pd.DataFrame]:
         "paths": pd.concat([gap_paths, deep_paths, acc_paths], ignore_index=True),
         "sweep": sweep,
     }
+
+
+def theory_job(smk) -> None:
+    """Rule imbalanced_theory: every theory check (claims 1-10, float64) of ``params.cfg`` at ``params.sizes``.
+    Outputs: checks, depth, trajectories, paths, sweep, meta."""
+    torch.set_num_threads(smk.threads)
+    cfg, sizes, out = smk.params.cfg, smk.params.sizes, smk.output
+    res = run_theory(cfg, sizes)
+    atomic_write_csv(res["checks"], out.checks)
+    atomic_write_csv(res["depth"], out.depth)
+    for key in ("trajectories", "paths", "sweep"):
+        atomic_write_parquet(res[key], getattr(out, key))
+    atomic_write_json(run_metadata({"theory": cfg, "sizes": sizes}, cfg["seed"], "cpu"), out.meta)

@@ -253,7 +253,7 @@ def e3(tab, s):
         "every mf_tight run that does not reach epsilon is `stalled` (at its cap T, sum_{s>=T} eta_s < max_i "
         "|sigma_i(U_T) - sqrt(lam_i)|); these runs are not judged for A1/A2 (they say nothing against the claim)",
         s.scale,
-        slack=sl,
+        slack=f"{sl:g}",
     )
     df = its(tab, "mf_tight", "muon_s1")
     if tight is None or df.empty:
