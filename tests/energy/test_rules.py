@@ -121,6 +121,20 @@ def test_variant_files_come_from_the_default_runs_unless_the_change_touches_them
     assert energy.variant_file(v, w, "train", "meta.json", out) == f"{own}/runs/mlp1_sgd_s0/meta.json"
 
 
+def test_variant_params_change_only_what_the_variant_changes():
+    v = energy.robustness_variants(E)
+    ES = {"probe_size": 1000}
+    job = lambda variant, opt: SimpleNamespace(variant=variant, arch="mlp2", opt=opt)  # noqa: E731
+    lr = energy.variant_train_params(E, v, job("lr_sgd_x2", "sgd"))
+    assert lr == {"model": energy.model(E, "mlp2"), "opt_cfg": E["optimizers"]["sgd"], "lr_factor": 2.0}
+    assert energy.variant_train_params(E, v, job("lr_sgd_x2", "muon"))["lr_factor"] == 1.0
+    betas = energy.variant_train_params(E, v, job("muon_aux_betas_0.9_0.999", "muon"))["opt_cfg"]
+    assert betas["aux_adamw"]["betas"] == [0.9, 0.999]
+    assert energy.variant_train_params(E, v, job("width_32", "sgd"))["model"] == energy.model(E, "mlp2", 32)
+    assert energy.variant_probe_size(ES, v, job("probe_x2", "sgd")) == 2000
+    assert energy.variant_probe_size(ES, v, job("default", "sgd")) == 1000
+
+
 def test_variant_pattern_matches_exactly_the_names():
     import re
 

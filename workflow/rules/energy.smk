@@ -355,15 +355,13 @@ rule energy_robust_train:
     resources:
         **pipeline_resources.training(SCALE, ES["epochs"]),
     params:
-        model=lambda wildcards: energy_rules.model(E, wildcards.arch, ROBUST[wildcards.variant]["width"]),
-        opt_cfg=lambda wildcards: ROBUST[wildcards.variant]["opt_cfg"].get(
-            wildcards.opt, E["optimizers"][wildcards.opt]
-        ),
+        model=lambda wildcards: energy_rules.variant_train_params(E, ROBUST, wildcards)["model"],
+        opt_cfg=lambda wildcards: energy_rules.variant_train_params(E, ROBUST, wildcards)["opt_cfg"],
         n_train=ES["n_train"],
         epochs=ES["epochs"],
         batch_size=E["batch_size"],
         n_snapshots=ES["n_snapshots"],
-        lr_factor=lambda wildcards: ROBUST[wildcards.variant]["lr_factor"].get(wildcards.opt, 1.0),
+        lr_factor=lambda wildcards: energy_rules.variant_train_params(E, ROBUST, wildcards)["lr_factor"],
         device=config["device"],
         checkpoint=result("energy/robustness/{variant}/checkpoints/{arch}_{opt}_s{seed}.pt"),
     script:
@@ -391,7 +389,7 @@ rule energy_robust_extract:
         **pipeline_resources.extraction(SCALE),
     params:
         estimator=E["estimator"],
-        probe_size=lambda wildcards: round(ES["probe_size"] * ROBUST[wildcards.variant]["probe_factor"]),
+        probe_size=lambda wildcards: energy_rules.variant_probe_size(ES, ROBUST, wildcards),
         device=config["device"],
     script:
         "../scripts/energy/robust_extract.py"

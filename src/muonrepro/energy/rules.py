@@ -134,3 +134,19 @@ def variant_file(variants: dict, wildcards, stage: str, name: str, out: str) -> 
     w = wildcards
     prefix = variant_prefix(variants[w.variant], w.variant, w.opt, stage, out)
     return f"{prefix}/runs/{w.arch}_{w.opt}_s{w.seed}/{name}"
+
+
+def variant_train_params(E: dict, variants: dict, wildcards) -> dict:
+    """Rule energy_robust_train's per-job params (``wildcards``: variant, arch, opt): the model (the variant's
+    width), the optimizer's config (the variant's where it changes it) and the lr factor (1 where it does not)."""
+    v, opt = variants[wildcards.variant], wildcards.opt
+    return {
+        "model": model(E, wildcards.arch, v["width"]),
+        "opt_cfg": v["opt_cfg"].get(opt, E["optimizers"][opt]),
+        "lr_factor": v["lr_factor"].get(opt, 1.0),
+    }
+
+
+def variant_probe_size(ES: dict, variants: dict, wildcards) -> int:
+    """Rule energy_robust_extract's probe size: the scale's, times the variant's factor."""
+    return round(ES["probe_size"] * variants[wildcards.variant]["probe_factor"])
