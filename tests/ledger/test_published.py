@@ -156,7 +156,7 @@ def test_every_papers_claims_job_writes_the_rows_the_rederivation_derives(tmp_pa
 
 def test_report_job_writes_the_three_pages(tmp_path):
     """Rule ledger_report's job on the published small run's ledger (the figures it names are there)."""
-    from muonrepro.ledger.report import report_job
+    from muonrepro.ledger.pages import report_job
 
     folder = next(f for f in FOLDERS if f.name.startswith("small-"))
     out = SimpleNamespace(md=tmp_path / "R.md", rst=tmp_path / "r.rst", html=tmp_path / "index.html")

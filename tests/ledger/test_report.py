@@ -217,7 +217,7 @@ def test_html_page_navigation_figures_once_and_row_details():
 
 
 def test_seed_lists_are_each_papers_seeds_at_the_scale():
-    from muonrepro.ledger.report import seed_lists
+    from muonrepro.ledger.pages import seed_lists
 
     S = {
         "energy": {"seeds": [0, 1]},

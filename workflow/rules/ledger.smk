@@ -1,6 +1,6 @@
 # The claims ledger and the reproduction report: per-paper rows -> results/<scale>/claims.csv ->
 # results/<scale>/REPRODUCTION.md and the ledger page of `snakemake --report`.
-from muonrepro.ledger.report import seed_lists
+from muonrepro.ledger.pages import seed_lists
 
 
 rule ledger_merge:
