@@ -10,7 +10,7 @@ C17-levels repeats C17 under C17's verdict rule at each level, so only C17 names
 from __future__ import annotations
 
 from muonrepro.ledger.claim_table import ClaimTable, Entry
-from muonrepro.training.lr_select import EDGE_STATEMENT
+from muonrepro.training.lr_select import edge_entry
 
 _CLAIMS = "muonrepro.imbalanced.claims."
 _GPU = "muonrepro.imbalanced.gpu.claims."
@@ -139,14 +139,7 @@ TABLE = ClaimTable(
             _CLAIMS + "_cmnist_claim17_levels",
             _RULE,
         ),
-        Entry(  # the shared sanity row: training.lr_select.edge_claim builds it from this entry
-            "sanity-lr",
-            "sanity",
-            EDGE_STATEMENT,
-            (),
-            "muonrepro.training.lr_select.edge_claim",
-            _RULE,
-        ),
+        edge_entry(_RULE),  # the shared sanity row: training.lr_select.edge_claim builds it from this entry
         Entry(
             "C13",
             "empirical",

@@ -11,7 +11,7 @@ its check. E3's statement quotes ``config precond.l1_budget.slack_unaligned`` (f
 from __future__ import annotations
 
 from muonrepro.ledger.claim_table import ClaimTable, Entry
-from muonrepro.training.lr_select import EDGE_STATEMENT
+from muonrepro.training.lr_select import edge_entry
 
 TABLE = ClaimTable(
     "precond",
@@ -182,13 +182,6 @@ TABLE = ClaimTable(
             "muonrepro.precond.checks.convergence.e3",
             "precond_claims",
         ),
-        Entry(
-            "sanity-lr",
-            "sanity",
-            EDGE_STATEMENT,
-            (),
-            "muonrepro.precond.claims.lr_edge_claim",
-            "precond_claims",
-        ),
+        edge_entry("precond_claims", "muonrepro.precond.claims.lr_edge_claim"),
     ),
 )

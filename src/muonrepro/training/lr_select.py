@@ -133,9 +133,17 @@ def select_lr(
 
 
 EDGE_CLAIM_ID = "sanity-lr"
-EDGE_STATEMENT = (  # the row's statement in every paper's claim table
+EDGE_STATEMENT = (  # the statement of every paper's sanity-lr row (edge_entry)
     "Sanity: every tuned learning rate lies inside its grid, so the grid did not decide it (not a paper claim)"
 )
+
+
+def edge_entry(rule: str, computed_by: str = "muonrepro.training.lr_select.edge_claim"):
+    """The ``sanity-lr`` entry of a paper's claim table (``ledger.claim_table.Entry``): held by ``rule``, computed by
+    ``edge_claim`` (or by ``computed_by``, a paper's function that calls it)."""
+    from muonrepro.ledger.claim_table import Entry
+
+    return Entry(EDGE_CLAIM_ID, "sanity", EDGE_STATEMENT, (), computed_by, rule)
 
 
 def edge_claim(table, scale: str, choices: dict[str, dict], max_extensions: int, evidence: str):
