@@ -7,8 +7,6 @@ import re
 
 from muonrepro.energy.estimator.readings import retention_name
 
-CLAIMS = ("C6a", "C6b", "C6c", "C5-runs")
-
 
 def arch_depth(arch: str) -> int:
     """``mlp3`` -> 3 (hidden layers)."""
