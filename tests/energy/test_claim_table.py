@@ -12,7 +12,7 @@ import yaml
 
 from muonrepro.energy.claim_table import TABLE
 from muonrepro.ledger.rows import FIGURE_SEP
-from muonrepro.training.lr_select import edge_claim
+from muonrepro.ledger.sanity_lr import edge_claim
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = yaml.safe_load((ROOT / "config.yaml").read_text())

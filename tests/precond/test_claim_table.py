@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 import yaml
 
+from muonrepro.ledger.sanity_lr import EDGE_CLAIM_ID, edge_claim
 from muonrepro.precond.claim_table import TABLE
-from muonrepro.training.lr_select import EDGE_CLAIM_ID, edge_claim
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = yaml.safe_load((ROOT / "config.yaml").read_text())
@@ -71,7 +71,7 @@ def test_rules_are_workflow_rules():
 
 
 def test_the_sanity_row_is_the_shared_edge_claim():
-    """``sanity-lr`` is written by ``lr_select.edge_claim`` (shared by the papers) from the table's entry."""
+    """``sanity-lr`` is written by ``sanity_lr.edge_claim`` (shared by the papers) from the table's entry."""
     row = edge_claim(TABLE, "small", {}, 0, "")
     e = TABLE[EDGE_CLAIM_ID]
     assert (row.claim_id, row.kind, row.claim, e.figures) == (e.claim_id, e.kind, e.statement, ())

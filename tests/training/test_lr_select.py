@@ -99,24 +99,3 @@ def test_extend_grid_for_an_experiment_that_trains_lrs_in_batches():
     grid, edge = extend_grid([1.0, 3.0], batches.append, lambda g: max(g), max_extensions=2)
     assert batches == [[1.0, 3.0], [9.0], [27.0]] and grid == [1.0, 3.0, 9.0, 27.0]
     assert edge.startswith("at the largest lr") and edge_status(grid, None, 2) == "no usable lr"
-
-
-def test_edge_claim_reports_edges_and_extensions_and_can_fail():
-    from muonrepro.ledger.claim_table import ClaimTable, Entry
-    from muonrepro.training.lr_select import EDGE_CLAIM_ID, EDGE_STATEMENT, edge_claim
-
-    table = ClaimTable("energy", (Entry(EDGE_CLAIM_ID, "sanity", EDGE_STATEMENT, (), "muonrepro.x.f", "rule"),))
-    inner = select_lr([0.01, 0.03, 0.1], 0.03, _peaked(0.03, []), max_extensions=2)
-    moved = select_lr([0.01, 0.03, 0.1], 0.03, _peaked(0.5, []), max_extensions=2)
-    stuck = select_lr([0.01, 0.03, 0.1], 0.03, _peaked(1e-6, []), max_extensions=2)
-    ok = edge_claim(table, "small", {"a": inner, "b": moved}, 2, "energy/lr/*.json")
-    assert ok.verdict == "supported" and ok.value == 0 and "grids extended: b to [0.01, 0.03, 0.1, 0.333" in ok.evidence
-    bad = edge_claim(table, "small", {"a": inner, "c": stuck}, 2, "energy/lr/*.json")
-    assert (
-        bad.verdict == "not_supported"
-        and bad.value == 1
-        and "(c)" in bad.reason
-        and "still at an edge: c" in bad.evidence
-    )
-    none = edge_claim(table, "small", {"a": select_lr([], 0.1, None)}, 2, "energy/lr/*.json")
-    assert none.verdict == "not_run" and "no learning rate is tuned" in none.reason

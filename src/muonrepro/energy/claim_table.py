@@ -4,13 +4,13 @@ the function that computes it, the rule that writes it and its verdict-rule key 
 This is the one place a row's statement and figures are written: ``claims`` builds every row's spec from it
 (``TABLE.spec``) and ``workflow/rules/energy.smk`` its figure list (``TABLE.figures()``). The values, metrics and
 criteria, which depend on the config and the run, stay in ``claims``. ``sanity-lr`` is the
-shared ``training.lr_select.edge_claim``'s row (its entry: ``edge_entry``).
+shared ``ledger.sanity_lr.edge_claim``'s row (its entry: ``edge_entry``).
 """
 
 from __future__ import annotations
 
 from muonrepro.ledger.claim_table import ClaimTable, Entry
-from muonrepro.training.lr_select import edge_entry
+from muonrepro.ledger.sanity_lr import edge_entry
 
 _CLAIMS = "muonrepro.energy.claims."
 _RULE = "energy_claims"

@@ -22,7 +22,7 @@ from muonrepro.energy.claims import (
 from muonrepro.energy.rules import criteria
 from muonrepro.energy.theory.checks import theory_claim_summary
 from muonrepro.ledger import Claim, write_claims
-from muonrepro.training.lr_select import edge_claim
+from muonrepro.ledger.sanity_lr import edge_claim
 
 TABLE_FILES = {
     "gini": "gini.csv",

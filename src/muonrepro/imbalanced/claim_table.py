@@ -10,7 +10,7 @@ C17-levels repeats C17 under C17's verdict rule at each level, so only C17 names
 from __future__ import annotations
 
 from muonrepro.ledger.claim_table import ClaimTable, Entry
-from muonrepro.training.lr_select import edge_entry
+from muonrepro.ledger.sanity_lr import edge_entry
 
 _CLAIMS = "muonrepro.imbalanced.claims."
 _GPU = "muonrepro.imbalanced.gpu.claims."
@@ -139,7 +139,7 @@ TABLE = ClaimTable(
             _CLAIMS + "_cmnist_claim17_levels",
             _RULE,
         ),
-        edge_entry(_RULE),  # the shared sanity row: training.lr_select.edge_claim builds it from this entry
+        edge_entry(_RULE),  # the shared sanity row: ledger.sanity_lr.edge_claim builds it from this entry
         Entry(
             "C13",
             "empirical",

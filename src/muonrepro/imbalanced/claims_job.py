@@ -13,7 +13,7 @@ from muonrepro.imbalanced.claim_table import TABLE
 from muonrepro.imbalanced.claims import build_claims
 from muonrepro.imbalanced.gpu.claims import build_claims as build_gpu_claims
 from muonrepro.ledger import write_claims
-from muonrepro.training.lr_select import edge_claim
+from muonrepro.ledger.sanity_lr import edge_claim
 
 
 def claims_job(smk) -> None:

@@ -5,13 +5,13 @@ This is the one place a row's kind, statement (its ``claim`` text) and figures a
 ``muonrepro.precond.checks`` build their row specs from it (``TABLE.spec``) and ``workflow/rules/precond.smk``
 takes its figure list from it (``TABLE.figures()``). What a row measures, its criterion and its verdict stay in
 its check. E3's statement quotes ``config precond.l1_budget.slack_unaligned`` (field ``{slack}``). The
-``sanity-lr`` row is built by the shared ``muonrepro.training.lr_select.edge_claim`` from its entry here.
+``sanity-lr`` row is built by the shared ``muonrepro.ledger.sanity_lr.edge_claim`` from its entry here.
 """
 
 from __future__ import annotations
 
 from muonrepro.ledger.claim_table import ClaimTable, Entry
-from muonrepro.training.lr_select import edge_entry
+from muonrepro.ledger.sanity_lr import edge_entry
 
 TABLE = ClaimTable(
     "precond",

@@ -10,11 +10,11 @@ from __future__ import annotations
 import pandas as pd
 
 from muonrepro.ledger import write_claims
+from muonrepro.ledger.sanity_lr import edge_claim
 from muonrepro.precond.checks import Setup, evaluate
 from muonrepro.precond.claim_table import TABLE
 from muonrepro.precond.layout import split_curves
 from muonrepro.precond.table import table_t1
-from muonrepro.training.lr_select import edge_claim
 from muonrepro.util.io import atomic_write_csv, atomic_write_json
 from muonrepro.util.meta import run_metadata
 
