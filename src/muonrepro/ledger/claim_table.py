@@ -14,8 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from muonrepro.ledger.rows import KINDS
-from muonrepro.ledger.spec import ClaimSpec
+from muonrepro.ledger.spec import ClaimSpec, check_kind_and_figures
 
 
 @dataclass(frozen=True)
@@ -33,10 +32,7 @@ class Entry:
     verdict_rule: str = ""  # config key of the row's verdict rule (interval | every_seed), when judged over seeds
 
     def __post_init__(self):
-        if self.kind not in KINDS:
-            raise ValueError(f"claim {self.claim_id}: kind {self.kind!r} not in {KINDS}")
-        if isinstance(self.figures, str):
-            raise TypeError(f"claim {self.claim_id}: figures must be a tuple of names, got the string {self.figures!r}")
+        check_kind_and_figures(self.claim_id, self.kind, self.figures)
         if not self.computed_by.startswith("muonrepro.") or not self.rule:
             raise ValueError(f"claim {self.claim_id}: computed_by must be a muonrepro dotted name and rule a rule name")
 

@@ -20,6 +20,18 @@ from muonrepro.ledger.rows import FIGURE_SEP, KINDS, Claim
 from muonrepro.stats.verdict import SeedEffects, summarize, verdict
 
 
+def check_kind_and_figures(claim_id: str, kind: str, figures) -> None:
+    """A row's kind is one of ``KINDS`` and its figures a tuple of bare names (no path, no .png): checked where a
+    row is defined (a claim table's entry) and where its spec is built."""
+    if kind not in KINDS:
+        raise ValueError(f"claim {claim_id}: kind {kind!r} not in {KINDS}")
+    if isinstance(figures, str):
+        raise TypeError(f"claim {claim_id}: figures must be a tuple of names, got the string {figures!r}")
+    for name in figures:
+        if not name or "/" in name or name.endswith(".png"):
+            raise ValueError(f"claim {claim_id}: figure {name!r} must be a bare name (no path, no .png)")
+
+
 @dataclass(frozen=True)
 class ClaimSpec:
     """``figures``: names of the figures that show the claim, drawn to ``figures/<paper>/<name>.png`` under the
@@ -35,13 +47,7 @@ class ClaimSpec:
     figures: tuple[str, ...] = ()
 
     def __post_init__(self):
-        if self.kind not in KINDS:
-            raise ValueError(f"claim {self.claim_id}: kind {self.kind!r} not in {KINDS}")
-        if isinstance(self.figures, str):
-            raise TypeError(f"claim {self.claim_id}: figures must be a tuple of names, got the string {self.figures!r}")
-        for name in self.figures:
-            if not name or "/" in name or name.endswith(".png"):
-                raise ValueError(f"claim {self.claim_id}: figure {name!r} must be a bare name (no path, no .png)")
+        check_kind_and_figures(self.claim_id, self.kind, self.figures)
 
     @property
     def figure_paths(self) -> list[str]:
