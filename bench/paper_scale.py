@@ -56,7 +56,7 @@ from common import (
     write_report,
 )
 
-from muonrepro.imbalanced.cmnist import cmnist_job_epochs
+from muonrepro.imbalanced.cmnist_schedule import cmnist_job_epochs
 from muonrepro.pipeline.plan import JOB, dry_run, parse_jobs
 
 OPTS = ("sgd", "adamw", "muon")

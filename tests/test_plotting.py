@@ -13,7 +13,7 @@ import yaml
 from matplotlib.colors import to_hex
 
 from muonrepro import plotting
-from muonrepro.energy.estimator.readings import retention_name
+from muonrepro.energy.estimator.names import retention_name
 from muonrepro.imbalanced.theory.dynamics import RULES as THEORY_RULES
 from muonrepro.precond.steps import RULES as STEP_RULES
 

@@ -269,7 +269,7 @@ def test_a_thinned_grid_is_said_in_the_sensitivity_evidence():
 
     import yaml
 
-    from muonrepro.energy.claims_job import rule_params
+    from muonrepro.energy.rules import rule_params
 
     config = yaml.safe_load((Path(__file__).parents[2] / "config.yaml").read_text())
     assert rule_params(config, "small")["grid_note"] == ""  # every snapshot at the small scale

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 import torch
 
-from muonrepro.energy.estimator.readings import retention_name
+from muonrepro.energy.estimator.names import retention_name
 from muonrepro.energy.extract import extract_run, extract_with_grid, extraction_grid
 from muonrepro.models import MLP
 

@@ -13,7 +13,7 @@ import torch
 import yaml
 
 from muonrepro.data.colored_mnist import cmnist_data_job
-from muonrepro.imbalanced import cmnist
+from muonrepro.imbalanced import cmnist, cmnist_schedule
 from muonrepro.imbalanced.curves import early_auc, select_cmnist
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -86,9 +86,9 @@ def test_selection_keeps_the_whole_runs_and_says_which_seed_chose(tuned):
 
 def test_tuning_epochs_and_job_size():
     sizes = {"epochs": 20, "seeds": [0, 1, 2], "tune_seeds": "first"}
-    assert cmnist.cmnist_tuning(sizes, [0.1, 0.2], 0.25) == 5
-    assert cmnist.cmnist_job_epochs(sizes, [0.1, 0.2, 0.3, 0.4], 0.25) == 4 * 5 + 3 * 20
-    assert cmnist.cmnist_tuning(sizes, [0.1], 0.25) == 0  # one lr: nothing to tune
-    assert cmnist.cmnist_job_epochs({**sizes, "tune_seeds": "all"}, [0.1, 0.2], 0.25) == 2 * 3 * 20
+    assert cmnist_schedule.cmnist_tuning(sizes, [0.1, 0.2], 0.25) == 5
+    assert cmnist_schedule.cmnist_job_epochs(sizes, [0.1, 0.2, 0.3, 0.4], 0.25) == 4 * 5 + 3 * 20
+    assert cmnist_schedule.cmnist_tuning(sizes, [0.1], 0.25) == 0  # one lr: nothing to tune
+    assert cmnist_schedule.cmnist_job_epochs({**sizes, "tune_seeds": "all"}, [0.1, 0.2], 0.25) == 2 * 3 * 20
     with pytest.raises(ValueError, match="whole number of epochs, got 6.6"):
-        cmnist.cmnist_tuning(sizes, [0.1, 0.2], 0.33)
+        cmnist_schedule.cmnist_tuning(sizes, [0.1, 0.2], 0.33)

@@ -98,6 +98,14 @@ def test_imports_inside_functions_count(tmp_path):
     assert muonrepro_imports(path) == {"muonrepro.util", "muonrepro.util.io"}
 
 
+def test_an_edited_file_is_read_again(tmp_path):
+    """The parsed imports are cached per text: an edit of the same size, at once, is still seen."""
+    path = script(tmp_path, "from muonrepro.util import aa\n")
+    assert muonrepro_imports(path) == {"muonrepro.util", "muonrepro.util.aa"}
+    path.write_text("from muonrepro.util import bb\n")
+    assert muonrepro_imports(path) == {"muonrepro.util", "muonrepro.util.bb"}
+
+
 def test_relative_imports_resolve_against_the_module(pkg):
     assert muonrepro_imports(pkg / "energy" / "claims.py", "muonrepro.energy.claims") == {
         "muonrepro.energy",

@@ -4,7 +4,6 @@
 # primary reading and the sensitivity grid) -> tidy tables -> theory checks, claims rows and figures. The training-settings
 # robustness runs (target `energy_robustness_figures`, outside rule all) are the energy_robust_* rules at the end of this file.
 from muonrepro.energy import claim_table as energy_table
-from muonrepro.energy import claims_job as energy_claims
 from muonrepro.energy import rules as energy_rules
 
 E = config["energy"]
@@ -16,8 +15,6 @@ OPTS = list(E["optimizers"])
 ENERGY_FIGURES = [f for f in energy_table.TABLE.figures() if f not in ("reading_robustness", "training_robustness")]
 ENERGY_RUNS = expand("{arch}_{opt}_s{seed}", arch=ARCHS, opt=OPTS, seed=ES["seeds"])
 ENERGY_GROUPS = expand("{arch}_s{seed}", arch=ARCHS, seed=ES["seeds"])
-ENERGY_TABLES = ["gini", "energy", "bins", "offdiag", "logs", "accuracy"]
-ENERGY_TABLE_FILES = {t: "curvature_bins.csv" if t == "bins" else f"{t}.csv" for t in ENERGY_TABLES}
 ROBUST = energy_rules.robustness_variants(E)  # training-settings variants (rule energy_robustness)
 ROBUST_RUNS = [(a, o, s) for a in ARCHS for o in OPTS for s in ES["seeds"]]
 ENERGY_TARGETS = [
@@ -139,7 +136,7 @@ rule energy_aggregate:
         metas=expand(result("energy/runs/{run}/meta.json"), run=ENERGY_RUNS),
         code=script_sources("energy/aggregate"),
     output:
-        **{t: result(f"energy/{ENERGY_TABLE_FILES[t]}") for t in ENERGY_TABLES},
+        **{t: result(f"energy/{f}") for t, f in energy_rules.TABLE_FILES.items()},
     log:
         logfile("energy/aggregate.log"),
     benchmark:
@@ -250,7 +247,7 @@ rule energy_theory:
 
 rule energy_claims:
     input:
-        **{t: result(f"energy/{f}") for t, f in energy_claims.TABLE_FILES.items()},
+        **{t: result(f"energy/{f}") for t, f in energy_rules.CLAIMS_TABLE_FILES.items()},
         code=script_sources("energy/claims"),
         theory=result("energy/theory_checks.csv"),
         robustness=result("energy/reading_robustness.csv"),
@@ -263,14 +260,14 @@ rule energy_claims:
     conda:
         ENV
     params:
-        **energy_claims.rule_params(config, SCALE),
+        **energy_rules.rule_params(config, SCALE),
     script:
         "../scripts/energy/claims.py"
 
 
 rule energy_figures:
     input:
-        **{t: result(f"energy/{ENERGY_TABLE_FILES[t]}") for t in ENERGY_TABLES},
+        **{t: result(f"energy/{f}") for t, f in energy_rules.TABLE_FILES.items()},
         code=notebook_sources("energy_figures"),
         notebook=notebook("energy_figures"),
         theory=result("energy/theory_checks.csv"),

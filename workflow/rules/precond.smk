@@ -3,7 +3,6 @@
 # table T1 and figures R1-R8. Everything is float64 on CPU and seeded. Config slices come from
 # muonrepro.precond.layout.
 from muonrepro.precond import claim_table as precond_table
-from muonrepro.precond import claims as precond_claims
 from muonrepro.precond import layout as precond_layout
 from muonrepro.precond.layout import config_slice
 
@@ -136,7 +135,7 @@ rule precond_claims:
         code=script_sources("precond/claims"),
         iterations=result("precond/iterations.csv"),
         info=result("precond/problem_info.csv"),
-        curves=expand(result("precond/sweep/{problem}_curves.parquet"), problem=precond_claims.CURVE_PROBLEMS),
+        curves=expand(result("precond/sweep/{problem}_curves.parquet"), problem=precond_layout.CURVE_PROBLEMS),
         steps=result("precond/ablation/steps.csv"),
         ns5=result("precond/ablation/ns5.csv"),
         lemma_scalar=result("precond/theory/lemma_scalar.csv"),
@@ -152,7 +151,7 @@ rule precond_claims:
     conda:
         ENV
     params:
-        **precond_claims.rule_params(config, SCALE),
+        **precond_layout.claims_params(config, SCALE),
     script:
         "../scripts/precond/claims.py"
 

@@ -1,6 +1,5 @@
-"""The ``energy_claims`` rule's job: its params from config and the paper's rows from its input files, one function
-each, so that the rule (``claims_job``) and a published ledger's re-derivation (``ledger.publish``) run the same
-code."""
+"""The ``energy_claims`` rule's job: the paper's rows from its input files and its params (``rules.rule_params``), so
+that the rule (``claims_job``) and a published ledger's re-derivation (``ledger.publish``) run the same code."""
 
 from __future__ import annotations
 
@@ -19,45 +18,17 @@ from muonrepro.energy.claims import (
     sensitivity_claims,
     theory_claims,
 )
-from muonrepro.energy.rules import criteria
+from muonrepro.energy.rules import CLAIMS_TABLE_FILES
 from muonrepro.energy.theory.checks import theory_claim_summary
 from muonrepro.ledger import Claim, write_claims
 from muonrepro.ledger.sanity_lr import edge_claim
 
-TABLE_FILES = {
-    "gini": "gini.csv",
-    "energy": "energy.csv",
-    "bins": "curvature_bins.csv",
-    "offdiag": "offdiag.csv",
-    "accuracy": "accuracy.csv",
-}
-
-
-def rule_params(config: dict, scale: str) -> dict:
-    """The ``energy_claims`` rule's params (config slices), also used to re-derive a published ledger."""
-    E, ES = config["energy"], config["scales"][scale]["energy"]
-    stride = ES.get("grid_snapshot_stride", 1)
-    return {
-        "scale": scale,
-        "min_acc": E["claims"]["min_test_acc"][scale],
-        "criteria": criteria(config),
-        "estimator": E["estimator"],
-        "max_factor": E["instrument"]["max_factor"],
-        "max_extensions": config["lr_selection"]["max_extensions"],
-        "grid_note": (
-            f"the grid's readings, its own primary cell included, on every {stride}th of the {ES['n_snapshots']} "
-            f"snapshots (scales.{scale}.energy.grid_snapshot_stride; the primary rows above on all of them)"
-            if stride > 1
-            else ""
-        ),
-    }
-
 
 def ledger_rows(inputs, p: dict) -> list[Claim]:
-    """The paper's rows from the claims rule's input files (``inputs``: the tables of ``TABLE_FILES`` by name,
-    ``theory``, ``robustness``, ``instrument``, ``lr_choices``) and ``rule_params``."""
+    """The paper's rows from the claims rule's input files (``inputs``: the tables of ``rules.CLAIMS_TABLE_FILES`` by name,
+    ``theory``, ``robustness``, ``instrument``, ``lr_choices``) and ``rules.rule_params``."""
     theory = pd.read_csv(inputs["theory"]).to_dict("records")
-    tables = {t: pd.read_csv(inputs[t]) for t in TABLE_FILES}
+    tables = {t: pd.read_csv(inputs[t]) for t in CLAIMS_TABLE_FILES}
     rows = theory_claims(theory_claim_summary(theory), p["scale"], {r["check"]: r for r in theory})
     instrument = instrument_claim(pd.read_csv(inputs["instrument"]), tables["energy"], p["scale"], p["max_factor"])
     rows.append(instrument)

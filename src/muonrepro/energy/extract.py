@@ -12,7 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from muonrepro.energy.estimator.readings import Grid, accumulate, retention_name
+from muonrepro.energy.estimator.names import retention_name
+from muonrepro.energy.estimator.readings import Grid, accumulate
 
 
 def every_kth(items: list, k: int) -> list:

@@ -5,7 +5,18 @@ from __future__ import annotations
 import copy
 import re
 
-from muonrepro.energy.estimator.readings import retention_name
+from muonrepro.energy.estimator.names import retention_name
+
+# the energy_aggregate rule's tables: name -> file under energy/; the claims rule reads all but the logs
+TABLE_FILES = {
+    "gini": "gini.csv",
+    "energy": "energy.csv",
+    "bins": "curvature_bins.csv",
+    "offdiag": "offdiag.csv",
+    "logs": "logs.csv",
+    "accuracy": "accuracy.csv",
+}
+CLAIMS_TABLE_FILES = {t: f for t, f in TABLE_FILES.items() if t != "logs"}
 
 
 def arch_depth(arch: str) -> int:
@@ -54,6 +65,26 @@ def criteria(config: dict) -> dict:
         "min_seeds": config["stats"]["min_seeds"],
         "level": config["stats"]["level"],
         "tail_bins": c["tail_bins"],
+    }
+
+
+def rule_params(config: dict, scale: str) -> dict:
+    """The ``energy_claims`` rule's params (config slices), also used to re-derive a published ledger."""
+    E, ES = config["energy"], config["scales"][scale]["energy"]
+    stride = ES.get("grid_snapshot_stride", 1)
+    return {
+        "scale": scale,
+        "min_acc": E["claims"]["min_test_acc"][scale],
+        "criteria": criteria(config),
+        "estimator": E["estimator"],
+        "max_factor": E["instrument"]["max_factor"],
+        "max_extensions": config["lr_selection"]["max_extensions"],
+        "grid_note": (
+            f"the grid's readings, its own primary cell included, on every {stride}th of the {ES['n_snapshots']} "
+            f"snapshots (scales.{scale}.energy.grid_snapshot_stride; the primary rows above on all of them)"
+            if stride > 1
+            else ""
+        ),
     }
 
 

@@ -104,7 +104,7 @@ def select_linear_ce(df: pd.DataFrame, max_extensions: int = 0) -> tuple[pd.Data
 def cmnist_choice(df: pd.DataFrame, early_fraction: float) -> tuple[float | None, dict]:
     """(chosen lr or None, lr -> score) of one (depth, optimizer)'s Colored-MNIST runs: the largest seed-mean
     early-window area under the validation minority-group accuracy. Runs marked ``tuning`` (the first seed's runs
-    under ``tune_seeds: first``, ``cmnist.cmnist_tuning``) last the early window: where there are any, the choice is
+    under ``tune_seeds: first``, ``cmnist_schedule.cmnist_tuning``) last the early window: where there are any, the choice is
     theirs, over their whole length."""
     if "tuning" in df and df["tuning"].any():
         df, early_fraction = df[df["tuning"]], 1.0

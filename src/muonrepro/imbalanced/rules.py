@@ -4,7 +4,7 @@ job's cost. The GPU-scale rules' views: ``imbalanced.gpu.rules``."""
 
 from __future__ import annotations
 
-from muonrepro.imbalanced.cmnist import cmnist_job_epochs
+from muonrepro.imbalanced.cmnist_schedule import cmnist_job_epochs
 from muonrepro.imbalanced.gpu.settings import model_note
 
 

@@ -26,13 +26,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from muonrepro.energy.claims_job import TABLE_FILES
-from muonrepro.precond.claims import CURVE_PROBLEMS
+from muonrepro.energy.rules import CLAIMS_TABLE_FILES
+from muonrepro.precond.layout import CURVE_PROBLEMS
 
 # claims-rule input name -> file under the scale's output root; a list: every file matching the glob, sorted
 PAPER_INPUTS = {
     "energy": {
-        **{name: f"energy/{f}" for name, f in TABLE_FILES.items()},
+        **{name: f"energy/{f}" for name, f in CLAIMS_TABLE_FILES.items()},
         "theory": "energy/theory_checks.csv",
         "robustness": "energy/reading_robustness.csv",
         "instrument": "energy/instrument.csv",
@@ -163,12 +163,13 @@ def publish(
 def rederive(folder: Path, config: dict) -> dict[str, pd.DataFrame]:
     """Every paper's rows rebuilt from the published inputs under ``folder`` with the current claims code and
     ``config`` (at the published scale), as the ledger writes them: paper -> rows (strings, as in the CSV)."""
-    from muonrepro.energy.claims_job import ledger_rows, rule_params
+    from muonrepro.energy.claims_job import ledger_rows
+    from muonrepro.energy.rules import rule_params
     from muonrepro.imbalanced.claims_job import claims_from_inputs as imbalanced_ledger
     from muonrepro.imbalanced.rules import claims_params as imbalanced_params
     from muonrepro.ledger import write_claims
     from muonrepro.precond.claims import claims_from_inputs as precond_ledger
-    from muonrepro.precond.claims import rule_params as precond_params
+    from muonrepro.precond.layout import claims_params as precond_params
 
     folder = Path(folder)
     meta = json.loads((folder / "metadata.json").read_text())

@@ -37,9 +37,15 @@ def muonrepro_imports(path: Path, module: str | None = None) -> set[str]:
     """muonrepro module names imported anywhere in ``path`` (``module``: its own dotted name, for
     relative imports)."""
     path = Path(path)
-    package = (module if path.name == "__init__.py" else module.rpartition(".")[0]).split(".") if module else []
+    return set(_imports(path.read_text(), path.name == "__init__.py", module, str(path)))
+
+
+@cache
+def _imports(text: str, is_init: bool, module: str | None, filename: str) -> frozenset[str]:
+    """``muonrepro_imports`` of one text: the workflow parses each module once, not once per rule that imports it."""
+    package = (module if is_init else module.rpartition(".")[0]).split(".") if module else []
     names = set()
-    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+    for node in ast.walk(ast.parse(text, filename=filename)):
         if isinstance(node, ast.Import):
             names.update(a.name for a in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -49,7 +55,7 @@ def muonrepro_imports(path: Path, module: str | None = None) -> set[str]:
                 base = ".".join(parent + ([node.module] if node.module else []))
             names.add(base)
             names.update(f"{base}.{a.name}" for a in node.names)
-    return {n for n in names if n == "muonrepro" or n.startswith("muonrepro.")}
+    return frozenset(n for n in names if n == "muonrepro" or n.startswith("muonrepro."))
 
 
 @cache

@@ -68,18 +68,7 @@ def write_ledger(
     return df
 
 
-CURVE_PROBLEMS = ("mf", "mf_aligned", "icl")  # the sweeps whose curves the checks read (their Muon-S1 runs)
 TABLE_INPUTS = ("iterations", "info", "steps", "ns5", "lemma_scalar", "lemma_matrix", "decoupling", "mc")
-
-
-def rule_params(config: dict, scale: str) -> dict:
-    """The ``precond_claims`` rule's params (config slices), also used to re-derive a published ledger."""
-    return {
-        "precond": {**config["precond"], "lr_selection": config["lr_selection"]},
-        "preset": config["scales"][scale]["precond"],
-        "scale": scale,
-        "stats": config["stats"],
-    }
 
 
 def claims_job(smk) -> None:

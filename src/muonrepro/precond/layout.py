@@ -17,6 +17,7 @@ from muonrepro.util.io import atomic_write_csv
 KEY = ["problem", "method", "kappa", "seed"]
 # the output contract's columns of the iteration table, first in precond/iterations.csv
 ITERATION_COLUMNS = KEY + ["epsilon", "iterations", "reached", "outcome", "l1_condition"]
+CURVE_PROBLEMS = ("mf", "mf_aligned", "icl")  # the sweeps whose curves the claims check (their Muon-S1 runs)
 
 
 def curves_table(problem: str, curves: dict) -> pd.DataFrame:
@@ -69,6 +70,16 @@ def figures_params(config: dict, scale: str) -> dict:
         "sizes": {k: PS[k] for k in ("mf", "mf_asym", "icl", "ns5")},
         "ns5": P["ablation"]["ns5"],
         "dpi": config["figures"]["dpi"],
+    }
+
+
+def claims_params(config: dict, scale: str) -> dict:
+    """The ``precond_claims`` rule's params (config slices), also used to re-derive a published ledger."""
+    return {
+        "precond": {**config["precond"], "lr_selection": config["lr_selection"]},
+        "preset": config["scales"][scale]["precond"],
+        "scale": scale,
+        "stats": config["stats"],
     }
 
 

@@ -35,6 +35,7 @@ import torch
 
 from muonrepro.energy.estimator.eigenbasis import offdiag_fraction
 from muonrepro.energy.estimator.factors import probe_factors
+from muonrepro.energy.estimator.names import retention_name
 from muonrepro.energy.estimator.per_mode import eigh_desc, threshold_energy
 from muonrepro.energy.estimator.quadrature import time_average, trapezoid_weights
 
@@ -55,11 +56,6 @@ class Grid:
         return [(retention_name("thr", t), "thr", t) for t in self.thresholds] + [
             (retention_name("damp", g), "damp", g) for g in self.damping
         ]
-
-
-def retention_name(kind: str, value: float) -> str:
-    """``thr1e-08`` / ``damp1e-06``: the retention's name in every table."""
-    return f"{kind}{value:g}"
 
 
 def _perlog_bins(order: np.ndarray, e: np.ndarray, keep: np.ndarray, n_bins: int) -> tuple[np.ndarray, np.ndarray]:
