@@ -269,11 +269,11 @@ def test_a_thinned_grid_is_said_in_the_sensitivity_evidence():
 
     import yaml
 
-    from muonrepro.energy.rules import rule_params
+    from muonrepro.energy.rules import claims_params
 
     config = yaml.safe_load((Path(__file__).parents[2] / "config.yaml").read_text())
-    assert rule_params(config, "small")["grid_note"] == ""  # every snapshot at the small scale
-    note = rule_params(config, "paper")["grid_note"]
+    assert claims_params(config, "small")["grid_note"] == ""  # every snapshot at the small scale
+    note = claims_params(config, "paper")["grid_note"]
     assert note.startswith("the grid's readings, its own primary cell included, on every 4th of the 120 snapshots")
     (row,) = sensitivity_claims(_robust(set()), "paper", 3, note)
     assert row.evidence.endswith(note)

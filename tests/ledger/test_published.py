@@ -128,7 +128,7 @@ def test_every_papers_claims_job_writes_the_rows_the_rederivation_derives(tmp_pa
     """The claims rules' jobs (``<paper>...claims_job(smk)``) on the published small run's inputs with the rules'
     params: the same rows as ``publish.rederive`` (the plain-argument functions)."""
     from muonrepro.energy.claims_job import claims_job as energy_job
-    from muonrepro.energy.rules import rule_params as energy_params
+    from muonrepro.energy.rules import claims_params as energy_params
     from muonrepro.imbalanced.claims_job import claims_job as imbalanced_job
     from muonrepro.imbalanced.rules import claims_params as imbalanced_params
     from muonrepro.precond.claims import claims_job as precond_job

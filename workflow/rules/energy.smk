@@ -260,7 +260,7 @@ rule energy_claims:
     conda:
         ENV
     params:
-        **energy_rules.rule_params(config, SCALE),
+        **energy_rules.claims_params(config, SCALE),
     script:
         "../scripts/energy/claims.py"
 

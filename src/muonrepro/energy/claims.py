@@ -279,7 +279,7 @@ def sensitivity_claims(robust: pd.DataFrame, scale: str, min_seeds: int, grid_no
     ``robust``: ``robustness.one_at_a_time``'s table (rows ``dimension == "primary"`` hold the primary verdict
     and its number of usable seeds). A claim whose primary reading has fewer than ``min_seeds`` usable seeds
     measured nothing a change could flip: its row is inconclusive, never supported. ``grid_note``: where the grid
-    was read on fewer snapshots than the primary rows (``rules.rule_params``), said in the evidence."""
+    was read on fewer snapshots than the primary rows (``rules.claims_params``), said in the evidence."""
     rows = []
     for claim, g in robust.groupby("claim", sort=False):
         primary = g[g["dimension"] == "primary"]

@@ -1,4 +1,4 @@
-"""The ``energy_claims`` rule's job: the paper's rows from its input files and its params (``rules.rule_params``), so
+"""The ``energy_claims`` rule's job: the paper's rows from its input files and its params (``rules.claims_params``), so
 that the rule (``claims_job``) and a published ledger's re-derivation (``ledger.publish``) run the same code."""
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from muonrepro.ledger.sanity_lr import edge_claim
 
 def ledger_rows(inputs, p: dict) -> list[Claim]:
     """The paper's rows from the claims rule's input files (``inputs``: the tables of ``rules.CLAIMS_TABLE_FILES`` by name,
-    ``theory``, ``robustness``, ``instrument``, ``lr_choices``) and ``rules.rule_params``."""
+    ``theory``, ``robustness``, ``instrument``, ``lr_choices``) and ``rules.claims_params``."""
     theory = pd.read_csv(inputs["theory"]).to_dict("records")
     tables = {t: pd.read_csv(inputs[t]) for t in CLAIMS_TABLE_FILES}
     rows = theory_claims(theory_claim_summary(theory), p["scale"], {r["check"]: r for r in theory})

@@ -68,7 +68,7 @@ def criteria(config: dict) -> dict:
     }
 
 
-def rule_params(config: dict, scale: str) -> dict:
+def claims_params(config: dict, scale: str) -> dict:
     """The ``energy_claims`` rule's params (config slices), also used to re-derive a published ledger."""
     E, ES = config["energy"], config["scales"][scale]["energy"]
     stride = ES.get("grid_snapshot_stride", 1)

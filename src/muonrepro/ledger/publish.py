@@ -164,7 +164,7 @@ def rederive(folder: Path, config: dict) -> dict[str, pd.DataFrame]:
     """Every paper's rows rebuilt from the published inputs under ``folder`` with the current claims code and
     ``config`` (at the published scale), as the ledger writes them: paper -> rows (strings, as in the CSV)."""
     from muonrepro.energy.claims_job import ledger_rows
-    from muonrepro.energy.rules import rule_params
+    from muonrepro.energy.rules import claims_params as energy_params
     from muonrepro.imbalanced.claims_job import claims_from_inputs as imbalanced_ledger
     from muonrepro.imbalanced.rules import claims_params as imbalanced_params
     from muonrepro.ledger import write_claims
@@ -180,7 +180,7 @@ def rederive(folder: Path, config: dict) -> dict[str, pd.DataFrame]:
         for paper in papers_in(folder):
             inputs, path = input_files(folder, paper), tmp / f"{paper}.csv"
             if paper == "energy":
-                write_claims(ledger_rows(inputs, rule_params(config, scale)), path)
+                write_claims(ledger_rows(inputs, energy_params(config, scale)), path)
             elif paper == "imbalanced":
                 imbalanced_ledger(inputs, imbalanced_params(config, scale), path)
             else:
